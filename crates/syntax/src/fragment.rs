@@ -1,0 +1,178 @@
+//! Parsing a fragment of Rust (an expression, a statement, an item or a type) on its own, with `$NAME` holes.
+//!
+//! Pattern templates are written as Rust with holes, like ast-grep's `$A.len() == 0`. `$` is not Rust, so a hole
+//! is first replaced by an identifier that cannot clash with user code ([`HOLE_PREFIX`] + name), which parses in
+//! any position where an expression, a type, a pattern or a name may stand. The fragment is then parsed inside
+//! the contexts where fragments usually live (a function body, a file, a type alias), and the first context in
+//! which it parses cleanly and one node spans it exactly wins.
+
+use crate::{NodeId, Parse, SyntaxError, Tree, parse};
+
+/// Holes become identifiers with this prefix before parsing.
+pub const HOLE_PREFIX: &str = "__suture_hole_";
+
+/// A parsed fragment: `tree.text` is the fragment with holes replaced, and its root is the fragment's node.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    pub tree: Tree,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FragmentError {
+    /// The text is empty or only whitespace.
+    Empty,
+    /// No context parses the text cleanly as a single node; the errors are those of the first context tried.
+    NotOneNode { errors: Vec<SyntaxError> },
+}
+
+impl std::fmt::Display for FragmentError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FragmentError::Empty => write!(f, "empty template"),
+            FragmentError::NotOneNode { errors } => match errors.first() {
+                Some(e) => write!(
+                    f,
+                    "template does not parse as one Rust node: {} at line {}, column {}",
+                    e.message, e.line, e.column
+                ),
+                None => write!(
+                    f,
+                    "template does not parse as one Rust expression, statement, item or type"
+                ),
+            },
+        }
+    }
+}
+
+impl std::error::Error for FragmentError {}
+
+const CONTEXTS: &[(&str, &str)] = &[
+    ("fn __suture_fragment() {\n", "\n}\n"),
+    ("", "\n"),
+    ("type __SutureFragment = ", ";\n"),
+];
+
+/// Replaces `$NAME` holes (`NAME` = ASCII letters, digits, `_`) with placeholder identifiers.
+pub fn replace_holes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c == '$' {
+            if let Some(&(_, n)) = chars.peek() {
+                if n.is_ascii_alphanumeric() || n == '_' {
+                    out.push_str(HOLE_PREFIX);
+                    while let Some(&(_, n)) = chars.peek() {
+                        if !(n.is_ascii_alphanumeric() || n == '_') {
+                            break;
+                        }
+                        out.push(n);
+                        chars.next();
+                    }
+                    continue;
+                }
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The hole name if the text of `id` is exactly a hole placeholder.
+pub fn hole_name(tree: &Tree, id: NodeId) -> Option<&str> {
+    let name = tree.text_of(id).strip_prefix(HOLE_PREFIX)?;
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(name)
+}
+
+/// Parses a template. `want_kind` picks, among nodes spanning the fragment exactly, the one of that kind.
+pub fn parse_fragment(template: &str, want_kind: Option<&str>) -> Result<Fragment, FragmentError> {
+    let text = replace_holes(template.trim());
+    if text.is_empty() {
+        return Err(FragmentError::Empty);
+    }
+    let mut first_errors = None;
+    for (prefix, suffix) in CONTEXTS {
+        let wrapped = format!("{prefix}{text}{suffix}");
+        let Parse { tree, errors } = parse(&wrapped);
+        let range = prefix.len() as u32..(prefix.len() + text.len()) as u32;
+        let local: Vec<_> = errors
+            .into_iter()
+            .filter(|e| e.span.start < range.end + suffix.len() as u32 && e.span.end >= range.start)
+            .map(|e| rebase(e, &text, range.start))
+            .collect();
+        if !local.is_empty() {
+            first_errors.get_or_insert(local);
+            continue;
+        }
+        if let Some(id) = exact_node(&tree, range, want_kind) {
+            return Ok(Fragment {
+                tree: tree.extract(id),
+            });
+        }
+    }
+    Err(FragmentError::NotOneNode {
+        errors: first_errors.unwrap_or_default(),
+    })
+}
+
+/// Re-expresses an error of the wrapped parse in the coordinates of the fragment itself.
+fn rebase(error: SyntaxError, text: &str, start: u32) -> SyntaxError {
+    let clamp = |x: u32| x.saturating_sub(start).min(text.len() as u32);
+    let span = clamp(error.span.start)..clamp(error.span.end);
+    let (line, column) = crate::line_column(text, span.start);
+    SyntaxError {
+        span,
+        line,
+        column,
+        ..error
+    }
+}
+
+/// The outermost node (other than the file) whose span is exactly `range`, or the one of `want_kind`.
+fn exact_node(tree: &Tree, range: std::ops::Range<u32>, want_kind: Option<&str>) -> Option<NodeId> {
+    let mut id = Tree::ROOT;
+    let mut found = Vec::new();
+    'descend: loop {
+        for &child in &tree.node(id).children {
+            let span = &tree.node(child).span;
+            if span.start <= range.start && range.end <= span.end {
+                if *span == range {
+                    found.push(child);
+                }
+                id = child;
+                continue 'descend;
+            }
+        }
+        break;
+    }
+    match want_kind {
+        Some(kind) => found.into_iter().find(|&n| tree.node(n).kind == kind),
+        None => found.first().copied(),
+    }
+}
+
+impl Tree {
+    /// A copy of the subtree of `id` as a tree of its own, with its text and spans rebased.
+    pub fn extract(&self, id: NodeId) -> Tree {
+        let base = self.node(id).span.start;
+        let range = self.descendants(id);
+        let nodes = self.nodes[range.start as usize..range.end as usize]
+            .iter()
+            .map(|n| crate::Node {
+                kind: n.kind,
+                span: n.span.start - base..n.span.end - base,
+                parent: n.parent.filter(|&p| p >= id).map(|p| p - id),
+                children: n.children.iter().map(|c| c - id).collect(),
+                hash: n.hash,
+                size: n.size,
+                height: n.height,
+            })
+            .collect();
+        let mut tree = Tree {
+            text: self.text_of(id).to_owned(),
+            nodes,
+        };
+        tree.nodes[0].parent = None;
+        tree
+    }
+}
