@@ -54,6 +54,13 @@ const CONTEXTS: &[(&str, &str)] = &[
 
 /// Replaces `$NAME` holes (`NAME` = ASCII letters, digits, `_`) with placeholder identifiers.
 pub fn replace_holes(text: &str) -> String {
+    replace_holes_mapped(text).0
+}
+
+/// [`replace_holes`], also returning for each hole `(position in the output, growth so far)`, so that a
+/// position in the output can be mapped back to the template as written.
+fn replace_holes_mapped(text: &str) -> (String, Vec<(usize, usize)>) {
+    let mut shifts = Vec::new();
     let mut out = String::with_capacity(text.len() + 16);
     let mut chars = text.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
@@ -61,6 +68,10 @@ pub fn replace_holes(text: &str) -> String {
             if let Some(&(_, n)) = chars.peek() {
                 if n.is_ascii_alphanumeric() || n == '_' {
                     out.push_str(HOLE_PREFIX);
+                    shifts.push((
+                        out.len(),
+                        shifts.last().map_or(0, |s: &(usize, usize)| s.1) + HOLE_PREFIX.len() - 1,
+                    ));
                     while let Some(&(_, n)) = chars.peek() {
                         if !(n.is_ascii_alphanumeric() || n == '_') {
                             break;
@@ -74,7 +85,17 @@ pub fn replace_holes(text: &str) -> String {
         }
         out.push(c);
     }
-    out
+    (out, shifts)
+}
+
+/// Maps a position of the hole-replaced text back to the template as written.
+fn original_position(shifts: &[(usize, usize)], position: u32) -> u32 {
+    let growth = shifts
+        .iter()
+        .take_while(|(at, _)| *at <= position as usize)
+        .last()
+        .map_or(0, |s| s.1);
+    position.saturating_sub(growth as u32)
 }
 
 /// The hole name if the text of `id` is exactly a hole placeholder.
@@ -86,7 +107,8 @@ pub fn hole_name(tree: &Tree, id: NodeId) -> Option<&str> {
 
 /// Parses a template. `want_kind` picks, among nodes spanning the fragment exactly, the one of that kind.
 pub fn parse_fragment(template: &str, want_kind: Option<&str>) -> Result<Fragment, FragmentError> {
-    let text = replace_holes(template.trim());
+    let written = template.trim();
+    let (text, shifts) = replace_holes_mapped(written);
     if text.is_empty() {
         return Err(FragmentError::Empty);
     }
@@ -98,7 +120,7 @@ pub fn parse_fragment(template: &str, want_kind: Option<&str>) -> Result<Fragmen
         let local: Vec<_> = errors
             .into_iter()
             .filter(|e| e.span.start < range.end + suffix.len() as u32 && e.span.end >= range.start)
-            .map(|e| rebase(e, &text, range.start))
+            .map(|e| rebase(e, &text, range.start, written, &shifts))
             .collect();
         if !local.is_empty() {
             first_errors.get_or_insert(local);
@@ -116,10 +138,16 @@ pub fn parse_fragment(template: &str, want_kind: Option<&str>) -> Result<Fragmen
 }
 
 /// Re-expresses an error of the wrapped parse in the coordinates of the fragment itself.
-fn rebase(error: SyntaxError, text: &str, start: u32) -> SyntaxError {
-    let clamp = |x: u32| x.saturating_sub(start).min(text.len() as u32);
+fn rebase(
+    error: SyntaxError,
+    text: &str,
+    start: u32,
+    written: &str,
+    shifts: &[(usize, usize)],
+) -> SyntaxError {
+    let clamp = |x: u32| original_position(shifts, x.saturating_sub(start).min(text.len() as u32));
     let span = clamp(error.span.start)..clamp(error.span.end);
-    let (line, column) = crate::line_column(text, span.start);
+    let (line, column) = crate::line_column(written, span.start);
     SyntaxError {
         span,
         line,
@@ -128,7 +156,8 @@ fn rebase(error: SyntaxError, text: &str, start: u32) -> SyntaxError {
     }
 }
 
-/// The outermost node (other than the file) whose span is exactly `range`, or the one of `want_kind`.
+/// The innermost node whose span is exactly `range` (an `if` rather than the statement around it), or the
+/// one of `want_kind`.
 fn exact_node(tree: &Tree, range: std::ops::Range<u32>, want_kind: Option<&str>) -> Option<NodeId> {
     let mut id = Tree::ROOT;
     let mut found = Vec::new();
@@ -147,7 +176,7 @@ fn exact_node(tree: &Tree, range: std::ops::Range<u32>, want_kind: Option<&str>)
     }
     match want_kind {
         Some(kind) => found.into_iter().find(|&n| tree.node(n).kind == kind),
-        None => found.first().copied(),
+        None => found.last().copied(),
     }
 }
 

@@ -1,0 +1,188 @@
+//! The pattern file format: wire types apart from domain types.
+//!
+//! A pattern file is TOML that a human can read and edit. Its shape is [`SerializablePattern`]: every field has
+//! a doc comment, unknown fields are rejected (a typo must not silently drop a setting), and the JSON schema is
+//! generated from these types. [`LibraryPattern`] is the checked domain value, built by `TryFrom`, which parses
+//! the templates and says precisely which field is wrong. Mined and hand-written patterns share this format;
+//! [`Origin`] tells them apart so that nobody mistakes a hand-written rule for a learned one.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::{Pattern, TemplateError, hole_display_name};
+
+/// Where a pattern came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Learned by `suture mine` from fixes in git histories.
+    Mined,
+    /// Written by a person; never presented as learned.
+    HandWritten,
+}
+
+/// One pattern, as stored in a `.toml` file of a pattern library.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SerializablePattern {
+    /// Stable identifier, unique in the library (for example `m-1f3a9c2e` for a mined pattern).
+    pub id: String,
+    /// `mined` or `hand-written`.
+    pub origin: Origin,
+    /// One line saying what the fix does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The code to find, as Rust with `$NAME` holes, for example `$A.len() == 0`.
+    pub before: String,
+    /// The replacement, as Rust whose holes are bound by `before`, for example `$A.is_empty()`.
+    pub after: String,
+    /// Syntax kind of the before template's root, when its text alone parses several ways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_kind: Option<String>,
+    /// Syntax kind of the after template's root, when its text alone parses several ways.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_kind: Option<String>,
+    /// Number of distinct fixing commits the pattern generalises (0 for hand-written ones).
+    #[serde(default)]
+    pub support: u32,
+    /// Ranking score in [0, 1]: prevalence × specialisation.
+    #[serde(default)]
+    pub score: f64,
+    /// How many training fixes the pattern covers, mapped to [0, 1].
+    #[serde(default)]
+    pub prevalence: f64,
+    /// Share of the before side's matches in the training code that were fixed, in [0, 1].
+    #[serde(default)]
+    pub specialisation: f64,
+    /// Id of the more general mined pattern this one refines, if it is in the library.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// The fixes this pattern was learned from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub provenance: Vec<SerializableProvenance>,
+    /// Examples that `suture patterns test` checks.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub examples: Vec<SerializableExample>,
+}
+
+/// One fix a pattern was learned from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SerializableProvenance {
+    /// The repository, as named in the corpus manifest or the path it was mined from.
+    pub repo: String,
+    /// Full commit id of the fix.
+    pub commit: String,
+    /// File changed by the fix.
+    pub path: String,
+    /// Line of the fix in the file before the commit.
+    pub line: u32,
+}
+
+/// Code that the pattern must fix in a given way, or must leave alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SerializableExample {
+    /// Rust source (a whole file) to run the pattern on.
+    pub code: String,
+    /// The expected result; absent means the pattern must not match `code`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+}
+
+pub type Provenance = SerializableProvenance;
+
+/// A checked pattern of a library.
+#[derive(Debug, Clone)]
+pub struct LibraryPattern {
+    pub id: String,
+    pub origin: Origin,
+    pub description: Option<String>,
+    pub pattern: Pattern,
+    pub support: u32,
+    pub score: f64,
+    pub prevalence: f64,
+    pub specialisation: f64,
+    pub parent: Option<String>,
+    pub provenance: Vec<Provenance>,
+    pub examples: Vec<SerializableExample>,
+    /// The file form this pattern was read from, kept so that writing it back changes nothing.
+    pub source: SerializablePattern,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LibraryError {
+    #[error("`id` is empty")]
+    EmptyId,
+    #[error("`{field}` is {value}, outside [0, 1]")]
+    OutOfRange { field: &'static str, value: f64 },
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    #[error("`after` uses ${holes} that `before` does not bind, so the fix cannot be built")]
+    AfterOnlyHoles { holes: String },
+}
+
+impl LibraryError {
+    /// The field of the file the error is about, so that a reader can point at its line.
+    pub fn field(&self) -> &'static str {
+        match self {
+            LibraryError::EmptyId => "id",
+            LibraryError::OutOfRange { field, .. } => field,
+            LibraryError::Template(TemplateError::Parse { side, .. }) => side,
+            LibraryError::AfterOnlyHoles { .. } => "after",
+        }
+    }
+}
+
+impl TryFrom<SerializablePattern> for LibraryPattern {
+    type Error = LibraryError;
+
+    fn try_from(file: SerializablePattern) -> Result<Self, Self::Error> {
+        if file.id.trim().is_empty() {
+            return Err(LibraryError::EmptyId);
+        }
+        for (field, value) in [
+            ("score", file.score),
+            ("prevalence", file.prevalence),
+            ("specialisation", file.specialisation),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                return Err(LibraryError::OutOfRange { field, value });
+            }
+        }
+        let (pattern, names) = Pattern::parse_named(
+            &file.before,
+            &file.after,
+            (file.before_kind.as_deref(), file.after_kind.as_deref()),
+        )?;
+        let after_only = pattern.after_only_holes();
+        if !after_only.is_empty() {
+            let names: Vec<_> = after_only
+                .iter()
+                .map(|&h| {
+                    names
+                        .get(h as usize)
+                        .cloned()
+                        .unwrap_or_else(|| hole_display_name(h))
+                })
+                .collect();
+            return Err(LibraryError::AfterOnlyHoles {
+                holes: names.join(", $"),
+            });
+        }
+        Ok(LibraryPattern {
+            id: file.id.clone(),
+            origin: file.origin,
+            description: file.description.clone(),
+            pattern,
+            support: file.support,
+            score: file.score,
+            prevalence: file.prevalence,
+            specialisation: file.specialisation,
+            parent: file.parent.clone(),
+            provenance: file.provenance.clone(),
+            examples: file.examples.clone(),
+            source: file,
+        })
+    }
+}
