@@ -1,0 +1,440 @@
+//! The embedded SQLite store. It starts with the mining cache: which commits of a repository
+//! have been mined, the concrete edits each one produced, and the edits it skipped and why.
+//!
+//! Choices:
+//! - rusqlite with bundled SQLite, so the store needs no system library and no server. A
+//!   separate PostgreSQL backend, if one comes, sits behind a trait in the pipeline; this crate
+//!   stays synchronous and plain.
+//! - The schema is an ordered list of SQL migrations, and `PRAGMA user_version` counts how many
+//!   have run. Each migration runs in its own immediate transaction that re-reads the version
+//!   first, so two processes opening a fresh store at once apply every migration exactly once.
+//!   A store written by a newer build (a higher version) is refused rather than misread.
+//! - WAL journal with `synchronous = NORMAL`: readers never block the writer, and a crash can
+//!   lose at most the last commits recorded, never corrupt the file. The mining cache is
+//!   rebuildable, so that trade is cheap.
+//! - One mined commit is one transaction. A commit row, its edits and its skipped edits land
+//!   together or not at all, so the presence of a commit in [`Store::mined_commits`] proves that
+//!   all of its rows are present and a crashed run simply mines that commit again.
+//! - [`StoredEdit`] repeats its commit's id and time so that a row read back stands alone. The
+//!   table keeps the time once, on the commit, and [`Store::record_commit`] refuses an edit
+//!   whose id or time disagrees with the commit it is recorded under instead of storing a
+//!   contradiction.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, TransactionBehavior};
+
+/// Everything that can go wrong while using the store. `store` fields hold the database path,
+/// or `:memory:` for an in-memory store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot create directory `{}` for store `{}`", dir.display(), path.display())]
+    CreateDir {
+        dir: PathBuf,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open store `{}`", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "store `{store}` has schema version {found}, newer than version {supported} that this build understands"
+    )]
+    TooNew {
+        store: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("cannot migrate store `{store}` to schema version {version}")]
+    Migrate {
+        store: String,
+        version: u32,
+        source: rusqlite::Error,
+    },
+    #[error(
+        "{what} at `{path}:{line}` names commit {found}, but is recorded under commit {commit}"
+    )]
+    WrongCommit {
+        what: &'static str,
+        path: String,
+        line: u32,
+        found: String,
+        commit: String,
+    },
+    #[error("edit at `{path}:{line}` has time {found}, but its commit {commit} has time {time}")]
+    WrongTime {
+        path: String,
+        line: u32,
+        found: i64,
+        commit: String,
+        time: i64,
+    },
+    /// Any other SQLite failure; the message says what was being done and in which store.
+    #[error("{context}")]
+    Sqlite {
+        context: String,
+        source: rusqlite::Error,
+    },
+}
+
+/// The ordered schema migrations. Migration `n` (0-based) brings the store to version `n + 1`.
+/// Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: the mining cache.
+    "
+    CREATE TABLE mined_commit (
+        repo TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (repo, commit_id)
+    ) STRICT;
+
+    CREATE TABLE edit (
+        repo TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        line INTEGER NOT NULL CHECK (line >= 0),
+        before_text TEXT NOT NULL,
+        after_text TEXT NOT NULL,
+        before_kind TEXT NOT NULL,
+        after_kind TEXT NOT NULL,
+        FOREIGN KEY (repo, commit_id) REFERENCES mined_commit (repo, commit_id)
+    ) STRICT;
+    CREATE INDEX edit_by_commit ON edit (repo, commit_id);
+
+    CREATE TABLE skipped_edit (
+        repo TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        line INTEGER NOT NULL CHECK (line >= 0),
+        reason TEXT NOT NULL,
+        FOREIGN KEY (repo, commit_id) REFERENCES mined_commit (repo, commit_id)
+    ) STRICT;
+    CREATE INDEX skipped_edit_by_commit ON skipped_edit (repo, commit_id);
+    ",
+];
+
+/// The schema version this build writes: the number of migrations.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// An open store. Like the SQLite connection inside it, it is `Send` but not `Sync`: open one per
+/// thread, or funnel writes through one owner.
+pub struct Store {
+    conn: Connection,
+    /// The database path, or `:memory:`, for error messages.
+    name: String,
+}
+
+/// One mined commit and everything mining produced for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MinedCommit {
+    /// Full hex id.
+    pub id: String,
+    /// Commit time, seconds since the Unix epoch.
+    pub time: i64,
+    pub edits: Vec<StoredEdit>,
+    pub skipped: Vec<SkippedEdit>,
+}
+
+/// One concrete edit found in a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEdit {
+    /// The id of the commit that made the edit; must equal [`MinedCommit::id`].
+    pub commit: String,
+    /// The time of that commit; must equal [`MinedCommit::time`].
+    pub time: i64,
+    /// File path relative to the repository root.
+    pub path: String,
+    /// 1-based line of the edit in the file after the commit.
+    pub line: u32,
+    pub before: String,
+    pub after: String,
+    /// The syntax kind of `before`, as named by the syntax layer.
+    pub before_kind: String,
+    /// The syntax kind of `after`.
+    pub after_kind: String,
+}
+
+/// An edit that mining dropped, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedEdit {
+    /// The id of the commit; must equal [`MinedCommit::id`].
+    pub commit: String,
+    pub path: String,
+    pub line: u32,
+    pub reason: String,
+}
+
+/// Opens the store at `path`, creating the file and its parent directories if needed, and brings
+/// its schema up to date.
+pub fn open(path: &Path) -> Result<Store, Error> {
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+            dir: dir.to_owned(),
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    let open_error = |source| Error::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_error)?;
+    // SQLite opens lazily: a directory or a file that is not a database fails here.
+    conn.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
+        .map_err(open_error)?;
+    conn.pragma_update(None, "synchronous", "normal")
+        .map_err(open_error)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(open_error)?;
+    let mut store = Store {
+        conn,
+        name: path.display().to_string(),
+    };
+    store.migrate()?;
+    Ok(store)
+}
+
+/// Opens a fresh store that lives in memory, for tests and dry runs.
+pub fn open_in_memory() -> Result<Store, Error> {
+    let path = Path::new(":memory:");
+    let open_error = |source| Error::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open_in_memory().map_err(open_error)?;
+    conn.pragma_update(None, "foreign_keys", true)
+        .map_err(open_error)?;
+    let mut store = Store {
+        conn,
+        name: ":memory:".to_owned(),
+    };
+    store.migrate()?;
+    Ok(store)
+}
+
+impl Store {
+    /// The ids of every commit of `repo` recorded so far.
+    pub fn mined_commits(&self, repo: &str) -> Result<HashSet<String>, Error> {
+        let sqlite = || self.sqlite(format!("cannot read the mined commits of `{repo}`"));
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT commit_id FROM mined_commit WHERE repo = ?1")
+            .map_err(sqlite())?;
+        let ids = stmt
+            .query_map([repo], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(sqlite())?;
+        Ok(ids)
+    }
+
+    /// Records one mined commit with its edits and skipped edits in one transaction: either all
+    /// rows land or none do. Recording a commit again replaces its rows.
+    pub fn record_commit(&mut self, repo: &str, commit: &MinedCommit) -> Result<(), Error> {
+        let context = || format!("cannot record commit {} of `{repo}`", commit.id);
+        let name = self.name.clone();
+        let sqlite = |source| Error::Sqlite {
+            context: format!("{} in store `{name}`", context()),
+            source,
+        };
+        // Immediate: take the write lock up front, so a concurrent writer waits for the busy
+        // timeout instead of failing when a read lock would have to be upgraded.
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(sqlite)?;
+        for table in ["edit", "skipped_edit", "mined_commit"] {
+            tx.execute(
+                &format!("DELETE FROM {table} WHERE repo = ?1 AND commit_id = ?2"),
+                params![repo, commit.id],
+            )
+            .map_err(sqlite)?;
+        }
+        tx.execute(
+            "INSERT INTO mined_commit (repo, commit_id, time) VALUES (?1, ?2, ?3)",
+            params![repo, commit.id, commit.time],
+        )
+        .map_err(sqlite)?;
+
+        // Rows are checked as they are inserted, so a bad row also exercises the rollback of
+        // the rows before it: returning early drops `tx`, which rolls back.
+        let mut insert_edit = tx
+            .prepare_cached(
+                "INSERT INTO edit (repo, commit_id, path, line, before_text, after_text, \
+                 before_kind, after_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(sqlite)?;
+        for edit in &commit.edits {
+            if edit.commit != commit.id {
+                return Err(Error::WrongCommit {
+                    what: "edit",
+                    path: edit.path.clone(),
+                    line: edit.line,
+                    found: edit.commit.clone(),
+                    commit: commit.id.clone(),
+                });
+            }
+            if edit.time != commit.time {
+                return Err(Error::WrongTime {
+                    path: edit.path.clone(),
+                    line: edit.line,
+                    found: edit.time,
+                    commit: commit.id.clone(),
+                    time: commit.time,
+                });
+            }
+            insert_edit
+                .execute(params![
+                    repo,
+                    edit.commit,
+                    edit.path,
+                    edit.line,
+                    edit.before,
+                    edit.after,
+                    edit.before_kind,
+                    edit.after_kind
+                ])
+                .map_err(sqlite)?;
+        }
+        drop(insert_edit);
+
+        let mut insert_skipped = tx
+            .prepare_cached(
+                "INSERT INTO skipped_edit (repo, commit_id, path, line, reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(sqlite)?;
+        for skipped in &commit.skipped {
+            if skipped.commit != commit.id {
+                return Err(Error::WrongCommit {
+                    what: "skipped edit",
+                    path: skipped.path.clone(),
+                    line: skipped.line,
+                    found: skipped.commit.clone(),
+                    commit: commit.id.clone(),
+                });
+            }
+            insert_skipped
+                .execute(params![
+                    repo,
+                    skipped.commit,
+                    skipped.path,
+                    skipped.line,
+                    skipped.reason
+                ])
+                .map_err(sqlite)?;
+        }
+        drop(insert_skipped);
+        tx.commit().map_err(sqlite)
+    }
+
+    /// All edits of `repo`, ordered by commit time, commit id, path, line, and then the order in
+    /// which they were recorded.
+    pub fn edits(&self, repo: &str) -> Result<Vec<StoredEdit>, Error> {
+        let sqlite = || self.sqlite(format!("cannot read the edits of `{repo}`"));
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT e.commit_id, c.time, e.path, e.line, e.before_text, e.after_text, \
+                 e.before_kind, e.after_kind \
+                 FROM edit e JOIN mined_commit c ON c.repo = e.repo AND c.commit_id = e.commit_id \
+                 WHERE e.repo = ?1 \
+                 ORDER BY c.time, e.commit_id, e.path, e.line, e.rowid",
+            )
+            .map_err(sqlite())?;
+        stmt.query_map([repo], |row| {
+            Ok(StoredEdit {
+                commit: row.get(0)?,
+                time: row.get(1)?,
+                path: row.get(2)?,
+                line: row.get(3)?,
+                before: row.get(4)?,
+                after: row.get(5)?,
+                before_kind: row.get(6)?,
+                after_kind: row.get(7)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sqlite())
+    }
+
+    /// All skipped edits of `repo`, in the same order as [`Store::edits`].
+    pub fn skipped(&self, repo: &str) -> Result<Vec<SkippedEdit>, Error> {
+        let sqlite = || self.sqlite(format!("cannot read the skipped edits of `{repo}`"));
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT s.commit_id, s.path, s.line, s.reason \
+                 FROM skipped_edit s \
+                 JOIN mined_commit c ON c.repo = s.repo AND c.commit_id = s.commit_id \
+                 WHERE s.repo = ?1 \
+                 ORDER BY c.time, s.commit_id, s.path, s.line, s.rowid",
+            )
+            .map_err(sqlite())?;
+        stmt.query_map([repo], |row| {
+            Ok(SkippedEdit {
+                commit: row.get(0)?,
+                path: row.get(1)?,
+                line: row.get(2)?,
+                reason: row.get(3)?,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sqlite())
+    }
+
+    /// The number of edits recorded for `repo`.
+    pub fn count_edits(&self, repo: &str) -> Result<usize, Error> {
+        let count: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM edit WHERE repo = ?1", [repo], |row| {
+                row.get(0)
+            })
+            .map_err(self.sqlite(format!("cannot count the edits of `{repo}`")))?;
+        Ok(count as usize)
+    }
+
+    /// Applies the migrations this store has not seen yet.
+    fn migrate(&mut self) -> Result<(), Error> {
+        loop {
+            let migrate_error = |version, source| Error::Migrate {
+                store: self.name.clone(),
+                version,
+                source,
+            };
+            let tx = self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|source| migrate_error(SCHEMA_VERSION, source))?;
+            let found: u32 = tx
+                .pragma_query_value(None, "user_version", |row| row.get(0))
+                .map_err(|source| migrate_error(SCHEMA_VERSION, source))?;
+            if found > SCHEMA_VERSION {
+                return Err(Error::TooNew {
+                    store: self.name.clone(),
+                    found,
+                    supported: SCHEMA_VERSION,
+                });
+            }
+            let Some(sql) = MIGRATIONS.get(found as usize) else {
+                return Ok(());
+            };
+            let version = found + 1;
+            tx.execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", version))
+                .and_then(|()| tx.commit())
+                .map_err(|source| migrate_error(version, source))?;
+        }
+    }
+
+    /// Wraps a SQLite error with what was being done and the store's name.
+    fn sqlite(&self, context: String) -> impl FnOnce(rusqlite::Error) -> Error + '_ {
+        move |source| Error::Sqlite {
+            context: format!("{context} in store `{}`", self.name),
+            source,
+        }
+    }
+}
