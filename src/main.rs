@@ -1,1 +1,239 @@
-fn main() {}
+//! The `suture` command line: argument parsing, output formats and exit codes, nothing else.
+//!
+//! Every job lives in the `pipeline` crate; this file turns flags into options, draws progress bars on
+//! stderr (only when it is a terminal), prints results on stdout as text or JSON, and maps failures to exit
+//! code 2 with a one-line message that names the file, the line or the revision at fault.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use pipeline::{MineOptions, Progress, RepoSpec};
+
+#[derive(Parser)]
+#[command(
+    name = "suture",
+    version,
+    about = "Learns how a team fixes Rust code from its git history, and applies the same fixes again",
+    after_help = "Examples:\n  suture mine .                         learn patterns from this repository's history\n  suture mine ../tokio --range v1.0.0..HEAD --out patterns/mined\n  suture patterns schema > pattern.schema.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Learn fix patterns from git history and write a pattern library.
+    #[command(
+        after_help = "Examples:\n  suture mine                                  mine the repository in the current directory\n  suture mine ~/src/fd --range v8.0.0..v9.0.0  mine part of a history\n  suture mine a b c --min-repos 2 --out lib    one library from three repositories\n  suture mine . --format json                  machine-readable report\n\nMining is incremental: commits already mined (remembered in the SQLite store) are skipped, and the\nlibrary is rebuilt from every stored edit in range. Each skipped hunk is recorded with its reason."
+    )]
+    Mine(MineArgs),
+    /// Inspect pattern libraries.
+    #[command(subcommand)]
+    Patterns(PatternsCommand),
+}
+
+#[derive(clap::Args)]
+struct MineArgs {
+    /// Repositories to mine (default: the current directory). Several repositories make one library.
+    repos: Vec<PathBuf>,
+    /// Commits to mine: `A..B`, or one revision meaning its whole history (default: HEAD).
+    #[arg(long)]
+    range: Option<String>,
+    /// Where to write the library (default: REPO/.suture/patterns).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Fewest distinct fixing commits a pattern needs.
+    #[arg(long, default_value_t = 3)]
+    min_support: u32,
+    /// Fewest distinct repositories a pattern's fixes must come from.
+    #[arg(long, default_value_t = 1)]
+    min_repos: u32,
+    /// Name of each repository in provenance, in the order of REPOS (default: the directory name).
+    #[arg(long = "name")]
+    names: Vec<String>,
+    /// The SQLite store (default: REPO/.suture/suture.db of the first repository).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Follow only first parents.
+    #[arg(long)]
+    first_parent: bool,
+    /// Hunks changing more lines than this are not learned from.
+    #[arg(long, default_value_t = 6)]
+    max_hunk_lines: u32,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Subcommand)]
+enum PatternsCommand {
+    /// Print the JSON schema of a pattern file.
+    Schema,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Mine(args) => mine(args),
+        Command::Patterns(PatternsCommand::Schema) => {
+            print!("{}", pipeline::json_schema());
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn mine(args: MineArgs) -> Result<ExitCode> {
+    let repos = if args.repos.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.repos
+    };
+    if !args.names.is_empty() && args.names.len() != repos.len() {
+        anyhow::bail!(
+            "{} --name values given for {} repositories",
+            args.names.len(),
+            repos.len()
+        );
+    }
+    let specs: Vec<RepoSpec> = repos
+        .iter()
+        .enumerate()
+        .map(|(i, path)| RepoSpec {
+            path: path.clone(),
+            name: args.names.get(i).cloned(),
+        })
+        .collect();
+    // Open the first repository before creating anything in it, so a wrong path creates no `.suture/`.
+    let first = git::open(&repos[0])?;
+    let suture_dir = first.path().join(".suture");
+    let db = args.db.unwrap_or_else(|| suture_dir.join("suture.db"));
+    let out = args.out.unwrap_or_else(|| suture_dir.join("patterns"));
+    let mut store = store::open(&db)?;
+    let mut options = MineOptions {
+        range: args.range,
+        first_parent: args.first_parent,
+        ..MineOptions::default()
+    };
+    options.score.min_support = args.min_support;
+    options.score.min_repos = args.min_repos;
+    options.extract.max_hunk_lines = args.max_hunk_lines;
+    let progress = Bars::default();
+    let (library, report) = pipeline::mine_repos(&specs, &mut store, &options, &progress)?;
+    let written = pipeline::write_library(&out, &library)
+        .with_context(|| format!("cannot write the library to `{}`", out.display()))?;
+    match args.format {
+        Format::Json => {
+            let json = serde_json::json!({
+                "version": 1,
+                "out": out,
+                "db": db,
+                "report": report,
+                "written": written.written,
+                "unchanged": written.unchanged,
+                "removed": written.removed,
+                "patterns": library,
+            });
+            println!("{}", serde_json::to_string_pretty(&json)?);
+        }
+        Format::Text => {
+            for r in &report.repos {
+                if r.shallow {
+                    eprintln!(
+                        "warning: `{}` is a shallow clone: history before its shallow boundary is not mined (`git fetch --unshallow` fetches it)",
+                        r.path.display()
+                    );
+                }
+                println!(
+                    "{}: {} commits in range, {} already mined, {} mined now: {} edits, {} hunks skipped",
+                    r.name, r.commits, r.already_mined, r.mined_now, r.edits_now, r.skipped_now
+                );
+                for (reason, n) in r.skip_reasons.iter().take(5) {
+                    println!("  skipped {n:>6}× {reason}");
+                }
+            }
+            println!(
+                "library: {} patterns from {} edits ({} clusters) -> {} ({} written, {} unchanged, {} removed)",
+                report.patterns,
+                report.edits,
+                report.clusters,
+                out.display(),
+                written.written,
+                written.unchanged,
+                written.removed
+            );
+            for p in library.iter().take(10) {
+                println!(
+                    "  {:.3}  {}  {}  =>  {}  (support {})",
+                    p.score,
+                    p.id,
+                    one_line(&p.before),
+                    one_line(&p.after),
+                    p.support
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn one_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 60 {
+        line.chars().take(57).collect::<String>() + "..."
+    } else {
+        line
+    }
+}
+
+/// Progress bars on stderr; indicatif hides them when stderr is not a terminal.
+#[derive(Default)]
+struct Bars {
+    bar: std::sync::Mutex<Option<ProgressBar>>,
+}
+
+impl Progress for Bars {
+    fn phase(&self, name: &str, total: u64) {
+        let bar = if total == 0 {
+            ProgressBar::new_spinner()
+        } else {
+            ProgressBar::new(total)
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message(name.to_owned());
+        if let Some(old) = self.bar.lock().expect("not poisoned").replace(bar) {
+            old.finish_and_clear();
+        }
+    }
+
+    fn inc(&self, n: u64) {
+        if let Some(bar) = &*self.bar.lock().expect("not poisoned") {
+            bar.inc(n);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.lock().expect("not poisoned").take() {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use expect_test::{expect, Expect};
+use expect_test::{Expect, expect};
 use git::{BlobText, Error, Hunk, Limits};
 use git2::build::TreeUpdateBuilder;
 use git2::{FileMode, Oid, Repository, Signature, Time};

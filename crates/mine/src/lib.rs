@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 
 use pattern::{Pattern, anti_unify, generalisation_cost};
 
-pub use score::{ScoreConfig, Scored, count_matches, score, select};
+pub use score::{Origins, ScoreConfig, Scored, count_matches, score, select};
 
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {

@@ -20,12 +20,24 @@ use crate::Dendrogram;
 pub struct ScoreConfig {
     /// Fewest distinct commits a pattern must generalise.
     pub min_support: u32,
+    /// Fewest distinct repositories those commits must come from.
+    pub min_repos: u32,
 }
 
 impl Default for ScoreConfig {
     fn default() -> Self {
-        ScoreConfig { min_support: 3 }
+        ScoreConfig {
+            min_support: 3,
+            min_repos: 1,
+        }
     }
+}
+
+/// Where each edit came from: `commit[e]` and `repo[e]` identify edit `e`'s commit and repository.
+#[derive(Debug, Clone, Copy)]
+pub struct Origins<'a> {
+    pub commit: &'a [usize],
+    pub repo: &'a [usize],
 }
 
 #[derive(Debug, Clone)]
@@ -45,12 +57,8 @@ pub struct Scored {
 }
 
 /// Clusters that qualify as library patterns, deduplicated (the same pattern can appear at several levels of
-/// the dendrogram; the one with the most support is kept). `commit_of_edit[e]` identifies edit `e`'s commit.
-pub fn select(
-    dendrogram: &Dendrogram,
-    commit_of_edit: &[usize],
-    config: &ScoreConfig,
-) -> Vec<usize> {
+/// the dendrogram; the one with the most support is kept).
+pub fn select(dendrogram: &Dendrogram, origins: Origins<'_>, config: &ScoreConfig) -> Vec<usize> {
     let mut best: HashMap<u64, usize> = HashMap::new();
     for (i, cluster) in dendrogram.clusters.iter().enumerate() {
         let pattern = &cluster.pattern;
@@ -60,7 +68,9 @@ pub fn select(
         if !has_meaningful_token(&pattern.before.root) {
             continue;
         }
-        if support(cluster.edits.iter().map(|&e| commit_of_edit[e])) < config.min_support {
+        if support(cluster.edits.iter().map(|&e| origins.commit[e])) < config.min_support
+            || support(cluster.edits.iter().map(|&e| origins.repo[e])) < config.min_repos
+        {
             continue;
         }
         let entry = best.entry(pattern.hash()).or_insert(i);
@@ -124,7 +134,7 @@ pub fn score(
     dendrogram: &Dendrogram,
     selected: &[usize],
     unfixed: &[u32],
-    commit_of_edit: &[usize],
+    origins: Origins<'_>,
 ) -> Vec<Scored> {
     let index: HashMap<usize, usize> = selected.iter().enumerate().map(|(k, &c)| (c, k)).collect();
     selected
@@ -132,7 +142,7 @@ pub fn score(
         .zip(unfixed)
         .map(|(&c, &unfixed)| {
             let cluster = &dendrogram.clusters[c];
-            let support = support(cluster.edits.iter().map(|&e| commit_of_edit[e]));
+            let support = support(cluster.edits.iter().map(|&e| origins.commit[e]));
             let fixed = cluster.edits.len() as u32;
             let prevalence = f64::from(support) / (f64::from(support) + 2.0);
             let specialisation = f64::from(fixed) / f64::from(fixed + unfixed);

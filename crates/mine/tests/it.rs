@@ -1,7 +1,9 @@
 //! Tests of clustering and ranking on concrete edits written as Rust fragments.
 
 use expect_test::{Expect, expect};
-use mine::{ClusterConfig, ScoreConfig, change_signature, cluster, count_matches, score, select};
+use mine::{
+    ClusterConfig, Origins, ScoreConfig, change_signature, cluster, count_matches, score, select,
+};
 use pattern::Pattern;
 use syntax::parse;
 
@@ -19,14 +21,26 @@ fn check(pairs: &[(&str, &str)], min_support: u32, unfixed_code: &str, expected:
     let edits = edits(pairs);
     let commits: Vec<usize> = (0..edits.len()).collect();
     let dendrogram = cluster(&edits, &ClusterConfig::default());
-    let selected = select(&dendrogram, &commits, &ScoreConfig { min_support });
+    let repos = vec![0; edits.len()];
+    let origins = Origins {
+        commit: &commits,
+        repo: &repos,
+    };
+    let selected = select(
+        &dendrogram,
+        origins,
+        &ScoreConfig {
+            min_support,
+            min_repos: 1,
+        },
+    );
     let tree = parse(unfixed_code).tree;
     let templates: Vec<_> = selected
         .iter()
         .map(|&c| &dendrogram.clusters[c].pattern.before)
         .collect();
     let unfixed = count_matches(&templates, &tree);
-    let mut scored = score(&dendrogram, &selected, &unfixed, &commits);
+    let mut scored = score(&dendrogram, &selected, &unfixed, origins);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = String::new();
     for s in scored {

@@ -1,14 +1,18 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Orchestration: the jobs users run, as free functions over the core and the adapters.
+//!
+//! The pure core (syntax, treediff, pattern, mine) knows nothing of files, git or databases; the adapters
+//! (git, store) know nothing of patterns. This crate is where they meet: it reads history through `git`,
+//! turns changes into edits with the core, remembers progress in `store`, and reads and writes pattern
+//! libraries. It uses `anyhow` with context, because its errors go straight to a person.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod extract;
+pub mod library;
+pub mod mining;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use extract::{ExtractConfig, ExtractedEdit, FileEdits, extract_file_edits};
+pub use library::{
+    Library, WriteReport, json_schema, read_library, read_pattern_file, write_atomic, write_library,
+};
+pub use mining::{
+    MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos, pattern_id,
+};

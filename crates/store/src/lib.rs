@@ -23,7 +23,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{params, Connection, TransactionBehavior};
+use rusqlite::{Connection, TransactionBehavior, params};
 
 /// Everything that can go wrong while using the store. `store` fields hold the database path,
 /// or `:memory:` for an in-memory store.

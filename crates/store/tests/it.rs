@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use store::{Error, MinedCommit, SkippedEdit, StoredEdit, SCHEMA_VERSION};
+use store::{Error, MinedCommit, SCHEMA_VERSION, SkippedEdit, StoredEdit};
 use tempfile::TempDir;
 
 const REPO: &str = "/repos/demo";

@@ -1,0 +1,179 @@
+//! Reading and writing pattern libraries: a directory of `.toml` files, one pattern per file.
+//!
+//! One file per pattern keeps diffs and merges of a library readable and lets a person delete or edit one
+//! pattern without touching the rest. Every write is atomic (temporary file, then rename), so a library is never
+//! left half-written. Errors name the file and the line.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use pattern::{LibraryPattern, Origin, SerializablePattern};
+
+/// A library as read from disk.
+#[derive(Debug, Clone, Default)]
+pub struct Library {
+    pub patterns: Vec<LibraryPattern>,
+    /// The file each pattern came from, in the same order.
+    pub files: Vec<PathBuf>,
+}
+
+/// Reads every `*.toml` file under `dir` (recursively, in path order) as a pattern.
+pub fn read_library(dir: &Path) -> Result<Library> {
+    let mut files = Vec::new();
+    collect_toml(dir, &mut files)
+        .with_context(|| format!("cannot read pattern library `{}`", dir.display()))?;
+    files.sort();
+    let mut library = Library::default();
+    for file in files {
+        let pattern = read_pattern_file(&file)?;
+        if let Some(i) = library.patterns.iter().position(|p| p.id == pattern.id) {
+            bail!(
+                "{}: pattern id `{}` is already used by {}",
+                file.display(),
+                pattern.id,
+                library.files[i].display()
+            );
+        }
+        library.patterns.push(pattern);
+        library.files.push(file);
+    }
+    Ok(library)
+}
+
+fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_toml(&path, out)?;
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads and checks one pattern file. Errors look like `patterns/x.toml:3: before: template does not parse …`.
+pub fn read_pattern_file(path: &Path) -> Result<LibraryPattern> {
+    let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: not valid UTF-8 (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let file: SerializablePattern = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map_or(1, |s| syntax::line_of(&text, s.start as u32));
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
+    })?;
+    LibraryPattern::try_from(file).map_err(|e| {
+        let line = line_of_key(&text, e.field()).unwrap_or(1);
+        anyhow::anyhow!("{}:{line}: {e}", path.display())
+    })
+}
+
+/// The line where `key = ` is written in a TOML file.
+fn line_of_key(text: &str, key: &str) -> Option<u32> {
+    text.lines()
+        .position(|l| {
+            l.trim_start()
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|i| i as u32 + 1)
+}
+
+/// The file name a pattern is written to.
+pub fn file_name(id: &str) -> String {
+    let safe: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}.toml")
+}
+
+/// Renders a pattern as TOML, with multi-line templates as literal strings.
+pub fn to_toml(pattern: &SerializablePattern) -> Result<String> {
+    toml::to_string_pretty(pattern).context("cannot serialise pattern")
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteReport {
+    pub written: usize,
+    pub unchanged: usize,
+    /// Mined pattern files of an earlier run that the new library no longer has.
+    pub removed: usize,
+}
+
+/// Writes mined patterns into `dir`, one atomic write per file. A file whose content would not change is not
+/// rewritten. Mined pattern files left by an earlier run and absent now are removed; hand-written files and
+/// anything that is not a pattern are never touched.
+pub fn write_library(dir: &Path, patterns: &[SerializablePattern]) -> Result<WriteReport> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let mut rendered = Vec::with_capacity(patterns.len());
+    for p in patterns {
+        rendered.push((dir.join(file_name(&p.id)), to_toml(p)?));
+    }
+    let mut report = WriteReport::default();
+    for (path, text) in &rendered {
+        if fs::read_to_string(path).is_ok_and(|old| old == *text) {
+            report.unchanged += 1;
+            continue;
+        }
+        write_atomic(path, text.as_bytes())?;
+        report.written += 1;
+    }
+    let keep: Vec<&PathBuf> = rendered.iter().map(|(p, _)| p).collect();
+    for entry in fs::read_dir(dir).with_context(|| format!("cannot list `{}`", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_none_or(|e| e != "toml") || keep.contains(&&path) {
+            continue;
+        }
+        let is_mined = fs::read_to_string(&path)
+            .ok()
+            .and_then(|t| toml::from_str::<SerializablePattern>(&t).ok())
+            .is_some_and(|p| p.origin == Origin::Mined);
+        if is_mined {
+            fs::remove_file(&path)
+                .with_context(|| format!("cannot remove `{}`", path.display()))?;
+            report.removed += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// Writes a file atomically: a temporary file in the same directory, synced, then renamed over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// The JSON schema of a pattern file, generated from [`SerializablePattern`].
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(SerializablePattern);
+    serde_json::to_string_pretty(&schema).expect("a schema always serialises") + "\n"
+}

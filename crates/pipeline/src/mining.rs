@@ -1,0 +1,474 @@
+//! `mine_repos`: git histories → concrete edits (cached in the store) → clusters → a ranked pattern library.
+//!
+//! Mining is incremental: each commit's edits are recorded in the store in one transaction, together with the
+//! fact that the commit was mined, and a later run only processes commits the store has not seen. The library
+//! is then rebuilt from the stored edits of the commits in range, so a re-run with nothing new writes the same
+//! library. Several repositories can be mined into one library; that is how the shipped library is made.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use mine::{ClusterConfig, Origins, ScoreConfig, cluster, count_matches, score, select};
+use pattern::{Origin, Pattern, SerializablePattern, SerializableProvenance, Template};
+use rayon::prelude::*;
+use store::{MinedCommit, SkippedEdit, Store, StoredEdit};
+
+use crate::extract::{ExtractConfig, extract_file_edits};
+
+/// What a long step reports as it goes; the binary draws progress bars with it.
+pub trait Progress: Sync {
+    /// A new phase with `total` units of work (0 when unknown).
+    fn phase(&self, name: &str, total: u64);
+    fn inc(&self, n: u64);
+    fn finish(&self);
+}
+
+/// A progress sink that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn phase(&self, _: &str, _: u64) {}
+    fn inc(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+#[derive(Debug, Clone)]
+pub struct RepoSpec {
+    pub path: PathBuf,
+    /// The name written into provenance, for example `tokio-rs/tokio`; defaults to the directory name.
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MineOptions {
+    /// `A..B`, a single revision, or `None` for the history of HEAD.
+    pub range: Option<String>,
+    pub first_parent: bool,
+    pub extract: ExtractConfig,
+    pub limits: git::Limits,
+    pub cluster: ClusterConfig,
+    pub score: ScoreConfig,
+    /// Most provenance entries written per pattern (the support count is always exact).
+    pub max_provenance: usize,
+}
+
+impl Default for MineOptions {
+    fn default() -> Self {
+        MineOptions {
+            range: None,
+            first_parent: false,
+            extract: ExtractConfig::default(),
+            limits: git::Limits::default(),
+            cluster: ClusterConfig::default(),
+            score: ScoreConfig::default(),
+            max_provenance: 20,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct RepoReport {
+    pub name: String,
+    pub path: PathBuf,
+    pub shallow: bool,
+    /// Non-merge commits in range.
+    pub commits: usize,
+    /// Of those, already in the store and skipped.
+    pub already_mined: usize,
+    /// Mined in this run.
+    pub mined_now: usize,
+    pub edits_now: usize,
+    pub skipped_now: usize,
+    /// Skip reasons of this run, most frequent first: (reason kind, count).
+    pub skip_reasons: Vec<(String, usize)>,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MineReport {
+    pub repos: Vec<RepoReport>,
+    /// Stored edits of the commits in range, over all repositories.
+    pub edits: usize,
+    /// Edits whose stored templates no longer parse (for example after a grammar upgrade).
+    pub unparsable_edits: usize,
+    pub clusters: usize,
+    pub patterns: usize,
+    /// Files scanned for unfixed matches of the patterns.
+    pub scanned_files: usize,
+}
+
+/// A repository opened for mining.
+struct Source {
+    spec: RepoSpec,
+    key: String,
+    name: String,
+    commits: Vec<git::CommitInfo>,
+    head: String,
+}
+
+/// Mines `repos` into `store` and returns the library built from all stored edits of the commits in range.
+pub fn mine_repos(
+    repos: &[RepoSpec],
+    store: &mut Store,
+    options: &MineOptions,
+    progress: &dyn Progress,
+) -> Result<(Vec<SerializablePattern>, MineReport)> {
+    if repos.is_empty() {
+        bail!("no repository to mine");
+    }
+    let mut report = MineReport::default();
+    let mut sources = Vec::new();
+    for spec in repos {
+        let repo = git::open(&spec.path)?;
+        let key = std::fs::canonicalize(repo.path())
+            .unwrap_or_else(|_| repo.path().to_path_buf())
+            .display()
+            .to_string();
+        let name = spec
+            .name
+            .clone()
+            .unwrap_or_else(|| default_name(repo.path()));
+        let commits = repo
+            .commits(options.range.as_deref(), options.first_parent)
+            .with_context(|| format!("cannot list the commits of `{}`", spec.path.display()))?;
+        let head = match options
+            .range
+            .as_deref()
+            .map(|r| r.rsplit("..").next().unwrap_or(r))
+        {
+            Some(end) if !end.is_empty() => repo.resolve(end)?,
+            _ => repo.head()?,
+        };
+        report.repos.push(RepoReport {
+            name: name.clone(),
+            path: spec.path.clone(),
+            shallow: repo.is_shallow(),
+            commits: commits.len(),
+            ..RepoReport::default()
+        });
+        sources.push(Source {
+            spec: spec.clone(),
+            key,
+            name,
+            commits,
+            head,
+        });
+    }
+    for (source, repo_report) in sources.iter().zip(&mut report.repos) {
+        mine_history(source, store, options, progress, repo_report)?;
+    }
+    let library = build_library(&sources, store, options, progress, &mut report)?;
+    Ok((library, report))
+}
+
+fn default_name(path: &Path) -> String {
+    let path = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    name.strip_suffix(".git").map(str::to_owned).unwrap_or(name)
+}
+
+/// Mines the commits of one repository that the store has not seen, in parallel, recording each commit in
+/// one transaction as soon as its chunk is done.
+fn mine_history(
+    source: &Source,
+    store: &mut Store,
+    options: &MineOptions,
+    progress: &dyn Progress,
+    report: &mut RepoReport,
+) -> Result<()> {
+    let done = store.mined_commits(&source.key)?;
+    let todo: Vec<&git::CommitInfo> = source
+        .commits
+        .iter()
+        .filter(|c| !done.contains(&c.id))
+        .collect();
+    report.already_mined = source.commits.len() - todo.len();
+    progress.phase(&format!("mining {}", source.name), todo.len() as u64);
+    let mut reasons: HashMap<String, usize> = HashMap::new();
+    for chunk in todo.chunks(256) {
+        let mined: Vec<Result<MinedCommit>> = chunk
+            .par_iter()
+            .map_init(
+                || git::open(&source.spec.path),
+                |repo, commit| {
+                    let repo = repo.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+                    let result = mine_commit(repo, commit, options);
+                    progress.inc(1);
+                    result
+                },
+            )
+            .collect();
+        for commit in mined {
+            let commit = commit?;
+            report.mined_now += 1;
+            report.edits_now += commit.edits.len();
+            report.skipped_now += commit.skipped.len();
+            for s in &commit.skipped {
+                *reasons.entry(reason_kind(&s.reason)).or_default() += 1;
+            }
+            store.record_commit(&source.key, &commit)?;
+        }
+    }
+    progress.finish();
+    let mut reasons: Vec<_> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    report.skip_reasons = reasons;
+    Ok(())
+}
+
+/// The reason with its numbers taken out, so that reasons can be counted by kind.
+fn reason_kind(reason: &str) -> String {
+    let head = reason.split(':').next().unwrap_or(reason);
+    head.split_whitespace()
+        .map(|w| {
+            let rest = w.trim_start_matches(|c: char| c.is_ascii_digit());
+            if rest.len() < w.len() {
+                format!("N{rest}")
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn mine_commit(
+    repo: &git::Repo,
+    commit: &git::CommitInfo,
+    options: &MineOptions,
+) -> Result<MinedCommit> {
+    let mut mined = MinedCommit {
+        id: commit.id.clone(),
+        time: commit.time,
+        edits: Vec::new(),
+        skipped: Vec::new(),
+    };
+    if commit.parent.is_none() {
+        return Ok(mined);
+    }
+    let files = repo.changed_rust_files(&commit.id, &options.limits)?;
+    for file in files {
+        let (before, after) = match (file.before.text(), file.after.text()) {
+            (Some(b), Some(a)) => (b, a),
+            _ => {
+                let reason = file
+                    .before
+                    .reason()
+                    .or(file.after.reason())
+                    .unwrap_or_default();
+                mined.skipped.push(SkippedEdit {
+                    commit: commit.id.clone(),
+                    path: file.path.clone(),
+                    line: 0,
+                    reason,
+                });
+                continue;
+            }
+        };
+        let edits = extract_file_edits(before, after, &file.hunks, &options.extract);
+        mined
+            .edits
+            .extend(edits.edits.into_iter().map(|e| StoredEdit {
+                commit: commit.id.clone(),
+                time: commit.time,
+                path: file.path.clone(),
+                line: e.line,
+                before: e.before,
+                after: e.after,
+                before_kind: e.before_kind,
+                after_kind: e.after_kind,
+            }));
+        mined
+            .skipped
+            .extend(edits.skipped.into_iter().map(|(line, reason)| SkippedEdit {
+                commit: commit.id.clone(),
+                path: file.path.clone(),
+                line,
+                reason,
+            }));
+    }
+    Ok(mined)
+}
+
+/// Clusters the stored edits of all sources and ranks the resulting patterns.
+fn build_library(
+    sources: &[Source],
+    store: &Store,
+    options: &MineOptions,
+    progress: &dyn Progress,
+    report: &mut MineReport,
+) -> Result<Vec<SerializablePattern>> {
+    let mut patterns = Vec::new();
+    let mut provenance = Vec::new();
+    let (mut commit_of, mut repo_of) = (Vec::new(), Vec::new());
+    let mut commit_ids: HashMap<String, usize> = HashMap::new();
+    for (r, source) in sources.iter().enumerate() {
+        let in_range: BTreeSet<&str> = source.commits.iter().map(|c| c.id.as_str()).collect();
+        for edit in store.edits(&source.key)? {
+            if !in_range.contains(edit.commit.as_str()) {
+                continue;
+            }
+            report.edits += 1;
+            let Ok(pattern) = Pattern::parse(
+                &edit.before,
+                &edit.after,
+                (Some(&edit.before_kind), Some(&edit.after_kind)),
+            ) else {
+                report.unparsable_edits += 1;
+                continue;
+            };
+            let next = commit_ids.len();
+            commit_of.push(*commit_ids.entry(edit.commit.clone()).or_insert(next));
+            repo_of.push(r);
+            patterns.push(pattern);
+            provenance.push(SerializableProvenance {
+                repo: source.name.clone(),
+                commit: edit.commit,
+                path: edit.path,
+                line: edit.line,
+            });
+        }
+    }
+    progress.phase("clustering", 0);
+    let dendrogram = cluster(&patterns, &options.cluster);
+    report.clusters = dendrogram.clusters.len();
+    let origins = Origins {
+        commit: &commit_of,
+        repo: &repo_of,
+    };
+    let selected = select(&dendrogram, origins, &options.score);
+    let templates: Vec<&Template> = selected
+        .iter()
+        .map(|&c| &dendrogram.clusters[c].pattern.before)
+        .collect();
+    let (unfixed, scanned) = count_unfixed(sources, &templates, options, progress)?;
+    report.scanned_files = scanned;
+    let scored = score(&dendrogram, &selected, &unfixed, origins);
+    let ids: Vec<String> = scored
+        .iter()
+        .map(|s| pattern_id(&dendrogram.clusters[s.cluster].pattern))
+        .collect();
+    let mut library: Vec<SerializablePattern> = scored
+        .iter()
+        .enumerate()
+        .map(|(k, s)| {
+            let cluster = &dendrogram.clusters[s.cluster];
+            let mut prov: Vec<SerializableProvenance> = cluster
+                .edits
+                .iter()
+                .map(|&e| provenance[e].clone())
+                .collect();
+            prov.sort_by(|a, b| {
+                (&a.repo, &a.commit, &a.path, a.line).cmp(&(&b.repo, &b.commit, &b.path, b.line))
+            });
+            prov.dedup();
+            prov.truncate(options.max_provenance);
+            let p = &cluster.pattern;
+            SerializablePattern {
+                id: ids[k].clone(),
+                origin: Origin::Mined,
+                description: Some(format!(
+                    "learned from {} fixes in {} commits; {} unfixed matches in the mined code",
+                    s.fixed, s.support, s.unfixed
+                )),
+                before: p.before.render(),
+                after: p.after.render(),
+                before_kind: Some(p.before.kind().to_owned()),
+                after_kind: Some(p.after.kind().to_owned()),
+                support: s.support,
+                score: round(s.score),
+                prevalence: round(s.prevalence),
+                specialisation: round(s.specialisation),
+                parent: s.parent.map(|p| ids[p].clone()),
+                provenance: prov,
+                examples: Vec::new(),
+            }
+        })
+        .collect();
+    // A template must read back as the same pattern; one that does not is dropped rather than written wrong.
+    library.retain(|p| round_trips(p, &patterns_by_id(&dendrogram, &scored, &ids, &p.id)));
+    library.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
+    report.patterns = library.len();
+    Ok(library)
+}
+
+fn patterns_by_id<'a>(
+    dendrogram: &'a mine::Dendrogram,
+    scored: &[mine::Scored],
+    ids: &[String],
+    id: &str,
+) -> Option<&'a Pattern> {
+    let k = ids.iter().position(|i| i == id)?;
+    Some(&dendrogram.clusters[scored[k].cluster].pattern)
+}
+
+fn round_trips(file: &SerializablePattern, mined: &Option<&Pattern>) -> bool {
+    let Some(mined) = mined else { return false };
+    Pattern::parse(
+        &file.before,
+        &file.after,
+        (file.before_kind.as_deref(), file.after_kind.as_deref()),
+    )
+    .is_ok_and(|p| p.hash() == mined.hash())
+}
+
+/// A stable id from the pattern's structure.
+pub fn pattern_id(pattern: &Pattern) -> String {
+    format!("m-{:010x}", pattern.hash() >> 24)
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// Counts matches of each template in the code at the end of the range of each source: code that was not
+/// fixed. Files that contain none of the templates' rarest tokens are not parsed.
+fn count_unfixed(
+    sources: &[Source],
+    templates: &[&Template],
+    options: &MineOptions,
+    progress: &dyn Progress,
+) -> Result<(Vec<u32>, usize)> {
+    let mut counts = vec![0u32; templates.len()];
+    if templates.is_empty() {
+        return Ok((counts, 0));
+    }
+    let needles: Vec<String> = templates.iter().filter_map(|t| longest_token(t)).collect();
+    let mut scanned = 0;
+    for source in sources {
+        let repo = git::open(&source.spec.path)?;
+        let files = repo.rust_files_at(&source.head, &options.limits)?;
+        progress.phase(&format!("scanning {}", source.name), files.len() as u64);
+        let partial: Vec<Vec<u32>> = files
+            .par_iter()
+            .filter_map(|(_, blob)| {
+                progress.inc(1);
+                let text = blob.text()?;
+                if !needles.iter().any(|n| text.contains(n.as_str())) {
+                    return None;
+                }
+                let tree = syntax::parse(text).tree;
+                Some(count_matches(templates, &tree))
+            })
+            .collect();
+        progress.finish();
+        scanned += partial.len();
+        for c in partial {
+            counts.iter_mut().zip(c).for_each(|(total, n)| *total += n);
+        }
+    }
+    Ok((counts, scanned))
+}
+
+/// The longest literal token of a template: a file without it cannot match.
+fn longest_token(template: &Template) -> Option<String> {
+    let mut tokens = Vec::new();
+    template.root.literal_tokens(&mut tokens);
+    tokens
+        .into_iter()
+        .max_by_key(|t| t.len())
+        .map(str::to_owned)
+}

@@ -1,0 +1,105 @@
+//! Tests of hunk → concrete edit extraction on whole files, as mining sees them.
+
+use expect_test::{Expect, expect};
+use git::Hunk;
+use pipeline::{ExtractConfig, extract_file_edits};
+
+/// Computes `-U0` hunks from the line diff of `before` and `after`, extracts edits and prints them.
+#[track_caller]
+fn check(before: &str, after: &str, expected: Expect) {
+    let hunks = line_hunks(before, after);
+    let edits = extract_file_edits(before, after, &hunks, &ExtractConfig::default());
+    let mut out = String::new();
+    for e in &edits.edits {
+        out.push_str(&format!(
+            "{}: {} [{}] => {} [{}]\n",
+            e.line, e.before, e.before_kind, e.after, e.after_kind
+        ));
+    }
+    for (line, reason) in &edits.skipped {
+        out.push_str(&format!("{line}: skipped: {reason}\n"));
+    }
+    expected.assert_eq(&out);
+}
+
+/// A minimal line diff (common prefix/suffix per region) good enough for single-region fixtures.
+fn line_hunks(before: &str, after: &str) -> Vec<Hunk> {
+    let b: Vec<&str> = before.lines().collect();
+    let a: Vec<&str> = after.lines().collect();
+    let prefix = b.iter().zip(&a).take_while(|(x, y)| x == y).count();
+    let suffix = b[prefix..]
+        .iter()
+        .rev()
+        .zip(a[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (bl, al) = (
+        (b.len() - prefix - suffix) as u32,
+        (a.len() - prefix - suffix) as u32,
+    );
+    let start = prefix as u32 + 1;
+    vec![Hunk {
+        before_start: if bl == 0 { start - 1 } else { start },
+        before_len: bl,
+        after_start: if al == 0 { start - 1 } else { start },
+        after_len: al,
+    }]
+}
+
+#[test]
+fn len_zero_in_an_if() {
+    check(
+        "fn f(v: &[u8]) -> bool {\n    if v.len() == 0 { return true; }\n    false\n}\n",
+        "fn f(v: &[u8]) -> bool {\n    if v.is_empty() { return true; }\n    false\n}\n",
+        expect![[r#"
+            2: v.len() == 0 [binary_expression] => v.is_empty() [call_expression]
+        "#]],
+    );
+}
+
+#[test]
+fn method_in_an_impl() {
+    check(
+        "impl Q {\n    pub fn idle(&self) -> bool {\n        self.items.len() == 0\n    }\n}\n",
+        "impl Q {\n    pub fn idle(&self) -> bool {\n        self.items.is_empty()\n    }\n}\n",
+        expect![[r#"
+            3: self.items.len() == 0 [binary_expression] => self.items.is_empty() [call_expression]
+        "#]],
+    );
+}
+
+#[test]
+fn inside_assert() {
+    check(
+        "#[test]\nfn t() {\n    let v: Vec<u8> = Vec::new();\n    assert!(v.len() == 0);\n}\n",
+        "#[test]\nfn t() {\n    let v: Vec<u8> = Vec::new();\n    assert!(v.is_empty());\n}\n",
+        expect![[r#"
+            4: v.len() == 0 [binary_expression] => v.is_empty() [call_expression]
+        "#]],
+    );
+}
+
+#[test]
+fn outside_functions_and_too_large() {
+    check(
+        "use a::b;\n",
+        "use a::c;\n",
+        expect!["1: skipped: hunk is outside any function\n"],
+    );
+    let before = "fn f() {\n}\n";
+    let after = format!("fn f() {{\n{}}}\n", "    g();\n".repeat(10));
+    check(
+        before,
+        &after,
+        expect!["1: skipped: hunk changes 10 lines, over the 6-line limit\n"],
+    );
+}
+
+#[test]
+fn syntax_errors_are_reported_with_their_line() {
+    check(
+        "fn f() {\n    let x = 1;\n}\n",
+        "fn f() {\n    let x = ;\n}\n",
+        expect!["2: skipped: syntax error in the after version: syntax error near `=`\n"],
+    );
+}

@@ -1,0 +1,163 @@
+//! Shared helpers for the end-to-end tests: real git repositories built with git2, and runs of the binary.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use git2::{Repository, Signature, Time};
+
+/// A git repository in a temporary directory, with deterministic commit ids (fixed author and times).
+pub struct Repo {
+    dir: tempfile::TempDir,
+    repo: Repository,
+    tick: std::cell::Cell<i64>,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        Repo {
+            dir,
+            repo,
+            tick: std::cell::Cell::new(1_700_000_000),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path_str(&self) -> &str {
+        self.dir.path().to_str().unwrap()
+    }
+
+    /// Commits the given files (path, content) on top of HEAD.
+    pub fn commit(&self, message: &str, files: &[(&str, &str)]) -> git2::Oid {
+        let bytes: Vec<(&str, &[u8])> = files.iter().map(|(p, c)| (*p, c.as_bytes())).collect();
+        self.commit_bytes(message, &bytes)
+    }
+
+    pub fn commit_bytes(&self, message: &str, files: &[(&str, &[u8])]) -> git2::Oid {
+        let mut index = self.repo.index().unwrap();
+        for (path, content) in files {
+            let full = self.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(&full, content).unwrap();
+            index.add_path(Path::new(path)).unwrap();
+        }
+        index.write().unwrap();
+        let tree = self.repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let t = self.tick.get() + 60;
+        self.tick.set(t);
+        let sig = Signature::new("Fixer", "fixer@example.com", &Time::new(t, 0)).unwrap();
+        let parent = self.repo.head().ok().map(|h| h.peel_to_commit().unwrap());
+        let parents: Vec<&git2::Commit> = parent.iter().collect();
+        self.repo
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+            .unwrap()
+    }
+
+    /// Replaces the single occurrence of `from` with `to` in `path` and commits.
+    #[track_caller]
+    pub fn edit(&self, message: &str, path: &str, from: &str, to: &str) -> git2::Oid {
+        let text = std::fs::read_to_string(self.path().join(path)).unwrap();
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "`{from}` must occur once in {path}"
+        );
+        let new = text.replacen(from, to, 1);
+        self.commit(message, &[(path, &new)])
+    }
+
+    /// The summary of a commit id, for readable assertions.
+    pub fn summary(&self, id: &str) -> String {
+        let oid = git2::Oid::from_str(id).unwrap();
+        self.repo
+            .find_commit(oid)
+            .unwrap()
+            .summary()
+            .unwrap()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the `suture` binary.
+pub fn run(args: &[&str]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_suture"))
+        .args(args)
+        .output()
+        .unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+/// Reads a written library back and prints it compactly, with commits shown by their summaries.
+pub fn summarise_library(repo: &Repo, dir: &Path) -> String {
+    let mut patterns: Vec<toml::Value> = read_dir_sorted(dir)
+        .into_iter()
+        .map(|(_, text)| toml::from_str(&text).unwrap())
+        .collect();
+    patterns.sort_by(|a, b| {
+        b["score"]
+            .as_float()
+            .partial_cmp(&a["score"].as_float())
+            .unwrap()
+            .then_with(|| a["before"].as_str().cmp(&b["before"].as_str()))
+    });
+    let mut out = String::new();
+    for p in patterns {
+        let mut summaries: Vec<String> = p
+            .get("provenance")
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .map(|e| repo.summary(e["commit"].as_str().unwrap()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        summaries.sort();
+        summaries.dedup();
+        out.push_str(&format!(
+            "{} => {}\n  origin {}, support {}, score {}, specialisation {}\n  provenance: {}\n",
+            p["before"].as_str().unwrap(),
+            p["after"].as_str().unwrap(),
+            p["origin"].as_str().unwrap(),
+            p["support"],
+            p["score"],
+            p["specialisation"],
+            summaries.join(", ")
+        ));
+    }
+    out
+}
+
+/// (file name, content) of every file in `dir`, sorted; empty when `dir` does not exist.
+pub fn read_dir_sorted(dir: &Path) -> Vec<(PathBuf, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(PathBuf, String)> = entries
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                PathBuf::from(p.file_name().unwrap()),
+                std::fs::read_to_string(&p).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
