@@ -64,6 +64,9 @@ struct MineArgs {
     /// Hunks changing more lines than this are not learned from.
     #[arg(long, default_value_t = 6)]
     max_hunk_lines: u32,
+    /// Commits modifying more Rust files than this are sweeping changes, not fixes, and are skipped.
+    #[arg(long, default_value_t = 10)]
+    max_files: usize,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -133,6 +136,7 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     options.score.min_support = args.min_support;
     options.score.min_repos = args.min_repos;
     options.extract.max_hunk_lines = args.max_hunk_lines;
+    options.limits.max_files = args.max_files;
     let progress = Bars::default();
     let (library, report) = pipeline::mine_repos(&specs, &mut store, &options, &progress)?;
     let written = pipeline::write_library(&out, &library)

@@ -56,53 +56,58 @@ pub fn extract_file_edits(
     let mut out = FileEdits::default();
     let before_lines = LineIndex::new(before);
     let after_lines = LineIndex::new(after);
-    // Group the small hunks by the function pair that holds them.
-    let mut groups: Vec<(Range<usize>, Range<usize>, Vec<&Hunk>)> = Vec::new();
+    // Group the small hunks by the pair of regions that hold them: the innermost block around the hunk when
+    // there is one, else the whole function.
+    let mut groups: Vec<(Region, Region, Vec<&Hunk>)> = Vec::new();
     for hunk in hunks {
         let line = hunk.before_start.max(1);
         let size = hunk.before_len.max(hunk.after_len);
         if size > config.max_hunk_lines {
             out.skipped.push((
                 line,
-                format!(
-                    "hunk changes {size} lines, over the {}-line limit",
-                    config.max_hunk_lines
-                ),
+                format!("hunk changes {size} lines, over the {}-line limit", config.max_hunk_lines),
             ));
             continue;
         }
-        let regions = (
-            enclosing_function(
-                before,
-                &before_lines,
-                hunk_lines(hunk.before_start, hunk.before_len),
-            ),
-            enclosing_function(
-                after,
-                &after_lines,
-                hunk_lines(hunk.after_start, hunk.after_len),
-            ),
+        if only_comments_or_whitespace(before, &before_lines, hunk, after, &after_lines) {
+            out.skipped.push((line, "hunk changes only comments or whitespace".to_owned()));
+            continue;
+        }
+        let b_lines = hunk_lines(hunk.before_start, hunk.before_len);
+        let a_lines = hunk_lines(hunk.after_start, hunk.after_len);
+        let functions = (
+            enclosing_function(before, &before_lines, b_lines.clone()),
+            enclosing_function(after, &after_lines, a_lines.clone()),
         );
-        let (Some(b), Some(a)) = regions else {
-            out.skipped
-                .push((line, "hunk is outside any function".to_owned()));
+        let (Some(b_fn), Some(a_fn)) = functions else {
+            out.skipped.push((line, "hunk is outside any function".to_owned()));
             continue;
         };
+        let b = Region::around(before, &before_lines, b_fn, b_lines);
+        let a = Region::around(after, &after_lines, a_fn, a_lines);
         match groups.iter_mut().find(|(gb, ga, _)| *gb == b && *ga == a) {
             Some(group) => group.2.push(hunk),
             None => groups.push((b, a, vec![hunk])),
         }
     }
-    for (b_range, a_range, hunks) in groups {
-        let line0 = before_lines.line_of(b_range.start);
-        let b_parse = parse(&before[b_range.clone()]);
-        let a_parse = parse(&after[a_range.clone()]);
+    for (b_region, a_region, hunks) in groups {
+        // A block that does not parse on its own (say, a match body) gives way to the next enclosing one,
+        // and finally to the function.
+        let mut level = 0;
+        let (regions, parsed) = loop {
+            let regions = (b_region.at_level(level), a_region.at_level(level));
+            let parsed = (regions.0.parse(before), regions.1.parse(after));
+            let clean = parsed.0.1.errors.is_empty() && parsed.1.1.errors.is_empty();
+            if clean || (!regions.0.is_block() && !regions.1.is_block()) {
+                break (regions, parsed);
+            }
+            level += 1;
+        };
+        let (b_region, a_region) = regions;
+        let ((b_offset, b_parse), (a_offset, a_parse)) = parsed;
+        let line0 = before_lines.line_of(b_region.range.start);
         if let Some(e) = b_parse.errors.first().or(a_parse.errors.first()) {
-            let side = if b_parse.errors.is_empty() {
-                "after"
-            } else {
-                "before"
-            };
+            let side = if b_parse.errors.is_empty() { "after" } else { "before" };
             out.skipped.push((
                 line0 + e.line - 1,
                 format!("syntax error in the {side} version: {}", e.message),
@@ -112,11 +117,12 @@ pub fn extract_file_edits(
         let (bt, at) = (&b_parse.tree, &a_parse.tree);
         let mapping = match_trees(bt, at, &MatchConfig::default());
         let script = edit_script(bt, at, &mapping);
+        let shift = |r: Range<u32>, by: u32| r.start + by..r.end + by;
         let byte_hunks: Vec<ByteHunk> = hunks
             .iter()
             .map(|h| ByteHunk {
-                before: local(&before_lines, h.before_start, h.before_len, &b_range),
-                after: local(&after_lines, h.after_start, h.after_len, &a_range),
+                before: shift(local(&before_lines, h.before_start, h.before_len, &b_region.range), b_offset),
+                after: shift(local(&after_lines, h.after_start, h.after_len, &a_region.range), a_offset),
             })
             .collect();
         for result in concrete_edits(bt, at, &mapping, &script, &byte_hunks, &config.edit) {
@@ -136,6 +142,170 @@ pub fn extract_file_edits(
         }
     }
     out
+}
+
+/// Whether a hunk's lines, with line comments and whitespace taken out, read the same on both sides. Checked
+/// on text before anything is parsed; block comments are left to the syntax-level check.
+fn only_comments_or_whitespace(
+    before: &str,
+    before_lines: &LineIndex,
+    hunk: &Hunk,
+    after: &str,
+    after_lines: &LineIndex,
+) -> bool {
+    let code = |text: &str, lines: &LineIndex, start: u32, len: u32| -> String {
+        let r = hunk_lines(start, len);
+        let (from, to) = (lines.start_of(r.start), lines.start_of(r.end));
+        text[from.min(text.len())..to.min(text.len())]
+            .lines()
+            .map(|l| l.trim())
+            .filter(|l| !l.starts_with("//"))
+            .flat_map(|l| l.chars().filter(|c| !c.is_whitespace()))
+            .collect()
+    };
+    code(before, before_lines, hunk.before_start, hunk.before_len)
+        == code(after, after_lines, hunk.after_start, hunk.after_len)
+}
+
+/// What is parsed for a hunk: a block of a function (parsed as the body of a dummy function), or the whole
+/// function. Parsing the innermost block instead of the function is what keeps mining close to `git log -p`:
+/// most fixes sit a few lines deep in long functions, and an edit never widens past its block anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Region {
+    /// Bytes of the file that are parsed.
+    range: Range<usize>,
+    /// What `range` holds, which decides the context it is parsed in.
+    kind: RegionKind,
+    /// The candidates, narrowest first: the statements around the hunk, then the enclosing blocks, then the
+    /// function. A candidate that does not parse on its own (say, a match body) gives way to the next.
+    ladder: Vec<(Range<usize>, RegionKind)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RegionKind {
+    /// A run of whole statements of a block, parsed as a function body.
+    Statements,
+    /// A block with its braces, parsed as a function body.
+    Block,
+    /// A whole function from its header.
+    Function,
+}
+
+const BLOCK_PREFIX: &str = "fn __suture_block() ";
+
+impl Region {
+    fn around(text: &str, index: &LineIndex, function: Range<usize>, lines: Range<u32>) -> Region {
+        let first = index.start_of(lines.start);
+        let last_end = if lines.is_empty() { first } else { index.start_of(lines.end) };
+        let body = function
+            .start
+            .max(text[function.clone()].find('{').map_or(function.start, |o| function.start + o));
+        let mut blocks: Vec<Range<usize>> = brace_pairs(text, body..function.end)
+            .into_iter()
+            .filter(|&(open, close)| open < first && close >= last_end && open > body)
+            .filter(|&(open, _)| opens_a_block(text, open))
+            .map(|(open, close)| open..close + 1)
+            .collect();
+        blocks.sort_by_key(|b| std::cmp::Reverse(b.start));
+        let container = blocks.first().cloned().unwrap_or(body..function.end);
+        let mut ladder = Vec::new();
+        if container.len() >= 2 {
+            if let Some(run) = statement_run(text, container.start + 1..container.end - 1, first, last_end) {
+                ladder.push((run, RegionKind::Statements));
+            }
+        }
+        ladder.extend(blocks.into_iter().map(|b| (b, RegionKind::Block)));
+        ladder.push((function, RegionKind::Function));
+        Region {
+            range: ladder[0].0.clone(),
+            kind: ladder[0].1,
+            ladder,
+        }
+    }
+
+    /// The `level`-th candidate of the ladder (the function past its end).
+    fn at_level(&self, level: usize) -> Region {
+        let (range, kind) = self.ladder[level.min(self.ladder.len() - 1)].clone();
+        Region {
+            range,
+            kind,
+            ladder: self.ladder.clone(),
+        }
+    }
+
+    fn is_block(&self) -> bool {
+        self.kind != RegionKind::Function
+    }
+
+    /// Parses the region; returns where the region's text starts in the parsed text, and the parse.
+    fn parse(&self, text: &str) -> (u32, syntax::Parse) {
+        let code = &text[self.range.clone()];
+        match self.kind {
+            RegionKind::Function => (0, parse(code)),
+            RegionKind::Block => (BLOCK_PREFIX.len() as u32, parse(&format!("{BLOCK_PREFIX}{code}"))),
+            RegionKind::Statements => {
+                (BLOCK_PREFIX.len() as u32 + 1, parse(&format!("{BLOCK_PREFIX}{{{code}\n}}")))
+            }
+        }
+    }
+}
+
+/// The whole statements of a block's inside (`inner`, braces excluded) that cover the bytes `first..last_end`:
+/// from just after the statement boundary before them to the boundary after them. Boundaries are `;` at the
+/// block's own depth and `}` closing a block-like statement (not followed by `else`, `.`, `?`, `)` or `,`).
+/// `None` when the run would be the whole block.
+fn statement_run(text: &str, inner: Range<usize>, first: usize, last_end: usize) -> Option<Range<usize>> {
+    let mut depth = 0usize;
+    let mut start = inner.start;
+    let mut end = None;
+    for (i, b) in Punctuation::new(&text[..inner.end], inner.start) {
+        let boundary = match b {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                false
+            }
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                let next = text[i + 1..].trim_start();
+                depth == 0
+                    && !(next.starts_with("else")
+                        || next.starts_with(['.', '?', ')', ',', ';']))
+            }
+            b';' => depth == 0,
+            _ => false,
+        };
+        if !boundary {
+            continue;
+        }
+        if i < first {
+            start = i + 1;
+        } else if text[i + 1..last_end.max(i + 1)].trim().is_empty() {
+            end = Some(i + 1);
+            break;
+        }
+    }
+    // No boundary after the hunk: it is in the block's tail expression, which runs to the block's end.
+    let end = end.unwrap_or(inner.end);
+    (start > inner.start || end < inner.end).then_some(start..end)
+}
+
+/// Whether the `{` at `open` opens a block of statements rather than a match body or a struct literal, judged
+/// from the line before it. A wrong guess only costs a failed parse: the caller then tries the next candidate.
+fn opens_a_block(text: &str, open: usize) -> bool {
+    let line_start = text[..open].rfind('\n').map_or(0, |i| i + 1);
+    let head = text[line_start..open].trim();
+    let words = || head.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
+    if words().any(|w| w == "match") {
+        return false;
+    }
+    let starts_a_condition = ["if ", "while ", "for ", "} else if ", "else if "].iter().any(|k| head.starts_with(k));
+    let last = words().last().unwrap_or("");
+    let struct_literal = head.ends_with(last) && last.starts_with(|c: char| c.is_ascii_uppercase());
+    !(struct_literal && !starts_a_condition)
 }
 
 /// The 1-based line range a hunk side covers; a pure insertion (`len == 0`) covers the empty range after
@@ -268,47 +438,14 @@ fn is_fn_header(line: &str) -> bool {
     rest.starts_with("fn ")
 }
 
-/// From a function header at `start`, the byte just past the `}` that closes its body, skipping strings,
-/// chars and comments well enough for real code. `None` for a declaration without a body.
+/// From a function header at `start`, the byte just past the `}` that closes its body. `None` for a
+/// declaration without a body.
 fn matching_brace_end(text: &str, start: usize) -> Option<usize> {
-    let bytes = text.as_bytes();
     let mut depth = 0usize;
     // Parentheses and brackets in the signature, as in `-> [u8; 4]`.
     let mut nest = 0usize;
-    let mut i = start;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < bytes.len() && !(bytes[i] == b'*' && bytes[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'\'' => {
-                // A char literal like '{' or '\'' ; a lifetime has no closing quote nearby.
-                if bytes.get(i + 2) == Some(&b'\'') {
-                    i += 2;
-                } else if bytes.get(i + 1) == Some(&b'\\') {
-                    if let Some(close) = text[i + 2..].find('\'') {
-                        i += 2 + close;
-                    }
-                }
-            }
+    for (i, b) in Punctuation::new(text, start) {
+        match b {
             b'(' | b'[' => nest += 1,
             b')' | b']' => nest = nest.saturating_sub(1),
             b';' if depth == 0 && nest == 0 => return None,
@@ -321,7 +458,90 @@ fn matching_brace_end(text: &str, start: usize) -> Option<usize> {
             }
             _ => {}
         }
-        i += 1;
     }
     None
+}
+
+/// The brace pairs `(open, close)` of `text[range]`, innermost last among those that nest.
+fn brace_pairs(text: &str, range: Range<usize>) -> Vec<(usize, usize)> {
+    let mut open = Vec::new();
+    let mut pairs = Vec::new();
+    for (i, b) in Punctuation::new(&text[..range.end], range.start) {
+        match b {
+            b'{' => open.push(i),
+            b'}' => {
+                if let Some(o) = open.pop() {
+                    pairs.push((o, i));
+                }
+            }
+            _ => {}
+        }
+    }
+    pairs
+}
+
+/// Brackets and semicolons of Rust text with their offsets, skipping strings, chars and comments well enough
+/// for real code (raw strings are not understood; a region they confuse fails to parse and is skipped).
+struct Punctuation<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+    i: usize,
+}
+
+impl<'a> Punctuation<'a> {
+    fn new(text: &'a str, start: usize) -> Punctuation<'a> {
+        Punctuation {
+            bytes: text.as_bytes(),
+            text,
+            i: start,
+        }
+    }
+}
+
+impl Iterator for Punctuation<'_> {
+    type Item = (usize, u8);
+
+    fn next(&mut self) -> Option<(usize, u8)> {
+        let bytes = self.bytes;
+        while self.i < bytes.len() {
+            let i = self.i;
+            self.i += 1;
+            match bytes[i] {
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    while self.i < bytes.len() && bytes[self.i] != b'\n' {
+                        self.i += 1;
+                    }
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    self.i = i + 2;
+                    while self.i + 1 < bytes.len() && !(bytes[self.i] == b'*' && bytes[self.i + 1] == b'/') {
+                        self.i += 1;
+                    }
+                    self.i += 2;
+                }
+                b'"' => {
+                    while self.i < bytes.len() && bytes[self.i] != b'"' {
+                        if bytes[self.i] == b'\\' {
+                            self.i += 1;
+                        }
+                        self.i += 1;
+                    }
+                    self.i += 1;
+                }
+                b'\'' => {
+                    // A char literal like '{' or '\''; a lifetime has no closing quote nearby.
+                    if bytes.get(i + 2) == Some(&b'\'') {
+                        self.i = i + 3;
+                    } else if bytes.get(i + 1) == Some(&b'\\') {
+                        if let Some(close) = self.text[i + 3..].find('\'') {
+                            self.i = i + 4 + close;
+                        }
+                    }
+                }
+                b @ (b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';') => return Some((i, b)),
+                _ => {}
+            }
+        }
+        None
+    }
 }

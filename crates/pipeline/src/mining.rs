@@ -59,7 +59,10 @@ impl Default for MineOptions {
             range: None,
             first_parent: false,
             extract: ExtractConfig::default(),
-            limits: git::Limits::default(),
+            limits: git::Limits {
+                max_files: 10,
+                ..git::Limits::default()
+            },
             cluster: ClusterConfig::default(),
             score: ScoreConfig::default(),
             max_provenance: 20,
@@ -95,6 +98,16 @@ pub struct MineReport {
     pub patterns: usize,
     /// Files scanned for unfixed matches of the patterns.
     pub scanned_files: usize,
+    /// Wall time of each phase, in seconds.
+    pub seconds: Timings,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Timings {
+    pub history: f64,
+    pub load: f64,
+    pub cluster: f64,
+    pub scan: f64,
 }
 
 /// A repository opened for mining.
@@ -154,9 +167,11 @@ pub fn mine_repos(
             head,
         });
     }
+    let start = std::time::Instant::now();
     for (source, repo_report) in sources.iter().zip(&mut report.repos) {
         mine_history(source, store, options, progress, repo_report)?;
     }
+    report.seconds.history = start.elapsed().as_secs_f64();
     let library = build_library(&sources, store, options, progress, &mut report)?;
     Ok((library, report))
 }
@@ -188,21 +203,38 @@ fn mine_history(
     report.already_mined = source.commits.len() - todo.len();
     progress.phase(&format!("mining {}", source.name), todo.len() as u64);
     let mut reasons: HashMap<String, usize> = HashMap::new();
-    for chunk in todo.chunks(256) {
-        let mined: Vec<Result<MinedCommit>> = chunk
-            .par_iter()
-            .map_init(
-                || git::open(&source.spec.path),
-                |repo, commit| {
-                    let repo = repo.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
-                    let result = mine_commit(repo, commit, options);
-                    progress.inc(1);
-                    result
-                },
-            )
-            .collect();
-        for commit in mined {
+    // One repository handle per worker thread, opened once: opening reads the references.
+    let handles: Vec<std::sync::Mutex<Option<git::Repo>>> =
+        (0..rayon::current_num_threads()).map(|_| std::sync::Mutex::new(None)).collect();
+    // Workers mine commits in parallel and send them here; this thread records each one as it arrives, so
+    // the store's writes overlap with mining and a crash loses at most the commits in flight.
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<MinedCommit>>(64);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| -> Result<()> {
+        let (handles, todo, stop) = (&handles, &todo, &stop);
+        scope.spawn(move || {
+            todo.par_iter().for_each_with(sender, |sender, commit| {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let slot = rayon::current_thread_index().unwrap_or(0) % handles.len();
+                let mut handle = handles[slot].lock().expect("a mining thread panicked");
+                let result = match &*handle {
+                    Some(repo) => mine_commit(repo, commit, options),
+                    None => match git::open(&source.spec.path) {
+                        Ok(repo) => mine_commit(handle.insert(repo), commit, options),
+                        Err(e) => Err(e.into()),
+                    },
+                };
+                // The receiver hangs up only on an error, which it reports; the other workers then stop.
+                if sender.send(result).is_err() {
+                    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+            });
+        });
+        for commit in receiver {
             let commit = commit?;
+            progress.inc(1);
             report.mined_now += 1;
             report.edits_now += commit.edits.len();
             report.skipped_now += commit.skipped.len();
@@ -211,7 +243,8 @@ fn mine_history(
             }
             store.record_commit(&source.key, &commit)?;
         }
-    }
+        Ok(())
+    })?;
     progress.finish();
     let mut reasons: Vec<_> = reasons.into_iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -249,7 +282,21 @@ fn mine_commit(
     if commit.parent.is_none() {
         return Ok(mined);
     }
-    let files = repo.changed_rust_files(&commit.id, &options.limits)?;
+    let files = match repo.changed_rust_files(&commit.id, &options.limits) {
+        Ok(files) => files,
+        Err(git::Error::TooManyFiles { files, limit, .. }) => {
+            // A sweeping change (a reformat, a rename across the tree) is not a fix to learn from, and
+            // it would cost more than many small commits together.
+            mined.skipped.push(SkippedEdit {
+                commit: commit.id.clone(),
+                path: String::new(),
+                line: 0,
+                reason: format!("commit modifies {files} Rust files, over the {limit}-file limit"),
+            });
+            return Ok(mined);
+        }
+        Err(e) => return Err(e.into()),
+    };
     for file in files {
         let (before, after) = match (file.before.text(), file.after.text()) {
             (Some(b), Some(a)) => (b, a),
@@ -301,22 +348,25 @@ fn build_library(
     progress: &dyn Progress,
     report: &mut MineReport,
 ) -> Result<Vec<SerializablePattern>> {
+    let start = std::time::Instant::now();
     let mut patterns = Vec::new();
     let mut provenance = Vec::new();
     let (mut commit_of, mut repo_of) = (Vec::new(), Vec::new());
     let mut commit_ids: HashMap<String, usize> = HashMap::new();
     for (r, source) in sources.iter().enumerate() {
         let in_range: BTreeSet<&str> = source.commits.iter().map(|c| c.id.as_str()).collect();
-        for edit in store.edits(&source.key)? {
-            if !in_range.contains(edit.commit.as_str()) {
-                continue;
-            }
-            report.edits += 1;
-            let Ok(pattern) = Pattern::parse(
-                &edit.before,
-                &edit.after,
-                (Some(&edit.before_kind), Some(&edit.after_kind)),
-            ) else {
+        let edits: Vec<StoredEdit> = store
+            .edits(&source.key)?
+            .into_iter()
+            .filter(|e| in_range.contains(e.commit.as_str()))
+            .collect();
+        report.edits += edits.len();
+        let parsed: Vec<_> = edits
+            .par_iter()
+            .map(|e| Pattern::parse(&e.before, &e.after, (Some(&e.before_kind), Some(&e.after_kind))).ok())
+            .collect();
+        for (edit, pattern) in edits.into_iter().zip(parsed) {
+            let Some(pattern) = pattern else {
                 report.unparsable_edits += 1;
                 continue;
             };
@@ -332,6 +382,8 @@ fn build_library(
             });
         }
     }
+    report.seconds.load = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
     progress.phase("clustering", 0);
     let dendrogram = cluster(&patterns, &options.cluster);
     report.clusters = dendrogram.clusters.len();
@@ -344,7 +396,10 @@ fn build_library(
         .iter()
         .map(|&c| &dendrogram.clusters[c].pattern.before)
         .collect();
+    report.seconds.cluster = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
     let (unfixed, scanned) = count_unfixed(sources, &templates, options, progress)?;
+    report.seconds.scan = start.elapsed().as_secs_f64();
     report.scanned_files = scanned;
     let scored = score(&dendrogram, &selected, &unfixed, origins);
     let ids: Vec<String> = scored

@@ -103,3 +103,13 @@ fn syntax_errors_are_reported_with_their_line() {
         expect!["2: skipped: syntax error in the after version: syntax error near `=`\n"],
     );
 }
+
+#[test]
+fn long_functions_are_cut_to_the_statements_around_the_hunk() {
+    let filler: String = (0..50).map(|i| format!("    let x{i} = f({i});\n")).collect();
+    let before = format!("fn f(v: Vec<u8>) {{\n{filler}    let n = v.len() - 1;\n{filler}    if n > 0 {{\n        g(a - b);\n    }} else {{\n        h();\n    }}\n}}\n");
+    let after = before.replace("v.len() - 1", "v.len().saturating_sub(1)");
+    check(&before, &after, expect!["52: v.len() - 1 [binary_expression] => v.len().saturating_sub(1) [call_expression]\n"]);
+    let after = before.replace("g(a - b)", "g(a.saturating_sub(b))");
+    check(&before, &after, expect!["104: a - b [binary_expression] => a.saturating_sub(b) [call_expression]\n"]);
+}

@@ -234,6 +234,10 @@ impl Finder<'_> {
             };
             return Err(self.dropped(b, a, reason.to_owned()));
         }
+        if tokens_without_commas(before, b).eq(tokens_without_commas(after, a)) {
+            // rustfmt adds and removes trailing commas when it reflows; that is formatting, not a fix.
+            return Err(self.dropped(b, a, "before and after differ only in commas".to_owned()));
+        }
         Ok(ConcreteEdit {
             before: b,
             after: a,
@@ -337,6 +341,14 @@ fn touches(span: &Range<u32>, range: &Range<u32>) -> bool {
 }
 
 /// Whether the text of `id` parses on its own, as a node of its kind, into the same subtree.
+/// The leaf texts of a subtree, commas left out.
+fn tokens_without_commas(tree: &Tree, id: NodeId) -> impl Iterator<Item = &str> {
+    tree.descendants(id)
+        .filter(move |&n| tree.is_leaf(n))
+        .map(move |n| tree.text_of(n))
+        .filter(|t| *t != ",")
+}
+
 fn roundtrips(tree: &Tree, id: NodeId) -> bool {
     let node = tree.node(id);
     parse_fragment(tree.text_of(id), Some(node.kind))

@@ -678,3 +678,16 @@ fn large_generated_files() {
         d.script.changed_before.len()
     );
 }
+
+#[test]
+fn trailing_comma_reflow_is_formatting() {
+    let before = "fn f() {\n    g(a, b)\n}\n";
+    let after = "fn f() {\n    g(\n        a,\n        b,\n    )\n}\n";
+    let (b, a) = (syntax::parse(before).tree, syntax::parse(after).tree);
+    let mapping = treediff::match_trees(&b, &a, &treediff::MatchConfig::default());
+    let script = treediff::edit_script(&b, &a, &mapping);
+    let hunks = [treediff::ByteHunk { before: 13..20, after: 13..after.len() as u32 - 3 }];
+    let edits = treediff::concrete_edits(&b, &a, &mapping, &script, &hunks, &treediff::EditConfig::default());
+    assert_eq!(edits.len(), 1);
+    assert_eq!(edits[0].as_ref().unwrap_err().reason, "before and after differ only in commas");
+}
