@@ -209,7 +209,8 @@ impl Region {
         blocks.sort_by_key(|b| std::cmp::Reverse(b.start));
         let container = blocks.first().cloned().unwrap_or(body..function.end);
         let mut ladder = Vec::new();
-        if container.len() >= 2 {
+        // The statements must hold the whole hunk: a hunk that touches the signature needs the function.
+        if container.len() >= 2 && container.start < first {
             if let Some(run) = statement_run(text, container.start + 1..container.end - 1, first, last_end) {
                 ladder.push((run, RegionKind::Statements));
             }

@@ -113,3 +113,14 @@ fn long_functions_are_cut_to_the_statements_around_the_hunk() {
     let after = before.replace("g(a - b)", "g(a.saturating_sub(b))");
     check(&before, &after, expect!["104: a - b [binary_expression] => a.saturating_sub(b) [call_expression]\n"]);
 }
+
+#[test]
+fn a_hunk_on_the_signature_uses_the_whole_function() {
+    check(
+        "fn f(a: usize, b: usize) -> usize {\n    let d = a - b;\n    d\n}\n",
+        "fn f(a: usize, b: usize) -> usize { let d = a.saturating_sub(b);\n    d\n}\n",
+        expect![[r#"
+            2: a - b [binary_expression] => a.saturating_sub(b) [call_expression]
+        "#]],
+    );
+}

@@ -215,9 +215,16 @@ pub fn parse(text: &str) -> Parse {
 static LANGUAGE: std::sync::LazyLock<tree_sitter::Language> =
     std::sync::LazyLock::new(|| tree_sitter_rust::LANGUAGE.into());
 
-/// The kind name of a tree-sitter node, with a `'static` lifetime (it lives in the grammar's tables).
+/// Kind names by kind id, read once from the grammar's tables (which live for the whole program).
+static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    (0..LANGUAGE.node_kind_count() as u16)
+        .map(|id| LANGUAGE.node_kind_for_id(id).unwrap_or("ERROR"))
+        .collect()
+});
+
+/// The kind name of a tree-sitter node, with a `'static` lifetime.
 fn kind_name(node: tree_sitter::Node<'_>) -> &'static str {
-    LANGUAGE.node_kind_for_id(node.kind_id()).unwrap_or("ERROR")
+    KIND_NAMES.get(node.kind_id() as usize).copied().unwrap_or("ERROR")
 }
 
 fn ts_parse(text: &str) -> tree_sitter::Tree {
@@ -271,7 +278,8 @@ impl Builder<'_> {
         offset: i64,
         parent: Option<NodeId>,
     ) {
-        if node.is_extra() && node.kind().ends_with("comment") {
+        let kind = kind_name(node);
+        if node.is_extra() && kind.ends_with("comment") {
             return;
         }
         if node.is_missing() {
@@ -282,8 +290,8 @@ impl Builder<'_> {
             self.error_at_offset(node, offset);
         }
         let span = shift(node.start_byte(), offset)..shift(node.end_byte(), offset);
-        let id = self.push(kind_name(node), span, parent);
-        if node.kind() == "macro_invocation" && self.graft_macro(node, parsed, offset, id) {
+        let id = self.push(kind, span, parent);
+        if kind == "macro_invocation" && self.graft_macro(node, parsed, offset, id) {
             return;
         }
         let mut cursor = node.walk();
