@@ -52,6 +52,9 @@ struct MineArgs {
     /// Fewest distinct repositories a pattern's fixes must come from.
     #[arg(long, default_value_t = 1)]
     min_repos: u32,
+    /// Fewest holes a pattern needs (1 keeps only general templates, as in the shipped library).
+    #[arg(long, default_value_t = 0)]
+    min_holes: u32,
     /// Name of each repository in provenance, in the order of REPOS (default: the directory name).
     #[arg(long = "name")]
     names: Vec<String>,
@@ -135,6 +138,7 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     };
     options.score.min_support = args.min_support;
     options.score.min_repos = args.min_repos;
+    options.score.min_holes = args.min_holes;
     options.extract.max_hunk_lines = args.max_hunk_lines;
     options.limits.max_files = args.max_files;
     let progress = Bars::default();

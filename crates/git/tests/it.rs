@@ -287,7 +287,10 @@ fn too_large_blobs_are_not_read() {
     let mut fx = Fixture::new();
     fx.commit("base", &[("a.rs", Write(b"0123456789"))]);
     let id = fx.commit("grow", &[("a.rs", Write(b"0123456789a"))]);
-    let limits = Limits { max_file_bytes: 10 };
+    let limits = Limits {
+        max_file_bytes: 10,
+        ..Limits::default()
+    };
     let changes = fx
         .open()
         .changed_rust_files(&id.to_string(), &limits)
@@ -379,7 +382,10 @@ fn rust_files_at_lists_every_rust_blob_sorted() {
     );
     fx.commit("later", &[("src/main.rs", Write(b"fn main() { 1; }\n"))]);
     let repo = fx.open();
-    let limits = Limits { max_file_bytes: 32 };
+    let limits = Limits {
+        max_file_bytes: 32,
+        ..Limits::default()
+    };
     let files = repo.rust_files_at("HEAD~1", &limits).unwrap();
     let shown: Vec<String> = files
         .iter()
@@ -507,4 +513,48 @@ fn shallow_clone_boundary_has_no_parent_and_no_changes() {
     let changes = repo.changed_rust_files(&commits[1].id, &limits).unwrap();
     assert_eq!(text(&changes[0].before), "2\n");
     assert_eq!(text(&changes[0].after), "3\n");
+}
+
+#[test]
+fn sweeping_commits_are_refused_before_reading_blobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git2::Repository::init(dir.path()).unwrap();
+    let sig = git2::Signature::now("t", "t@example.com").unwrap();
+    let mut parent: Option<git2::Oid> = None;
+    for round in 0..2 {
+        let mut index = repo.index().unwrap();
+        for i in 0..3 {
+            let name = format!("f{i}.rs");
+            std::fs::write(dir.path().join(&name), format!("fn f() {{ {round} }}\n")).unwrap();
+            index.add_path(std::path::Path::new(&name)).unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let parents: Vec<git2::Commit> = parent
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
+        let refs: Vec<&git2::Commit> = parents.iter().collect();
+        parent = Some(
+            repo.commit(Some("HEAD"), &sig, &sig, "m", &tree, &refs)
+                .unwrap(),
+        );
+    }
+    let opened = git::open(dir.path()).unwrap();
+    let head = parent.unwrap().to_string();
+    let limits = Limits {
+        max_files: 2,
+        ..Limits::default()
+    };
+    let err = opened.changed_rust_files(&head, &limits).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!("commit {head} modifies 3 Rust files, over the 2-file limit")
+    );
+    assert_eq!(
+        opened
+            .changed_rust_files(&head, &Limits::default())
+            .unwrap()
+            .len(),
+        3
+    );
 }

@@ -22,6 +22,8 @@ pub struct ScoreConfig {
     pub min_support: u32,
     /// Fewest distinct repositories those commits must come from.
     pub min_repos: u32,
+    /// Fewest holes a pattern must have; 1 keeps only general templates (a shipped library wants that).
+    pub min_holes: u32,
 }
 
 impl Default for ScoreConfig {
@@ -29,6 +31,7 @@ impl Default for ScoreConfig {
         ScoreConfig {
             min_support: 3,
             min_repos: 1,
+            min_holes: 0,
         }
     }
 }
@@ -65,7 +68,7 @@ pub fn select(dendrogram: &Dendrogram, origins: Origins<'_>, config: &ScoreConfi
         if !pattern.is_applicable() || pattern.before.root.hash == pattern.after.root.hash {
             continue;
         }
-        if !has_meaningful_token(&pattern.before.root) {
+        if !has_meaningful_token(&pattern.before.root) || pattern.hole_count() < config.min_holes {
             continue;
         }
         if support(cluster.edits.iter().map(|&e| origins.commit[e])) < config.min_support

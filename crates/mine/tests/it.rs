@@ -32,6 +32,7 @@ fn check(pairs: &[(&str, &str)], min_support: u32, unfixed_code: &str, expected:
         &ScoreConfig {
             min_support,
             min_repos: 1,
+            min_holes: 0,
         },
     );
     let tree = parse(unfixed_code).tree;

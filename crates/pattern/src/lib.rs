@@ -204,8 +204,13 @@ impl Template {
         }
     }
 
-    /// Renders the template as Rust with `$A`-style holes.
+    /// Renders the template as Rust with `$A`-style holes, its continuation lines dedented so that the
+    /// template reads the same wherever in a file its example came from.
     pub fn render(&self) -> String {
+        dedent(&self.render_raw())
+    }
+
+    fn render_raw(&self) -> String {
         let mut holes = Vec::new();
         collect_hole_spans(&self.root, &mut holes);
         let mut out = String::with_capacity(self.text.len());
@@ -224,6 +229,36 @@ impl Template {
     pub fn kind(&self) -> &'static str {
         self.root.kind().unwrap_or("hole")
     }
+}
+
+/// Removes the indentation that continuation lines inherited from the example's position in its file. The
+/// first line starts at the node and has none. A last line that closes a bracket lines up with the first;
+/// otherwise continuation lines keep one level (4 spaces) of indentation.
+fn dedent(text: &str) -> String {
+    let mut lines = text.split('\n');
+    let first = lines.next().unwrap_or_default();
+    let rest: Vec<&str> = lines.collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
+    let Some(min) = rest
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| indent(l))
+        .min()
+    else {
+        return text.to_owned();
+    };
+    let last = rest.last().copied().unwrap_or_default();
+    let base = if last.trim_start().starts_with(['}', ')', ']']) {
+        indent(last).min(min)
+    } else {
+        min.saturating_sub(4)
+    };
+    let mut out = first.to_owned();
+    for line in rest {
+        out.push('\n');
+        out.push_str(line.get(base.min(indent(line))..).unwrap_or(""));
+    }
+    out
 }
 
 fn collect_hole_spans(node: &PNode, out: &mut Vec<(Range<u32>, HoleId)>) {

@@ -173,3 +173,12 @@ fn concrete_trees_render_as_written() {
     assert_eq!(p.before.kind(), "binary_expression");
     let _ = Tree::ROOT;
 }
+
+#[test]
+fn rendering_dedents_continuation_lines() {
+    let tree = parse("fn f() {\n        if a {\n            b();\n        }\n        x\n            .ok_or(e)\n}").tree;
+    let find = |kind: &str| tree.nodes.iter().rposition(|n| n.kind == kind).unwrap() as u32;
+    let p = Pattern::from_trees(&tree, find("if_expression"), &tree, find("call_expression"));
+    assert_eq!(p.before.render(), "if a {\n    b();\n}");
+    assert_eq!(p.after.render(), "x\n    .ok_or(e)");
+}

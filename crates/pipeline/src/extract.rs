@@ -65,12 +65,16 @@ pub fn extract_file_edits(
         if size > config.max_hunk_lines {
             out.skipped.push((
                 line,
-                format!("hunk changes {size} lines, over the {}-line limit", config.max_hunk_lines),
+                format!(
+                    "hunk changes {size} lines, over the {}-line limit",
+                    config.max_hunk_lines
+                ),
             ));
             continue;
         }
         if only_comments_or_whitespace(before, &before_lines, hunk, after, &after_lines) {
-            out.skipped.push((line, "hunk changes only comments or whitespace".to_owned()));
+            out.skipped
+                .push((line, "hunk changes only comments or whitespace".to_owned()));
             continue;
         }
         let b_lines = hunk_lines(hunk.before_start, hunk.before_len);
@@ -80,7 +84,8 @@ pub fn extract_file_edits(
             enclosing_function(after, &after_lines, a_lines.clone()),
         );
         let (Some(b_fn), Some(a_fn)) = functions else {
-            out.skipped.push((line, "hunk is outside any function".to_owned()));
+            out.skipped
+                .push((line, "hunk is outside any function".to_owned()));
             continue;
         };
         let b = Region::around(before, &before_lines, b_fn, b_lines);
@@ -93,55 +98,110 @@ pub fn extract_file_edits(
     for (b_region, a_region, hunks) in groups {
         // A block that does not parse on its own (say, a match body) gives way to the next enclosing one,
         // and finally to the function.
+        // A candidate that does not parse on its own (say, a match body), or whose edit reaches past it into
+        // the wrapper it was parsed in, gives way to the next one; the function is the last.
         let mut level = 0;
-        let (regions, parsed) = loop {
+        loop {
             let regions = (b_region.at_level(level), a_region.at_level(level));
-            let parsed = (regions.0.parse(before), regions.1.parse(after));
-            let clean = parsed.0.1.errors.is_empty() && parsed.1.1.errors.is_empty();
-            if clean || (!regions.0.is_block() && !regions.1.is_block()) {
-                break (regions, parsed);
-            }
-            level += 1;
-        };
-        let (b_region, a_region) = regions;
-        let ((b_offset, b_parse), (a_offset, a_parse)) = parsed;
-        let line0 = before_lines.line_of(b_region.range.start);
-        if let Some(e) = b_parse.errors.first().or(a_parse.errors.first()) {
-            let side = if b_parse.errors.is_empty() { "after" } else { "before" };
-            out.skipped.push((
-                line0 + e.line - 1,
-                format!("syntax error in the {side} version: {}", e.message),
-            ));
-            continue;
-        }
-        let (bt, at) = (&b_parse.tree, &a_parse.tree);
-        let mapping = match_trees(bt, at, &MatchConfig::default());
-        let script = edit_script(bt, at, &mapping);
-        let shift = |r: Range<u32>, by: u32| r.start + by..r.end + by;
-        let byte_hunks: Vec<ByteHunk> = hunks
-            .iter()
-            .map(|h| ByteHunk {
-                before: shift(local(&before_lines, h.before_start, h.before_len, &b_region.range), b_offset),
-                after: shift(local(&after_lines, h.after_start, h.after_len, &a_region.range), a_offset),
-            })
-            .collect();
-        for result in concrete_edits(bt, at, &mapping, &script, &byte_hunks, &config.edit) {
-            match result {
-                Ok(edit) => out.edits.push(ExtractedEdit {
-                    line: line0 + bt.line_of(bt.node(edit.before).span.start) - 1,
-                    before: bt.text_of(edit.before).to_owned(),
-                    after: at.text_of(edit.after).to_owned(),
-                    before_kind: bt.node(edit.before).kind.to_owned(),
-                    after_kind: at.node(edit.after).kind.to_owned(),
-                }),
-                Err(dropped) => out.skipped.push((
-                    line0 + bt.line_of(dropped.before_span.start) - 1,
-                    dropped.reason,
-                )),
+            let last = !regions.0.is_block() && !regions.1.is_block();
+            match edits_in(
+                before,
+                after,
+                &before_lines,
+                &after_lines,
+                &regions,
+                &hunks,
+                config,
+            ) {
+                Some(found) => {
+                    out.edits.extend(found.edits);
+                    out.skipped.extend(found.skipped);
+                    break;
+                }
+                None if last => break,
+                None => level += 1,
             }
         }
     }
     out
+}
+
+/// The edits of `hunks` found by parsing `regions`, or `None` when the regions are blocks that do not parse
+/// cleanly or an edit reaches outside them (the caller then tries larger regions). Syntax errors of whole
+/// functions are reported as skips.
+fn edits_in(
+    before: &str,
+    after: &str,
+    before_lines: &LineIndex,
+    after_lines: &LineIndex,
+    regions: &(Region, Region),
+    hunks: &[&Hunk],
+    config: &ExtractConfig,
+) -> Option<FileEdits> {
+    let (b_region, a_region) = regions;
+    let is_block = b_region.is_block() || a_region.is_block();
+    let (b_offset, b_parse) = b_region.parse(before);
+    let (a_offset, a_parse) = a_region.parse(after);
+    let line0 = before_lines.line_of(b_region.range.start);
+    let mut out = FileEdits::default();
+    if let Some(e) = b_parse.errors.first().or(a_parse.errors.first()) {
+        if is_block {
+            return None;
+        }
+        let side = if b_parse.errors.is_empty() {
+            "after"
+        } else {
+            "before"
+        };
+        out.skipped.push((
+            line0 + e.line - 1,
+            format!("syntax error in the {side} version: {}", e.message),
+        ));
+        return Some(out);
+    }
+    let (bt, at) = (&b_parse.tree, &a_parse.tree);
+    let mapping = match_trees(bt, at, &MatchConfig::default());
+    let script = edit_script(bt, at, &mapping);
+    let shift = |r: Range<u32>, by: u32| r.start + by..r.end + by;
+    let byte_hunks: Vec<ByteHunk> = hunks
+        .iter()
+        .map(|h| ByteHunk {
+            before: shift(
+                local(before_lines, h.before_start, h.before_len, &b_region.range),
+                b_offset,
+            ),
+            after: shift(
+                local(after_lines, h.after_start, h.after_len, &a_region.range),
+                a_offset,
+            ),
+        })
+        .collect();
+    let inside = |span: &Range<u32>, offset: u32, region: &Region| {
+        span.start >= offset && span.end <= offset + region.range.len() as u32
+    };
+    for result in concrete_edits(bt, at, &mapping, &script, &byte_hunks, &config.edit) {
+        match result {
+            Ok(edit) => {
+                let (b_span, a_span) = (&bt.node(edit.before).span, &at.node(edit.after).span);
+                if !inside(b_span, b_offset, b_region) || !inside(a_span, a_offset, a_region) {
+                    // Only the function is parsed as written; a block edit this wide needs more context.
+                    return None;
+                }
+                out.edits.push(ExtractedEdit {
+                    line: line0 + bt.line_of(b_span.start) - 1,
+                    before: bt.text_of(edit.before).to_owned(),
+                    after: at.text_of(edit.after).to_owned(),
+                    before_kind: bt.node(edit.before).kind.to_owned(),
+                    after_kind: at.node(edit.after).kind.to_owned(),
+                });
+            }
+            Err(dropped) => out.skipped.push((
+                line0 + bt.line_of(dropped.before_span.start) - 1,
+                dropped.reason,
+            )),
+        }
+    }
+    Some(out)
 }
 
 /// Whether a hunk's lines, with line comments and whitespace taken out, read the same on both sides. Checked
@@ -196,10 +256,16 @@ const BLOCK_PREFIX: &str = "fn __suture_block() ";
 impl Region {
     fn around(text: &str, index: &LineIndex, function: Range<usize>, lines: Range<u32>) -> Region {
         let first = index.start_of(lines.start);
-        let last_end = if lines.is_empty() { first } else { index.start_of(lines.end) };
-        let body = function
-            .start
-            .max(text[function.clone()].find('{').map_or(function.start, |o| function.start + o));
+        let last_end = if lines.is_empty() {
+            first
+        } else {
+            index.start_of(lines.end)
+        };
+        let body = function.start.max(
+            text[function.clone()]
+                .find('{')
+                .map_or(function.start, |o| function.start + o),
+        );
         let mut blocks: Vec<Range<usize>> = brace_pairs(text, body..function.end)
             .into_iter()
             .filter(|&(open, close)| open < first && close >= last_end && open > body)
@@ -211,7 +277,12 @@ impl Region {
         let mut ladder = Vec::new();
         // The statements must hold the whole hunk: a hunk that touches the signature needs the function.
         if container.len() >= 2 && container.start < first {
-            if let Some(run) = statement_run(text, container.start + 1..container.end - 1, first, last_end) {
+            if let Some(run) = statement_run(
+                text,
+                container.start + 1..container.end - 1,
+                first,
+                last_end,
+            ) {
                 ladder.push((run, RegionKind::Statements));
             }
         }
@@ -243,10 +314,14 @@ impl Region {
         let code = &text[self.range.clone()];
         match self.kind {
             RegionKind::Function => (0, parse(code)),
-            RegionKind::Block => (BLOCK_PREFIX.len() as u32, parse(&format!("{BLOCK_PREFIX}{code}"))),
-            RegionKind::Statements => {
-                (BLOCK_PREFIX.len() as u32 + 1, parse(&format!("{BLOCK_PREFIX}{{{code}\n}}")))
-            }
+            RegionKind::Block => (
+                BLOCK_PREFIX.len() as u32,
+                parse(&format!("{BLOCK_PREFIX}{code}")),
+            ),
+            RegionKind::Statements => (
+                BLOCK_PREFIX.len() as u32 + 1,
+                parse(&format!("{BLOCK_PREFIX}{{{code}\n}}")),
+            ),
         }
     }
 }
@@ -255,7 +330,12 @@ impl Region {
 /// from just after the statement boundary before them to the boundary after them. Boundaries are `;` at the
 /// block's own depth and `}` closing a block-like statement (not followed by `else`, `.`, `?`, `)` or `,`).
 /// `None` when the run would be the whole block.
-fn statement_run(text: &str, inner: Range<usize>, first: usize, last_end: usize) -> Option<Range<usize>> {
+fn statement_run(
+    text: &str,
+    inner: Range<usize>,
+    first: usize,
+    last_end: usize,
+) -> Option<Range<usize>> {
     let mut depth = 0usize;
     let mut start = inner.start;
     let mut end = None;
@@ -273,8 +353,7 @@ fn statement_run(text: &str, inner: Range<usize>, first: usize, last_end: usize)
                 depth = depth.saturating_sub(1);
                 let next = text[i + 1..].trim_start();
                 depth == 0
-                    && !(next.starts_with("else")
-                        || next.starts_with(['.', '?', ')', ',', ';']))
+                    && !(next.starts_with("else") || next.starts_with(['.', '?', ')', ',', ';']))
             }
             b';' => depth == 0,
             _ => false,
@@ -299,11 +378,16 @@ fn statement_run(text: &str, inner: Range<usize>, first: usize, last_end: usize)
 fn opens_a_block(text: &str, open: usize) -> bool {
     let line_start = text[..open].rfind('\n').map_or(0, |i| i + 1);
     let head = text[line_start..open].trim();
-    let words = || head.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty());
+    let words = || {
+        head.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+    };
     if words().any(|w| w == "match") {
         return false;
     }
-    let starts_a_condition = ["if ", "while ", "for ", "} else if ", "else if "].iter().any(|k| head.starts_with(k));
+    let starts_a_condition = ["if ", "while ", "for ", "} else if ", "else if "]
+        .iter()
+        .any(|k| head.starts_with(k));
     let last = words().last().unwrap_or("");
     let struct_literal = head.ends_with(last) && last.starts_with(|c: char| c.is_ascii_uppercase());
     !(struct_literal && !starts_a_condition)
@@ -515,7 +599,9 @@ impl Iterator for Punctuation<'_> {
                 }
                 b'/' if bytes.get(i + 1) == Some(&b'*') => {
                     self.i = i + 2;
-                    while self.i + 1 < bytes.len() && !(bytes[self.i] == b'*' && bytes[self.i + 1] == b'/') {
+                    while self.i + 1 < bytes.len()
+                        && !(bytes[self.i] == b'*' && bytes[self.i + 1] == b'/')
+                    {
                         self.i += 1;
                     }
                     self.i += 2;

@@ -204,8 +204,9 @@ fn mine_history(
     progress.phase(&format!("mining {}", source.name), todo.len() as u64);
     let mut reasons: HashMap<String, usize> = HashMap::new();
     // One repository handle per worker thread, opened once: opening reads the references.
-    let handles: Vec<std::sync::Mutex<Option<git::Repo>>> =
-        (0..rayon::current_num_threads()).map(|_| std::sync::Mutex::new(None)).collect();
+    let handles: Vec<std::sync::Mutex<Option<git::Repo>>> = (0..rayon::current_num_threads())
+        .map(|_| std::sync::Mutex::new(None))
+        .collect();
     // Workers mine commits in parallel and send them here; this thread records each one as it arrives, so
     // the store's writes overlap with mining and a crash loses at most the commits in flight.
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Result<MinedCommit>>(64);
@@ -363,7 +364,14 @@ fn build_library(
         report.edits += edits.len();
         let parsed: Vec<_> = edits
             .par_iter()
-            .map(|e| Pattern::parse(&e.before, &e.after, (Some(&e.before_kind), Some(&e.after_kind))).ok())
+            .map(|e| {
+                Pattern::parse(
+                    &e.before,
+                    &e.after,
+                    (Some(&e.before_kind), Some(&e.after_kind)),
+                )
+                .ok()
+            })
             .collect();
         for (edit, pattern) in edits.into_iter().zip(parsed) {
             let Some(pattern) = pattern else {

@@ -106,12 +106,26 @@ fn syntax_errors_are_reported_with_their_line() {
 
 #[test]
 fn long_functions_are_cut_to_the_statements_around_the_hunk() {
-    let filler: String = (0..50).map(|i| format!("    let x{i} = f({i});\n")).collect();
-    let before = format!("fn f(v: Vec<u8>) {{\n{filler}    let n = v.len() - 1;\n{filler}    if n > 0 {{\n        g(a - b);\n    }} else {{\n        h();\n    }}\n}}\n");
+    let filler: String = (0..50)
+        .map(|i| format!("    let x{i} = f({i});\n"))
+        .collect();
+    let before = format!(
+        "fn f(v: Vec<u8>) {{\n{filler}    let n = v.len() - 1;\n{filler}    if n > 0 {{\n        g(a - b);\n    }} else {{\n        h();\n    }}\n}}\n"
+    );
     let after = before.replace("v.len() - 1", "v.len().saturating_sub(1)");
-    check(&before, &after, expect!["52: v.len() - 1 [binary_expression] => v.len().saturating_sub(1) [call_expression]\n"]);
+    check(
+        &before,
+        &after,
+        expect![
+            "52: v.len() - 1 [binary_expression] => v.len().saturating_sub(1) [call_expression]\n"
+        ],
+    );
     let after = before.replace("g(a - b)", "g(a.saturating_sub(b))");
-    check(&before, &after, expect!["104: a - b [binary_expression] => a.saturating_sub(b) [call_expression]\n"]);
+    check(
+        &before,
+        &after,
+        expect!["104: a - b [binary_expression] => a.saturating_sub(b) [call_expression]\n"],
+    );
 }
 
 #[test]
@@ -121,6 +135,29 @@ fn a_hunk_on_the_signature_uses_the_whole_function() {
         "fn f(a: usize, b: usize) -> usize { let d = a.saturating_sub(b);\n    d\n}\n",
         expect![[r#"
             2: a - b [binary_expression] => a.saturating_sub(b) [call_expression]
+        "#]],
+    );
+}
+
+#[test]
+fn an_edit_never_includes_the_parsing_wrapper() {
+    let filler: String = (0..2)
+        .map(|i| format!("        let x{i} = f({i});\n"))
+        .collect();
+    let before = format!("fn f() {{\n    if c {{\n{filler}        g();\n    }}\n}}\n");
+    let after = before.replace("        g();\n", "");
+    check(
+        &before,
+        &after,
+        expect![[r#"
+            2: {
+                    let x0 = f(0);
+                    let x1 = f(1);
+                    g();
+                } [block] => {
+                    let x0 = f(0);
+                    let x1 = f(1);
+                } [block]
         "#]],
     );
 }

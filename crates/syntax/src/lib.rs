@@ -224,7 +224,10 @@ static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock:
 
 /// The kind name of a tree-sitter node, with a `'static` lifetime.
 fn kind_name(node: tree_sitter::Node<'_>) -> &'static str {
-    KIND_NAMES.get(node.kind_id() as usize).copied().unwrap_or("ERROR")
+    KIND_NAMES
+        .get(node.kind_id() as usize)
+        .copied()
+        .unwrap_or("ERROR")
 }
 
 fn ts_parse(text: &str) -> tree_sitter::Tree {

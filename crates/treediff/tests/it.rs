@@ -686,8 +686,21 @@ fn trailing_comma_reflow_is_formatting() {
     let (b, a) = (syntax::parse(before).tree, syntax::parse(after).tree);
     let mapping = treediff::match_trees(&b, &a, &treediff::MatchConfig::default());
     let script = treediff::edit_script(&b, &a, &mapping);
-    let hunks = [treediff::ByteHunk { before: 13..20, after: 13..after.len() as u32 - 3 }];
-    let edits = treediff::concrete_edits(&b, &a, &mapping, &script, &hunks, &treediff::EditConfig::default());
+    let hunks = [treediff::ByteHunk {
+        before: 13..20,
+        after: 13..after.len() as u32 - 3,
+    }];
+    let edits = treediff::concrete_edits(
+        &b,
+        &a,
+        &mapping,
+        &script,
+        &hunks,
+        &treediff::EditConfig::default(),
+    );
     assert_eq!(edits.len(), 1);
-    assert_eq!(edits[0].as_ref().unwrap_err().reason, "before and after differ only in commas");
+    assert_eq!(
+        edits[0].as_ref().unwrap_err().reason,
+        "before and after differ only in commas"
+    );
 }
