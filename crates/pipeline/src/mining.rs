@@ -428,7 +428,7 @@ fn build_library(
                 (&a.repo, &a.commit, &a.path, a.line).cmp(&(&b.repo, &b.commit, &b.path, b.line))
             });
             prov.dedup();
-            prov.truncate(options.max_provenance);
+            let prov = representative(prov, options.max_provenance);
             let p = &cluster.pattern;
             SerializablePattern {
                 id: ids[k].clone(),
@@ -476,6 +476,31 @@ fn round_trips(file: &SerializablePattern, mined: &Option<&Pattern>) -> bool {
         (file.before_kind.as_deref(), file.after_kind.as_deref()),
     )
     .is_ok_and(|p| p.hash() == mined.hash())
+}
+
+/// At most `max` provenance entries, chosen so that a truncated list still shows every repository and as
+/// many commits as fit: first one site per commit, taking commits round-robin across repositories, then the
+/// remaining sites. The input is sorted by repository and commit; so is the output.
+fn representative(sorted: Vec<SerializableProvenance>, max: usize) -> Vec<SerializableProvenance> {
+    let mut keyed = Vec::with_capacity(sorted.len());
+    let (mut repo_idx, mut commit_idx, mut site_idx) = (0usize, 0usize, 0usize);
+    for (i, p) in sorted.iter().enumerate() {
+        if i > 0 && sorted[i - 1].repo != p.repo {
+            repo_idx += 1;
+            commit_idx = 0;
+            site_idx = 0;
+        } else if i > 0 && sorted[i - 1].commit != p.commit {
+            commit_idx += 1;
+            site_idx = 0;
+        } else if i > 0 {
+            site_idx += 1;
+        }
+        keyed.push(((site_idx, commit_idx, repo_idx), i));
+    }
+    keyed.sort_unstable();
+    let mut chosen: Vec<usize> = keyed.into_iter().take(max).map(|(_, i)| i).collect();
+    chosen.sort_unstable();
+    chosen.into_iter().map(|i| sorted[i].clone()).collect()
 }
 
 /// A stable id from the pattern's structure.
