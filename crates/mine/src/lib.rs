@@ -83,6 +83,34 @@ impl Dendrogram {
     }
 }
 
+/// Splits edit indices into the buckets that [`cluster`] never merges across (same before and after root
+/// kinds), in a deterministic order. A caller may cluster the buckets independently, in parallel, and join
+/// the dendrograms with [`Dendrogram::append`]; the result equals clustering all edits at once.
+pub fn buckets(edits: &[Pattern]) -> Vec<Vec<usize>> {
+    let mut by_kind: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    for (i, edit) in edits.iter().enumerate() {
+        by_kind
+            .entry((edit.before.kind(), edit.after.kind()))
+            .or_default()
+            .push(i);
+    }
+    by_kind.into_values().collect()
+}
+
+impl Dendrogram {
+    /// Appends `other`, whose edit indices are positions in `edit_ids`, renumbering its clusters and edits.
+    pub fn append(&mut self, other: Dendrogram, edit_ids: &[usize]) {
+        let base = self.clusters.len();
+        for mut c in other.clusters {
+            c.children = c.children.map(|(a, b)| (a + base, b + base));
+            c.parent = c.parent.map(|p| p + base);
+            c.edits = c.edits.into_iter().map(|e| edit_ids[e]).collect();
+            c.edits.sort_unstable();
+            self.clusters.push(c);
+        }
+    }
+}
+
 /// Clusters concrete edits (patterns without holes, as extracted from history) into a dendrogram.
 /// The result is deterministic for a given input order.
 pub fn cluster(edits: &[Pattern], config: &ClusterConfig) -> Dendrogram {

@@ -132,3 +132,33 @@ fn small_groups_still_find_the_families() {
     let root = d.roots().next().unwrap();
     assert_eq!(d.clusters[root].pattern.before.render(), "$A.len() == 0");
 }
+
+#[test]
+fn clustering_buckets_separately_gives_the_same_patterns() {
+    let edits = edits(FAMILIES);
+    let whole = cluster(&edits, &ClusterConfig::default());
+    let mut joined = mine::Dendrogram::default();
+    for ids in mine::buckets(&edits) {
+        let subset: Vec<Pattern> = ids.iter().map(|&i| edits[i].clone()).collect();
+        joined.append(cluster(&subset, &ClusterConfig::default()), &ids);
+    }
+    let render = |d: &mine::Dendrogram| {
+        let mut v: Vec<(String, Vec<usize>)> = d
+            .clusters
+            .iter()
+            .map(|c| {
+                (
+                    format!(
+                        "{} => {}",
+                        c.pattern.before.render(),
+                        c.pattern.after.render()
+                    ),
+                    c.edits.clone(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(render(&whole), render(&joined));
+}

@@ -113,22 +113,48 @@ pub fn extract_file_edits(
                 &hunks,
                 config,
             ) {
-                Some(found) => {
+                Found::Edits(found) => {
                     out.edits.extend(found.edits);
                     out.skipped.extend(found.skipped);
                     break;
                 }
-                None if last => break,
-                None => level += 1,
+                _ if last => break,
+                Found::ParseErrors => level += 1,
+                Found::Escaped => {
+                    // The edit is at least the whole enclosing candidate: when that spans more lines than an
+                    // edit may, parsing it would only confirm the drop.
+                    let next = b_region.at_level(level + 1);
+                    let lines = before_lines.line_of(next.range.end.saturating_sub(1))
+                        - before_lines.line_of(next.range.start)
+                        + 1;
+                    let limit = config.edit.max_lines;
+                    if lines > limit {
+                        let line = before_lines.line_of(next.range.start);
+                        let reason = format!(
+                            "edit spans a block of {lines} lines, over the {limit}-line limit"
+                        );
+                        out.skipped.push((line, reason));
+                        break;
+                    }
+                    level += 1;
+                }
             }
         }
     }
     out
 }
 
-/// The edits of `hunks` found by parsing `regions`, or `None` when the regions are blocks that do not parse
-/// cleanly or an edit reaches outside them (the caller then tries larger regions). Syntax errors of whole
-/// functions are reported as skips.
+/// What parsing one pair of candidate regions gave.
+enum Found {
+    Edits(FileEdits),
+    /// The regions are blocks that do not parse on their own.
+    ParseErrors,
+    /// An edit reached outside the regions, into the wrapper they were parsed in.
+    Escaped,
+}
+
+/// The edits of `hunks` found by parsing `regions`; the caller tries larger regions on the other outcomes.
+/// Syntax errors of whole functions are reported as skips.
 fn edits_in(
     before: &str,
     after: &str,
@@ -137,7 +163,7 @@ fn edits_in(
     regions: &(Region, Region),
     hunks: &[&Hunk],
     config: &ExtractConfig,
-) -> Option<FileEdits> {
+) -> Found {
     let (b_region, a_region) = regions;
     let is_block = b_region.is_block() || a_region.is_block();
     let (b_offset, b_parse) = b_region.parse(before);
@@ -146,7 +172,7 @@ fn edits_in(
     let mut out = FileEdits::default();
     if let Some(e) = b_parse.errors.first().or(a_parse.errors.first()) {
         if is_block {
-            return None;
+            return Found::ParseErrors;
         }
         let side = if b_parse.errors.is_empty() {
             "after"
@@ -157,7 +183,7 @@ fn edits_in(
             line0 + e.line - 1,
             format!("syntax error in the {side} version: {}", e.message),
         ));
-        return Some(out);
+        return Found::Edits(out);
     }
     let (bt, at) = (&b_parse.tree, &a_parse.tree);
     let mapping = match_trees(bt, at, &MatchConfig::default());
@@ -184,8 +210,18 @@ fn edits_in(
             Ok(edit) => {
                 let (b_span, a_span) = (&bt.node(edit.before).span, &at.node(edit.after).span);
                 if !inside(b_span, b_offset, b_region) || !inside(a_span, a_offset, a_region) {
-                    // Only the function is parsed as written; a block edit this wide needs more context.
-                    return None;
+                    // The edit reached the wrapper the region was parsed in. In the file it is at least as
+                    // large as here, so a too-large one is dropped now; a small one needs a wider region.
+                    let nodes = bt.node(edit.before).size.max(at.node(edit.after).size);
+                    if nodes > config.edit.max_nodes {
+                        let limit = config.edit.max_nodes;
+                        let reason =
+                            format!("edit has {nodes} nodes or more, over the {limit}-node limit");
+                        out.skipped
+                            .push((line0 + bt.line_of(b_span.start.max(b_offset)) - 1, reason));
+                        continue;
+                    }
+                    return Found::Escaped;
                 }
                 out.edits.push(ExtractedEdit {
                     line: line0 + bt.line_of(b_span.start) - 1,
@@ -201,7 +237,7 @@ fn edits_in(
             )),
         }
     }
-    Some(out)
+    Found::Edits(out)
 }
 
 /// Whether a hunk's lines, with line comments and whitespace taken out, read the same on both sides. Checked

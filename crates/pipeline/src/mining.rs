@@ -393,7 +393,19 @@ fn build_library(
     report.seconds.load = start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();
     progress.phase("clustering", 0);
-    let dendrogram = cluster(&patterns, &options.cluster);
+    // Buckets never merge, so they are clustered in parallel and joined in their deterministic order.
+    let parts: Vec<(Vec<usize>, mine::Dendrogram)> = mine::buckets(&patterns)
+        .into_par_iter()
+        .map(|ids| {
+            let subset: Vec<Pattern> = ids.iter().map(|&i| patterns[i].clone()).collect();
+            let dendrogram = cluster(&subset, &options.cluster);
+            (ids, dendrogram)
+        })
+        .collect();
+    let mut dendrogram = mine::Dendrogram::default();
+    for (ids, part) in parts {
+        dendrogram.append(part, &ids);
+    }
     report.clusters = dendrogram.clusters.len();
     let origins = Origins {
         commit: &commit_of,

@@ -297,6 +297,11 @@ impl Builder<'_> {
         if kind == "macro_invocation" && self.graft_macro(node, parsed, offset, id) {
             return;
         }
+        // One allocation of the right size instead of doubling as children arrive (comments may leave it
+        // slightly too large).
+        self.nodes[id as usize]
+            .children
+            .reserve_exact(node.child_count() as usize);
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
             self.convert(child, parsed, offset, Some(id));

@@ -350,9 +350,26 @@ fn tokens_without_commas(tree: &Tree, id: NodeId) -> impl Iterator<Item = &str> 
 }
 
 fn roundtrips(tree: &Tree, id: NodeId) -> bool {
+    // Whether a subtree re-parses alone depends only on its tokens, which its structural hash covers (kind
+    // included; whitespace and comments do not change a parse). Mining asks about the same subtrees again
+    // and again across commits, so answers are remembered per thread, in a bounded table.
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<u64, bool>> = Default::default();
+    }
     let node = tree.node(id);
-    parse_fragment(tree.text_of(id), Some(node.kind))
-        .is_ok_and(|fragment| fragment.tree.node(Tree::ROOT).hash == node.hash)
+    if let Some(known) = KNOWN.with(|k| k.borrow().get(&node.hash).copied()) {
+        return known;
+    }
+    let answer = parse_fragment(tree.text_of(id), Some(node.kind))
+        .is_ok_and(|fragment| fragment.tree.node(Tree::ROOT).hash == node.hash);
+    KNOWN.with(|k| {
+        let mut known = k.borrow_mut();
+        if known.len() >= 1 << 16 {
+            known.clear();
+        }
+        known.insert(node.hash, answer);
+    });
+    answer
 }
 
 /// Removes edits that repeat or lie inside another hunk's edit on both sides, keeping the first outer one.
