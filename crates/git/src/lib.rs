@@ -415,12 +415,12 @@ impl Repo {
     fn resolve_oid(&self, rev: &str) -> Result<Oid, Error> {
         // A full commit id needs no reference lookup; revparse would first consult the refs (and
         // re-validate packed-refs), which dominated mining time on repositories with many tags.
-        if rev.len() == 40 && rev.bytes().all(|b| b.is_ascii_hexdigit()) {
-            if let Ok(oid) = Oid::from_str(rev) {
-                if self.repo.find_commit(oid).is_ok() {
-                    return Ok(oid);
-                }
-            }
+        if rev.len() == 40
+            && rev.bytes().all(|b| b.is_ascii_hexdigit())
+            && let Ok(oid) = Oid::from_str(rev)
+            && self.repo.find_commit(oid).is_ok()
+        {
+            return Ok(oid);
         }
         let object = self
             .repo

@@ -111,6 +111,9 @@ impl Dendrogram {
     }
 }
 
+/// Leaves of one bucket, grouped by change signature.
+type BySignature = BTreeMap<Vec<String>, Vec<usize>>;
+
 /// Clusters concrete edits (patterns without holes, as extracted from history) into a dendrogram.
 /// The result is deterministic for a given input order.
 pub fn cluster(edits: &[Pattern], config: &ClusterConfig) -> Dendrogram {
@@ -121,7 +124,7 @@ pub fn cluster(edits: &[Pattern], config: &ClusterConfig) -> Dendrogram {
         identical.entry(edit.hash()).or_default().push(i);
     }
     // Bucket → change signature → leaves. BTreeMaps keep the order deterministic.
-    let mut buckets: BTreeMap<(&str, &str), BTreeMap<Vec<String>, Vec<usize>>> = BTreeMap::new();
+    let mut buckets: BTreeMap<(&str, &str), BySignature> = BTreeMap::new();
     for group in identical.into_values() {
         let edit = &edits[group[0]];
         let key = (edit.before.kind(), edit.after.kind());

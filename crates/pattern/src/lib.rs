@@ -424,10 +424,10 @@ fn match_node(p: &PNode, tree: &Tree, id: NodeId, bindings: &mut Bindings) -> bo
             if node.kind != *kind || node.children.len() != p.children.len() {
                 return false;
             }
-            if let Some(text) = leaf {
-                if tree.text_of(id) != &**text {
-                    return false;
-                }
+            if let Some(text) = leaf
+                && tree.text_of(id) != &**text
+            {
+                return false;
             }
             p.children
                 .iter()

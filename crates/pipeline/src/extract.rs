@@ -312,15 +312,16 @@ impl Region {
         let container = blocks.first().cloned().unwrap_or(body..function.end);
         let mut ladder = Vec::new();
         // The statements must hold the whole hunk: a hunk that touches the signature needs the function.
-        if container.len() >= 2 && container.start < first {
-            if let Some(run) = statement_run(
+        if container.len() >= 2
+            && container.start < first
+            && let Some(run) = statement_run(
                 text,
                 container.start + 1..container.end - 1,
                 first,
                 last_end,
-            ) {
-                ladder.push((run, RegionKind::Statements));
-            }
+            )
+        {
+            ladder.push((run, RegionKind::Statements));
         }
         ladder.extend(blocks.into_iter().map(|b| (b, RegionKind::Block)));
         ladder.push((function, RegionKind::Function));
@@ -424,9 +425,9 @@ fn opens_a_block(text: &str, open: usize) -> bool {
     let starts_a_condition = ["if ", "while ", "for ", "} else if ", "else if "]
         .iter()
         .any(|k| head.starts_with(k));
-    let last = words().last().unwrap_or("");
+    let last = words().next_back().unwrap_or("");
     let struct_literal = head.ends_with(last) && last.starts_with(|c: char| c.is_ascii_uppercase());
-    !(struct_literal && !starts_a_condition)
+    !struct_literal || starts_a_condition
 }
 
 /// The 1-based line range a hunk side covers; a pure insertion (`len == 0`) covers the empty range after
@@ -512,13 +513,12 @@ pub(crate) fn enclosing_function(
         let start = index.start_of(line);
         let end = index.start_of(line + 1);
         let header = &text[start..end];
-        if is_fn_header(header) {
-            if let Some(body_end) = matching_brace_end(text, start) {
-                if body_end >= last_end {
-                    let indent = header.len() - header.trim_start().len();
-                    return Some(start + indent..body_end);
-                }
-            }
+        if is_fn_header(header)
+            && let Some(body_end) = matching_brace_end(text, start)
+            && body_end >= last_end
+        {
+            let indent = header.len() - header.trim_start().len();
+            return Some(start + indent..body_end);
         }
         line -= 1;
     }
@@ -655,10 +655,10 @@ impl Iterator for Punctuation<'_> {
                     // A char literal like '{' or '\''; a lifetime has no closing quote nearby.
                     if bytes.get(i + 2) == Some(&b'\'') {
                         self.i = i + 3;
-                    } else if bytes.get(i + 1) == Some(&b'\\') {
-                        if let Some(close) = self.text[i + 3..].find('\'') {
-                            self.i = i + 4 + close;
-                        }
+                    } else if bytes.get(i + 1) == Some(&b'\\')
+                        && let Some(close) = self.text[i + 3..].find('\'')
+                    {
+                        self.i = i + 4 + close;
                     }
                 }
                 b @ (b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';') => return Some((i, b)),

@@ -64,24 +64,23 @@ fn replace_holes_mapped(text: &str) -> (String, Vec<(usize, usize)>) {
     let mut out = String::with_capacity(text.len() + 16);
     let mut chars = text.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
-        if c == '$' {
-            if let Some(&(_, n)) = chars.peek() {
-                if n.is_ascii_alphanumeric() || n == '_' {
-                    out.push_str(HOLE_PREFIX);
-                    shifts.push((
-                        out.len(),
-                        shifts.last().map_or(0, |s: &(usize, usize)| s.1) + HOLE_PREFIX.len() - 1,
-                    ));
-                    while let Some(&(_, n)) = chars.peek() {
-                        if !(n.is_ascii_alphanumeric() || n == '_') {
-                            break;
-                        }
-                        out.push(n);
-                        chars.next();
-                    }
-                    continue;
+        if c == '$'
+            && let Some(&(_, n)) = chars.peek()
+            && (n.is_ascii_alphanumeric() || n == '_')
+        {
+            out.push_str(HOLE_PREFIX);
+            shifts.push((
+                out.len(),
+                shifts.last().map_or(0, |s: &(usize, usize)| s.1) + HOLE_PREFIX.len() - 1,
+            ));
+            while let Some(&(_, n)) = chars.peek() {
+                if !(n.is_ascii_alphanumeric() || n == '_') {
+                    break;
                 }
+                out.push(n);
+                chars.next();
             }
+            continue;
         }
         out.push(c);
     }

@@ -473,7 +473,7 @@ fn finish(tree: &mut Tree) {
         if node.children.is_empty() {
             let span = &node.span;
             h.write(&[0xff]);
-            h.write(tree.text[span.start as usize..span.end as usize].as_bytes());
+            h.write(&tree.text.as_bytes()[span.start as usize..span.end as usize]);
         }
         for &child in &node.children {
             let c = &tree.nodes[child as usize];
