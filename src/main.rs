@@ -9,15 +9,22 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use indicatif::{ProgressBar, ProgressStyle};
-use pipeline::{MineOptions, Progress, RepoSpec};
+use pipeline::{MineOptions, RepoSpec};
+
+include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
+
+mod fix_cmd;
+mod patterns_cmd;
+mod progress;
+
+use progress::Bars;
 
 #[derive(Parser)]
 #[command(
     name = "suture",
     version,
     about = "Learns how a team fixes Rust code from its git history, and applies the same fixes again",
-    after_help = "Examples:\n  suture mine .                         learn patterns from this repository's history\n  suture mine ../tokio --range v1.0.0..HEAD --out patterns/mined\n  suture patterns schema > pattern.schema.json"
+    after_help = "Examples:\n  suture fix                            dry run: fixes the shipped library finds here, as diffs\n  suture fix --apply                    write them (refuses a dirty git tree without --allow-dirty)\n  suture mine .                         learn patterns from this repository's history\n  suture mine ../tokio --range v1.0.0..HEAD --out patterns/mined\n  suture patterns schema > pattern.schema.json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -31,9 +38,12 @@ enum Command {
         after_help = "Examples:\n  suture mine                                  mine the repository in the current directory\n  suture mine ~/src/fd --range v8.0.0..v9.0.0  mine part of a history\n  suture mine a b c --min-repos 2 --out lib    one library from three repositories\n  suture mine . --format json                  machine-readable report\n\nMining is incremental: commits already mined (remembered in the SQLite store) are skipped, and the\nlibrary is rebuilt from every stored edit in range. Each skipped hunk is recorded with its reason."
     )]
     Mine(MineArgs),
-    /// Inspect pattern libraries.
+    /// Find fixes in Rust code with a pattern library; a dry run unless --apply.
+    #[command(after_help = fix_cmd::EXAMPLES)]
+    Fix(fix_cmd::FixArgs),
+    /// Inspect and test pattern libraries.
     #[command(subcommand)]
-    Patterns(PatternsCommand),
+    Patterns(patterns_cmd::PatternsCommand),
 }
 
 #[derive(clap::Args)]
@@ -74,13 +84,7 @@ struct MineArgs {
     format: Format,
 }
 
-#[derive(Subcommand)]
-enum PatternsCommand {
-    /// Print the JSON schema of a pattern file.
-    Schema,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
@@ -90,10 +94,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mine(args) => mine(args),
-        Command::Patterns(PatternsCommand::Schema) => {
-            print!("{}", pipeline::json_schema());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Fix(args) => fix_cmd::run(args),
+        Command::Patterns(command) => patterns_cmd::run(command),
     };
     match result {
         Ok(code) => code,
@@ -209,39 +211,3 @@ fn one_line(text: &str) -> String {
     }
 }
 
-/// Progress bars on stderr; indicatif hides them when stderr is not a terminal.
-#[derive(Default)]
-struct Bars {
-    bar: std::sync::Mutex<Option<ProgressBar>>,
-}
-
-impl Progress for Bars {
-    fn phase(&self, name: &str, total: u64) {
-        let bar = if total == 0 {
-            ProgressBar::new_spinner()
-        } else {
-            ProgressBar::new(total)
-        };
-        bar.set_style(
-            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
-                .expect("the template is valid")
-                .progress_chars("=> "),
-        );
-        bar.set_message(name.to_owned());
-        if let Some(old) = self.bar.lock().expect("not poisoned").replace(bar) {
-            old.finish_and_clear();
-        }
-    }
-
-    fn inc(&self, n: u64) {
-        if let Some(bar) = &*self.bar.lock().expect("not poisoned") {
-            bar.inc(n);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(bar) = self.bar.lock().expect("not poisoned").take() {
-            bar.finish_and_clear();
-        }
-    }
-}

@@ -12,6 +12,7 @@
 //! Rendering a template replaces hole spans with `$A`, `$B`, …, so a template prints as the Rust its examples
 //! were written in, with their formatting.
 
+mod index;
 mod library;
 
 use std::collections::HashMap;
@@ -19,6 +20,7 @@ use std::ops::Range;
 
 use syntax::{Fragment, FragmentError, Fx, NodeId, Tree, hole_name, parse_fragment};
 
+pub use index::{Index, Match};
 pub use library::{
     LibraryError, LibraryPattern, Origin, Provenance, SerializableExample, SerializablePattern,
     SerializableProvenance,
@@ -455,11 +457,13 @@ pub enum InstantiateError {
 }
 
 /// Builds the after text for a match: the after template's text with each hole replaced by the original text
-/// of the subtree it bound, comments and formatting included.
+/// of the subtree it bound, comments and formatting included. The template's own continuation lines get
+/// `indent` (the indentation of the line where the match starts); bound text is copied as it was.
 pub fn instantiate(
     after: &Template,
     tree: &Tree,
     bindings: &Bindings,
+    indent: &str,
 ) -> Result<String, InstantiateError> {
     let mut holes = Vec::new();
     collect_hole_spans(&after.root, &mut holes);
@@ -471,10 +475,22 @@ pub fn instantiate(
             .copied()
             .flatten()
             .ok_or_else(|| InstantiateError::Unbound(hole_display_name(id)))?;
-        out.push_str(&after.text[at..span.start as usize]);
+        push_indented(&mut out, &after.text[at..span.start as usize], indent);
         out.push_str(tree.text_of(bound));
         at = span.end as usize;
     }
-    out.push_str(&after.text[at..]);
+    push_indented(&mut out, &after.text[at..], indent);
     Ok(out)
+}
+
+fn push_indented(out: &mut String, text: &str, indent: &str) {
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            if !line.is_empty() {
+                out.push_str(indent);
+            }
+        }
+        out.push_str(line);
+    }
 }

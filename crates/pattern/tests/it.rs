@@ -35,7 +35,7 @@ fn check_apply(pattern: (&str, &str), code: &str, expected: Expect) {
         if let Some(b) = match_at(&pattern.before, &tree, id, n) {
             let span = tree.node(id).span.clone();
             out.push_str(&code[at..span.start as usize]);
-            out.push_str(&instantiate(&pattern.after, &tree, &b).unwrap());
+            out.push_str(&instantiate(&pattern.after, &tree, &b, "").unwrap());
             at = span.end as usize;
             id += tree.node(id).size;
         } else {

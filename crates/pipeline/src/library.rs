@@ -21,24 +21,49 @@ pub struct Library {
 /// Reads every `*.toml` file under `dir` (recursively, in path order) as a pattern.
 pub fn read_library(dir: &Path) -> Result<Library> {
     let mut files = Vec::new();
-    collect_toml(dir, &mut files)
-        .with_context(|| format!("cannot read pattern library `{}`", dir.display()))?;
+    collect_toml(dir, &mut files).with_context(|| format!("cannot read pattern library `{}`", dir.display()))?;
     files.sort();
     let mut library = Library::default();
     for file in files {
         let pattern = read_pattern_file(&file)?;
-        if let Some(i) = library.patterns.iter().position(|p| p.id == pattern.id) {
+        library.add(pattern, file)?;
+    }
+    Ok(library)
+}
+
+/// Builds a library from files already in memory, `(name, text)`, such as the library shipped in the binary.
+pub fn library_from_texts(files: &[(&str, &str)]) -> Result<Library> {
+    let mut library = Library::default();
+    for (name, text) in files {
+        let pattern = parse_pattern_text(Path::new(name), text)?;
+        library.add(pattern, PathBuf::from(name))?;
+    }
+    Ok(library)
+}
+
+impl Library {
+    /// Adds a pattern; a second pattern with the same id is an error naming both files.
+    pub fn add(&mut self, pattern: LibraryPattern, file: PathBuf) -> Result<()> {
+        if let Some(i) = self.patterns.iter().position(|p| p.id == pattern.id) {
             bail!(
                 "{}: pattern id `{}` is already used by {}",
                 file.display(),
                 pattern.id,
-                library.files[i].display()
+                self.files[i].display()
             );
         }
-        library.patterns.push(pattern);
-        library.files.push(file);
+        self.patterns.push(pattern);
+        self.files.push(file);
+        Ok(())
     }
-    Ok(library)
+
+    /// Adds every pattern of `other`.
+    pub fn extend(&mut self, other: Library) -> Result<()> {
+        for (pattern, file) in other.patterns.into_iter().zip(other.files) {
+            self.add(pattern, file)?;
+        }
+        Ok(())
+    }
 }
 
 fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -57,20 +82,19 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub fn read_pattern_file(path: &Path) -> Result<LibraryPattern> {
     let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: not valid UTF-8 (byte {})",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        )
+        anyhow::anyhow!("{}: not valid UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to())
     })?;
-    let file: SerializablePattern = toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map_or(1, |s| syntax::line_of(&text, s.start as u32));
+    parse_pattern_text(path, &text)
+}
+
+/// Checks the text of one pattern file; `path` names it in errors.
+pub fn parse_pattern_text(path: &Path, text: &str) -> Result<LibraryPattern> {
+    let file: SerializablePattern = toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(1, |s| syntax::line_of(text, s.start as u32));
         anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
     })?;
     LibraryPattern::try_from(file).map_err(|e| {
-        let line = line_of_key(&text, e.field()).unwrap_or(1);
+        let line = line_of_key(text, e.field()).unwrap_or(1);
         anyhow::anyhow!("{}:{line}: {e}", path.display())
     })
 }

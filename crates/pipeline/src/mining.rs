@@ -459,7 +459,7 @@ fn build_library(
                 specialisation: round(s.specialisation),
                 parent: s.parent.map(|p| ids[p].clone()),
                 provenance: prov,
-                examples: Vec::new(),
+                examples: crate::examples::synthesize_examples(&p.before.render(), &p.after.render()),
             }
         })
         .collect();

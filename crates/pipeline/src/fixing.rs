@@ -1,0 +1,603 @@
+//! `propose_fixes`: a pattern library and a source tree → ranked, non-overlapping, re-parsed fixes.
+//!
+//! Per file: the library index says which patterns can match at all (from the words in the file), so a file
+//! no pattern can touch is never parsed. The rest is parsed once and walked once. Each match is instantiated,
+//! checked (suppression comments, syntax-error regions, no-op), scored from the pattern's own score and from
+//! where it is relative to the reported locations, and ranked. Overlapping candidates are resolved best
+//! first; a match nested in a fix that was just applied is looked for again in the patched text, in a next
+//! round. A fix whose patched file does not re-parse strictly (syn) is dropped with its reason.
+//!
+//! Nothing here writes to the user's files: [`apply_fixes`] does that, atomically, and only when asked.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use pattern::{Index, LibraryPattern, Origin, instantiate};
+use rayon::prelude::*;
+use serde::Serialize;
+use syntax::{NodeId, Tree};
+
+use crate::library::{Library, write_atomic};
+
+/// Where a failure or a person points: a file (relative to the root) and a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+    /// Where the location came from, for explanations: `--at`, `diagnostic: <message>`, ….
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FixConfig {
+    /// Locations to focus on. Empty means the whole tree, with no location preference.
+    pub locations: Vec<Location>,
+    /// Rounds of re-matching nested candidates after their parent fix was applied.
+    pub max_rounds: usize,
+    /// Files larger than this are skipped with a reason.
+    pub max_file_bytes: usize,
+    /// Candidates below this confidence are not proposed; they are only counted.
+    pub min_confidence: f64,
+}
+
+impl Default for FixConfig {
+    fn default() -> Self {
+        FixConfig {
+            locations: Vec::new(),
+            max_rounds: 3,
+            max_file_bytes: 1 << 20,
+            min_confidence: 0.0,
+        }
+    }
+}
+
+/// Where a fix is relative to the reported locations, which scales its confidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Proximity {
+    /// No locations were given: every match is equally placed.
+    Anywhere,
+    /// The match covers a reported line.
+    OnLine,
+    /// The match is in the same function as a reported line.
+    SameFunction,
+    /// Elsewhere in the tree.
+    Elsewhere,
+}
+
+impl Proximity {
+    fn factor(self) -> f64 {
+        match self {
+            Proximity::Anywhere | Proximity::OnLine => 1.0,
+            Proximity::SameFunction => 0.7,
+            Proximity::Elsewhere => 0.3,
+        }
+    }
+}
+
+/// A position in a file: 1-based line and column (in characters), and the byte offset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+    pub byte: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Fix {
+    pub file: String,
+    pub start: Position,
+    pub end: Position,
+    pub before: String,
+    pub after: String,
+    /// The unified diff of this fix alone.
+    pub diff: String,
+    pub pattern: String,
+    pub origin: Origin,
+    pub confidence: f64,
+    /// 1 = best, over all fixes of the run.
+    pub rank: usize,
+    pub proximity: Proximity,
+    /// Why this fix was chosen, in words.
+    pub reason: String,
+    /// 1 for fixes found in the file as it was; 2 and up for matches nested in an earlier fix, found again in
+    /// the patched text (their positions refer to that text).
+    pub round: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    pub file: String,
+    pub line: u32,
+    pub pattern: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedFile {
+    pub file: String,
+    pub reason: String,
+}
+
+/// The fixes of one file.
+#[derive(Debug, Clone)]
+pub struct FileFixes {
+    pub file: String,
+    pub path: PathBuf,
+    pub original: String,
+    pub patched: String,
+    pub fixes: Vec<Fix>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FixReport {
+    pub files: Vec<FileFixes>,
+    pub skipped: Vec<Skipped>,
+    pub skipped_files: Vec<SkippedFile>,
+    pub files_scanned: usize,
+    pub patterns: usize,
+    /// Candidates under [`FixConfig::min_confidence`], not listed one by one.
+    pub below_threshold: usize,
+}
+
+impl FixReport {
+    pub fn fixes(&self) -> impl Iterator<Item = &Fix> {
+        self.files.iter().flat_map(|f| &f.fixes)
+    }
+}
+
+/// Finds fixes for every Rust file under `root` (a directory or one file), respecting `.gitignore`.
+pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Result<FixReport> {
+    let files = rust_files(root)?;
+    let base = if root.is_file() { root.parent().unwrap_or(Path::new("")) } else { root };
+    let applicable: Vec<&LibraryPattern> = library.patterns.iter().filter(|p| p.pattern.is_applicable()).collect();
+    let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
+    let results: Vec<FileOutcome> = files
+        .par_iter()
+        .map(|path| {
+            let file = path.strip_prefix(base).unwrap_or(path).to_string_lossy().replace('\\', "/");
+            fix_file(path, &file, &index, &applicable, config)
+        })
+        .collect();
+    let mut report = FixReport {
+        files_scanned: files.len(),
+        patterns: applicable.len(),
+        ..FixReport::default()
+    };
+    for outcome in results {
+        match outcome {
+            FileOutcome::Skipped(s) => report.skipped_files.push(s),
+            FileOutcome::Done(fixes, skipped, below) => {
+                report.below_threshold += below;
+                report.skipped.extend(skipped);
+                if !fixes.fixes.is_empty() {
+                    report.files.push(fixes);
+                }
+            }
+        }
+    }
+    rank_globally(&mut report);
+    Ok(report)
+}
+
+/// The Rust files under `root`, sorted, skipping what `.gitignore` and friends exclude.
+pub fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
+    if !root.exists() {
+        bail!("`{}` does not exist", root.display());
+    }
+    if root.is_file() {
+        return Ok(vec![root.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in ignore::WalkBuilder::new(root).build() {
+        let entry = entry.with_context(|| format!("cannot walk `{}`", root.display()))?;
+        if entry.file_type().is_some_and(|t| t.is_file()) && entry.path().extension().is_some_and(|e| e == "rs") {
+            files.push(entry.into_path());
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+enum FileOutcome {
+    Skipped(SkippedFile),
+    Done(FileFixes, Vec<Skipped>, usize),
+}
+
+/// One candidate fix in one round.
+struct Candidate {
+    pattern: usize,
+    range: Range<usize>,
+    replacement: String,
+    confidence: f64,
+    proximity: Proximity,
+    /// Concrete nodes of the pattern: more specific patterns win ties.
+    specificity: u32,
+}
+
+fn fix_file(
+    path: &Path,
+    file: &str,
+    index: &Index<'_>,
+    patterns: &[&LibraryPattern],
+    config: &FixConfig,
+) -> FileOutcome {
+    let skip = |reason: String| FileOutcome::Skipped(SkippedFile { file: file.to_owned(), reason });
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return skip(format!("cannot read: {e}")),
+    };
+    if bytes.len() > config.max_file_bytes {
+        return skip(format!("file is {} bytes, over the {}-byte limit", bytes.len(), config.max_file_bytes));
+    }
+    let original = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => return skip(format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())),
+    };
+    let (fixes, skipped, below) = fix_source(file, path, original, index, patterns, config);
+    FileOutcome::Done(fixes, skipped, below)
+}
+
+/// Fixes one file's text in memory (the engine behind `suture fix` and `suture patterns test`).
+pub fn fix_text(file: &str, text: &str, patterns: &[&LibraryPattern], config: &FixConfig) -> (FileFixes, Vec<Skipped>) {
+    let applicable: Vec<&LibraryPattern> = patterns.iter().copied().filter(|p| p.pattern.is_applicable()).collect();
+    let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
+    let (fixes, skipped, _) = fix_source(file, Path::new(file), text.to_owned(), &index, &applicable, config);
+    (fixes, skipped)
+}
+
+fn fix_source(
+    file: &str,
+    path: &Path,
+    original: String,
+    index: &Index<'_>,
+    patterns: &[&LibraryPattern],
+    config: &FixConfig,
+) -> (FileFixes, Vec<Skipped>, usize) {
+    let mut below = 0;
+    let locations: Vec<&Location> = config.locations.iter().filter(|l| l.file == file).collect();
+    let mut skipped = Vec::new();
+    let mut fixes = Vec::new();
+    let mut text = original.clone();
+    let mut focus: Option<Vec<Range<usize>>> = None;
+    for round in 1..=config.max_rounds.max(1) {
+        let possible = index.possible(&text);
+        if possible.is_empty() {
+            break;
+        }
+        let parse = syntax::parse(&text);
+        let tree = &parse.tree;
+        let strict_before = syntax::strict_reparse(&text).is_ok();
+        let mut candidates = Vec::new();
+        for m in index.matches(tree, &possible) {
+            let p = patterns[m.pattern];
+            let span = tree.node(m.node).span.clone();
+            let range = span.start as usize..span.end as usize;
+            if let Some(focus) = &focus {
+                // Later rounds only revisit what the previous round rewrote.
+                if !focus.iter().any(|f| f.start <= range.start && range.end <= f.end) {
+                    continue;
+                }
+            }
+            let line = tree.line_of(span.start);
+            let mut skip = |reason: String| {
+                skipped.push(Skipped { file: file.to_owned(), line, pattern: p.id.clone(), reason });
+            };
+            if suppressed(&text, range.start, &p.id) {
+                skip("suppressed by a `// suture-ignore` comment".to_owned());
+                continue;
+            }
+            if parse.errors.iter().any(|e| (e.span.start as usize) < range.end && range.start <= e.span.end as usize) {
+                skip("the code around it has a syntax error".to_owned());
+                continue;
+            }
+            let indent = patch::indentation_at(&text, range.start);
+            let replacement = match instantiate(&p.pattern.after, tree, &m.bindings, indent) {
+                Ok(r) => r,
+                Err(e) => {
+                    skip(e.to_string());
+                    continue;
+                }
+            };
+            if replacement == text[range.clone()] {
+                continue;
+            }
+            if comments_lost(tree, m.node, &text, &replacement) {
+                skip("the fix would drop a comment inside the matched code".to_owned());
+                continue;
+            }
+            let proximity = proximity(tree, m.node, &locations);
+            let confidence = round4(p.score * proximity.factor());
+            if confidence < config.min_confidence {
+                below += 1;
+                continue;
+            }
+            candidates.push(Candidate {
+                pattern: m.pattern,
+                range,
+                replacement,
+                confidence,
+                proximity,
+                specificity: p.pattern.before.root.concrete,
+            });
+        }
+        if candidates.is_empty() {
+            break;
+        }
+        // Best first: confidence, then the more specific pattern, then the pattern id, then position.
+        let mut order: Vec<usize> = (0..candidates.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (ca, cb) = (&candidates[a], &candidates[b]);
+            cb.confidence
+                .total_cmp(&ca.confidence)
+                .then(cb.specificity.cmp(&ca.specificity))
+                .then_with(|| patterns[ca.pattern].id.cmp(&patterns[cb.pattern].id))
+                .then(ca.range.start.cmp(&cb.range.start))
+        });
+        let choices = patch::choose(candidates.len(), &order, |i| candidates[i].range.clone());
+        let mut kept = Vec::new();
+        let mut lost_any = false;
+        for &i in &order {
+            let c = &candidates[i];
+            let line = syntax::line_of(&text, c.range.start as u32);
+            match choices[i] {
+                patch::Choice::LostTo(w) => {
+                    lost_any = true;
+                    let winner = &candidates[w];
+                    let wp = patterns[winner.pattern];
+                    let tie = if winner.confidence == c.confidence { " (a tie on confidence, broken by specificity, then id)" } else { "" };
+                    skipped.push(Skipped {
+                        file: file.to_owned(),
+                        line,
+                        pattern: patterns[c.pattern].id.clone(),
+                        reason: format!(
+                            "overlaps the higher-ranked fix by {} at line {}{tie}",
+                            wp.id,
+                            syntax::line_of(&text, winner.range.start as u32)
+                        ),
+                    });
+                }
+                patch::Choice::Kept => {
+                    let edit = patch::TextEdit { range: c.range.clone(), replacement: c.replacement.clone() };
+                    kept.push((i, edit));
+                }
+            }
+        }
+        // One re-parse for all of them; only when that fails is each fix checked alone, to find the culprits.
+        let together: Vec<patch::TextEdit> = kept.iter().map(|(_, e)| e.clone()).collect();
+        if reparse_problem(&patch::apply(&text, &together), strict_before, &parse.errors).is_some() {
+            kept.retain(|(i, edit)| {
+                let alone = patch::apply(&text, std::slice::from_ref(edit));
+                match reparse_problem(&alone, strict_before, &parse.errors) {
+                    None => true,
+                    Some(reason) => {
+                        skipped.push(Skipped {
+                            file: file.to_owned(),
+                            line: syntax::line_of(&text, edit.range.start as u32),
+                            pattern: patterns[candidates[*i].pattern].id.clone(),
+                            reason,
+                        });
+                        false
+                    }
+                }
+            });
+        }
+        if kept.is_empty() {
+            break;
+        }
+        let edits: Vec<patch::TextEdit> = kept.iter().map(|(_, e)| e.clone()).collect();
+        let patched = patch::apply(&text, &edits);
+        for (i, edit) in &kept {
+            let c = &candidates[*i];
+            let p = patterns[c.pattern];
+            fixes.push(Fix {
+                file: file.to_owned(),
+                start: position(&text, edit.range.start),
+                end: position(&text, edit.range.end),
+                before: text[edit.range.clone()].to_owned(),
+                after: edit.replacement.clone(),
+                diff: patch::edit_diff(file, &text, edit),
+                pattern: p.id.clone(),
+                origin: p.origin,
+                confidence: c.confidence,
+                rank: 0,
+                proximity: c.proximity,
+                reason: explain(p, c.proximity, &locations),
+                round,
+            });
+        }
+        // Where the kept fixes landed in the patched text, for the next round.
+        let mut shift: isize = 0;
+        let mut landed = Vec::new();
+        let mut sorted: Vec<&patch::TextEdit> = edits.iter().collect();
+        sorted.sort_by_key(|e| e.range.start);
+        for e in sorted {
+            let start = (e.range.start as isize + shift) as usize;
+            landed.push(start..start + e.replacement.len());
+            shift += e.replacement.len() as isize - e.range.len() as isize;
+        }
+        text = patched;
+        if !lost_any {
+            break;
+        }
+        focus = Some(landed);
+    }
+    if text != original && syntax::strict_reparse(&original).is_ok() {
+        if let Err(e) = syntax::strict_reparse(&text) {
+            // Each fix parsed alone; together they do not. Keep none rather than a broken file.
+            for fix in fixes.drain(..) {
+                skipped.push(Skipped {
+                    file: file.to_owned(),
+                    line: fix.start.line,
+                    pattern: fix.pattern,
+                    reason: format!("the fixes of this file together do not parse: {e}"),
+                });
+            }
+            text = original.clone();
+        }
+    }
+    (FileFixes { file: file.to_owned(), path: path.to_path_buf(), original, patched: text, fixes }, skipped, below)
+}
+
+/// Why a patched text is not acceptable, if it is not: it must parse strictly when the original did, and must
+/// not add syntax errors when the original had some.
+fn reparse_problem(patched: &str, strict_before: bool, errors_before: &[syntax::SyntaxError]) -> Option<String> {
+    if strict_before {
+        return syntax::strict_reparse(patched).err().map(|e| format!("the patched file does not parse: {e}"));
+    }
+    let after = syntax::parse(patched).errors.len();
+    (after > errors_before.len()).then(|| "the patched file has more syntax errors than before".to_owned())
+}
+
+/// Whether the matched code holds a comment outside the subtrees the fix carries over, which the replacement
+/// would silently drop.
+fn comments_lost(tree: &Tree, node: NodeId, text: &str, replacement: &str) -> bool {
+    let span = &tree.node(node).span;
+    let original = &text[span.start as usize..span.end as usize];
+    let count = |s: &str| s.matches("//").count() + s.matches("/*").count();
+    count(original) > count(replacement)
+}
+
+/// `// suture-ignore` or `// suture-ignore: <id>` on the match's line or the line above it.
+fn suppressed(text: &str, at: usize, id: &str) -> bool {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let prev_start = text[..line_start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
+    let lines = [&text[line_start..line_end], if line_start > 0 { &text[prev_start..line_start - 1] } else { "" }];
+    lines.iter().any(|line| {
+        line.match_indices("// suture-ignore").any(|(i, m)| {
+            let rest = line[i + m.len()..].trim_start();
+            match rest.strip_prefix(':') {
+                Some(ids) => ids.split([',', ' ']).map(str::trim).any(|x| x == id),
+                None => rest.is_empty() || !rest.starts_with(|c: char| c.is_alphanumeric() || c == '-'),
+            }
+        })
+    })
+}
+
+fn proximity(tree: &Tree, node: NodeId, locations: &[&Location]) -> Proximity {
+    if locations.is_empty() {
+        return Proximity::Anywhere;
+    }
+    let span = &tree.node(node).span;
+    let (first, last) = (tree.line_of(span.start), tree.line_of(span.end.saturating_sub(1).max(span.start)));
+    if locations.iter().any(|l| first <= l.line && l.line <= last) {
+        return Proximity::OnLine;
+    }
+    let function = tree.ancestors(node).find(|&a| tree.node(a).kind == "function_item");
+    if let Some(f) = function {
+        let fspan = &tree.node(f).span;
+        let (ff, fl) = (tree.line_of(fspan.start), tree.line_of(fspan.end.saturating_sub(1)));
+        if locations.iter().any(|l| ff <= l.line && l.line <= fl) {
+            return Proximity::SameFunction;
+        }
+    }
+    Proximity::Elsewhere
+}
+
+fn explain(p: &LibraryPattern, proximity: Proximity, locations: &[&Location]) -> String {
+    let what = match p.origin {
+        Origin::Mined => format!(
+            "mined pattern {} (support {}, prevalence {:.2}, specialisation {:.2})",
+            p.id, p.support, p.prevalence, p.specialisation
+        ),
+        Origin::HandWritten => format!("hand-written pattern {} (score {:.2})", p.id, p.score),
+    };
+    let sources = || {
+        let mut s: Vec<&str> = locations.iter().map(|l| l.source.as_str()).collect();
+        s.dedup();
+        s.join(", ")
+    };
+    let place = match proximity {
+        Proximity::Anywhere => "no location given".to_owned(),
+        Proximity::OnLine => format!("on a reported line ({})", sources()),
+        Proximity::SameFunction => format!("in the function of a reported line ({})", sources()),
+        Proximity::Elsewhere => "away from the reported locations".to_owned(),
+    };
+    format!("{what}; {place}")
+}
+
+fn position(text: &str, byte: usize) -> Position {
+    let line_start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
+    Position {
+        line: syntax::line_of(text, byte as u32),
+        column: text[line_start..byte].chars().count() as u32 + 1,
+        byte,
+    }
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// Numbers fixes 1.. over the whole run, best first (confidence, then file and position).
+fn rank_globally(report: &mut FixReport) {
+    let mut all: Vec<(usize, usize)> =
+        report.files.iter().enumerate().flat_map(|(f, ff)| (0..ff.fixes.len()).map(move |i| (f, i))).collect();
+    all.sort_by(|&(fa, ia), &(fb, ib)| {
+        let (a, b) = (&report.files[fa].fixes[ia], &report.files[fb].fixes[ib]);
+        b.confidence.total_cmp(&a.confidence).then(a.file.cmp(&b.file)).then(a.start.byte.cmp(&b.start.byte))
+    });
+    for (rank, (f, i)) in all.into_iter().enumerate() {
+        report.files[f].fixes[i].rank = rank + 1;
+    }
+    for f in &mut report.files {
+        f.fixes.sort_by_key(|x| (x.round, x.start.byte));
+    }
+    report.files.sort_by(|a, b| a.file.cmp(&b.file));
+    report.skipped.sort_by(|a, b| (&a.file, a.line, &a.pattern).cmp(&(&b.file, b.line, &b.pattern)));
+    report.skipped.dedup();
+}
+
+/// Writes each patched file atomically. `keep(fix)` decides fix by fix (for `--interactive`); a file whose
+/// kept fixes differ from all of its fixes is re-patched from the original with only those.
+pub fn apply_fixes(report: &FixReport, mut keep: impl FnMut(&Fix) -> Result<bool>) -> Result<Vec<(String, usize)>> {
+    let mut plan: Vec<(&FileFixes, String, usize)> = Vec::new();
+    for file in &report.files {
+        let mut chosen = Vec::new();
+        for fix in &file.fixes {
+            if keep(fix)? {
+                chosen.push(fix);
+            }
+        }
+        if chosen.is_empty() {
+            continue;
+        }
+        let text = if chosen.len() == file.fixes.len() {
+            file.patched.clone()
+        } else {
+            // Only first-round fixes can be applied alone: their positions refer to the original.
+            let edits: Vec<patch::TextEdit> = chosen
+                .iter()
+                .filter(|f| f.round == 1)
+                .map(|f| patch::TextEdit { range: f.start.byte..f.end.byte, replacement: f.after.clone() })
+                .collect();
+            patch::apply(&file.original, &edits)
+        };
+        plan.push((file, text, chosen.len()));
+    }
+    // Check every file before writing any, so that a file changed on disk meanwhile stops the whole run.
+    for (file, _, _) in &plan {
+        let now = std::fs::read_to_string(&file.path).with_context(|| format!("cannot read `{}`", file.path.display()))?;
+        if now != file.original {
+            bail!("`{}` changed while suture was running; nothing was written", file.path.display());
+        }
+    }
+    let mut written = Vec::new();
+    for (file, text, n) in plan {
+        write_atomic(&file.path, text.as_bytes())?;
+        written.push((file.file.clone(), n));
+    }
+    Ok(written)
+}
+
+/// Counts fixes per pattern id, for summaries.
+pub fn fixes_per_pattern(report: &FixReport) -> HashMap<&str, usize> {
+    let mut counts = HashMap::new();
+    for fix in report.fixes() {
+        *counts.entry(fix.pattern.as_str()).or_default() += 1;
+    }
+    counts
+}

@@ -1,0 +1,253 @@
+//! `suture fix`: flags → locations and library → the pipeline's fix engine → output and exit code.
+//!
+//! Exit codes follow clippy-style tools that report findings: 0 nothing found, 1 fixes found (or applied),
+//! 2 error. Nothing is written without `--apply` (or `--interactive`), and then only to a clean git tree
+//! unless `--allow-dirty`, one atomic write per file.
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::ValueEnum;
+use pipeline::{FixConfig, FixReport, Library};
+
+pub(crate) const EXAMPLES: &str = "Examples:
+  suture fix                                   dry run on the current directory: diffs of every fix
+  suture fix src --at src/lib.rs:42            rank fixes at or near line 42 first
+  cargo clippy --message-format=json | suture fix --diagnostics -
+  suture fix --apply                           write the fixes (needs a clean git tree)
+  suture fix --interactive                     ask y/n/a/q for each fix
+  suture fix --format sarif > suture.sarif     for GitHub code scanning
+
+Without --patterns, the library shipped inside suture is used, plus REPO/.suture/patterns when
+`suture mine` wrote one. Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>`
+on the line or the line above. Exit codes: 0 nothing found, 1 fixes found or applied, 2 error.";
+
+#[derive(clap::Args)]
+pub(crate) struct FixArgs {
+    /// A directory or file to fix (default: the current directory).
+    path: Option<PathBuf>,
+    /// Pattern library directories to use instead of the defaults (repeatable).
+    #[arg(long = "patterns", value_name = "DIR")]
+    patterns: Vec<PathBuf>,
+    /// A location to focus on, FILE:LINE relative to PATH (repeatable).
+    #[arg(long = "at", value_name = "FILE:LINE")]
+    at: Vec<String>,
+    /// rustc/clippy JSON diagnostics (`--message-format=json`) whose spans are locations; `-` reads stdin.
+    #[arg(long, value_name = "FILE|-")]
+    diagnostics: Option<String>,
+    /// Write the fixes to the files.
+    #[arg(long)]
+    apply: bool,
+    /// Write even when the git tree has uncommitted changes.
+    #[arg(long)]
+    allow_dirty: bool,
+    /// Ask before each fix: y(es), n(o), a(ll remaining), q(uit).
+    #[arg(long)]
+    interactive: bool,
+    /// Propose only fixes at least this confident (0 to 1); the rest are counted, not listed.
+    #[arg(long, default_value_t = 0.2)]
+    min_confidence: f64,
+    /// List every skipped candidate in text output, not only a count per reason.
+    #[arg(long, short)]
+    verbose: bool,
+    #[arg(long, value_enum, default_value_t = FixFormat::Text)]
+    format: FixFormat,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FixFormat {
+    /// Explanations and diffs for people.
+    Text,
+    /// One unified diff of all fixes, for `git apply`.
+    Diff,
+    /// The versioned JSON report (see README, "JSON output").
+    Json,
+    /// SARIF 2.1.0 with fixes, for GitHub code scanning.
+    Sarif,
+}
+
+pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
+    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !root.exists() {
+        bail!("`{}` does not exist", root.display());
+    }
+    let library = load_library(&root, &args.patterns)?;
+    if !(0.0..=1.0).contains(&args.min_confidence) {
+        bail!("--min-confidence {} is outside [0, 1]", args.min_confidence);
+    }
+    let mut config = FixConfig { min_confidence: args.min_confidence, ..FixConfig::default() };
+    for at in &args.at {
+        config.locations.push(pipeline::parse_at(&root, at)?);
+    }
+    if let Some(source) = &args.diagnostics {
+        let (text, name) = if source == "-" {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("cannot read diagnostics from stdin")?;
+            (text, "stdin".to_owned())
+        } else {
+            let text = std::fs::read_to_string(source).with_context(|| format!("cannot read `{source}`"))?;
+            (text, source.clone())
+        };
+        config.locations.extend(pipeline::parse_diagnostics(&root, &text, &name)?);
+    }
+    let report = pipeline::propose_fixes(&root, &library, &config)?;
+    let write = args.apply || args.interactive;
+    if write && report.fixes().next().is_some() && !args.allow_dirty {
+        refuse_dirty(&root)?;
+    }
+    let applied = if write { apply(&report, args.interactive)? } else { Vec::new() };
+    print_report(&report, args.format, write, &applied, args.verbose)?;
+    Ok(if report.fixes().next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+/// The shipped library plus the repository's own mined library, or exactly the given directories.
+pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
+    let mut library = Library::default();
+    if !dirs.is_empty() {
+        for dir in dirs {
+            if !dir.is_dir() {
+                bail!("pattern library `{}` is not a directory", dir.display());
+            }
+            library.extend(pipeline::read_library(dir)?)?;
+        }
+        return Ok(library);
+    }
+    library.extend(pipeline::library_from_texts(crate::SHIPPED)?)?;
+    let start = if root.is_file() { root.parent().unwrap_or(Path::new(".")) } else { root };
+    if let Some(repo) = git::discover(start) {
+        let own = repo.path().join(".suture/patterns");
+        if own.is_dir() {
+            library.extend(pipeline::read_library(&own)?)?;
+        }
+    }
+    Ok(library)
+}
+
+fn refuse_dirty(root: &Path) -> Result<()> {
+    let start = if root.is_file() { root.parent().unwrap_or(Path::new(".")) } else { root };
+    let Some(repo) = git::discover(start) else { return Ok(()) };
+    let dirty = repo.dirty_files()?;
+    if !dirty.is_empty() {
+        let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
+        let more = if dirty.len() > 5 { format!(" and {} more", dirty.len() - 5) } else { String::new() };
+        bail!(
+            "the git tree has uncommitted changes ({}{more}); commit or stash them, or pass --allow-dirty",
+            shown.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn apply(report: &FixReport, interactive: bool) -> Result<Vec<(String, usize)>> {
+    if !interactive {
+        return pipeline::apply_fixes(report, |_| Ok(true));
+    }
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut all = false;
+    let mut quit = false;
+    pipeline::apply_fixes(report, |fix| {
+        if quit {
+            return Ok(false);
+        }
+        if all {
+            return Ok(true);
+        }
+        eprint!(
+            "{}:{}: [{}] confidence {:.2}\n{}apply this fix? [y]es/[n]o/[a]ll/[q]uit ",
+            fix.file, fix.start.line, fix.pattern, fix.confidence, fix.diff
+        );
+        std::io::stderr().flush().ok();
+        let answer = match lines.next() {
+            Some(line) => line.context("cannot read the answer")?,
+            None => "q".to_owned(),
+        };
+        match answer.trim() {
+            "y" | "yes" => Ok(true),
+            "a" | "all" => {
+                all = true;
+                Ok(true)
+            }
+            "q" | "quit" => {
+                quit = true;
+                Ok(false)
+            }
+            _ => Ok(false),
+        }
+    })
+}
+
+fn print_report(
+    report: &FixReport,
+    format: FixFormat,
+    write: bool,
+    applied: &[(String, usize)],
+    verbose: bool,
+) -> Result<()> {
+    match format {
+        FixFormat::Json => println!("{}", serde_json::to_string_pretty(&pipeline::to_json(report, !applied.is_empty()))?),
+        FixFormat::Sarif => println!("{}", serde_json::to_string_pretty(&pipeline::to_sarif(report))?),
+        FixFormat::Diff => {
+            for file in &report.files {
+                print!("{}", patch::unified_diff(&file.file, &file.original, &file.patched));
+            }
+        }
+        FixFormat::Text => {
+            let mut fixes: Vec<_> = report.fixes().collect();
+            fixes.sort_by_key(|f| f.rank);
+            for fix in &fixes {
+                println!(
+                    "{}:{}:{}: fix #{} [{}] confidence {:.2}{}",
+                    fix.file,
+                    fix.start.line,
+                    fix.start.column,
+                    fix.rank,
+                    fix.pattern,
+                    fix.confidence,
+                    if fix.round > 1 { " (nested, found after an earlier fix)" } else { "" }
+                );
+                println!("  why: {}", fix.reason);
+                print!("{}", fix.diff);
+            }
+            if verbose {
+                for s in &report.skipped {
+                    println!("skipped {}:{} [{}]: {}", s.file, s.line, s.pattern, s.reason);
+                }
+            } else {
+                let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+                for s in &report.skipped {
+                    *kinds.entry(s.reason.split(" by ").next().unwrap_or(&s.reason)).or_default() += 1;
+                }
+                for (reason, n) in kinds {
+                    println!("skipped {n} candidates: {reason} (--verbose lists them)");
+                }
+            }
+            if report.below_threshold > 0 {
+                println!("{} candidates below --min-confidence were not proposed", report.below_threshold);
+            }
+            for s in &report.skipped_files {
+                println!("skipped file {}: {}", s.file, s.reason);
+            }
+            let n_files = report.files.len();
+            let summary = format!(
+                "{} fixes in {} files ({} files scanned, {} patterns, {} candidates skipped)",
+                fixes.len(),
+                n_files,
+                report.files_scanned,
+                report.patterns,
+                report.skipped.len()
+            );
+            if write {
+                let n: usize = applied.iter().map(|(_, n)| n).sum();
+                println!("{summary}; applied {n} fixes to {} files", applied.len());
+            } else if fixes.is_empty() {
+                println!("{summary}");
+            } else {
+                println!("{summary}; dry run, nothing written (use --apply)");
+            }
+        }
+    }
+    Ok(())
+}
