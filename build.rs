@@ -5,7 +5,9 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -17,18 +19,31 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn main() {
-    let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dir = root.join("patterns");
     println!("cargo:rerun-if-changed=patterns");
     let mut files = Vec::new();
     collect(&dir, &mut files);
     files.sort();
-    let mut code = String::from("/// The shipped pattern library: (path in the repository, file text).\npub(crate) static SHIPPED: &[(&str, &str)] = &[\n");
+    let mut code = String::from(
+        "/// The shipped pattern library: (path in the repository, file text).\npub(crate) static SHIPPED: &[(&str, &str)] = &[\n",
+    );
     for file in files {
-        let name = file.strip_prefix(&root).expect("under the manifest dir").display().to_string();
-        writeln!(code, "    ({name:?}, include_str!({:?})),", file.display().to_string()).unwrap();
+        let name = file
+            .strip_prefix(&root)
+            .expect("under the manifest dir")
+            .display()
+            .to_string();
+        writeln!(
+            code,
+            "    ({name:?}, include_str!({:?})),",
+            file.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("shipped.rs");
+    let out =
+        PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("shipped.rs");
     std::fs::write(out, code).expect("OUT_DIR is writable");
 }

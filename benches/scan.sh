@@ -21,7 +21,7 @@ codebase="$(cd "${1:-$here}" && pwd)"
 runs="${2:-5}"
 read -r -a sizes <<<"${SIZES:-20 200 2000}"
 die() { echo "scan.sh: $*" >&2; exit 2; }
-command -v /usr/bin/time >/dev/null || die "needs /usr/bin/time (Debian package: time)"
+[[ -n "${EPOCHREALTIME:-}" ]] || die "needs bash 5 (EPOCHREALTIME) for wall times"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number, not '$runs'"
 
 cargo build --release --quiet --manifest-path "$here/Cargo.toml"
@@ -58,20 +58,23 @@ for n in "${sizes[@]}"; do
 done
 
 # One measurement: wall seconds appended to $work/times.TOOL.N, the report kept in $work/out.TOOL.N.
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'; }
 run_suture() {
-  local n=$1 rc=0
-  /usr/bin/time -f "%e" -o "$work/t" "$suture" fix "$codebase" --patterns "$work/p$n/suture" --format json \
+  local n=$1 rc=0 t0=$EPOCHREALTIME
+  "$suture" fix "$codebase" --patterns "$work/p$n/suture" --format json \
     >"$work/out.suture.$n" 2>"$work/err.suture.$n" || rc=$?
   # 0: nothing found, 1: fixes found, anything else is an error.
+  local t1=$EPOCHREALTIME
   if ((rc > 1)); then cat "$work/err.suture.$n" >&2; die "suture fix exited $rc with $n patterns"; fi
-  tail -1 "$work/t" >>"$work/times.suture.$n"
+  elapsed "$t0" "$t1" >>"$work/times.suture.$n"
 }
 run_ast_grep() {
-  local n=$1 rc=0
-  /usr/bin/time -f "%e" -o "$work/t" "$ast_grep" scan -c "$work/p$n/astgrep/sgconfig.yml" --json=stream "$codebase" \
+  local n=$1 rc=0 t0=$EPOCHREALTIME
+  "$ast_grep" scan -c "$work/p$n/astgrep/sgconfig.yml" --json=stream "$codebase" \
     >"$work/out.astgrep.$n" 2>"$work/err.astgrep.$n" || rc=$?
+  local t1=$EPOCHREALTIME
   if ((rc != 0)); then cat "$work/err.astgrep.$n" >&2; die "ast-grep scan exited $rc with $n patterns"; fi
-  tail -1 "$work/t" >>"$work/times.astgrep.$n"
+  elapsed "$t0" "$t1" >>"$work/times.astgrep.$n"
 }
 
 # Warm the page cache and check that both tools run, untimed.
@@ -151,6 +154,8 @@ for n in sizes:
     ratio = f"{s / a:.3f}x" if a > 0 else "n/a"
     print(f"{n:>5} patterns: suture {s:7.3f}s  ast-grep {a:7.3f}s  suture/ast-grep {ratio:>7}  "
           f"matches: suture {sf + ss} ({sf} fixes + {ss} skipped), ast-grep {am}")
+    if (sf + ss == 0) != (am == 0):
+        print(f"      warning: only one tool found anything with {n} patterns; check the other's output")
 targets = {20: 0.5, 200: 0.2}
 for n in sizes:
     if n in targets and med[n][1] > 0:

@@ -231,8 +231,11 @@ def main():
         pid = f"b-{i:04d}"
         # JSON strings are valid TOML basic strings and YAML double-quoted strings for this ASCII text.
         with open(os.path.join(sut, pid + ".toml"), "w") as f:
+            # score 1: every match is a proposed fix (confidence = score with no locations given), as every
+            # ast-grep match is reported; a hand-written pattern without a score would fall under
+            # `suture fix`'s default --min-confidence and only be counted.
             f.write(f'id = "{pid}"\norigin = "hand-written"\nbefore = {json.dumps(before)}\n'
-                    f'after = {json.dumps(after)}\n')
+                    f'after = {json.dumps(after)}\nscore = 1.0\n')
         with open(os.path.join(ag, "rules", pid + ".yml"), "w") as f:
             f.write(f"id: {pid}\nlanguage: rust\nseverity: hint\nmessage: {json.dumps(before + ' -> ' + after)}\n"
                     f"rule:\n  pattern: {json.dumps(before)}\nfix: {json.dumps(after)}\n")

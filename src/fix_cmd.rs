@@ -77,29 +77,44 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     if !(0.0..=1.0).contains(&args.min_confidence) {
         bail!("--min-confidence {} is outside [0, 1]", args.min_confidence);
     }
-    let mut config = FixConfig { min_confidence: args.min_confidence, ..FixConfig::default() };
+    let mut config = FixConfig {
+        min_confidence: args.min_confidence,
+        ..FixConfig::default()
+    };
     for at in &args.at {
         config.locations.push(pipeline::parse_at(&root, at)?);
     }
     if let Some(source) = &args.diagnostics {
         let (text, name) = if source == "-" {
             let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).context("cannot read diagnostics from stdin")?;
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .context("cannot read diagnostics from stdin")?;
             (text, "stdin".to_owned())
         } else {
-            let text = std::fs::read_to_string(source).with_context(|| format!("cannot read `{source}`"))?;
+            let text = std::fs::read_to_string(source)
+                .with_context(|| format!("cannot read `{source}`"))?;
             (text, source.clone())
         };
-        config.locations.extend(pipeline::parse_diagnostics(&root, &text, &name)?);
+        config
+            .locations
+            .extend(pipeline::parse_diagnostics(&root, &text, &name)?);
     }
     let report = pipeline::propose_fixes(&root, &library, &config)?;
     let write = args.apply || args.interactive;
     if write && report.fixes().next().is_some() && !args.allow_dirty {
         refuse_dirty(&root)?;
     }
-    let applied = if write { apply(&report, args.interactive)? } else { Vec::new() };
+    let applied = if write {
+        apply(&report, args.interactive)?
+    } else {
+        Vec::new()
+    };
     print_report(&report, args.format, write, &applied, args.verbose)?;
-    Ok(if report.fixes().next().is_some() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if report.fixes().next().is_some() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The shipped library plus the repository's own mined library, or exactly the given directories.
@@ -115,7 +130,11 @@ pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
         return Ok(library);
     }
     library.extend(pipeline::library_from_texts(crate::SHIPPED)?)?;
-    let start = if root.is_file() { root.parent().unwrap_or(Path::new(".")) } else { root };
+    let start = if root.is_file() {
+        root.parent().unwrap_or(Path::new("."))
+    } else {
+        root
+    };
     if let Some(repo) = git::discover(start) {
         let own = repo.path().join(".suture/patterns");
         if own.is_dir() {
@@ -126,12 +145,22 @@ pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
 }
 
 fn refuse_dirty(root: &Path) -> Result<()> {
-    let start = if root.is_file() { root.parent().unwrap_or(Path::new(".")) } else { root };
-    let Some(repo) = git::discover(start) else { return Ok(()) };
+    let start = if root.is_file() {
+        root.parent().unwrap_or(Path::new("."))
+    } else {
+        root
+    };
+    let Some(repo) = git::discover(start) else {
+        return Ok(());
+    };
     let dirty = repo.dirty_files()?;
     if !dirty.is_empty() {
         let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
-        let more = if dirty.len() > 5 { format!(" and {} more", dirty.len() - 5) } else { String::new() };
+        let more = if dirty.len() > 5 {
+            format!(" and {} more", dirty.len() - 5)
+        } else {
+            String::new()
+        };
         bail!(
             "the git tree has uncommitted changes ({}{more}); commit or stash them, or pass --allow-dirty",
             shown.join(", ")
@@ -187,11 +216,20 @@ fn print_report(
     verbose: bool,
 ) -> Result<()> {
     match format {
-        FixFormat::Json => println!("{}", serde_json::to_string_pretty(&pipeline::to_json(report, !applied.is_empty()))?),
-        FixFormat::Sarif => println!("{}", serde_json::to_string_pretty(&pipeline::to_sarif(report))?),
+        FixFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&pipeline::to_json(report, !applied.is_empty()))?
+        ),
+        FixFormat::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&pipeline::to_sarif(report))?
+        ),
         FixFormat::Diff => {
             for file in &report.files {
-                print!("{}", patch::unified_diff(&file.file, &file.original, &file.patched));
+                print!(
+                    "{}",
+                    patch::unified_diff(&file.file, &file.original, &file.patched)
+                );
             }
         }
         FixFormat::Text => {
@@ -206,26 +244,39 @@ fn print_report(
                     fix.rank,
                     fix.pattern,
                     fix.confidence,
-                    if fix.round > 1 { " (nested, found after an earlier fix)" } else { "" }
+                    if fix.round > 1 {
+                        " (nested, found after an earlier fix)"
+                    } else {
+                        ""
+                    }
                 );
                 println!("  why: {}", fix.reason);
                 print!("{}", fix.diff);
             }
             if verbose {
                 for s in &report.skipped {
-                    println!("skipped {}:{} [{}]: {}", s.file, s.line, s.pattern, s.reason);
+                    println!(
+                        "skipped {}:{} [{}]: {}",
+                        s.file, s.line, s.pattern, s.reason
+                    );
                 }
             } else {
-                let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+                let mut kinds: std::collections::BTreeMap<&str, usize> =
+                    std::collections::BTreeMap::new();
                 for s in &report.skipped {
-                    *kinds.entry(s.reason.split(" by ").next().unwrap_or(&s.reason)).or_default() += 1;
+                    *kinds
+                        .entry(s.reason.split(" by ").next().unwrap_or(&s.reason))
+                        .or_default() += 1;
                 }
                 for (reason, n) in kinds {
                     println!("skipped {n} candidates: {reason} (--verbose lists them)");
                 }
             }
             if report.below_threshold > 0 {
-                println!("{} candidates below --min-confidence were not proposed", report.below_threshold);
+                println!(
+                    "{} candidates below --min-confidence were not proposed",
+                    report.below_threshold
+                );
             }
             for s in &report.skipped_files {
                 println!("skipped file {}: {}", s.file, s.reason);

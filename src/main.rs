@@ -210,4 +210,3 @@ fn one_line(text: &str) -> String {
         line
     }
 }
-

@@ -39,8 +39,13 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
     match command {
         PatternsCommand::List { patterns, format } => {
             let library = crate::fix_cmd::load_library(&root, &patterns)?;
-            let mut sorted: Vec<(&LibraryPattern, &PathBuf)> = library.patterns.iter().zip(&library.files).collect();
-            sorted.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then_with(|| a.0.id.cmp(&b.0.id)));
+            let mut sorted: Vec<(&LibraryPattern, &PathBuf)> =
+                library.patterns.iter().zip(&library.files).collect();
+            sorted.sort_by(|a, b| {
+                b.0.score
+                    .total_cmp(&a.0.score)
+                    .then_with(|| a.0.id.cmp(&b.0.id))
+            });
             if format == Format::Json {
                 let list: Vec<_> = sorted
                     .iter()
@@ -70,10 +75,16 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
         PatternsCommand::Show { id, patterns } => {
             let library = crate::fix_cmd::load_library(&root, &patterns)?;
             let Some(i) = library.patterns.iter().position(|p| p.id == id) else {
-                bail!("no pattern `{id}` in the library ({} patterns)", library.patterns.len());
+                bail!(
+                    "no pattern `{id}` in the library ({} patterns)",
+                    library.patterns.len()
+                );
             };
             println!("# {}", library.files[i].display());
-            print!("{}", pipeline::library::to_toml(&library.patterns[i].source)?);
+            print!(
+                "{}",
+                pipeline::library::to_toml(&library.patterns[i].source)?
+            );
             Ok(ExitCode::SUCCESS)
         }
         PatternsCommand::Test { patterns } => {
@@ -82,7 +93,12 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
             let results = pipeline::test_examples(&all);
             let failed: Vec<_> = results.iter().filter(|r| r.failure.is_some()).collect();
             for r in &failed {
-                println!("FAIL {} example {}: {}", r.pattern, r.example, r.failure.as_deref().unwrap_or(""));
+                println!(
+                    "FAIL {} example {}: {}",
+                    r.pattern,
+                    r.example,
+                    r.failure.as_deref().unwrap_or("")
+                );
             }
             let without = all.iter().filter(|p| p.examples.is_empty()).count();
             println!(
@@ -93,7 +109,11 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
                 all.len(),
                 without
             );
-            Ok(if failed.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         PatternsCommand::Schema => {
             print!("{}", pipeline::json_schema());
@@ -104,5 +124,9 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
 
 fn one_line(text: &str) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 50 { line.chars().take(47).collect::<String>() + "..." } else { line }
+    if line.chars().count() > 50 {
+        line.chars().take(47).collect::<String>() + "..."
+    } else {
+        line
+    }
 }

@@ -70,3 +70,76 @@ fn schema_is_generated_from_the_types() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns/schema.json");
     expect_test::expect_file![path].assert_eq(&pipeline::json_schema());
 }
+
+#[test]
+fn shipped_library_passes_its_own_examples() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
+    let library = pipeline::read_library(&root).unwrap();
+    let all: Vec<_> = library.patterns.iter().collect();
+    let results = pipeline::test_examples(&all);
+    let failures: Vec<_> = results.iter().filter(|r| r.failure.is_some()).collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+    // Nearly every mined pattern carries examples; a template that cannot stand alone in a file has none.
+    assert!(
+        results.len() >= 2 * (all.len() - 2),
+        "{} examples for {} patterns",
+        results.len(),
+        all.len()
+    );
+}
+
+#[test]
+fn patterns_test_command_checks_examples_and_fails_on_a_wrong_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        r#"id = "h-len-zero"
+origin = "hand-written"
+score = 0.5
+before = "$A.len() == 0"
+after = "$A.is_empty()"
+
+[[examples]]
+code = "fn f(v: &[u8]) -> bool { v.len() == 0 }\n"
+fixed = "fn f(v: &[u8]) -> bool { v.is_empty() }\n"
+
+[[examples]]
+code = "fn f(v: &[u8]) -> bool { v.len() != 0 }\n"
+"#,
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_suture"))
+        .args([
+            "patterns",
+            "test",
+            "--patterns",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "2 passed, 0 failed (2 examples of 1 patterns; 0 patterns have no examples)\n"
+    );
+    let text = std::fs::read_to_string(dir.path().join("p.toml")).unwrap();
+    std::fs::write(
+        dir.path().join("p.toml"),
+        text.replace("v.is_empty() }", "v.is_empty () }"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_suture"))
+        .args([
+            "patterns",
+            "test",
+            "--patterns",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .starts_with("FAIL h-len-zero example 1: expected the fix to give:")
+    );
+}

@@ -161,3 +161,113 @@ pub fn read_dir_sorted(dir: &Path) -> Vec<(PathBuf, String)> {
     files.sort();
     files
 }
+
+/// A small crate whose history holds two families of fixes, an edit in a macro, and unrelated refactorings.
+pub fn history() -> Repo {
+    let repo = Repo::new();
+    repo.commit(
+        "initial",
+        &[(
+            "src/lib.rs",
+            r#"pub struct Queue { items: Vec<u32>, end: usize }
+
+impl Queue {
+    pub fn idle(&self) -> bool {
+        self.items.len() == 0
+    }
+
+    pub fn remaining(&self, start: usize) -> usize {
+        self.end - start
+    }
+}
+
+pub fn none(v: &[u8]) -> bool {
+    if v.len() == 0 { return true; }
+    false
+}
+
+pub fn gap(a: usize, b: usize) -> usize {
+    let d = a - b;
+    d
+}
+
+pub fn bar_empty() -> bool {
+    foo().bar.len() == 0
+}
+
+pub fn before_last(n: usize) -> usize {
+    n - 1
+}
+
+fn helper(x: u32, y: u32) -> u32 { x + y }
+
+#[test]
+fn empty() {
+    let v: Vec<u8> = Vec::new();
+    assert!(v.len() == 0);
+}
+"#,
+        )],
+    );
+    repo.edit(
+        "use is_empty on a slice",
+        "src/lib.rs",
+        "if v.len() == 0 {",
+        "if v.is_empty() {",
+    );
+    repo.edit(
+        "saturating gap",
+        "src/lib.rs",
+        "let d = a - b;",
+        "let d = a.saturating_sub(b);",
+    );
+    repo.edit(
+        "refactor: rename helper",
+        "src/lib.rs",
+        "fn helper(x: u32, y: u32) -> u32 { x + y }",
+        "fn add(x: u32, y: u32) -> u32 { x + y }",
+    );
+    repo.edit(
+        "queue idle uses is_empty",
+        "src/lib.rs",
+        "self.items.len() == 0",
+        "self.items.is_empty()",
+    );
+    repo.edit(
+        "remaining cannot underflow",
+        "src/lib.rs",
+        "self.end - start",
+        "self.end.saturating_sub(start)",
+    );
+    repo.edit(
+        "refactor: swap arguments",
+        "src/lib.rs",
+        "fn add(x: u32, y: u32) -> u32 { x + y }",
+        "fn add(y: u32, x: u32) -> u32 { y + x }",
+    );
+    repo.edit(
+        "bar_empty uses is_empty",
+        "src/lib.rs",
+        "foo().bar.len() == 0",
+        "foo().bar.is_empty()",
+    );
+    repo.edit(
+        "test uses is_empty",
+        "src/lib.rs",
+        "assert!(v.len() == 0);",
+        "assert!(v.is_empty());",
+    );
+    repo.edit(
+        "before_last saturates",
+        "src/lib.rs",
+        "    n - 1\n",
+        "    n.saturating_sub(1)\n",
+    );
+    repo.edit(
+        "refactor: return early",
+        "src/lib.rs",
+        "    let d = a.saturating_sub(b);\n    d\n",
+        "    a.saturating_sub(b)\n",
+    );
+    repo
+}

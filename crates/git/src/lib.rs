@@ -190,7 +190,11 @@ pub fn open(path: &Path) -> Result<Repo, Error> {
 /// before writing to it; mining uses [`open`], which does not search, so that its cache key is canonical.
 pub fn discover(path: &Path) -> Option<Repo> {
     let repo = git2::Repository::discover(path).ok()?;
-    let path = repo.workdir().unwrap_or_else(|| repo.path()).components().collect();
+    let path = repo
+        .workdir()
+        .unwrap_or_else(|| repo.path())
+        .components()
+        .collect();
     Some(Repo { repo, path })
 }
 
@@ -198,14 +202,22 @@ impl Repo {
     /// Files with uncommitted changes: modified, staged, or new and not ignored. Empty for a clean tree.
     pub fn dirty_files(&self) -> Result<Vec<String>, Error> {
         let mut options = git2::StatusOptions::new();
-        options.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
-        let statuses = self.repo.statuses(Some(&mut options)).map_err(|source| Error::Git {
-            context: format!("cannot read the status of `{}`", self.path.display()),
-            source,
-        })?;
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        let statuses = self
+            .repo
+            .statuses(Some(&mut options))
+            .map_err(|source| Error::Git {
+                context: format!("cannot read the status of `{}`", self.path.display()),
+                source,
+            })?;
         Ok(statuses
             .iter()
-            .filter(|s| s.status() != git2::Status::CURRENT && !s.status().contains(git2::Status::IGNORED))
+            .filter(|s| {
+                s.status() != git2::Status::CURRENT && !s.status().contains(git2::Status::IGNORED)
+            })
             .filter_map(|s| s.path().ok().map(str::to_owned))
             .collect())
     }

@@ -26,7 +26,11 @@ pub fn apply(text: &str, edits: &[TextEdit]) -> String {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for edit in sorted {
-        assert!(edit.range.start >= at, "overlapping edits at byte {}", edit.range.start);
+        assert!(
+            edit.range.start >= at,
+            "overlapping edits at byte {}",
+            edit.range.start
+        );
         out.push_str(&text[at..edit.range.start]);
         out.push_str(&edit.replacement);
         at = edit.range.end;
@@ -115,7 +119,12 @@ pub fn edit_diff(path: &str, text: &str, edit: &TextEdit) -> String {
         line_end(edit.range.end)
     };
     let old = &text[start..end];
-    let new = format!("{}{}{}", &text[start..edit.range.start], edit.replacement, &text[edit.range.end..end]);
+    let new = format!(
+        "{}{}{}",
+        &text[start..edit.range.start],
+        edit.replacement,
+        &text[edit.range.end..end]
+    );
     if old == new {
         return String::new();
     }
@@ -127,7 +136,9 @@ pub fn edit_diff(path: &str, text: &str, edit: &TextEdit) -> String {
     let new_lines: Vec<&str> = new.split_inclusive('\n').collect();
     let old_len = before_ctx.len() + old_lines.len() + after_ctx.len();
     let new_len = before_ctx.len() + new_lines.len() + after_ctx.len();
-    let mut out = format!("--- a/{path}\n+++ b/{path}\n@@ -{first_line},{old_len} +{first_line},{new_len} @@\n");
+    let mut out = format!(
+        "--- a/{path}\n+++ b/{path}\n@@ -{first_line},{old_len} +{first_line},{new_len} @@\n"
+    );
     let mut push = |mark: char, line: &str| {
         out.push(mark);
         out.push_str(line);

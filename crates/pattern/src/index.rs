@@ -44,7 +44,10 @@ impl<'a> Index<'a> {
                 words
             })
             .collect();
-        let holes = patterns.iter().map(|p| hole_slots(&p.before.root)).collect();
+        let holes = patterns
+            .iter()
+            .map(|p| hole_slots(&p.before.root))
+            .collect();
         Index {
             patterns,
             words,
@@ -75,16 +78,23 @@ impl<'a> Index<'a> {
     pub fn matches(&self, tree: &Tree, possible: &[usize]) -> Vec<Match> {
         let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
         for &i in possible {
-            by_kind.entry(self.patterns[i].before.kind()).or_default().push(i);
+            by_kind
+                .entry(self.patterns[i].before.kind())
+                .or_default()
+                .push(i);
         }
         let mut out = Vec::new();
         if by_kind.is_empty() {
             return out;
         }
         for (id, node) in tree.nodes.iter().enumerate() {
-            let Some(candidates) = by_kind.get(node.kind) else { continue };
+            let Some(candidates) = by_kind.get(node.kind) else {
+                continue;
+            };
             for &i in candidates {
-                if let Some(bindings) = match_at(&self.patterns[i].before, tree, id as NodeId, self.holes[i]) {
+                if let Some(bindings) =
+                    match_at(&self.patterns[i].before, tree, id as NodeId, self.holes[i])
+                {
                     out.push(Match {
                         pattern: i,
                         node: id as NodeId,

@@ -7,6 +7,8 @@
 
 use pattern::{LibraryPattern, SerializableExample};
 
+use syntax::FragmentContext;
+
 use crate::fixing::{FixConfig, fix_text};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,34 +40,57 @@ fn check(p: &LibraryPattern, example: &SerializableExample) -> Option<String> {
     match &example.fixed {
         Some(expected) if fixes.patched == *expected => None,
         Some(expected) => {
-            let why = skipped.first().map(|s| format!(" (skipped: {})", s.reason)).unwrap_or_default();
+            let why = skipped
+                .first()
+                .map(|s| format!(" (skipped: {})", s.reason))
+                .unwrap_or_default();
             Some(format!(
                 "expected the fix to give:\n{expected}\nbut got:\n{}{why}",
                 fixes.patched
             ))
         }
         None if fixes.fixes.is_empty() => None,
-        None => Some(format!("expected no match, but it fixed the code into:\n{}", fixes.patched)),
+        None => Some(format!(
+            "expected no match, but it fixed the code into:\n{}",
+            fixes.patched
+        )),
     }
 }
 
 /// Examples made from the templates themselves, for mined patterns: holes become fresh names, the before side
 /// must be fixed into the after side, and the after side must be left alone (a fix that matches its own
-/// output would fire forever). Returns nothing when the template cannot stand in a file on its own.
-pub fn synthesize_examples(before: &str, after: &str) -> Vec<SerializableExample> {
-    let fill = |t: &str| fill_holes(t);
-    let (b, a) = (fill(before), fill(after));
-    for (prefix, suffix) in [("fn example() {\n    ", "\n}\n"), ("", "\n"), ("type Example = ", ";\n")] {
-        let code = format!("{prefix}{}{suffix}", indent_continuation(&b));
-        let fixed = format!("{prefix}{}{suffix}", indent_continuation(&a));
-        if syntax::strict_reparse(&code).is_ok() && syntax::strict_reparse(&fixed).is_ok() {
-            return vec![
-                SerializableExample { code, fixed: Some(fixed.clone()) },
-                SerializableExample { code: fixed, fixed: None },
-            ];
-        }
-    }
-    Vec::new()
+/// output would fire forever). Each side is placed where its root kind stands (a function body, a file, a
+/// type alias). Returns nothing when the templates cannot stand in a file on their own.
+pub fn synthesize_examples(
+    before: &str,
+    after: &str,
+    kinds: (Option<&str>, Option<&str>),
+) -> Vec<SerializableExample> {
+    let wrap = |template: &str, kind: Option<&str>| -> Option<String> {
+        let filled = fill_holes(template);
+        let code = match syntax::fragment_context(&filled, kind)? {
+            FragmentContext::FunctionBody => format!(
+                "fn example() {{\n    {}\n}}\n",
+                indent_continuation(&filled)
+            ),
+            FragmentContext::File => format!("{filled}\n"),
+            FragmentContext::Type => format!("type Example = {filled};\n"),
+        };
+        syntax::strict_reparse(&code).is_ok().then_some(code)
+    };
+    let (Some(code), Some(fixed)) = (wrap(before, kinds.0), wrap(after, kinds.1)) else {
+        return Vec::new();
+    };
+    vec![
+        SerializableExample {
+            code,
+            fixed: Some(fixed.clone()),
+        },
+        SerializableExample {
+            code: fixed,
+            fixed: None,
+        },
+    ]
 }
 
 fn indent_continuation(text: &str) -> String {
@@ -77,7 +102,11 @@ fn fill_holes(template: &str) -> String {
     let mut out = String::with_capacity(template.len());
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '$' && chars.peek().is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_') {
+        if c == '$'
+            && chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
+        {
             let mut name = String::new();
             while let Some(&n) = chars.peek() {
                 if !(n.is_ascii_alphanumeric() || n == '_') {

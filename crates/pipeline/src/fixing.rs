@@ -151,13 +151,25 @@ impl FixReport {
 /// Finds fixes for every Rust file under `root` (a directory or one file), respecting `.gitignore`.
 pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Result<FixReport> {
     let files = rust_files(root)?;
-    let base = if root.is_file() { root.parent().unwrap_or(Path::new("")) } else { root };
-    let applicable: Vec<&LibraryPattern> = library.patterns.iter().filter(|p| p.pattern.is_applicable()).collect();
+    let base = if root.is_file() {
+        root.parent().unwrap_or(Path::new(""))
+    } else {
+        root
+    };
+    let applicable: Vec<&LibraryPattern> = library
+        .patterns
+        .iter()
+        .filter(|p| p.pattern.is_applicable())
+        .collect();
     let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
     let results: Vec<FileOutcome> = files
         .par_iter()
         .map(|path| {
-            let file = path.strip_prefix(base).unwrap_or(path).to_string_lossy().replace('\\', "/");
+            let file = path
+                .strip_prefix(base)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/");
             fix_file(path, &file, &index, &applicable, config)
         })
         .collect();
@@ -193,7 +205,9 @@ pub fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for entry in ignore::WalkBuilder::new(root).build() {
         let entry = entry.with_context(|| format!("cannot walk `{}`", root.display()))?;
-        if entry.file_type().is_some_and(|t| t.is_file()) && entry.path().extension().is_some_and(|e| e == "rs") {
+        if entry.file_type().is_some_and(|t| t.is_file())
+            && entry.path().extension().is_some_and(|e| e == "rs")
+        {
             files.push(entry.into_path());
         }
     }
@@ -224,27 +238,57 @@ fn fix_file(
     patterns: &[&LibraryPattern],
     config: &FixConfig,
 ) -> FileOutcome {
-    let skip = |reason: String| FileOutcome::Skipped(SkippedFile { file: file.to_owned(), reason });
+    let skip = |reason: String| {
+        FileOutcome::Skipped(SkippedFile {
+            file: file.to_owned(),
+            reason,
+        })
+    };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) => return skip(format!("cannot read: {e}")),
     };
     if bytes.len() > config.max_file_bytes {
-        return skip(format!("file is {} bytes, over the {}-byte limit", bytes.len(), config.max_file_bytes));
+        return skip(format!(
+            "file is {} bytes, over the {}-byte limit",
+            bytes.len(),
+            config.max_file_bytes
+        ));
     }
     let original = match String::from_utf8(bytes) {
         Ok(t) => t,
-        Err(e) => return skip(format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to())),
+        Err(e) => {
+            return skip(format!(
+                "not valid UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            ));
+        }
     };
     let (fixes, skipped, below) = fix_source(file, path, original, index, patterns, config);
     FileOutcome::Done(fixes, skipped, below)
 }
 
 /// Fixes one file's text in memory (the engine behind `suture fix` and `suture patterns test`).
-pub fn fix_text(file: &str, text: &str, patterns: &[&LibraryPattern], config: &FixConfig) -> (FileFixes, Vec<Skipped>) {
-    let applicable: Vec<&LibraryPattern> = patterns.iter().copied().filter(|p| p.pattern.is_applicable()).collect();
+pub fn fix_text(
+    file: &str,
+    text: &str,
+    patterns: &[&LibraryPattern],
+    config: &FixConfig,
+) -> (FileFixes, Vec<Skipped>) {
+    let applicable: Vec<&LibraryPattern> = patterns
+        .iter()
+        .copied()
+        .filter(|p| p.pattern.is_applicable())
+        .collect();
     let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
-    let (fixes, skipped, _) = fix_source(file, Path::new(file), text.to_owned(), &index, &applicable, config);
+    let (fixes, skipped, _) = fix_source(
+        file,
+        Path::new(file),
+        text.to_owned(),
+        &index,
+        &applicable,
+        config,
+    );
     (fixes, skipped)
 }
 
@@ -270,6 +314,8 @@ fn fix_source(
         let parse = syntax::parse(&text);
         let tree = &parse.tree;
         let strict_before = syntax::strict_reparse(&text).is_ok();
+        let error_regions: Vec<Range<usize>> =
+            parse.errors.iter().map(|e| error_region(tree, e)).collect();
         let mut candidates = Vec::new();
         for m in index.matches(tree, &possible) {
             let p = patterns[m.pattern];
@@ -277,19 +323,30 @@ fn fix_source(
             let range = span.start as usize..span.end as usize;
             if let Some(focus) = &focus {
                 // Later rounds only revisit what the previous round rewrote.
-                if !focus.iter().any(|f| f.start <= range.start && range.end <= f.end) {
+                if !focus
+                    .iter()
+                    .any(|f| f.start <= range.start && range.end <= f.end)
+                {
                     continue;
                 }
             }
             let line = tree.line_of(span.start);
             let mut skip = |reason: String| {
-                skipped.push(Skipped { file: file.to_owned(), line, pattern: p.id.clone(), reason });
+                skipped.push(Skipped {
+                    file: file.to_owned(),
+                    line,
+                    pattern: p.id.clone(),
+                    reason,
+                });
             };
             if suppressed(&text, range.start, &p.id) {
                 skip("suppressed by a `// suture-ignore` comment".to_owned());
                 continue;
             }
-            if parse.errors.iter().any(|e| (e.span.start as usize) < range.end && range.start <= e.span.end as usize) {
+            if error_regions
+                .iter()
+                .any(|e| e.start < range.end && range.start <= e.end)
+            {
                 skip("the code around it has a syntax error".to_owned());
                 continue;
             }
@@ -347,27 +404,40 @@ fn fix_source(
                     lost_any = true;
                     let winner = &candidates[w];
                     let wp = patterns[winner.pattern];
-                    let tie = if winner.confidence == c.confidence { " (a tie on confidence, broken by specificity, then id)" } else { "" };
+                    let tie = if winner.confidence == c.confidence {
+                        " (a tie on confidence, broken by specificity, then id)"
+                    } else {
+                        ""
+                    };
                     skipped.push(Skipped {
                         file: file.to_owned(),
                         line,
                         pattern: patterns[c.pattern].id.clone(),
                         reason: format!(
-                            "overlaps the higher-ranked fix by {} at line {}{tie}",
+                            "overlaps the higher-ranked fix by {} at line {}{tie}; looked for again once that fix is applied",
                             wp.id,
                             syntax::line_of(&text, winner.range.start as u32)
                         ),
                     });
                 }
                 patch::Choice::Kept => {
-                    let edit = patch::TextEdit { range: c.range.clone(), replacement: c.replacement.clone() };
+                    let edit = patch::TextEdit {
+                        range: c.range.clone(),
+                        replacement: c.replacement.clone(),
+                    };
                     kept.push((i, edit));
                 }
             }
         }
         // One re-parse for all of them; only when that fails is each fix checked alone, to find the culprits.
         let together: Vec<patch::TextEdit> = kept.iter().map(|(_, e)| e.clone()).collect();
-        if reparse_problem(&patch::apply(&text, &together), strict_before, &parse.errors).is_some() {
+        if reparse_problem(
+            &patch::apply(&text, &together),
+            strict_before,
+            &parse.errors,
+        )
+        .is_some()
+        {
             kept.retain(|(i, edit)| {
                 let alone = patch::apply(&text, std::slice::from_ref(edit));
                 match reparse_problem(&alone, strict_before, &parse.errors) {
@@ -438,17 +508,48 @@ fn fix_source(
             text = original.clone();
         }
     }
-    (FileFixes { file: file.to_owned(), path: path.to_path_buf(), original, patched: text, fixes }, skipped, below)
+    (
+        FileFixes {
+            file: file.to_owned(),
+            path: path.to_path_buf(),
+            original,
+            patched: text,
+            fixes,
+        },
+        skipped,
+        below,
+    )
+}
+
+/// The code a syntax error makes untrustworthy: the function (or other item) around it, since error recovery
+/// can regroup anything in it; at the top level, just the nodes around the error.
+fn error_region(tree: &Tree, error: &syntax::SyntaxError) -> Range<usize> {
+    let node = tree.covering_node(error.span.clone());
+    let item = tree.ancestors(node).find(|&a| {
+        matches!(
+            tree.node(a).kind,
+            "function_item" | "impl_item" | "trait_item" | "mod_item" | "macro_definition"
+        )
+    });
+    let span = &tree.node(item.unwrap_or(node)).span;
+    span.start as usize..span.end as usize
 }
 
 /// Why a patched text is not acceptable, if it is not: it must parse strictly when the original did, and must
 /// not add syntax errors when the original had some.
-fn reparse_problem(patched: &str, strict_before: bool, errors_before: &[syntax::SyntaxError]) -> Option<String> {
+fn reparse_problem(
+    patched: &str,
+    strict_before: bool,
+    errors_before: &[syntax::SyntaxError],
+) -> Option<String> {
     if strict_before {
-        return syntax::strict_reparse(patched).err().map(|e| format!("the patched file does not parse: {e}"));
+        return syntax::strict_reparse(patched)
+            .err()
+            .map(|e| format!("the patched file does not parse: {e}"));
     }
     let after = syntax::parse(patched).errors.len();
-    (after > errors_before.len()).then(|| "the patched file has more syntax errors than before".to_owned())
+    (after > errors_before.len())
+        .then(|| "the patched file has more syntax errors than before".to_owned())
 }
 
 /// Whether the matched code holds a comment outside the subtrees the fix carries over, which the replacement
@@ -464,14 +565,25 @@ fn comments_lost(tree: &Tree, node: NodeId, text: &str, replacement: &str) -> bo
 fn suppressed(text: &str, at: usize, id: &str) -> bool {
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    let prev_start = text[..line_start.saturating_sub(1)].rfind('\n').map_or(0, |i| i + 1);
-    let lines = [&text[line_start..line_end], if line_start > 0 { &text[prev_start..line_start - 1] } else { "" }];
+    let prev_start = text[..line_start.saturating_sub(1)]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let lines = [
+        &text[line_start..line_end],
+        if line_start > 0 {
+            &text[prev_start..line_start - 1]
+        } else {
+            ""
+        },
+    ];
     lines.iter().any(|line| {
         line.match_indices("// suture-ignore").any(|(i, m)| {
             let rest = line[i + m.len()..].trim_start();
             match rest.strip_prefix(':') {
                 Some(ids) => ids.split([',', ' ']).map(str::trim).any(|x| x == id),
-                None => rest.is_empty() || !rest.starts_with(|c: char| c.is_alphanumeric() || c == '-'),
+                None => {
+                    rest.is_empty() || !rest.starts_with(|c: char| c.is_alphanumeric() || c == '-')
+                }
             }
         })
     })
@@ -482,14 +594,22 @@ fn proximity(tree: &Tree, node: NodeId, locations: &[&Location]) -> Proximity {
         return Proximity::Anywhere;
     }
     let span = &tree.node(node).span;
-    let (first, last) = (tree.line_of(span.start), tree.line_of(span.end.saturating_sub(1).max(span.start)));
+    let (first, last) = (
+        tree.line_of(span.start),
+        tree.line_of(span.end.saturating_sub(1).max(span.start)),
+    );
     if locations.iter().any(|l| first <= l.line && l.line <= last) {
         return Proximity::OnLine;
     }
-    let function = tree.ancestors(node).find(|&a| tree.node(a).kind == "function_item");
+    let function = tree
+        .ancestors(node)
+        .find(|&a| tree.node(a).kind == "function_item");
     if let Some(f) = function {
         let fspan = &tree.node(f).span;
-        let (ff, fl) = (tree.line_of(fspan.start), tree.line_of(fspan.end.saturating_sub(1)));
+        let (ff, fl) = (
+            tree.line_of(fspan.start),
+            tree.line_of(fspan.end.saturating_sub(1)),
+        );
         if locations.iter().any(|l| ff <= l.line && l.line <= fl) {
             return Proximity::SameFunction;
         }
@@ -534,11 +654,18 @@ fn round4(x: f64) -> f64 {
 
 /// Numbers fixes 1.. over the whole run, best first (confidence, then file and position).
 fn rank_globally(report: &mut FixReport) {
-    let mut all: Vec<(usize, usize)> =
-        report.files.iter().enumerate().flat_map(|(f, ff)| (0..ff.fixes.len()).map(move |i| (f, i))).collect();
+    let mut all: Vec<(usize, usize)> = report
+        .files
+        .iter()
+        .enumerate()
+        .flat_map(|(f, ff)| (0..ff.fixes.len()).map(move |i| (f, i)))
+        .collect();
     all.sort_by(|&(fa, ia), &(fb, ib)| {
         let (a, b) = (&report.files[fa].fixes[ia], &report.files[fb].fixes[ib]);
-        b.confidence.total_cmp(&a.confidence).then(a.file.cmp(&b.file)).then(a.start.byte.cmp(&b.start.byte))
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.file.cmp(&b.file))
+            .then(a.start.byte.cmp(&b.start.byte))
     });
     for (rank, (f, i)) in all.into_iter().enumerate() {
         report.files[f].fixes[i].rank = rank + 1;
@@ -547,13 +674,18 @@ fn rank_globally(report: &mut FixReport) {
         f.fixes.sort_by_key(|x| (x.round, x.start.byte));
     }
     report.files.sort_by(|a, b| a.file.cmp(&b.file));
-    report.skipped.sort_by(|a, b| (&a.file, a.line, &a.pattern).cmp(&(&b.file, b.line, &b.pattern)));
+    report
+        .skipped
+        .sort_by(|a, b| (&a.file, a.line, &a.pattern).cmp(&(&b.file, b.line, &b.pattern)));
     report.skipped.dedup();
 }
 
 /// Writes each patched file atomically. `keep(fix)` decides fix by fix (for `--interactive`); a file whose
 /// kept fixes differ from all of its fixes is re-patched from the original with only those.
-pub fn apply_fixes(report: &FixReport, mut keep: impl FnMut(&Fix) -> Result<bool>) -> Result<Vec<(String, usize)>> {
+pub fn apply_fixes(
+    report: &FixReport,
+    mut keep: impl FnMut(&Fix) -> Result<bool>,
+) -> Result<Vec<(String, usize)>> {
     let mut plan: Vec<(&FileFixes, String, usize)> = Vec::new();
     for file in &report.files {
         let mut chosen = Vec::new();
@@ -572,7 +704,10 @@ pub fn apply_fixes(report: &FixReport, mut keep: impl FnMut(&Fix) -> Result<bool
             let edits: Vec<patch::TextEdit> = chosen
                 .iter()
                 .filter(|f| f.round == 1)
-                .map(|f| patch::TextEdit { range: f.start.byte..f.end.byte, replacement: f.after.clone() })
+                .map(|f| patch::TextEdit {
+                    range: f.start.byte..f.end.byte,
+                    replacement: f.after.clone(),
+                })
                 .collect();
             patch::apply(&file.original, &edits)
         };
@@ -580,9 +715,13 @@ pub fn apply_fixes(report: &FixReport, mut keep: impl FnMut(&Fix) -> Result<bool
     }
     // Check every file before writing any, so that a file changed on disk meanwhile stops the whole run.
     for (file, _, _) in &plan {
-        let now = std::fs::read_to_string(&file.path).with_context(|| format!("cannot read `{}`", file.path.display()))?;
+        let now = std::fs::read_to_string(&file.path)
+            .with_context(|| format!("cannot read `{}`", file.path.display()))?;
         if now != file.original {
-            bail!("`{}` changed while suture was running; nothing was written", file.path.display());
+            bail!(
+                "`{}` changed while suture was running; nothing was written",
+                file.path.display()
+            );
         }
     }
     let mut written = Vec::new();

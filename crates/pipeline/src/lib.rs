@@ -8,23 +8,23 @@
 pub mod examples;
 pub mod extract;
 pub mod fixing;
-pub mod locate;
-pub mod output;
 pub mod library;
+pub mod locate;
 pub mod mining;
+pub mod output;
 
+pub use examples::{ExampleResult, synthesize_examples, test_examples};
 pub use extract::{ExtractConfig, ExtractedEdit, FileEdits, extract_file_edits};
-pub use library::{
-    library_from_texts, parse_pattern_text,
-    Library, WriteReport, json_schema, read_library, read_pattern_file, write_atomic, write_library,
+pub use fixing::{
+    FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, Skipped, SkippedFile,
+    apply_fixes, fix_text, propose_fixes, rust_files,
 };
+pub use library::{
+    Library, WriteReport, json_schema, library_from_texts, parse_pattern_text, read_library,
+    read_pattern_file, write_atomic, write_library,
+};
+pub use locate::{parse_at, parse_diagnostics};
 pub use mining::{
     MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos, pattern_id,
 };
-pub use fixing::{
-    FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, Skipped, SkippedFile, apply_fixes,
-    propose_fixes, rust_files, fix_text,
-};
-pub use locate::{parse_at, parse_diagnostics};
 pub use output::{JSON_VERSION, to_json, to_sarif};
-pub use examples::{ExampleResult, synthesize_examples, test_examples};

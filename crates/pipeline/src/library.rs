@@ -21,7 +21,8 @@ pub struct Library {
 /// Reads every `*.toml` file under `dir` (recursively, in path order) as a pattern.
 pub fn read_library(dir: &Path) -> Result<Library> {
     let mut files = Vec::new();
-    collect_toml(dir, &mut files).with_context(|| format!("cannot read pattern library `{}`", dir.display()))?;
+    collect_toml(dir, &mut files)
+        .with_context(|| format!("cannot read pattern library `{}`", dir.display()))?;
     files.sort();
     let mut library = Library::default();
     for file in files {
@@ -82,7 +83,11 @@ fn collect_toml(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 pub fn read_pattern_file(path: &Path) -> Result<LibraryPattern> {
     let bytes = fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        anyhow::anyhow!("{}: not valid UTF-8 (byte {})", path.display(), e.utf8_error().valid_up_to())
+        anyhow::anyhow!(
+            "{}: not valid UTF-8 (byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
     })?;
     parse_pattern_text(path, &text)
 }
@@ -90,7 +95,9 @@ pub fn read_pattern_file(path: &Path) -> Result<LibraryPattern> {
 /// Checks the text of one pattern file; `path` names it in errors.
 pub fn parse_pattern_text(path: &Path, text: &str) -> Result<LibraryPattern> {
     let file: SerializablePattern = toml::from_str(text).map_err(|e| {
-        let line = e.span().map_or(1, |s| syntax::line_of(text, s.start as u32));
+        let line = e
+            .span()
+            .map_or(1, |s| syntax::line_of(text, s.start as u32));
         anyhow::anyhow!("{}:{line}: {}", path.display(), e.message())
     })?;
     LibraryPattern::try_from(file).map_err(|e| {

@@ -20,8 +20,8 @@ pub fn parse_at(root: &Path, arg: &str) -> Result<Location> {
         .ok()
         .filter(|&l| l > 0)
         .with_context(|| format!("`--at {arg}`: `{line}` is not a line number"))?;
-    let location = in_tree(root, file, line, "--at".to_owned())
-        .with_context(|| format!("`--at {arg}`"))?;
+    let location =
+        in_tree(root, file, line, "--at".to_owned()).with_context(|| format!("`--at {arg}`"))?;
     Ok(location)
 }
 
@@ -52,7 +52,9 @@ pub fn parse_diagnostics(root: &Path, text: &str, name: &str) -> Result<Vec<Loca
             if span["is_primary"] != true {
                 continue;
             }
-            let (Some(file), Some(line)) = (span["file_name"].as_str(), span["line_start"].as_u64()) else {
+            let (Some(file), Some(line)) =
+                (span["file_name"].as_str(), span["line_start"].as_u64())
+            else {
                 continue;
             };
             // Diagnostics also point into dependencies and the standard library; only the tree counts.
@@ -62,15 +64,26 @@ pub fn parse_diagnostics(root: &Path, text: &str, name: &str) -> Result<Vec<Loca
         }
     }
     if messages == 0 {
-        bail!("{name}: no compiler messages found (produce it with `cargo check --message-format=json`)");
+        bail!(
+            "{name}: no compiler messages found (produce it with `cargo check --message-format=json`)"
+        );
     }
     Ok(locations)
 }
 
 fn in_tree(root: &Path, file: &str, line: u32, source: String) -> Result<Location> {
-    let root = std::fs::canonicalize(root).with_context(|| format!("cannot read `{}`", root.display()))?;
-    let base = if root.is_file() { root.parent().unwrap_or(&root).to_path_buf() } else { root.clone() };
-    let candidate = if Path::new(file).is_absolute() { Path::new(file).to_path_buf() } else { base.join(file) };
+    let root =
+        std::fs::canonicalize(root).with_context(|| format!("cannot read `{}`", root.display()))?;
+    let base = if root.is_file() {
+        root.parent().unwrap_or(&root).to_path_buf()
+    } else {
+        root.clone()
+    };
+    let candidate = if Path::new(file).is_absolute() {
+        Path::new(file).to_path_buf()
+    } else {
+        base.join(file)
+    };
     let path = std::fs::canonicalize(&candidate)
         .with_context(|| format!("`{file}` does not exist in `{}`", base.display()))?;
     let relative = path

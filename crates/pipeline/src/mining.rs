@@ -98,6 +98,8 @@ pub struct MineReport {
     pub patterns: usize,
     /// Files scanned for unfixed matches of the patterns.
     pub scanned_files: usize,
+    /// Patterns dropped because they did not fix their own example or matched their own output.
+    pub failed_examples: usize,
     /// Wall time of each phase, in seconds.
     pub seconds: Timings,
 }
@@ -459,12 +461,26 @@ fn build_library(
                 specialisation: round(s.specialisation),
                 parent: s.parent.map(|p| ids[p].clone()),
                 provenance: prov,
-                examples: crate::examples::synthesize_examples(&p.before.render(), &p.after.render()),
+                examples: crate::examples::synthesize_examples(
+                    &p.before.render(),
+                    &p.after.render(),
+                    (Some(p.before.kind()), Some(p.after.kind())),
+                ),
             }
         })
         .collect();
     // A template must read back as the same pattern; one that does not is dropped rather than written wrong.
     library.retain(|p| round_trips(p, &patterns_by_id(&dendrogram, &scored, &ids, &p.id)));
+    // A pattern must fix its own example and leave its own output alone; one that does not would misfire.
+    let before_examples = library.len();
+    library.retain(|p| {
+        pattern::LibraryPattern::try_from(p.clone()).is_ok_and(|lp| {
+            crate::examples::test_examples(&[&lp])
+                .iter()
+                .all(|r| r.failure.is_none())
+        })
+    });
+    report.failed_examples = before_examples - library.len();
     library.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.id.cmp(&b.id)));
     report.patterns = library.len();
     Ok(library)

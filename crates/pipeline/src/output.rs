@@ -31,7 +31,8 @@ pub fn to_sarif(report: &FixReport) -> Value {
     for fix in report.fixes() {
         rules.entry(fix.pattern.as_str()).or_insert(fix);
     }
-    let rule_index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+    let rule_index: BTreeMap<&str, usize> =
+        rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
     let rules: Vec<Value> = rules
         .values()
         .map(|fix| {

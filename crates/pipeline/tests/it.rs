@@ -161,3 +161,14 @@ fn an_edit_never_includes_the_parsing_wrapper() {
         "#]],
     );
 }
+
+#[test]
+fn dropping_a_link_of_a_method_chain() {
+    check(
+        "pub fn train() {\n    let a = v.iter().count();\n}\n",
+        "pub fn train() {\n    let a = v.len();\n}\n",
+        expect![[r#"
+            2: v.iter().count [field_expression] => v.len [field_expression]
+        "#]],
+    );
+}

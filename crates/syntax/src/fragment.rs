@@ -104,15 +104,41 @@ pub fn hole_name(tree: &Tree, id: NodeId) -> Option<&str> {
         .then_some(name)
 }
 
+/// Where a fragment stands: in a function body, at the top of a file, or as a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FragmentContext {
+    FunctionBody,
+    File,
+    Type,
+}
+
+/// The context in which [`parse_fragment`] reads `template` (with the same `want_kind`).
+pub fn fragment_context(template: &str, want_kind: Option<&str>) -> Option<FragmentContext> {
+    parse_fragment_in(template, want_kind)
+        .ok()
+        .map(|(_, i)| match i {
+            0 => FragmentContext::FunctionBody,
+            1 => FragmentContext::File,
+            _ => FragmentContext::Type,
+        })
+}
+
 /// Parses a template. `want_kind` picks, among nodes spanning the fragment exactly, the one of that kind.
 pub fn parse_fragment(template: &str, want_kind: Option<&str>) -> Result<Fragment, FragmentError> {
+    parse_fragment_in(template, want_kind).map(|(f, _)| f)
+}
+
+fn parse_fragment_in(
+    template: &str,
+    want_kind: Option<&str>,
+) -> Result<(Fragment, usize), FragmentError> {
     let written = template.trim();
     let (text, shifts) = replace_holes_mapped(written);
     if text.is_empty() {
         return Err(FragmentError::Empty);
     }
     let mut first_errors = None;
-    for (prefix, suffix) in CONTEXTS {
+    for (context, (prefix, suffix)) in CONTEXTS.iter().enumerate() {
         let wrapped = format!("{prefix}{text}{suffix}");
         let Parse { tree, errors } = parse(&wrapped);
         let range = prefix.len() as u32..(prefix.len() + text.len()) as u32;
@@ -126,9 +152,12 @@ pub fn parse_fragment(template: &str, want_kind: Option<&str>) -> Result<Fragmen
             continue;
         }
         if let Some(id) = exact_node(&tree, range, want_kind) {
-            return Ok(Fragment {
-                tree: tree.extract(id),
-            });
+            return Ok((
+                Fragment {
+                    tree: tree.extract(id),
+                },
+                context,
+            ));
         }
     }
     Err(FragmentError::NotOneNode {

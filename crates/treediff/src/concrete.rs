@@ -179,6 +179,9 @@ impl Finder<'_> {
         let (mut b, mut a) = anchored.ok_or_else(|| {
             hunk_dropped("no pair of matched nodes holds the change (the roots do not match)")
         })?;
+        // The mapping can anchor the same change at different depths (identical `()` argument lists compete
+        // for one partner); descending while exactly one child pair differs makes the edit canonical.
+        (b, a) = shrink(before, after, b, a);
         // A node that moved within its parent is identical on both sides; the change is the parent's order.
         while isomorphic(before, b, after, a) {
             match self.mapped_ancestor(b, a) {
@@ -341,6 +344,26 @@ fn touches(span: &Range<u32>, range: &Range<u32>) -> bool {
 }
 
 /// Whether the text of `id` parses on its own, as a node of its kind, into the same subtree.
+/// The smallest pair under `(b, a)` that still holds every difference: while both nodes have the same kind
+/// and arity and all but one pair of children are identical, descend into that pair.
+fn shrink(before: &Tree, after: &Tree, mut b: NodeId, mut a: NodeId) -> (NodeId, NodeId) {
+    loop {
+        let (nb, na) = (before.node(b), after.node(a));
+        if nb.kind != na.kind || nb.children.len() != na.children.len() {
+            return (b, a);
+        }
+        let mut differing = nb
+            .children
+            .iter()
+            .zip(&na.children)
+            .filter(|&(&cb, &ca)| !isomorphic(before, cb, after, ca));
+        match (differing.next(), differing.next()) {
+            (Some((&cb, &ca)), None) => (b, a) = (cb, ca),
+            _ => return (b, a),
+        }
+    }
+}
+
 /// The leaf texts of a subtree, commas left out.
 fn tokens_without_commas(tree: &Tree, id: NodeId) -> impl Iterator<Item = &str> {
     tree.descendants(id)

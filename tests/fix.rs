@@ -1,0 +1,531 @@
+//! End-to-end tests of `suture fix`: learn from a real git history built with git2, then fix unseen code.
+
+mod support;
+
+use expect_test::expect;
+use support::{Repo, history, run};
+
+/// Mines the fixture history into `REPO/lib` and returns the library path.
+fn mined_library(repo: &Repo) -> std::path::PathBuf {
+    let lib = repo.path().join("lib");
+    let r = run(&["mine", repo.path_str(), "--out", lib.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    lib
+}
+
+/// Code the history never saw: a fix inside `assert!`, one inside a closure, a two-hole fix, an overlap
+/// (an outer and an inner subtraction), and a suppressed one.
+const UNSEEN: &str = r#"pub fn check(v: &[u8], items: &[Vec<u8>], total: usize, used: usize) -> usize {
+    assert!(v.len() == 0, "v must start empty");
+    let empty = items.iter().filter(|x| x.len() == 0).count();
+    let left = total - used;
+    let nested = (total - used) - 1;
+    // suture-ignore
+    let kept = total - 1;
+    left + empty + nested + kept
+}
+"#;
+
+fn unseen_tree(repo: &Repo) -> std::path::PathBuf {
+    let dir = repo.path().join("unseen");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("check.rs"), UNSEEN).unwrap();
+    dir
+}
+
+#[test]
+fn dry_run_explains_every_fix_and_skip() {
+    let repo = history();
+    let lib = mined_library(&repo);
+    let dir = unseen_tree(&repo);
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+        "--verbose",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let out = r.stdout.replace(repo.path_str(), "REPO");
+    expect![[r#"
+        check.rs:2:13: fix #1 [m-18e3ccaaa7] confidence 0.67
+          why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00); no location given
+        --- a/check.rs
+        +++ b/check.rs
+        @@ -1,5 +1,5 @@
+         pub fn check(v: &[u8], items: &[Vec<u8>], total: usize, used: usize) -> usize {
+        -    assert!(v.len() == 0, "v must start empty");
+        +    assert!(v.is_empty(), "v must start empty");
+             let empty = items.iter().filter(|x| x.len() == 0).count();
+             let left = total - used;
+             let nested = (total - used) - 1;
+        check.rs:3:41: fix #2 [m-18e3ccaaa7] confidence 0.67
+          why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00); no location given
+        --- a/check.rs
+        +++ b/check.rs
+        @@ -1,6 +1,6 @@
+         pub fn check(v: &[u8], items: &[Vec<u8>], total: usize, used: usize) -> usize {
+             assert!(v.len() == 0, "v must start empty");
+        -    let empty = items.iter().filter(|x| x.len() == 0).count();
+        +    let empty = items.iter().filter(|x| x.is_empty()).count();
+             let left = total - used;
+             let nested = (total - used) - 1;
+             // suture-ignore
+        check.rs:4:16: fix #3 [m-3fcd6ad50f] confidence 0.60
+          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
+        --- a/check.rs
+        +++ b/check.rs
+        @@ -1,7 +1,7 @@
+         pub fn check(v: &[u8], items: &[Vec<u8>], total: usize, used: usize) -> usize {
+             assert!(v.len() == 0, "v must start empty");
+             let empty = items.iter().filter(|x| x.len() == 0).count();
+        -    let left = total - used;
+        +    let left = total.saturating_sub(used);
+             let nested = (total - used) - 1;
+             // suture-ignore
+             let kept = total - 1;
+        check.rs:5:18: fix #4 [m-3fcd6ad50f] confidence 0.60
+          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
+        --- a/check.rs
+        +++ b/check.rs
+        @@ -2,7 +2,7 @@
+             assert!(v.len() == 0, "v must start empty");
+             let empty = items.iter().filter(|x| x.len() == 0).count();
+             let left = total - used;
+        -    let nested = (total - used) - 1;
+        +    let nested = (total - used).saturating_sub(1);
+             // suture-ignore
+             let kept = total - 1;
+             left + empty + nested + kept
+        check.rs:5:19: fix #5 [m-3fcd6ad50f] confidence 0.60 (nested, found after an earlier fix)
+          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
+        --- a/check.rs
+        +++ b/check.rs
+        @@ -2,7 +2,7 @@
+             assert!(v.is_empty(), "v must start empty");
+             let empty = items.iter().filter(|x| x.is_empty()).count();
+             let left = total.saturating_sub(used);
+        -    let nested = (total - used).saturating_sub(1);
+        +    let nested = (total.saturating_sub(used)).saturating_sub(1);
+             // suture-ignore
+             let kept = total - 1;
+             left + empty + nested + kept
+        skipped check.rs:5 [m-3fcd6ad50f]: overlaps the higher-ranked fix by m-3fcd6ad50f at line 5 (a tie on confidence, broken by specificity, then id); looked for again once that fix is applied
+        skipped check.rs:7 [m-3fcd6ad50f]: suppressed by a `// suture-ignore` comment
+        5 fixes in 1 files (1 files scanned, 2 patterns, 2 candidates skipped); dry run, nothing written (use --apply)
+    "#]]
+    .assert_eq(&out);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("check.rs")).unwrap(),
+        UNSEEN,
+        "a dry run writes nothing"
+    );
+}
+
+#[test]
+fn apply_writes_exactly_the_fixed_file() {
+    let repo = history();
+    let lib = mined_library(&repo);
+    let dir = unseen_tree(&repo);
+    // The fixture repository has the new file untracked: a dirty tree.
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+        "--apply",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("uncommitted changes") && r.stderr.contains("--allow-dirty"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("check.rs")).unwrap(),
+        UNSEEN
+    );
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+        "--apply",
+        "--allow-dirty",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let fixed = std::fs::read_to_string(dir.join("check.rs")).unwrap();
+    assert_eq!(
+        fixed,
+        r#"pub fn check(v: &[u8], items: &[Vec<u8>], total: usize, used: usize) -> usize {
+    assert!(v.is_empty(), "v must start empty");
+    let empty = items.iter().filter(|x| x.is_empty()).count();
+    let left = total.saturating_sub(used);
+    let nested = (total.saturating_sub(used)).saturating_sub(1);
+    // suture-ignore
+    let kept = total - 1;
+    left + empty + nested + kept
+}
+"#
+    );
+    // Fixed code is a fixpoint: nothing more to do.
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+}
+
+#[test]
+fn json_and_sarif_describe_the_same_fixes() {
+    let repo = history();
+    let lib = mined_library(&repo);
+    let dir = unseen_tree(&repo);
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(json["version"], 1);
+    let fixes = json["fixes"].as_array().unwrap();
+    assert_eq!(fixes.len(), 5);
+    let first = &fixes[0];
+    assert_eq!(first["file"], "check.rs");
+    assert_eq!(first["before"], "v.len() == 0");
+    assert_eq!(first["after"], "v.is_empty()");
+    assert_eq!(first["start"]["line"], 2);
+    assert_eq!(first["rank"], 1);
+    assert_eq!(json["skipped"].as_array().unwrap().len(), 2);
+
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+        "--format",
+        "sarif",
+    ]);
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    // Nested fixes refer to already patched text, so SARIF carries the first-round fixes only.
+    assert_eq!(results.len(), 4);
+    let replacement = &results[0]["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    assert_eq!(replacement["insertedContent"]["text"], "v.is_empty()");
+    assert_eq!(replacement["deletedRegion"]["startLine"], 2);
+    assert_eq!(replacement["deletedRegion"]["startColumn"], 13);
+    assert_eq!(replacement["deletedRegion"]["endColumn"], 25);
+}
+
+#[test]
+fn locations_rank_fixes_near_them_first() {
+    let repo = history();
+    let lib = mined_library(&repo);
+    let dir = unseen_tree(&repo);
+    let lib = lib.to_str().unwrap();
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib,
+        "--at",
+        "check.rs:4",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let ranked: Vec<(i64, String, f64)> = json["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rank"].as_i64().unwrap(),
+                f["proximity"].as_str().unwrap().to_owned(),
+                f["confidence"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    // Line 4's fix comes first; the rest of the function follows at a lower confidence.
+    assert_eq!(ranked[2], (1, "on-line".to_owned(), 0.6));
+    assert_eq!(ranked[0], (2, "same-function".to_owned(), 0.4667));
+
+    let diagnostics = dir.join("clippy.json");
+    std::fs::write(
+        &diagnostics,
+        r#"{"reason":"compiler-artifact","target":{"name":"x"}}
+{"reason":"compiler-message","message":{"message":"length comparison to zero","code":{"code":"clippy::len_zero"},"spans":[{"file_name":"check.rs","line_start":3,"line_end":3,"is_primary":true}]}}
+{"reason":"compiler-message","message":{"message":"in std","code":null,"spans":[{"file_name":"/rustc/abc/library/core/src/lib.rs","line_start":1,"is_primary":true}]}}
+{"reason":"build-finished","success":true}
+"#,
+    )
+    .unwrap();
+    let r = run(&[
+        "fix",
+        dir.to_str().unwrap(),
+        "--patterns",
+        lib,
+        "--diagnostics",
+        diagnostics.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let top = json["fixes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rank"] == 1)
+        .unwrap()
+        .clone();
+    assert_eq!(top["start"]["line"], 3);
+    assert!(
+        top["reason"]
+            .as_str()
+            .unwrap()
+            .contains("diagnostic clippy::len_zero"),
+        "{top}"
+    );
+}
+
+#[test]
+fn bad_input_gives_clear_errors_and_writes_nothing() {
+    let repo = history();
+    let lib = mined_library(&repo);
+    let dir = unseen_tree(&repo);
+    let (d, l) = (dir.to_str().unwrap(), lib.to_str().unwrap());
+    let outside = run(&[
+        "fix",
+        d,
+        "--patterns",
+        l,
+        "--at",
+        "../src/lib.rs:3",
+        "--apply",
+        "--allow-dirty",
+    ]);
+    assert_eq!(outside.code, 2);
+    assert!(outside.stderr.contains("is outside"), "{}", outside.stderr);
+    let missing = run(&["fix", d, "--patterns", l, "--at", "nope.rs:1"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("`nope.rs` does not exist"),
+        "{}",
+        missing.stderr
+    );
+    let past_end = run(&["fix", d, "--patterns", l, "--at", "check.rs:99"]);
+    assert!(
+        past_end.stderr.contains("`check.rs` has 10 lines, not 99"),
+        "{}",
+        past_end.stderr
+    );
+    let garbage = dir.join("garbage.txt");
+    std::fs::write(&garbage, "warning: not json at all\n").unwrap();
+    let r = run(&[
+        "fix",
+        d,
+        "--patterns",
+        l,
+        "--diagnostics",
+        garbage.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("no compiler messages found"),
+        "{}",
+        r.stderr
+    );
+
+    // A broken pattern file: the error names the file and the line.
+    let broken = repo.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("p.toml"),
+        "id = \"x\"\norigin = \"hand-written\"\nbefore = \"$A.len() ==\"\nafter = \"$A\"\n",
+    )
+    .unwrap();
+    let r = run(&["fix", d, "--patterns", broken.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        format!(
+            "error: {}:3: before: template does not parse as one Rust node: missing `identifier` at line 1, column 12",
+            broken.join("p.toml").display()
+        )
+    );
+    std::fs::write(
+        broken.join("p.toml"),
+        "id = \"x\"\norigin = \"hand-written\"\nbefore = \"$A\"\nafter = \"$A\"\nwhat = 1\n",
+    )
+    .unwrap();
+    let r = run(&["fix", d, "--patterns", broken.to_str().unwrap()]);
+    assert!(
+        r.stderr.contains("p.toml:5: unknown field `what`"),
+        "{}",
+        r.stderr
+    );
+
+    // Non-UTF-8 files are skipped with a reason; a syntax error only hides its own region.
+    std::fs::write(dir.join("latin1.rs"), b"fn f() { let s = \"caf\xe9\"; }\n").unwrap();
+    std::fs::write(
+        dir.join("broken.rs"),
+        "fn good(v: &[u8]) -> bool { v.len() == 0 }\nfn bad(v: &[u8]) -> bool { v.len() == 0 + }\n",
+    )
+    .unwrap();
+    let r = run(&["fix", d, "--patterns", l, "--verbose"]);
+    assert!(
+        r.stdout
+            .contains("skipped file latin1.rs: not valid UTF-8 (byte 21)"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("broken.rs:1:29: fix"), "{}", r.stdout);
+    assert!(!r.stdout.contains("broken.rs:2:"), "{}", r.stdout);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("check.rs")).unwrap(),
+        UNSEEN
+    );
+}
+
+/// Learns from half of a set of fixes and fixes the other half, as an evaluation would.
+#[test]
+fn learns_from_half_and_fixes_the_other_half() {
+    // Six families of fixes, six instances each, with different receivers, names and contexts.
+    let families: &[(&str, &str, [&str; 6])] = &[
+        (
+            "{}.len() == 0",
+            "{}.is_empty()",
+            ["v", "self.items", "buf.lines", "args()", "x.0", "names[i]"],
+        ),
+        (
+            "{}.iter().count()",
+            "{}.len()",
+            [
+                "v",
+                "self.queue",
+                "parts",
+                "groups[0]",
+                "row.cells",
+                "list()",
+            ],
+        ),
+        (
+            "{}.unwrap_or(Vec::new())",
+            "{}.unwrap_or_default()",
+            [
+                "a",
+                "m.get(k).cloned()",
+                "opt",
+                "self.cache.take()",
+                "read()",
+                "x.ok()",
+            ],
+        ),
+        (
+            "{}.map(|x| x.clone())",
+            "{}.cloned()",
+            [
+                "v.first()",
+                "m.get(&k)",
+                "it.next()",
+                "self.head.as_ref()",
+                "o",
+                "last()",
+            ],
+        ),
+        (
+            "{}.len() > 0",
+            "!{}.is_empty()",
+            ["v", "s.parts", "q()", "self.stack", "out.buf", "w"],
+        ),
+        (
+            "std::mem::replace({}, Vec::new())",
+            "std::mem::take({})",
+            [
+                "&mut v",
+                "&mut self.buf",
+                "&mut out",
+                "&mut q.items",
+                "x",
+                "&mut st.pending",
+            ],
+        ),
+    ];
+    let repo = Repo::new();
+    let mut train = String::new();
+    let mut test = String::new();
+    let mut expected = Vec::new();
+    for (f, (before, after, receivers)) in families.iter().enumerate() {
+        for (i, r) in receivers.iter().enumerate() {
+            let line = format!("    let r{f}_{i} = {};\n", before.replace("{}", r));
+            if i % 2 == 0 {
+                train.push_str(&line);
+            } else {
+                test.push_str(&line);
+                expected.push((before.replace("{}", r), after.replace("{}", r)));
+            }
+        }
+    }
+    // History: a file with the training half, fixed one commit at a time.
+    let path = "src/lib.rs";
+    let mut text = format!("pub fn train() {{\n{train}}}\n");
+    repo.commit("initial", &[(path, &text)]);
+    for (f, (before, after, receivers)) in families.iter().enumerate() {
+        for (i, r) in receivers.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+            let (b, a) = (before.replace("{}", r), after.replace("{}", r));
+            text = text.replacen(&format!("r{f}_{i} = {b};"), &format!("r{f}_{i} = {a};"), 1);
+            repo.commit(&format!("fix {f}.{i}"), &[(path, &text)]);
+        }
+    }
+    let lib = mined_library(&repo);
+    let unseen = repo.path().join("unseen");
+    std::fs::create_dir_all(&unseen).unwrap();
+    std::fs::write(
+        unseen.join("test.rs"),
+        format!("pub fn test() {{\n{test}}}\n"),
+    )
+    .unwrap();
+    let r = run(&[
+        "fix",
+        unseen.to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+        "--apply",
+        "--allow-dirty",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let fixed = std::fs::read_to_string(unseen.join("test.rs")).unwrap();
+    let fixed_lines: Vec<&str> = fixed.lines().skip(1).collect();
+    // A held-out fix counts when its line now reads exactly as the human fix would have it.
+    let mut exact = 0;
+    let mut wrong = 0;
+    for (line, (before, after)) in fixed_lines.iter().zip(&expected) {
+        let rhs = line
+            .trim()
+            .split_once(" = ")
+            .map(|(_, r)| r.trim_end_matches(';'))
+            .unwrap_or("");
+        if rhs == after {
+            exact += 1;
+        } else if rhs != before {
+            wrong += 1;
+            eprintln!("wrong: {before} => {rhs} (expected {after})");
+        } else {
+            eprintln!("missed: {before} => {after}");
+        }
+    }
+    eprintln!(
+        "learned from {} fixes, reproduced {exact} of {} held-out fixes exactly ({wrong} wrong)",
+        expected.len(),
+        expected.len()
+    );
+    // Measured: every held-out fix is reproduced exactly, and nothing is changed wrongly.
+    assert_eq!((exact, wrong), (18, 0));
+}
