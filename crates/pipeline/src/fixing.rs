@@ -313,7 +313,6 @@ fn fix_source(
         }
         let parse = syntax::parse(&text);
         let tree = &parse.tree;
-        let strict_before = syntax::strict_reparse(&text).is_ok();
         let error_regions: Vec<Range<usize>> =
             parse.errors.iter().map(|e| error_region(tree, e)).collect();
         let mut candidates = Vec::new();
@@ -330,8 +329,8 @@ fn fix_source(
                     continue;
                 }
             }
-            let line = tree.line_of(span.start);
             let mut skip = |reason: String| {
+                let line = tree.line_of(span.start);
                 skipped.push(Skipped {
                     file: file.to_owned(),
                     line,
@@ -429,6 +428,7 @@ fn fix_source(
                 }
             }
         }
+        let strict_before = !kept.is_empty() && syntax::strict_reparse(&text).is_ok();
         // One re-parse for all of them; only when that fails is each fix checked alone, to find the culprits.
         let together: Vec<patch::TextEdit> = kept.iter().map(|(_, e)| e.clone()).collect();
         if reparse_problem(
