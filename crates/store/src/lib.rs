@@ -23,6 +23,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use rusqlite::OptionalExtension;
 use rusqlite::{Connection, TransactionBehavior, params};
 
 /// Everything that can go wrong while using the store. `store` fields hold the database path,
@@ -115,7 +116,51 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX skipped_edit_by_commit ON skipped_edit (repo, commit_id);
     ",
+    // 2: the audit trail: one row per action of a run (detected, located, matched, patched, validated,
+    // decided, delivered, outcome).
+    "
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        run TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        step TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        commit_id TEXT,
+        data TEXT NOT NULL CHECK (json_valid(data))
+    ) STRICT;
+    CREATE INDEX audit_by_run ON audit (run, id);
+    ",
 ];
+
+/// One action to record in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAudit {
+    /// The run it belongs to (one `suture heal` or `suture fix` invocation).
+    pub run: String,
+    /// Seconds since the Unix epoch.
+    pub at: i64,
+    /// What kind of action: `trace`, `located`, `candidate`, `validated`, `decided`, `delivered`, ….
+    pub step: String,
+    /// Who acted: `suture` or a person.
+    pub actor: String,
+    /// What it is about: a file and line, a pattern, a command.
+    pub subject: String,
+    /// Why, in words.
+    pub reason: String,
+    /// The commit the run worked on, when known.
+    pub commit: Option<String>,
+    /// Details as a JSON document.
+    pub data: String,
+}
+
+/// A recorded action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRow {
+    pub id: i64,
+    pub entry: NewAudit,
+}
 
 /// The schema version this build writes: the number of migrations.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -428,6 +473,66 @@ impl Store {
                 .and_then(|()| tx.commit())
                 .map_err(|source| migrate_error(version, source))?;
         }
+    }
+
+    /// Appends one action to the audit trail and returns its id. `data` must be valid JSON.
+    pub fn record_audit(&mut self, entry: &NewAudit) -> Result<i64, Error> {
+        let sqlite = || self.sqlite(format!("cannot record the audit entry `{}` of run {}", entry.step, entry.run));
+        self.conn
+            .execute(
+                "INSERT INTO audit (run, at, step, actor, subject, reason, commit_id, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                rusqlite::params![
+                    entry.run,
+                    entry.at,
+                    entry.step,
+                    entry.actor,
+                    entry.subject,
+                    entry.reason,
+                    entry.commit,
+                    entry.data
+                ],
+            )
+            .map_err(sqlite())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// The audit trail, oldest first: one run's rows, or the last `limit` rows of all runs.
+    pub fn audit(&self, run: Option<&str>, limit: usize) -> Result<Vec<AuditRow>, Error> {
+        let sqlite = || self.sqlite("cannot read the audit trail".to_owned());
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, run, at, step, actor, subject, reason, commit_id, data FROM ( \
+                 SELECT * FROM audit WHERE ?1 IS NULL OR run = ?1 ORDER BY id DESC LIMIT ?2 \
+                 ) ORDER BY id",
+            )
+            .map_err(sqlite())?;
+        stmt.query_map(rusqlite::params![run, limit as i64], |row| {
+            Ok(AuditRow {
+                id: row.get(0)?,
+                entry: NewAudit {
+                    run: row.get(1)?,
+                    at: row.get(2)?,
+                    step: row.get(3)?,
+                    actor: row.get(4)?,
+                    subject: row.get(5)?,
+                    reason: row.get(6)?,
+                    commit: row.get(7)?,
+                    data: row.get(8)?,
+                },
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sqlite())
+    }
+
+    /// The id of the most recent run in the audit trail.
+    pub fn last_run(&self) -> Result<Option<String>, Error> {
+        self.conn
+            .query_row("SELECT run FROM audit ORDER BY id DESC LIMIT 1", [], |row| row.get(0))
+            .optional()
+            .map_err(self.sqlite("cannot read the audit trail".to_owned()))
     }
 
     /// Wraps a SQLite error with what was being done and the store's name.

@@ -255,3 +255,30 @@ fn open_errors_name_the_path() {
         format!("cannot open store `{}`", file.display())
     );
 }
+
+#[test]
+fn audit_trail_round_trips_in_order_and_rejects_bad_json() {
+    let mut store = store::open_in_memory().unwrap();
+    let entry = |run: &str, step: &str| store::NewAudit {
+        run: run.to_owned(),
+        at: 1_700_000_000,
+        step: step.to_owned(),
+        actor: "suture".to_owned(),
+        subject: "src/lib.rs:3".to_owned(),
+        reason: "panic site".to_owned(),
+        commit: Some("abc".to_owned()),
+        data: "{\"rank\": 0}".to_owned(),
+    };
+    for (run, step) in [("r1", "trace"), ("r1", "located"), ("r2", "trace"), ("r1", "decided")] {
+        store.record_audit(&entry(run, step)).unwrap();
+    }
+    let steps: Vec<String> = store.audit(Some("r1"), 100).unwrap().into_iter().map(|r| r.entry.step).collect();
+    assert_eq!(steps, ["trace", "located", "decided"]);
+    let last_two: Vec<String> = store.audit(None, 2).unwrap().into_iter().map(|r| r.entry.run).collect();
+    assert_eq!(last_two, ["r2", "r1"]);
+    assert_eq!(store.last_run().unwrap().as_deref(), Some("r1"));
+    let mut bad = entry("r3", "trace");
+    bad.data = "not json".to_owned();
+    assert!(store.record_audit(&bad).is_err());
+    assert!(store.audit(Some("r3"), 10).unwrap().is_empty());
+}
