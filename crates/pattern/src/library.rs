@@ -57,6 +57,10 @@ pub struct SerializablePattern {
     /// Id of the more general mined pattern this one refines, if it is in the library.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// Panic kinds this pattern fixes (`overflow-sub`, `index-out-of-bounds`, `unwrap-none`, …). When a trace
+    /// reports one of these kinds, the matcher prefers this pattern at the failing location.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub panics: Vec<String>,
     /// The fixes this pattern was learned from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<SerializableProvenance>,
@@ -104,6 +108,7 @@ pub struct LibraryPattern {
     pub prevalence: f64,
     pub specialisation: f64,
     pub parent: Option<String>,
+    pub panics: Vec<String>,
     pub provenance: Vec<Provenance>,
     pub examples: Vec<SerializableExample>,
     /// The file form this pattern was read from, kept so that writing it back changes nothing.
@@ -180,6 +185,7 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
             prevalence: file.prevalence,
             specialisation: file.specialisation,
             parent: file.parent.clone(),
+            panics: file.panics.clone(),
             provenance: file.provenance.clone(),
             examples: file.examples.clone(),
             source: file,

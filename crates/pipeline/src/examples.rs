@@ -36,7 +36,12 @@ pub fn test_examples(patterns: &[&LibraryPattern]) -> Vec<ExampleResult> {
 }
 
 fn check(p: &LibraryPattern, example: &SerializableExample) -> Option<String> {
-    let (fixes, skipped) = fix_text("example.rs", &example.code, &[p], &FixConfig::default());
+    // An example shows the pattern at work, so the panics it is a remedy for count as reported.
+    let config = FixConfig {
+        panic_kinds: p.panics.clone(),
+        ..FixConfig::default()
+    };
+    let (fixes, skipped) = fix_text("example.rs", &example.code, &[p], &config);
     match &example.fixed {
         Some(expected) if fixes.patched == *expected => None,
         Some(expected) => {

@@ -40,6 +40,9 @@ pub struct FixConfig {
     pub max_file_bytes: usize,
     /// Candidates below this confidence are not proposed; they are only counted.
     pub min_confidence: f64,
+    /// Panic kinds reported by traces (`overflow-sub`, …). A pattern that names the panics it fixes is only
+    /// used when one of them was reported: a saturating subtraction is a remedy, not a style.
+    pub panic_kinds: Vec<String>,
 }
 
 impl Default for FixConfig {
@@ -49,6 +52,7 @@ impl Default for FixConfig {
             max_rounds: 3,
             max_file_bytes: 1 << 20,
             min_confidence: 0.0,
+            panic_kinds: Vec::new(),
         }
     }
 }
@@ -159,7 +163,7 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     let applicable: Vec<&LibraryPattern> = library
         .patterns
         .iter()
-        .filter(|p| p.pattern.is_applicable())
+        .filter(|p| usable(p, config))
         .collect();
     let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
     let results: Vec<FileOutcome> = files
@@ -192,6 +196,12 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     }
     rank_globally(&mut report);
     Ok(report)
+}
+
+/// Whether a pattern takes part in this run: applicable, and either general or a remedy for a reported panic.
+fn usable(p: &LibraryPattern, config: &FixConfig) -> bool {
+    p.pattern.is_applicable()
+        && (p.panics.is_empty() || p.panics.iter().any(|k| config.panic_kinds.contains(k)))
 }
 
 /// The Rust files under `root`, sorted, skipping what `.gitignore` and friends exclude.
@@ -278,7 +288,7 @@ pub fn fix_text(
     let applicable: Vec<&LibraryPattern> = patterns
         .iter()
         .copied()
-        .filter(|p| p.pattern.is_applicable())
+        .filter(|p| usable(p, config))
         .collect();
     let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
     let (fixes, skipped, _) = fix_source(

@@ -460,6 +460,7 @@ fn build_library(
                 prevalence: round(s.prevalence),
                 specialisation: round(s.specialisation),
                 parent: s.parent.map(|p| ids[p].clone()),
+                panics: Vec::new(),
                 provenance: prov,
                 examples: crate::examples::synthesize_examples(
                     &p.before.render(),
