@@ -9,6 +9,7 @@
 #   RUNS      repetitions of each measurement, interleaved (default 5); medians are reported
 # Environment:
 #   SIZES     pattern counts to measure (default "20 200 2000"); the first and last give the scaling ratios
+#   SUTURE    a suture binary to measure instead of building this repository's (cargo build --release)
 #   AST_GREP  an ast-grep binary to use instead of the one this script installs from npm (@ast-grep/cli,
 #             version $AST_GREP_VERSION, default 0.51.1) into ${XDG_CACHE_HOME:-~/.cache}/suture-bench
 #
@@ -24,8 +25,12 @@ die() { echo "scan.sh: $*" >&2; exit 2; }
 [[ -n "${EPOCHREALTIME:-}" ]] || die "needs bash 5 (EPOCHREALTIME) for wall times"
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive number, not '$runs'"
 
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
-suture="$here/target/release/suture"
+if [[ -n "${SUTURE:-}" ]]; then
+  suture="$SUTURE"
+else
+  cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+  suture="$here/target/release/suture"
+fi
 "$suture" fix --help >/dev/null 2>&1 || die "$suture has no 'fix' command"
 
 # ast-grep from npm, kept outside the repository. (/usr/bin/sg on Debian is not ast-grep.)
@@ -93,6 +98,8 @@ if git -C "$codebase" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else
   revision="not a git work tree"
 fi
+if [[ -n "${SUTURE:-}" ]]; then built="$suture"; else built="built from $(git -C "$here" describe --always --dirty 2>/dev/null || echo '?')"; fi
+echo "suture: $("$suture" --version), $built"
 python3 - "$work" "$codebase" "$revision" "$runs" "$("$ast_grep" --version)" "${sizes[@]}" <<'EOF'
 import collections, json, os, statistics, sys
 
@@ -124,7 +131,10 @@ def suture_counts(path):
                 walk(x, key)
     with open(path) as f:
         text = f.read()
-    walk(json.loads(text) if text.strip() else {})
+    report = json.loads(text) if text.strip() else {}
+    if isinstance(report, dict) and report.get("applied"):
+        sys.exit(f"suture reports that it applied fixes to {codebase}: it must only report")
+    walk(report)
     return fixes, skipped
 
 def ast_grep_counts(path):
@@ -135,24 +145,26 @@ def ast_grep_counts(path):
                 c[json.loads(line)["ruleId"]] += 1
     return c
 
-def median(tool, n):
+def times(tool, n):
     with open(os.path.join(work, f"times.{tool}.{n}")) as f:
-        return statistics.median(float(x) for x in f if x.strip())
+        return [float(x) for x in f if x.strip()]
 
 files, size = rust_files(codebase)
 print(f"codebase: {codebase} ({revision}; {files} .rs files, {size / 1e6:.1f} MB)")
-print(f"ast-grep: {ag_version}; medians of {runs} runs, wall time")
+print(f"ast-grep: {ag_version}; wall time, median (min-max) of {runs} interleaved runs")
 med = {}
 counts = {}
 for n in sizes:
-    s, a = median("suture", n), median("astgrep", n)
+    ts, ta = times("suture", n), times("astgrep", n)
+    s, a = statistics.median(ts), statistics.median(ta)
     med[n] = (s, a)
     fixes, skipped = suture_counts(os.path.join(work, f"out.suture.{n}"))
     ag = ast_grep_counts(os.path.join(work, f"out.astgrep.{n}"))
     counts[n] = (fixes, skipped, ag)
     sf, ss, am = sum(fixes.values()), sum(skipped.values()), sum(ag.values())
     ratio = f"{s / a:.3f}x" if a > 0 else "n/a"
-    print(f"{n:>5} patterns: suture {s:7.3f}s  ast-grep {a:7.3f}s  suture/ast-grep {ratio:>7}  "
+    print(f"{n:>5} patterns: suture {s:7.3f}s ({min(ts):.2f}-{max(ts):.2f})  "
+          f"ast-grep {a:7.3f}s ({min(ta):.2f}-{max(ta):.2f})  suture/ast-grep {ratio:>7}  "
           f"matches: suture {sf + ss} ({sf} fixes + {ss} skipped), ast-grep {am}")
     if (sf + ss == 0) != (am == 0):
         print(f"      warning: only one tool found anything with {n} patterns; check the other's output")
