@@ -6,8 +6,16 @@
 //! and is never tried. Then a single walk over the tree looks up, for each node, only the possible patterns
 //! whose root kind is the node's kind. Word sets are hash lookups, so a library ten times larger costs a
 //! little more hashing, not ten times the matching.
+//!
+//! Words alone let too much through (`clone` and `into` are in most files). So each pattern also has a
+//! *needle*: the longest run of its before side's tokens with no hole between them, written without spaces
+//! (`.clone().into()` for `$A.clone().into()`). A file is squeezed once (whitespace and comments removed,
+//! strings kept), and one Aho-Corasick pass finds every needle at once, whatever the library's size. A match
+//! needs its needle to be there, so a file without it is never parsed for that pattern.
 
 use std::collections::{HashMap, HashSet};
+
+use aho_corasick::AhoCorasick;
 
 use syntax::{NodeId, Tree};
 
@@ -20,6 +28,9 @@ pub struct Index<'a> {
     /// The words each pattern's before side requires.
     words: Vec<Vec<&'a str>>,
     holes: Vec<usize>,
+    /// For each pattern, its needle's index in the automaton, if it has one long enough to be worth it.
+    needle_of: Vec<Option<usize>>,
+    needles: Option<AhoCorasick>,
 }
 
 /// One match of a pattern's before side.
@@ -48,10 +59,28 @@ impl<'a> Index<'a> {
             .iter()
             .map(|p| hole_slots(&p.before.root))
             .collect();
+        let mut distinct: Vec<String> = Vec::new();
+        let needle_of = patterns
+            .iter()
+            .map(|p| {
+                let needle = needle(&p.before.root)?;
+                Some(match distinct.iter().position(|n| *n == needle) {
+                    Some(i) => i,
+                    None => {
+                        distinct.push(needle);
+                        distinct.len() - 1
+                    }
+                })
+            })
+            .collect();
+        let needles = (!distinct.is_empty())
+            .then(|| AhoCorasick::new(&distinct).expect("needles are plain strings"));
         Index {
             patterns,
             words,
             holes,
+            needle_of,
+            needles,
         }
     }
 
@@ -65,13 +94,47 @@ impl<'a> Index<'a> {
 
     /// The patterns that may match somewhere in `text`: those whose required words all occur in it.
     pub fn possible(&self, text: &str) -> Vec<usize> {
+        self.possible_with_hits(text).0
+    }
+
+    /// [`Index::possible`], plus where in `text` the needles of the possible patterns were found, when every
+    /// possible pattern has a needle (a match contains its needle, so only code around these offsets can
+    /// match). `None` when some possible pattern has no needle and the whole text must be searched.
+    pub fn possible_with_hits(&self, text: &str) -> (Vec<usize>, Option<Vec<usize>>) {
         let present: HashSet<&str> = text
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
             .filter(|w| !w.is_empty())
             .collect();
-        (0..self.patterns.len())
+        let mut found: Vec<Vec<usize>> = Vec::new();
+        if let Some(needles) = &self.needles {
+            found = vec![Vec::new(); needles.patterns_len()];
+            let (squeezed, map) = squeeze_mapped(text);
+            for m in needles.find_overlapping_iter(&squeezed) {
+                // Tokens never start inside a literal: a needle found there is text in a string.
+                if map[m.start()] & IN_LITERAL == 0 {
+                    found[m.pattern().as_usize()].push(map[m.start()] as usize);
+                }
+            }
+        }
+        let possible: Vec<usize> = (0..self.patterns.len())
+            .filter(|&i| self.needle_of[i].is_none_or(|n| !found[n].is_empty()))
             .filter(|&i| self.words[i].iter().all(|w| present.contains(w)))
-            .collect()
+            .collect();
+        let mut hits = Vec::new();
+        for &i in &possible {
+            match self.needle_of[i] {
+                Some(n) => hits.extend_from_slice(&found[n]),
+                None => return (possible, None),
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        (possible, Some(hits))
+    }
+
+    /// The root kind of pattern `i`'s before side.
+    pub fn kind_of(&self, i: usize) -> &'static str {
+        self.patterns[i].before.kind()
     }
 
     /// Every match of the `possible` patterns in `tree`, in tree order (outer nodes before inner ones).
@@ -115,4 +178,152 @@ fn hole_slots(node: &PNode) -> usize {
     let mut ids = Vec::new();
     node.hole_ids(&mut ids);
     ids.into_iter().max().map_or(0, |m| m as usize + 1)
+}
+
+/// The longest run of the template's tokens with no hole between them, without spaces; `None` when it is too
+/// short to narrow anything down.
+fn needle(root: &PNode) -> Option<String> {
+    fn walk(node: &PNode, runs: &mut Vec<String>) {
+        match &node.label {
+            crate::Label::Hole(_) => runs.push(String::new()),
+            crate::Label::Node {
+                leaf: Some(text), ..
+            } => {
+                let run = runs.last_mut().expect("runs starts non-empty");
+                run.extend(text.chars().filter(|c| !c.is_whitespace()));
+            }
+            crate::Label::Node { leaf: None, .. } => {
+                node.children.iter().for_each(|c| walk(c, runs))
+            }
+        }
+    }
+    let mut runs = vec![String::new()];
+    walk(root, &mut runs);
+    runs.into_iter()
+        .max_by_key(String::len)
+        .filter(|n| n.len() >= 4)
+}
+
+/// The text without whitespace and comments; string and char literals are kept (minus whitespace, as needles
+/// are). The tokens of a match are separated only by whitespace and comments in the source, so they are
+/// adjacent here, and a needle of a matching pattern is always found.
+pub fn squeeze(text: &str) -> String {
+    squeeze_mapped(text).0
+}
+
+/// Set in a map entry of [`squeeze_mapped`] for a byte inside a string or char literal (after its first byte).
+const IN_LITERAL: u32 = 1 << 31;
+
+/// [`squeeze`], with the offset in `text` of every byte of the result ([`IN_LITERAL`] marks literal insides).
+fn squeeze_mapped(text: &str) -> (String, Vec<u32>) {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(text.len());
+    let mut map: Vec<u32> = Vec::with_capacity(text.len());
+    let mut i = 0;
+    let copy = |out: &mut Vec<u8>, map: &mut Vec<u32>, from: usize, to: usize| {
+        for (k, c) in bytes[from..to].iter().enumerate() {
+            if !c.is_ascii_whitespace() {
+                out.push(*c);
+                map.push((from + k) as u32 | if k > 0 { IN_LITERAL } else { 0 });
+            }
+        }
+    };
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                // Block comments nest in Rust.
+                let mut depth = 0;
+                while i < bytes.len() {
+                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
+                        depth += 1;
+                        i += 2;
+                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+            }
+            b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !is_ident_byte(bytes[i - 1])) =>
+            {
+                // A raw string r"…" or r#"…"#, copied up to its closing quote and hashes.
+                let mut j = i + 1;
+                while bytes.get(j) == Some(&b'#') {
+                    j += 1;
+                }
+                if bytes.get(j) != Some(&b'"') {
+                    out.push(b);
+                    map.push(i as u32);
+                    i += 1;
+                    continue;
+                }
+                let closing = format!("\"{}", "#".repeat(j - i - 1));
+                let end = text[j + 1..]
+                    .find(&closing)
+                    .map_or(bytes.len(), |k| j + 1 + k + closing.len());
+                copy(&mut out, &mut map, i, end);
+                i = end;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let end = (i + 1).min(bytes.len());
+                copy(&mut out, &mut map, start, end);
+                i = end;
+            }
+            b'\'' => {
+                // A char literal ('x', '\n', '"') is copied whole so that its quote cannot open a string; a
+                // lifetime ('a) has no closing quote right after it.
+                let end = if bytes.get(i + 2) == Some(&b'\'') && bytes.get(i + 1) != Some(&b'\\') {
+                    Some(i + 3)
+                } else if bytes.get(i + 1) == Some(&b'\\') {
+                    text.get(i + 3..)
+                        .and_then(|rest| rest.find('\''))
+                        .map(|k| i + 4 + k)
+                } else {
+                    None
+                };
+                match end.filter(|&e| e <= bytes.len()) {
+                    Some(end) => {
+                        out.extend_from_slice(&bytes[i..end]);
+                        map.extend((i..end).map(|k| k as u32 | if k > i { IN_LITERAL } else { 0 }));
+                        i = end;
+                    }
+                    None => {
+                        out.push(b);
+                        map.push(i as u32);
+                        i += 1;
+                    }
+                }
+            }
+            _ if b.is_ascii_whitespace() => i += 1,
+            _ => {
+                out.push(b);
+                map.push(i as u32);
+                i += 1;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&out).into_owned(), map)
+}
+
+fn is_ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
 }

@@ -20,7 +20,7 @@ use std::ops::Range;
 
 use syntax::{Fragment, FragmentError, Fx, NodeId, Tree, hole_name, parse_fragment};
 
-pub use index::{Index, Match};
+pub use index::{Index, Match, squeeze};
 pub use library::{
     LibraryError, LibraryPattern, Origin, Provenance, SerializableExample, SerializablePattern,
     SerializableProvenance,

@@ -182,3 +182,50 @@ fn rendering_dedents_continuation_lines() {
     assert_eq!(p.before.render(), "if a {\n    b();\n}");
     assert_eq!(p.after.render(), "x\n    .ok_or(e)");
 }
+
+#[test]
+fn squeeze_drops_whitespace_and_comments_but_keeps_literals() {
+    use pattern::squeeze;
+    assert_eq!(
+        squeeze("a . clone ( ) // c\n . into ( )"),
+        "a.clone().into()"
+    );
+    assert_eq!(squeeze("x /* a /* nested */ b */ .y"), "x.y");
+    assert_eq!(squeeze(r#"let s = "a // b"; t"#), r#"lets="a//b";t"#);
+    assert_eq!(
+        squeeze(r##"let s = r#"x " // y"#; z"##),
+        r##"lets=r#"x"//y"#;z"##
+    );
+    assert_eq!(
+        squeeze("let c = '\"'; let d = \"// q\"; fn f<'a>(x: &'a str) {}"),
+        "letc='\"';letd=\"//q\";fnf<'a>(x:&'astr){}"
+    );
+    assert_eq!(squeeze("'\\n' '\\'' x"), "'\\n''\\''x");
+}
+
+#[test]
+fn index_needles_never_hide_a_real_match() {
+    use pattern::Index;
+    let p = Pattern::parse("$A.clone().into()", "$A.into()", (None, None)).unwrap();
+    let index = Index::new(vec![&p]);
+    let with_comment = "fn f() { let s: String = name\n    .clone() // why\n    .into(); }";
+    assert_eq!(index.possible(with_comment), vec![0]);
+    let tree = parse(with_comment).tree;
+    assert_eq!(index.matches(&tree, &[0]).len(), 1);
+    // Both words are present, but never as `.clone().into()`: the file is not even parsed for it.
+    assert!(index.possible("fn f() { a.clone(); b.into(); }").is_empty());
+}
+
+#[test]
+fn needles_inside_string_literals_are_not_code() {
+    use pattern::Index;
+    let p = Pattern::parse("$A.clone().into()", "$A.into()", (None, None)).unwrap();
+    let index = Index::new(vec![&p]);
+    let fixture = "fn t() { check(r#\"fn f() { a.clone().into() }\"#); }";
+    assert!(index.possible(fixture).is_empty());
+    let tree = parse(fixture).tree;
+    assert!(
+        index.matches(&tree, &[0]).is_empty(),
+        "the whole-file parse agrees: no code match in a string"
+    );
+}

@@ -43,6 +43,8 @@ pub struct FixConfig {
     /// Panic kinds reported by traces (`overflow-sub`, …). A pattern that names the panics it fixes is only
     /// used when one of them was reported: a saturating subtraction is a remedy, not a style.
     pub panic_kinds: Vec<String>,
+    /// Keep candidates that lose an overlap as [`FileFixes::alternatives`] instead of skipping them.
+    pub keep_alternatives: bool,
 }
 
 impl Default for FixConfig {
@@ -53,6 +55,7 @@ impl Default for FixConfig {
             max_file_bytes: 1 << 20,
             min_confidence: 0.0,
             panic_kinds: Vec::new(),
+            keep_alternatives: false,
         }
     }
 }
@@ -133,6 +136,9 @@ pub struct FileFixes {
     pub original: String,
     pub patched: String,
     pub fixes: Vec<Fix>,
+    /// With [`FixConfig::keep_alternatives`]: first-round candidates that lost an overlap, each as a fix of
+    /// the original text on its own (`rank` 0), for a caller that validates candidates one by one.
+    pub alternatives: Vec<Fix>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -188,7 +194,7 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
             FileOutcome::Done(fixes, skipped, below) => {
                 report.below_threshold += below;
                 report.skipped.extend(skipped);
-                if !fixes.fixes.is_empty() {
+                if !fixes.fixes.is_empty() || !fixes.alternatives.is_empty() {
                     report.files.push(fixes);
                 }
             }
@@ -196,6 +202,62 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     }
     rank_globally(&mut report);
     Ok(report)
+}
+
+/// A parsed piece of a file: the whole file, or one function of it.
+struct Unit {
+    /// Where the piece starts in the file, in bytes.
+    offset: usize,
+    /// The 1-based line of the file the piece starts on.
+    first_line: u32,
+    parse: syntax::Parse,
+}
+
+fn whole(text: &str) -> Unit {
+    Unit {
+        offset: 0,
+        first_line: 1,
+        parse: syntax::parse(text),
+    }
+}
+
+/// The functions holding the given offsets, each parsed on its own; the whole file when an offset lies
+/// outside every function. Parsing a few functions instead of the file is what lets a scan beat the parser.
+fn parse_units(text: &str, hits: &[usize]) -> Vec<Unit> {
+    let lines = crate::extract::LineIndex::new(text);
+    let mut regions: Vec<Range<usize>> = Vec::new();
+    for &hit in hits {
+        if regions.last().is_some_and(|r| r.contains(&hit)) {
+            continue;
+        }
+        let line = lines.line_of(hit);
+        match crate::extract::enclosing_function(text, &lines, line..line + 1) {
+            Some(region) => regions.push(region),
+            None => return vec![whole(text)],
+        }
+    }
+    regions.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
+    let mut merged: Vec<Range<usize>> = Vec::new();
+    for r in regions {
+        match merged.last_mut() {
+            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    let mut units = Vec::with_capacity(merged.len());
+    for r in merged {
+        let parse = syntax::parse(&text[r.clone()]);
+        if !parse.errors.is_empty() {
+            // A function that does not parse alone (the scan misjudged its extent): read the whole file.
+            return vec![whole(text)];
+        }
+        units.push(Unit {
+            offset: r.start,
+            first_line: lines.line_of(r.start),
+            parse,
+        });
+    }
+    units
 }
 
 /// Whether a pattern takes part in this run: applicable, and either general or a remedy for a reported panic.
@@ -314,80 +376,97 @@ fn fix_source(
     let locations: Vec<&Location> = config.locations.iter().filter(|l| l.file == file).collect();
     let mut skipped = Vec::new();
     let mut fixes = Vec::new();
+    let mut alternatives = Vec::new();
     let mut text = original.clone();
     let mut focus: Option<Vec<Range<usize>>> = None;
     for round in 1..=config.max_rounds.max(1) {
-        let possible = index.possible(&text);
+        let (possible, hits) = index.possible_with_hits(&text);
         if possible.is_empty() {
             break;
         }
-        let parse = syntax::parse(&text);
-        let tree = &parse.tree;
-        let error_regions: Vec<Range<usize>> =
-            parse.errors.iter().map(|e| error_region(tree, e)).collect();
+        // In the first round, only the functions around needle hits are parsed, when every possible pattern
+        // matches inside a function; otherwise (and in later rounds) the whole file.
+        let within_functions = possible
+            .iter()
+            .all(|&i| !index.kind_of(i).ends_with("_item"));
+        let units = match hits {
+            Some(hits) if round == 1 && within_functions => parse_units(&text, &hits),
+            _ => vec![whole(&text)],
+        };
         let mut candidates = Vec::new();
-        for m in index.matches(tree, &possible) {
-            let p = patterns[m.pattern];
-            let span = tree.node(m.node).span.clone();
-            let range = span.start as usize..span.end as usize;
-            if let Some(focus) = &focus {
-                // Later rounds only revisit what the previous round rewrote.
-                if !focus
-                    .iter()
-                    .any(|f| f.start <= range.start && range.end <= f.end)
-                {
-                    continue;
-                }
-            }
-            let mut skip = |reason: String| {
-                let line = tree.line_of(span.start);
-                skipped.push(Skipped {
-                    file: file.to_owned(),
-                    line,
-                    pattern: p.id.clone(),
-                    reason,
-                });
-            };
-            if suppressed(&text, range.start, &p.id) {
-                skip("suppressed by a `// suture-ignore` comment".to_owned());
-                continue;
-            }
-            if error_regions
+        for unit in &units {
+            let tree = &unit.parse.tree;
+            let offset = unit.offset;
+            let error_regions: Vec<Range<usize>> = unit
+                .parse
+                .errors
                 .iter()
-                .any(|e| e.start < range.end && range.start <= e.end)
-            {
-                skip("the code around it has a syntax error".to_owned());
-                continue;
-            }
-            let indent = patch::indentation_at(&text, range.start);
-            let replacement = match instantiate(&p.pattern.after, tree, &m.bindings, indent) {
-                Ok(r) => r,
-                Err(e) => {
-                    skip(e.to_string());
+                .map(|e| error_region(tree, e))
+                .map(|r| r.start + offset..r.end + offset)
+                .collect();
+            for m in index.matches(tree, &possible) {
+                let p = patterns[m.pattern];
+                let span = tree.node(m.node).span.clone();
+                let range = span.start as usize + offset..span.end as usize + offset;
+                if let Some(focus) = &focus {
+                    // Later rounds only revisit what the previous round rewrote.
+                    if !focus
+                        .iter()
+                        .any(|f| f.start <= range.start && range.end <= f.end)
+                    {
+                        continue;
+                    }
+                }
+                let mut skip = |reason: String| {
+                    let line = syntax::line_of(&text, range.start as u32);
+                    skipped.push(Skipped {
+                        file: file.to_owned(),
+                        line,
+                        pattern: p.id.clone(),
+                        reason,
+                    });
+                };
+                if suppressed(&text, range.start, &p.id) {
+                    skip("suppressed by a `// suture-ignore` comment".to_owned());
                     continue;
                 }
-            };
-            if replacement == text[range.clone()] {
-                continue;
+                if error_regions
+                    .iter()
+                    .any(|e| e.start < range.end && range.start <= e.end)
+                {
+                    skip("the code around it has a syntax error".to_owned());
+                    continue;
+                }
+                let indent = patch::indentation_at(&text, range.start);
+                let replacement = match instantiate(&p.pattern.after, tree, &m.bindings, indent) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        skip(e.to_string());
+                        continue;
+                    }
+                };
+                if replacement == text[range.clone()] {
+                    continue;
+                }
+                if comments_lost(&text[range.clone()], &replacement) {
+                    skip("the fix would drop a comment inside the matched code".to_owned());
+                    continue;
+                }
+                let proximity = proximity(tree, m.node, unit.first_line, &locations);
+                let confidence = round4(p.score * proximity.factor());
+                if confidence < config.min_confidence {
+                    below += 1;
+                    continue;
+                }
+                candidates.push(Candidate {
+                    pattern: m.pattern,
+                    range,
+                    replacement,
+                    confidence,
+                    proximity,
+                    specificity: p.pattern.before.root.concrete,
+                });
             }
-            if comments_lost(tree, m.node, &text, &replacement) {
-                skip("the fix would drop a comment inside the matched code".to_owned());
-                continue;
-            }
-            let proximity = proximity(tree, m.node, &locations);
-            let confidence = round4(p.score * proximity.factor());
-            if confidence < config.min_confidence {
-                below += 1;
-                continue;
-            }
-            candidates.push(Candidate {
-                pattern: m.pattern,
-                range,
-                replacement,
-                confidence,
-                proximity,
-                specificity: p.pattern.before.root.concrete,
-            });
         }
         if candidates.is_empty() {
             break;
@@ -409,6 +488,28 @@ fn fix_source(
             let c = &candidates[i];
             let line = syntax::line_of(&text, c.range.start as u32);
             match choices[i] {
+                patch::Choice::LostTo(_) if config.keep_alternatives && round == 1 => {
+                    let p = patterns[c.pattern];
+                    let edit = patch::TextEdit {
+                        range: c.range.clone(),
+                        replacement: c.replacement.clone(),
+                    };
+                    alternatives.push(Fix {
+                        file: file.to_owned(),
+                        start: position(&text, c.range.start),
+                        end: position(&text, c.range.end),
+                        before: text[c.range.clone()].to_owned(),
+                        after: c.replacement.clone(),
+                        diff: patch::edit_diff(file, &text, &edit),
+                        pattern: p.id.clone(),
+                        origin: p.origin,
+                        confidence: c.confidence,
+                        rank: 0,
+                        proximity: c.proximity,
+                        reason: explain(p, c.proximity, &locations),
+                        round,
+                    });
+                }
                 patch::Choice::LostTo(w) => {
                     lost_any = true;
                     let winner = &candidates[w];
@@ -439,18 +540,23 @@ fn fix_source(
             }
         }
         let strict_before = !kept.is_empty() && syntax::strict_reparse(&text).is_ok();
+        let errors_before = if strict_before || kept.is_empty() {
+            0
+        } else {
+            syntax::parse(&text).errors.len()
+        };
         // One re-parse for all of them; only when that fails is each fix checked alone, to find the culprits.
         let together: Vec<patch::TextEdit> = kept.iter().map(|(_, e)| e.clone()).collect();
         if reparse_problem(
             &patch::apply(&text, &together),
             strict_before,
-            &parse.errors,
+            errors_before,
         )
         .is_some()
         {
             kept.retain(|(i, edit)| {
                 let alone = patch::apply(&text, std::slice::from_ref(edit));
-                match reparse_problem(&alone, strict_before, &parse.errors) {
+                match reparse_problem(&alone, strict_before, errors_before) {
                     None => true,
                     Some(reason) => {
                         skipped.push(Skipped {
@@ -525,6 +631,7 @@ fn fix_source(
             original,
             patched: text,
             fixes,
+            alternatives,
         },
         skipped,
         below,
@@ -547,26 +654,20 @@ fn error_region(tree: &Tree, error: &syntax::SyntaxError) -> Range<usize> {
 
 /// Why a patched text is not acceptable, if it is not: it must parse strictly when the original did, and must
 /// not add syntax errors when the original had some.
-fn reparse_problem(
-    patched: &str,
-    strict_before: bool,
-    errors_before: &[syntax::SyntaxError],
-) -> Option<String> {
+fn reparse_problem(patched: &str, strict_before: bool, errors_before: usize) -> Option<String> {
     if strict_before {
         return syntax::strict_reparse(patched)
             .err()
             .map(|e| format!("the patched file does not parse: {e}"));
     }
     let after = syntax::parse(patched).errors.len();
-    (after > errors_before.len())
+    (after > errors_before)
         .then(|| "the patched file has more syntax errors than before".to_owned())
 }
 
 /// Whether the matched code holds a comment outside the subtrees the fix carries over, which the replacement
 /// would silently drop.
-fn comments_lost(tree: &Tree, node: NodeId, text: &str, replacement: &str) -> bool {
-    let span = &tree.node(node).span;
-    let original = &text[span.start as usize..span.end as usize];
+fn comments_lost(original: &str, replacement: &str) -> bool {
     let count = |s: &str| s.matches("//").count() + s.matches("/*").count();
     count(original) > count(replacement)
 }
@@ -599,14 +700,15 @@ fn suppressed(text: &str, at: usize, id: &str) -> bool {
     })
 }
 
-fn proximity(tree: &Tree, node: NodeId, locations: &[&Location]) -> Proximity {
+fn proximity(tree: &Tree, node: NodeId, first_line: u32, locations: &[&Location]) -> Proximity {
     if locations.is_empty() {
         return Proximity::Anywhere;
     }
+    let line = |offset: u32| first_line + tree.line_of(offset) - 1;
     let span = &tree.node(node).span;
     let (first, last) = (
-        tree.line_of(span.start),
-        tree.line_of(span.end.saturating_sub(1).max(span.start)),
+        line(span.start),
+        line(span.end.saturating_sub(1).max(span.start)),
     );
     if locations.iter().any(|l| first <= l.line && l.line <= last) {
         return Proximity::OnLine;
@@ -616,10 +718,7 @@ fn proximity(tree: &Tree, node: NodeId, locations: &[&Location]) -> Proximity {
         .find(|&a| tree.node(a).kind == "function_item");
     if let Some(f) = function {
         let fspan = &tree.node(f).span;
-        let (ff, fl) = (
-            tree.line_of(fspan.start),
-            tree.line_of(fspan.end.saturating_sub(1)),
-        );
+        let (ff, fl) = (line(fspan.start), line(fspan.end.saturating_sub(1)));
         if locations.iter().any(|l| ff <= l.line && l.line <= fl) {
             return Proximity::SameFunction;
         }
