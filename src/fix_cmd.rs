@@ -34,6 +34,10 @@ pub(crate) struct FixArgs {
     /// A location to focus on, FILE:LINE relative to PATH (repeatable).
     #[arg(long = "at", value_name = "FILE:LINE")]
     at: Vec<String>,
+    /// A saved failure output (panics, backtraces, libtest/nextest output); its workspace frames are
+    /// locations and its panic kinds bring in the matching remedies; `-` reads stdin.
+    #[arg(long, value_name = "FILE|-")]
+    trace: Option<String>,
     /// rustc/clippy JSON diagnostics (`--message-format=json`) whose spans are locations; `-` reads stdin.
     #[arg(long, value_name = "FILE|-")]
     diagnostics: Option<String>,
@@ -98,6 +102,31 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         config
             .locations
             .extend(pipeline::parse_diagnostics(&root, &text, &name)?);
+    }
+    if let Some(source) = &args.trace {
+        let text = read_source(source)?;
+        let root_abs = std::fs::canonicalize(&root)?;
+        let base = if root_abs.is_file() {
+            root_abs.parent().unwrap_or(&root_abs).to_path_buf()
+        } else {
+            root_abs
+        };
+        let files: std::collections::HashSet<String> = pipeline::rust_files(&base)?
+            .iter()
+            .filter_map(|p| p.strip_prefix(&base).ok())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect();
+        let (failures, locations, kinds) = pipeline::locate(&text, &base, &files);
+        if locations.is_empty() {
+            bail!(
+                "{}: no location in this workspace ({} failures read, none with a frame under `{}`)",
+                if source == "-" { "stdin" } else { source },
+                failures.len(),
+                base.display()
+            );
+        }
+        config.locations.extend(locations);
+        config.panic_kinds = kinds;
     }
     let report = pipeline::propose_fixes(&root, &library, &config)?;
     let write = args.apply || args.interactive;
@@ -301,4 +330,17 @@ fn print_report(
         }
     }
     Ok(())
+}
+
+/// Reads a file, or stdin for `-`.
+fn read_source(source: &str) -> Result<String> {
+    if source == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("cannot read stdin")?;
+        Ok(text)
+    } else {
+        let bytes = std::fs::read(source).with_context(|| format!("cannot read `{source}`"))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
 }

@@ -14,6 +14,7 @@ use pipeline::{MineOptions, RepoSpec};
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
 mod fix_cmd;
+mod heal_cmd;
 mod patterns_cmd;
 mod progress;
 
@@ -41,6 +42,11 @@ enum Command {
     /// Find fixes in Rust code with a pattern library; a dry run unless --apply.
     #[command(after_help = fix_cmd::EXAMPLES)]
     Fix(fix_cmd::FixArgs),
+    /// Run a failing command, fix what fails, validate each fix by re-running it, and report.
+    #[command(after_help = heal_cmd::EXAMPLES)]
+    Heal(heal_cmd::HealArgs),
+    /// Show the audit trail of suture's runs.
+    Log(heal_cmd::LogArgs),
     /// Inspect and test pattern libraries.
     #[command(subcommand)]
     Patterns(patterns_cmd::PatternsCommand),
@@ -95,6 +101,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Mine(args) => mine(args),
         Command::Fix(args) => fix_cmd::run(args),
+        Command::Heal(args) => heal_cmd::run(args),
+        Command::Log(args) => heal_cmd::log(args),
         Command::Patterns(command) => patterns_cmd::run(command),
     };
     match result {
@@ -133,6 +141,7 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     let db = args.db.unwrap_or_else(|| suture_dir.join("suture.db"));
     let out = args.out.unwrap_or_else(|| suture_dir.join("patterns"));
     let mut store = store::open(&db)?;
+    ignore_suture_dir(&suture_dir);
     let mut options = MineOptions {
         range: args.range,
         first_parent: args.first_parent,
@@ -208,5 +217,14 @@ fn one_line(text: &str) -> String {
         line.chars().take(57).collect::<String>() + "..."
     } else {
         line
+    }
+}
+
+/// Keeps suture's own directory (store, mined library) out of `git status`, as cargo does for `target/`.
+fn ignore_suture_dir(dir: &std::path::Path) {
+    let ignore = dir.join(".gitignore");
+    if dir.is_dir() && !ignore.exists() {
+        // Best effort: a tree where this cannot be written only shows one more untracked directory.
+        let _ = pipeline::write_atomic(&ignore, b"*\n");
     }
 }

@@ -5,20 +5,24 @@
 //! turns changes into edits with the core, remembers progress in `store`, and reads and writes pattern
 //! libraries. It uses `anyhow` with context, because its errors go straight to a person.
 
+pub mod config;
 pub mod examples;
 pub mod extract;
 pub mod fixing;
+pub mod healing;
 pub mod library;
 pub mod locate;
 pub mod mining;
 pub mod output;
 
+pub use config::load_policy;
 pub use examples::{ExampleResult, synthesize_examples, test_examples};
 pub use extract::{ExtractConfig, ExtractedEdit, FileEdits, extract_file_edits};
 pub use fixing::{
     FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, Skipped, SkippedFile,
     apply_fixes, fix_text, propose_fixes, rust_files,
 };
+pub use healing::{HealOptions, HealOutcome, HealReport, heal, locate};
 pub use library::{
     Library, WriteReport, json_schema, library_from_texts, parse_pattern_text, read_library,
     read_pattern_file, write_atomic, write_library,

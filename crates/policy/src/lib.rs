@@ -53,7 +53,12 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PolicyError {
     #[error("policy `{env}`/`{criticality}`: `{field}` is {value}, outside [0, 1]")]
-    OutOfRange { env: String, criticality: String, field: &'static str, value: f64 },
+    OutOfRange {
+        env: String,
+        criticality: String,
+        field: &'static str,
+        value: f64,
+    },
     #[error(
         "policy `{env}`/`{criticality}`: thresholds must satisfy autoRemediate >= requireApproval >= notifyOnly"
     )]
@@ -69,15 +74,25 @@ pub enum PolicyError {
 /// The seed's defaults.
 impl Default for Policy {
     fn default() -> Self {
-        let t = |a, r, n| Thresholds { auto_remediate: a, require_approval: r, notify_only: n };
+        let t = |a, r, n| Thresholds {
+            auto_remediate: a,
+            require_approval: r,
+            notify_only: n,
+        };
         let mut thresholds = BTreeMap::new();
         thresholds.insert(
             "production".to_owned(),
-            BTreeMap::from([(Criticality::Critical, t(0.95, 0.75, 0.5)), (Criticality::NonCritical, t(0.85, 0.65, 0.4))]),
+            BTreeMap::from([
+                (Criticality::Critical, t(0.95, 0.75, 0.5)),
+                (Criticality::NonCritical, t(0.85, 0.65, 0.4)),
+            ]),
         );
         thresholds.insert(
             "staging".to_owned(),
-            BTreeMap::from([(Criticality::Critical, t(0.85, 0.65, 0.4)), (Criticality::NonCritical, t(0.75, 0.5, 0.3))]),
+            BTreeMap::from([
+                (Criticality::Critical, t(0.85, 0.65, 0.4)),
+                (Criticality::NonCritical, t(0.75, 0.5, 0.3)),
+            ]),
         );
         Policy::new(thresholds, Vec::new()).expect("the defaults are valid")
     }
@@ -108,24 +123,38 @@ impl Policy {
                         });
                     }
                 }
-                if !(t.auto_remediate >= t.require_approval && t.require_approval >= t.notify_only) {
-                    return Err(PolicyError::Unordered { env: env.clone(), criticality: criticality.to_owned() });
+                if !(t.auto_remediate >= t.require_approval && t.require_approval >= t.notify_only)
+                {
+                    return Err(PolicyError::Unordered {
+                        env: env.clone(),
+                        criticality: criticality.to_owned(),
+                    });
                 }
             }
         }
         let mut builder = globset::GlobSetBuilder::new();
         for glob in &critical_paths {
-            let g = globset::Glob::new(glob)
-                .map_err(|e| PolicyError::Glob { glob: glob.clone(), message: e.kind().to_string() })?;
+            let g = globset::Glob::new(glob).map_err(|e| PolicyError::Glob {
+                glob: glob.clone(),
+                message: e.kind().to_string(),
+            })?;
             builder.add(g);
         }
-        let critical = builder.build().map_err(|e| PolicyError::Glob { glob: String::new(), message: e.to_string() })?;
-        Ok(Policy { thresholds, critical_paths, critical })
+        let critical = builder.build().map_err(|e| PolicyError::Glob {
+            glob: String::new(),
+            message: e.to_string(),
+        })?;
+        Ok(Policy {
+            thresholds,
+            critical_paths,
+            critical,
+        })
     }
 
     /// Reads the seed's JSON shape (`remediationPolicies`), keeping `critical_paths`.
     pub fn from_seed_json(json: &str, critical_paths: Vec<String>) -> Result<Policy, PolicyError> {
-        let seed: SeedPolicy = serde_json::from_str(json).map_err(|e| PolicyError::Json(e.to_string()))?;
+        let seed: SeedPolicy =
+            serde_json::from_str(json).map_err(|e| PolicyError::Json(e.to_string()))?;
         let thresholds = seed
             .remediation_policies
             .into_iter()
@@ -133,11 +162,14 @@ impl Policy {
                 let by_crit = by_crit
                     .into_iter()
                     .map(|(crit, t)| {
-                        (crit, Thresholds {
-                            auto_remediate: t.auto_remediate_confidence_threshold,
-                            require_approval: t.require_approval_threshold,
-                            notify_only: t.notify_only_threshold,
-                        })
+                        (
+                            crit,
+                            Thresholds {
+                                auto_remediate: t.auto_remediate_confidence_threshold,
+                                require_approval: t.require_approval_threshold,
+                                notify_only: t.notify_only_threshold,
+                            },
+                        )
                     })
                     .collect();
                 (env, by_crit)
@@ -153,29 +185,47 @@ impl Policy {
         for (env, by_crit) in config.environments {
             let entry = thresholds.entry(env).or_default();
             for (crit, t) in by_crit {
-                entry.insert(crit, Thresholds {
-                    auto_remediate: t.auto_remediate,
-                    require_approval: t.require_approval,
-                    notify_only: t.notify_only,
-                });
+                entry.insert(
+                    crit,
+                    Thresholds {
+                        auto_remediate: t.auto_remediate,
+                        require_approval: t.require_approval,
+                        notify_only: t.notify_only,
+                    },
+                );
             }
         }
         Policy::new(thresholds, config.critical)
     }
 
     pub fn criticality(&self, path: &str) -> Criticality {
-        if self.critical.is_match(path) { Criticality::Critical } else { Criticality::NonCritical }
+        if self.critical.is_match(path) {
+            Criticality::Critical
+        } else {
+            Criticality::NonCritical
+        }
     }
 
     /// The thresholds in force for `env` and `path`.
     pub fn thresholds_for(&self, env: &str, path: &str) -> Result<Thresholds, PolicyError> {
-        let by_crit = self.thresholds.get(env).ok_or_else(|| PolicyError::UnknownEnvironment {
-            env: env.to_owned(),
-            known: self.thresholds.keys().cloned().collect::<Vec<_>>().join(", "),
-        })?;
+        let by_crit = self
+            .thresholds
+            .get(env)
+            .ok_or_else(|| PolicyError::UnknownEnvironment {
+                env: env.to_owned(),
+                known: self
+                    .thresholds
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
         let crit = self.criticality(path);
         // An environment that lists one criticality only uses it for both.
-        Ok(*by_crit.get(&crit).or_else(|| by_crit.values().next()).expect("an environment has thresholds"))
+        Ok(*by_crit
+            .get(&crit)
+            .or_else(|| by_crit.values().next())
+            .expect("an environment has thresholds"))
     }
 
     pub fn decide(&self, env: &str, path: &str, confidence: f64) -> Result<Decision, PolicyError> {

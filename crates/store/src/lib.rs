@@ -477,7 +477,12 @@ impl Store {
 
     /// Appends one action to the audit trail and returns its id. `data` must be valid JSON.
     pub fn record_audit(&mut self, entry: &NewAudit) -> Result<i64, Error> {
-        let sqlite = || self.sqlite(format!("cannot record the audit entry `{}` of run {}", entry.step, entry.run));
+        let sqlite = || {
+            self.sqlite(format!(
+                "cannot record the audit entry `{}` of run {}",
+                entry.step, entry.run
+            ))
+        };
         self.conn
             .execute(
                 "INSERT INTO audit (run, at, step, actor, subject, reason, commit_id, data) \
@@ -530,7 +535,11 @@ impl Store {
     /// The id of the most recent run in the audit trail.
     pub fn last_run(&self) -> Result<Option<String>, Error> {
         self.conn
-            .query_row("SELECT run FROM audit ORDER BY id DESC LIMIT 1", [], |row| row.get(0))
+            .query_row(
+                "SELECT run FROM audit ORDER BY id DESC LIMIT 1",
+                [],
+                |row| row.get(0),
+            )
             .optional()
             .map_err(self.sqlite("cannot read the audit trail".to_owned()))
     }

@@ -269,12 +269,27 @@ fn audit_trail_round_trips_in_order_and_rejects_bad_json() {
         commit: Some("abc".to_owned()),
         data: "{\"rank\": 0}".to_owned(),
     };
-    for (run, step) in [("r1", "trace"), ("r1", "located"), ("r2", "trace"), ("r1", "decided")] {
+    for (run, step) in [
+        ("r1", "trace"),
+        ("r1", "located"),
+        ("r2", "trace"),
+        ("r1", "decided"),
+    ] {
         store.record_audit(&entry(run, step)).unwrap();
     }
-    let steps: Vec<String> = store.audit(Some("r1"), 100).unwrap().into_iter().map(|r| r.entry.step).collect();
+    let steps: Vec<String> = store
+        .audit(Some("r1"), 100)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.step)
+        .collect();
     assert_eq!(steps, ["trace", "located", "decided"]);
-    let last_two: Vec<String> = store.audit(None, 2).unwrap().into_iter().map(|r| r.entry.run).collect();
+    let last_two: Vec<String> = store
+        .audit(None, 2)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.entry.run)
+        .collect();
     assert_eq!(last_two, ["r2", "r1"]);
     assert_eq!(store.last_run().unwrap().as_deref(), Some("r1"));
     let mut bad = entry("r3", "trace");

@@ -1,0 +1,524 @@
+//! `heal`: run a failing command, read its failures, find fixes on the failing path, validate each in a
+//! scratch worktree by re-running the command, gate the survivor with the policy, and report every step.
+//!
+//! Validation is what makes a proposal trustworthy, so it is never skipped: a candidate that does not make
+//! the command pass is backed out and reported, and nothing that was not validated is applied. The user's
+//! files are only written with `apply`, for a fix the policy lets through, after checking they did not change
+//! meanwhile. Every step is one row of the audit trail.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use policy::{Decision, Policy};
+use serde::Serialize;
+use store::{NewAudit, Store};
+
+use crate::fixing::{Fix, FixConfig, Location, Proximity, propose_fixes, rust_files};
+use crate::library::{Library, write_atomic};
+
+#[derive(Debug, Clone)]
+pub struct HealOptions {
+    /// The command to run and re-run, e.g. `["cargo", "test"]`.
+    pub command: Vec<String>,
+    /// The policy environment: `production`, `staging`, ….
+    pub env: String,
+    pub policy: Policy,
+    /// Write a fix the policy lets through.
+    pub apply: bool,
+    /// Limit for each run of the command.
+    pub timeout: Duration,
+    /// Most candidates validated.
+    pub max_candidates: usize,
+    /// Where candidate builds go; shared between candidates and runs so that a candidate costs an
+    /// incremental build.
+    pub target_dir: PathBuf,
+}
+
+/// Summary of one run of the command.
+#[derive(Debug, Clone, Serialize)]
+pub struct CommandRun {
+    pub passed: bool,
+    pub timed_out: bool,
+    pub exit_code: Option<i32>,
+    pub seconds: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureSummary {
+    pub test: Option<String>,
+    pub kind: String,
+    pub message: String,
+    /// The failing path: the panic site first, then its callers, workspace files only.
+    pub path: Vec<Location>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attempt {
+    pub fix: Fix,
+    /// Whether re-running the command in the scratch worktree passed.
+    pub passed: bool,
+    pub run: CommandRun,
+    /// The last lines of the command's output, kept for the report.
+    pub output_tail: String,
+    /// Confidence after validation (only for a passing candidate).
+    pub confidence: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HealOutcome {
+    /// The command passed: nothing to heal.
+    NothingToHeal,
+    /// The command timed out before reporting failures.
+    CommandTimedOut,
+    /// The command failed but its output names no location in the workspace.
+    NoWorkspaceLocation,
+    /// No pattern matched on the failing path.
+    NoCandidate,
+    /// Every candidate failed validation; nothing was applied.
+    AllCandidatesFailed,
+    /// A validated fix was applied to the user's files.
+    Applied,
+    /// A validated fix is proposed (the policy, or the absence of `--apply`, keeps it from being written).
+    Proposed,
+    /// A validated fix is below the proposal threshold: reported as a note.
+    Notified,
+    /// A validated fix is below every threshold: recorded in the audit trail only.
+    Recorded,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HealReport {
+    pub run: String,
+    pub command: Vec<String>,
+    pub first_run: CommandRun,
+    pub failures: Vec<FailureSummary>,
+    pub attempts: Vec<Attempt>,
+    pub decision: Option<Decision>,
+    pub outcome: HealOutcome,
+    /// Why the outcome is what it is, in words.
+    pub explanation: String,
+}
+
+/// Runs the self-healing loop in the workspace at `root` (a git repository).
+pub fn heal(
+    root: &Path,
+    library: &Library,
+    store: &mut Store,
+    options: &HealOptions,
+) -> Result<HealReport> {
+    let Some((program, args)) = options.command.split_first() else {
+        bail!("no command to run: give one after `--`, e.g. `suture heal -- cargo test`");
+    };
+    let root_abs =
+        std::fs::canonicalize(root).with_context(|| format!("cannot read `{}`", root.display()))?;
+    let run = run_id();
+    let commit = git::discover(&root_abs).and_then(|r| r.head().ok());
+    let mut audit = Audit {
+        store,
+        run: run.clone(),
+        commit,
+    };
+    let step = validate::Step {
+        name: "command".to_owned(),
+        program: program.clone(),
+        args: args.to_vec(),
+        timeout: options.timeout,
+        env: vec![("RUST_BACKTRACE".to_owned(), "1".to_owned())],
+        must_pass: Vec::new(),
+    };
+    let first = validate::run_step(&root_abs, &step);
+    if let validate::Outcome::NotStarted { error } = &first.outcome {
+        bail!("cannot run `{}`: {error}", options.command.join(" "));
+    }
+    let first_run = summarize(&first);
+    audit.record(
+        "trace",
+        &options.command.join(" "),
+        &format!("ran the command: {}", describe(&first_run)),
+        &first_run,
+    )?;
+    let mut report = HealReport {
+        run,
+        command: options.command.clone(),
+        first_run: first_run.clone(),
+        failures: Vec::new(),
+        attempts: Vec::new(),
+        decision: None,
+        outcome: HealOutcome::NothingToHeal,
+        explanation: String::new(),
+    };
+    if first_run.passed {
+        report.explanation = "the command passed: nothing to heal".to_owned();
+        audit.record("decided", "run", &report.explanation, &report.outcome)?;
+        return Ok(report);
+    }
+    let output = format!("{}\n{}", first.stdout, first.stderr);
+    let files: HashSet<String> = rust_files(&root_abs)?
+        .iter()
+        .filter_map(|p| p.strip_prefix(&root_abs).ok())
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect();
+    let (failures, locations, kinds) = locate(&output, &root_abs, &files);
+    for failure in &failures {
+        for l in &failure.path {
+            audit.record("located", &format!("{}:{}", l.file, l.line), &l.source, l)?;
+        }
+    }
+    report.failures = failures;
+    if locations.is_empty() {
+        report.outcome = if first_run.timed_out {
+            HealOutcome::CommandTimedOut
+        } else {
+            HealOutcome::NoWorkspaceLocation
+        };
+        report.explanation = if first_run.timed_out {
+            format!(
+                "the command timed out after {} s before reporting a failure in the workspace",
+                options.timeout.as_secs()
+            )
+        } else {
+            "the command failed, but its output names no file of this workspace (no panic site, backtrace frame or diagnostic in it)".to_owned()
+        };
+        audit.record("decided", "run", &report.explanation, &report.outcome)?;
+        return Ok(report);
+    }
+    let config = FixConfig {
+        locations,
+        panic_kinds: kinds,
+        keep_alternatives: true,
+        ..FixConfig::default()
+    };
+    let proposals = propose_fixes(&root_abs, library, &config)?;
+    let mut candidates: Vec<Fix> = proposals
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.fixes
+                .iter()
+                .filter(|x| x.round == 1)
+                .chain(&f.alternatives)
+        })
+        .filter(|f| matches!(f.proximity, Proximity::OnLine | Proximity::SameFunction))
+        .cloned()
+        .collect();
+    candidates.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.file.cmp(&b.file))
+            .then(a.start.byte.cmp(&b.start.byte))
+    });
+    candidates.truncate(options.max_candidates);
+    for c in &candidates {
+        audit.record(
+            "candidate",
+            &format!("{}:{}", c.file, c.start.line),
+            &format!("{} ({})", c.pattern, c.reason),
+            c,
+        )?;
+    }
+    if candidates.is_empty() {
+        report.outcome = HealOutcome::NoCandidate;
+        report.explanation = "no pattern of the library matches on the failing path".to_owned();
+        audit.record("decided", "run", &report.explanation, &report.outcome)?;
+        return Ok(report);
+    }
+    let mut worktree = validate::create_worktree(&root_abs)?;
+    let mut validated: Option<usize> = None;
+    for candidate in candidates {
+        let original = std::fs::read_to_string(root_abs.join(&candidate.file))
+            .with_context(|| format!("cannot read `{}`", candidate.file))?;
+        let edit = patch::TextEdit {
+            range: candidate.start.byte..candidate.end.byte,
+            replacement: candidate.after.clone(),
+        };
+        let patched = patch::apply(&original, std::slice::from_ref(&edit));
+        worktree.write_files(&[(candidate.file.clone(), patched)])?;
+        let mut step = step.clone();
+        step.env.push((
+            "CARGO_TARGET_DIR".to_owned(),
+            options.target_dir.display().to_string(),
+        ));
+        let result = validate::run_step(&worktree.path, &step);
+        worktree.reset()?;
+        let run = summarize(&result);
+        let passed = run.passed;
+        let confidence =
+            passed.then(|| round4(candidate.confidence + (1.0 - candidate.confidence) / 2.0));
+        let verdict = if passed {
+            "the command passes with this fix".to_owned()
+        } else {
+            format!("backed out: {}", describe(&run))
+        };
+        audit.record(
+            "validated",
+            &format!(
+                "{}:{} {}",
+                candidate.file, candidate.start.line, candidate.pattern
+            ),
+            &verdict,
+            &run,
+        )?;
+        report.attempts.push(Attempt {
+            fix: candidate,
+            passed,
+            run,
+            output_tail: tail(&format!("{}{}", result.stdout, result.stderr), 40),
+            confidence,
+        });
+        if passed {
+            validated = Some(report.attempts.len() - 1);
+            break;
+        }
+    }
+    drop(worktree);
+    let Some(best) = validated else {
+        report.outcome = HealOutcome::AllCandidatesFailed;
+        report.explanation = format!(
+            "all {} candidates failed validation; nothing was applied",
+            report.attempts.len()
+        );
+        audit.record("decided", "run", &report.explanation, &report.outcome)?;
+        return Ok(report);
+    };
+    let attempt = &report.attempts[best];
+    let confidence = attempt.confidence.unwrap_or(0.0);
+    let decision = options
+        .policy
+        .decide(&options.env, &attempt.fix.file, confidence)?;
+    report.decision = Some(decision);
+    let thresholds = options
+        .policy
+        .thresholds_for(&options.env, &attempt.fix.file)?;
+    let why = format!(
+        "confidence {confidence:.2} in `{}` ({:?}; apply ≥ {}, propose ≥ {}, notify ≥ {})",
+        options.env,
+        options.policy.criticality(&attempt.fix.file),
+        thresholds.auto_remediate,
+        thresholds.require_approval,
+        thresholds.notify_only
+    );
+    audit.record(
+        "decided",
+        &format!("{}:{}", attempt.fix.file, attempt.fix.start.line),
+        &format!("{decision:?}: {why}"),
+        &decision,
+    )?;
+    let (outcome, explanation) = match decision {
+        Decision::Apply if options.apply => {
+            let path = root_abs.join(&attempt.fix.file);
+            let now = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read `{}`", attempt.fix.file))?;
+            let edit = patch::TextEdit {
+                range: attempt.fix.start.byte..attempt.fix.end.byte,
+                replacement: attempt.fix.after.clone(),
+            };
+            if now.get(edit.range.clone()) != Some(attempt.fix.before.as_str()) {
+                bail!(
+                    "`{}` changed while suture was running; nothing was written",
+                    attempt.fix.file
+                );
+            }
+            write_atomic(
+                &path,
+                patch::apply(&now, std::slice::from_ref(&edit)).as_bytes(),
+            )?;
+            (
+                HealOutcome::Applied,
+                format!("applied the validated fix: {why}"),
+            )
+        }
+        Decision::Apply => (
+            HealOutcome::Proposed,
+            format!("the policy allows applying it ({why}); run with --apply to write it"),
+        ),
+        Decision::Propose => (
+            HealOutcome::Proposed,
+            format!("proposed for approval: {why}"),
+        ),
+        Decision::Notify => (
+            HealOutcome::Notified,
+            format!("below the proposal threshold, reported only: {why}"),
+        ),
+        Decision::Record => (
+            HealOutcome::Recorded,
+            format!("below every threshold, recorded only: {why}"),
+        ),
+    };
+    report.outcome = outcome;
+    report.explanation = explanation;
+    audit.record(
+        "delivered",
+        &format!("{}:{}", attempt.fix.file, attempt.fix.start.line),
+        &report.explanation,
+        &report.outcome,
+    )?;
+    Ok(report)
+}
+
+/// Reads failures and diagnostics from command output: failing paths, the locations to focus on, and the
+/// panic kinds that were reported (as the names pattern files use).
+pub fn locate(
+    output: &str,
+    root: &Path,
+    files: &HashSet<String>,
+) -> (Vec<FailureSummary>, Vec<Location>, Vec<String>) {
+    let parsed = trace::parse(output);
+    let root_str = root.display().to_string();
+    let mut failures = Vec::new();
+    let mut locations = Vec::new();
+    let mut kinds = Vec::new();
+    for failure in &parsed.failures {
+        let kind = panic_kind_name(&failure.kind);
+        let path: Vec<Location> = trace::failing_path(failure, &root_str, files)
+            .into_iter()
+            .map(|l| Location {
+                file: l.file,
+                line: l.line,
+                source: match (l.rank, &failure.test) {
+                    (0, Some(t)) => format!("panic site of {t} ({kind})"),
+                    (0, None) => format!("panic site ({kind})"),
+                    (r, Some(t)) => format!("caller #{r} on the failing path of {t}"),
+                    (r, None) => format!("caller #{r} on the failing path"),
+                },
+            })
+            .collect();
+        locations.extend(path.iter().cloned());
+        if !kinds.contains(&kind) {
+            kinds.push(kind.clone());
+        }
+        failures.push(FailureSummary {
+            test: failure.test.clone(),
+            kind,
+            message: failure.message.clone(),
+            path,
+        });
+    }
+    for d in &parsed.diagnostics {
+        let file = d.file.trim_start_matches("./").to_owned();
+        if files.contains(&file) {
+            let code = d
+                .code
+                .as_deref()
+                .map(|c| format!(" {c}"))
+                .unwrap_or_default();
+            locations.push(Location {
+                file,
+                line: d.line,
+                source: format!("diagnostic{code}: {}", d.message),
+            });
+        }
+    }
+    (failures, locations, kinds)
+}
+
+/// The name pattern files use for a panic kind (`panics = [...]`).
+pub fn panic_kind_name(kind: &trace::PanicKind) -> String {
+    use trace::{ArithOp, PanicKind};
+    match kind {
+        PanicKind::Overflow(op) => format!(
+            "overflow-{}",
+            match op {
+                ArithOp::Add => "add",
+                ArithOp::Sub => "sub",
+                ArithOp::Mul => "mul",
+                ArithOp::Neg => "neg",
+                ArithOp::Shl => "shl",
+                ArithOp::Shr => "shr",
+            }
+        ),
+        PanicKind::DivideByZero => "divide-by-zero".to_owned(),
+        PanicKind::RemainderByZero => "remainder-by-zero".to_owned(),
+        PanicKind::IndexOutOfBounds => "index-out-of-bounds".to_owned(),
+        PanicKind::SliceRange => "slice-range".to_owned(),
+        PanicKind::CharBoundary => "char-boundary".to_owned(),
+        PanicKind::UnwrapNone => "unwrap-none".to_owned(),
+        PanicKind::UnwrapErr => "unwrap-err".to_owned(),
+        PanicKind::Expect => "expect".to_owned(),
+        PanicKind::ExplicitPanic => "explicit-panic".to_owned(),
+        PanicKind::Unreachable => "unreachable".to_owned(),
+        PanicKind::Todo => "todo".to_owned(),
+        PanicKind::AssertionFailed => "assertion-failed".to_owned(),
+        PanicKind::Other => "other".to_owned(),
+    }
+}
+
+fn summarize(result: &validate::StepResult) -> CommandRun {
+    CommandRun {
+        passed: matches!(result.outcome, validate::Outcome::Passed),
+        timed_out: matches!(result.outcome, validate::Outcome::TimedOut),
+        exit_code: match result.outcome {
+            validate::Outcome::Failed { code } => code,
+            validate::Outcome::Passed => Some(0),
+            _ => None,
+        },
+        seconds: round4(result.seconds),
+    }
+}
+
+fn describe(run: &CommandRun) -> String {
+    if run.passed {
+        format!("passed in {:.1} s", run.seconds)
+    } else if run.timed_out {
+        format!(
+            "timed out after {:.1} s (the process group was killed)",
+            run.seconds
+        )
+    } else {
+        match run.exit_code {
+            Some(code) => format!("failed with exit code {code} in {:.1} s", run.seconds),
+            None => format!("killed by a signal after {:.1} s", run.seconds),
+        }
+    }
+}
+
+fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+/// A run id: time and process, readable and unique enough for one machine's audit trail.
+fn run_id() -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("run-{}-{}", now.as_millis(), std::process::id())
+}
+
+/// Writes the audit rows of one run.
+struct Audit<'a> {
+    store: &'a mut Store,
+    run: String,
+    commit: Option<String>,
+}
+
+impl Audit<'_> {
+    fn record(
+        &mut self,
+        step: &str,
+        subject: &str,
+        reason: &str,
+        data: &impl Serialize,
+    ) -> Result<()> {
+        let at = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        self.store.record_audit(&NewAudit {
+            run: self.run.clone(),
+            at,
+            step: step.to_owned(),
+            actor: "suture".to_owned(),
+            subject: subject.to_owned(),
+            reason: reason.to_owned(),
+            commit: self.commit.clone(),
+            data: serde_json::to_string(data)?,
+        })?;
+        Ok(())
+    }
+}

@@ -1,0 +1,224 @@
+//! `suture heal -- CMD…` and `suture log`: the self-healing loop and its audit trail.
+//!
+//! Exit codes of `heal`: 0 nothing to heal, or a validated fix was applied; 1 the failure remains (fixes may
+//! be proposed); 2 error (the command cannot run, bad configuration, …).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use pipeline::{HealOptions, HealOutcome, HealReport};
+
+use crate::Format;
+
+pub(crate) const EXAMPLES: &str = "Examples:
+  suture heal -- cargo test                      run the tests, fix what panics, validate, report
+  suture heal --env staging --apply -- cargo test   apply a validated fix the staging policy allows
+  suture heal --format json -- cargo nextest run
+
+The command runs once in your tree (with RUST_BACKTRACE=1); each candidate fix is validated by
+re-running it in a scratch git worktree, never in your tree. The policy comes from suture.toml
+([policy], or policy_json = \"policy.json\" in the seed's shape); the defaults are the seed's.
+Every step is recorded in the audit trail: `suture log`.";
+
+#[derive(clap::Args)]
+pub(crate) struct HealArgs {
+    /// The repository to heal (default: the current directory).
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// The policy environment.
+    #[arg(long, default_value = "production")]
+    env: String,
+    /// Write a validated fix when the policy allows applying it.
+    #[arg(long)]
+    apply: bool,
+    /// Pattern library directories instead of the defaults (repeatable).
+    #[arg(long = "patterns", value_name = "DIR")]
+    patterns: Vec<PathBuf>,
+    /// Seconds each run of the command may take before its process group is killed.
+    #[arg(long, default_value_t = 600)]
+    timeout: u64,
+    /// Most candidate fixes to validate.
+    #[arg(long, default_value_t = 5)]
+    max_candidates: usize,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// The command to run and re-run, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    command: Vec<String>,
+}
+
+pub(crate) fn run(args: HealArgs) -> Result<ExitCode> {
+    let root = std::fs::canonicalize(&args.repo)
+        .with_context(|| format!("`{}` does not exist", args.repo.display()))?;
+    let library = crate::fix_cmd::load_library(&root, &args.patterns)?;
+    let policy = pipeline::load_policy(&root)?;
+    policy.thresholds_for(&args.env, "")?;
+    let mut store = store::open(&root.join(".suture/suture.db"))?;
+    crate::ignore_suture_dir(&root.join(".suture"));
+    let options = HealOptions {
+        command: args.command,
+        env: args.env,
+        policy,
+        apply: args.apply,
+        timeout: Duration::from_secs(args.timeout),
+        max_candidates: args.max_candidates,
+        target_dir: root.join("target/suture"),
+    };
+    let report = pipeline::heal(&root, &library, &mut store, &options)?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "report": report }))?
+        ),
+        Format::Text => print_report(&report),
+    }
+    Ok(match report.outcome {
+        HealOutcome::NothingToHeal | HealOutcome::Applied => ExitCode::SUCCESS,
+        _ => ExitCode::from(1),
+    })
+}
+
+fn print_report(report: &HealReport) {
+    let run = &report.first_run;
+    let status = if run.passed {
+        format!("passed in {:.1} s", run.seconds)
+    } else if run.timed_out {
+        format!("timed out after {:.1} s", run.seconds)
+    } else {
+        format!(
+            "failed (exit code {}) in {:.1} s",
+            run.exit_code.map_or("none".to_owned(), |c| c.to_string()),
+            run.seconds
+        )
+    };
+    println!("ran `{}`: {status}", report.command.join(" "));
+    for (i, f) in report.failures.iter().enumerate() {
+        let test = f.test.as_deref().unwrap_or("(no test name)");
+        println!(
+            "failure {}: {test}: {} [{}]",
+            i + 1,
+            f.message.lines().next().unwrap_or(""),
+            f.kind
+        );
+        for l in &f.path {
+            println!("  at {}:{} ({})", l.file, l.line, l.source);
+        }
+        if f.path.is_empty() {
+            println!("  no frame in this workspace");
+        }
+    }
+    if !report.attempts.is_empty() {
+        println!("candidates validated by re-running the command in a scratch worktree:");
+    }
+    for (i, a) in report.attempts.iter().enumerate() {
+        let verdict = if a.passed {
+            format!(
+                "passed; confidence {:.2} after validation",
+                a.confidence.unwrap_or(0.0)
+            )
+        } else if a.run.timed_out {
+            "backed out: timed out".to_owned()
+        } else {
+            format!(
+                "backed out: the command still fails (exit code {})",
+                a.run.exit_code.map_or("none".to_owned(), |c| c.to_string())
+            )
+        };
+        println!(
+            "  {}. {}:{} [{}] confidence {:.2}: {verdict}",
+            i + 1,
+            a.fix.file,
+            a.fix.start.line,
+            a.fix.pattern,
+            a.fix.confidence
+        );
+        for line in a.fix.diff.lines() {
+            println!("     {line}");
+        }
+        if !a.passed {
+            for line in a
+                .output_tail
+                .lines()
+                .rev()
+                .take(6)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+            {
+                println!("     | {line}");
+            }
+        }
+    }
+    if let Some(d) = report.decision {
+        println!("decision: {d:?}");
+    }
+    println!("outcome: {:?}: {}", report.outcome, report.explanation);
+    println!("audit trail: suture log --run {}", report.run);
+}
+
+#[derive(clap::Args)]
+pub(crate) struct LogArgs {
+    /// The repository whose store to read (default: the current directory).
+    #[arg(long, default_value = ".")]
+    repo: PathBuf,
+    /// One run's rows (default: the most recent run).
+    #[arg(long)]
+    run: Option<String>,
+    /// Rows of every run, most recent last, at most this many.
+    #[arg(long)]
+    all: Option<usize>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub(crate) fn log(args: LogArgs) -> Result<ExitCode> {
+    let db = args.repo.join(".suture/suture.db");
+    if !db.exists() {
+        anyhow::bail!(
+            "no audit trail: `{}` does not exist (run `suture heal` first)",
+            db.display()
+        );
+    }
+    let store = store::open(&db)?;
+    let rows = match (&args.all, &args.run) {
+        (Some(n), _) => store.audit(None, *n)?,
+        (None, Some(run)) => store.audit(Some(run), usize::MAX >> 1)?,
+        (None, None) => match store.last_run()? {
+            Some(run) => store.audit(Some(&run), usize::MAX >> 1)?,
+            None => Vec::new(),
+        },
+    };
+    match args.format {
+        Format::Json => {
+            let list: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "run": r.entry.run, "at": r.entry.at, "step": r.entry.step,
+                        "actor": r.entry.actor, "subject": r.entry.subject, "reason": r.entry.reason,
+                        "commit": r.entry.commit,
+                        "data": serde_json::from_str::<serde_json::Value>(&r.entry.data).unwrap_or_default(),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "rows": list }))?
+            );
+        }
+        Format::Text => {
+            for r in &rows {
+                println!(
+                    "{:>5} {} {:<10} {:<40} {}",
+                    r.id, r.entry.run, r.entry.step, r.entry.subject, r.entry.reason
+                );
+            }
+            if rows.is_empty() {
+                println!("the audit trail is empty");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
