@@ -101,10 +101,6 @@ impl<'a> Index<'a> {
     /// possible pattern has a needle (a match contains its needle, so only code around these offsets can
     /// match). `None` when some possible pattern has no needle and the whole text must be searched.
     pub fn possible_with_hits(&self, text: &str) -> (Vec<usize>, Option<Vec<usize>>) {
-        let present: HashSet<&str> = text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .collect();
         let mut found: Vec<Vec<usize>> = Vec::new();
         if let Some(needles) = &self.needles {
             found = vec![Vec::new(); needles.patterns_len()];
@@ -116,10 +112,22 @@ impl<'a> Index<'a> {
                 }
             }
         }
-        let possible: Vec<usize> = (0..self.patterns.len())
+        let by_needle: Vec<usize> = (0..self.patterns.len())
             .filter(|&i| self.needle_of[i].is_none_or(|n| !found[n].is_empty()))
-            .filter(|&i| self.words[i].iter().all(|w| present.contains(w)))
             .collect();
+        // The word set costs a pass with hashing; most files are ruled out by needles before it is needed.
+        let possible: Vec<usize> = if by_needle.is_empty() {
+            by_needle
+        } else {
+            let present: HashSet<&str> = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|w| !w.is_empty())
+                .collect();
+            by_needle
+                .into_iter()
+                .filter(|&i| self.words[i].iter().all(|w| present.contains(w)))
+                .collect()
+        };
         let mut hits = Vec::new();
         for &i in &possible {
             match self.needle_of[i] {

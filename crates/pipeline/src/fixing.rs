@@ -539,36 +539,73 @@ fn fix_source(
                 }
             }
         }
-        let strict_before = !kept.is_empty() && syntax::strict_reparse(&text).is_ok();
-        let errors_before = if strict_before || kept.is_empty() {
-            0
-        } else {
-            syntax::parse(&text).errors.len()
-        };
-        // One re-parse for all of them; only when that fails is each fix checked alone, to find the culprits.
-        let together: Vec<patch::TextEdit> = kept.iter().map(|(_, e)| e.clone()).collect();
-        if reparse_problem(
-            &patch::apply(&text, &together),
-            strict_before,
-            errors_before,
-        )
-        .is_some()
-        {
-            kept.retain(|(i, edit)| {
-                let alone = patch::apply(&text, std::slice::from_ref(edit));
-                match reparse_problem(&alone, strict_before, errors_before) {
-                    None => true,
-                    Some(reason) => {
-                        skipped.push(Skipped {
-                            file: file.to_owned(),
-                            line: syntax::line_of(&text, edit.range.start as u32),
-                            pattern: patterns[candidates[*i].pattern].id.clone(),
-                            reason,
-                        });
-                        false
-                    }
+        // Every fix must leave code that parses strictly. The check reads the functions that were parsed
+        // (or the whole file when the whole file was): one re-parse for all fixes of a scope, and only when
+        // that fails each fix alone, to find the culprits.
+        let scopes: Vec<Range<usize>> = units
+            .iter()
+            .map(|u| u.offset..u.offset + u.parse.tree.text.len())
+            .collect();
+        let problem = |edits: &[&patch::TextEdit]| -> Option<String> {
+            for scope in &scopes {
+                let local: Vec<patch::TextEdit> = edits
+                    .iter()
+                    .filter(|e| scope.start <= e.range.start && e.range.end <= scope.end)
+                    .map(|e| patch::TextEdit {
+                        range: e.range.start - scope.start..e.range.end - scope.start,
+                        replacement: e.replacement.clone(),
+                    })
+                    .collect();
+                if local.is_empty() {
+                    continue;
                 }
+                let before = &text[scope.clone()];
+                let strict = syntax::strict_reparse(before).is_ok();
+                let errors = if strict {
+                    0
+                } else {
+                    syntax::parse(before).errors.len()
+                };
+                if let Some(reason) = reparse_problem(&patch::apply(before, &local), strict, errors)
+                {
+                    return Some(reason);
+                }
+            }
+            None
+        };
+        let together: Vec<&patch::TextEdit> = kept.iter().map(|(_, e)| e).collect();
+        if !together.is_empty() && problem(&together).is_some() {
+            let mut culprits = Vec::new();
+            for (k, (i, edit)) in kept.iter().enumerate() {
+                if let Some(reason) = problem(&[edit]) {
+                    skipped.push(Skipped {
+                        file: file.to_owned(),
+                        line: syntax::line_of(&text, edit.range.start as u32),
+                        pattern: patterns[candidates[*i].pattern].id.clone(),
+                        reason,
+                    });
+                    culprits.push(k);
+                }
+            }
+            let mut k = 0;
+            kept.retain(|_| {
+                k += 1;
+                !culprits.contains(&(k - 1))
             });
+            let rest: Vec<&patch::TextEdit> = kept.iter().map(|(_, e)| e).collect();
+            if !rest.is_empty()
+                && let Some(reason) = problem(&rest)
+            {
+                // Each parses alone, together they do not: keep none rather than a broken file.
+                for (i, edit) in kept.drain(..) {
+                    skipped.push(Skipped {
+                        file: file.to_owned(),
+                        line: syntax::line_of(&text, edit.range.start as u32),
+                        pattern: patterns[candidates[i].pattern].id.clone(),
+                        reason: format!("the fixes of this file together do not parse: {reason}"),
+                    });
+                }
+            }
         }
         if kept.is_empty() {
             break;
@@ -610,19 +647,20 @@ fn fix_source(
         }
         focus = Some(landed);
     }
-    if text != original && syntax::strict_reparse(&original).is_ok() {
-        if let Err(e) = syntax::strict_reparse(&text) {
-            // Each fix parsed alone; together they do not. Keep none rather than a broken file.
-            for fix in fixes.drain(..) {
-                skipped.push(Skipped {
-                    file: file.to_owned(),
-                    line: fix.start.line,
-                    pattern: fix.pattern,
-                    reason: format!("the fixes of this file together do not parse: {e}"),
-                });
-            }
-            text = original.clone();
+    if text != original
+        && syntax::strict_reparse(&original).is_ok()
+        && let Err(e) = syntax::strict_reparse(&text)
+    {
+        // Each fix parsed alone; together they do not. Keep none rather than a broken file.
+        for fix in fixes.drain(..) {
+            skipped.push(Skipped {
+                file: file.to_owned(),
+                line: fix.start.line,
+                pattern: fix.pattern,
+                reason: format!("the fixes of this file together do not parse: {e}"),
+            });
         }
+        text = original.clone();
     }
     (
         FileFixes {
