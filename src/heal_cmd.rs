@@ -122,7 +122,7 @@ fn print_report(report: &HealReport) {
             "backed out: timed out".to_owned()
         } else {
             format!(
-                "backed out: the command still fails (exit code {})",
+                "backed out: validation failed (exit code {})",
                 a.run.exit_code.map_or("none".to_owned(), |c| c.to_string())
             )
         };
@@ -134,6 +134,9 @@ fn print_report(report: &HealReport) {
             a.fix.pattern,
             a.fix.confidence
         );
+        for step in &a.steps {
+            println!("     - {step}");
+        }
         for line in a.fix.diff.lines() {
             println!("     {line}");
         }

@@ -200,7 +200,7 @@ mod tests {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("[h-saturating-sub] confidence 0.60: backed out: the command still fails"),
+            .contains("[h-saturating-sub] confidence 0.60: backed out: validation failed"),
         "{}",
         r.stdout
     );

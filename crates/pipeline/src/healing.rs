@@ -59,6 +59,9 @@ pub struct Attempt {
     pub fix: Fix,
     /// Whether re-running the command in the scratch worktree passed.
     pub passed: bool,
+    /// Each validation step and how it went, in order; validation stops at the first that fails.
+    pub steps: Vec<String>,
+    /// The last step run.
     pub run: CommandRun,
     /// The last lines of the command's output, kept for the report.
     pub output_tail: String,
@@ -225,6 +228,27 @@ pub fn heal(
         audit.record("decided", "run", &report.explanation, &report.outcome)?;
         return Ok(report);
     }
+    // For `cargo test`, the standard sequence: check, the failing tests (they must now pass), then the whole
+    // suite (nothing that passed may fail). Any other command is simply re-run.
+    let failing: Vec<String> = report
+        .failures
+        .iter()
+        .filter_map(|f| f.test.clone())
+        .collect();
+    let steps = if program == "cargo" && args.first().is_some_and(|a| a == "test") {
+        let timeouts = validate::Timeouts {
+            check: options.timeout,
+            test: options.timeout,
+        };
+        validate::cargo_steps(&failing, &options.target_dir, &timeouts)
+    } else {
+        let mut rerun = step.clone();
+        rerun.env.push((
+            "CARGO_TARGET_DIR".to_owned(),
+            options.target_dir.display().to_string(),
+        ));
+        vec![rerun]
+    };
     let mut worktree = validate::create_worktree(&root_abs)?;
     let mut validated: Option<usize> = None;
     for candidate in candidates {
@@ -236,21 +260,22 @@ pub fn heal(
         };
         let patched = patch::apply(&original, std::slice::from_ref(&edit));
         worktree.write_files(&[(candidate.file.clone(), patched)])?;
-        let mut step = step.clone();
-        step.env.push((
-            "CARGO_TARGET_DIR".to_owned(),
-            options.target_dir.display().to_string(),
-        ));
-        let result = validate::run_step(&worktree.path, &step);
+        let results = validate::run_steps(&worktree.path, &steps);
         worktree.reset()?;
-        let run = summarize(&result);
-        let passed = run.passed;
+        let passed = validate::all_passed(&steps, &results);
+        let result = results.last().expect("at least one step runs");
+        let mut run = summarize(result);
+        run.seconds = round4(results.iter().map(|r| r.seconds).sum());
+        let steps_report: Vec<String> = results
+            .iter()
+            .map(|r| format!("{}: {}", r.name, describe(&summarize(r))))
+            .collect();
         let confidence =
             passed.then(|| round4(candidate.confidence + (1.0 - candidate.confidence) / 2.0));
         let verdict = if passed {
-            "the command passes with this fix".to_owned()
+            format!("validated: {}", steps_report.join("; "))
         } else {
-            format!("backed out: {}", describe(&run))
+            format!("backed out: {}", steps_report.join("; "))
         };
         audit.record(
             "validated",
@@ -264,6 +289,7 @@ pub fn heal(
         report.attempts.push(Attempt {
             fix: candidate,
             passed,
+            steps: steps_report,
             run,
             output_tail: tail(&format!("{}{}", result.stdout, result.stderr), 40),
             confidence,
