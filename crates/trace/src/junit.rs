@@ -19,23 +19,65 @@ pub(crate) struct Case {
     pub(crate) system_err: String,
 }
 
-/// The part of `text` that is JUnit XML, if any: from the first root-ish tag to the last closing one, or to
-/// the end when it was cut off.
-pub(crate) fn region(text: &str) -> Option<Range<usize>> {
+/// The JUnit XML documents in `text`, in order: each from its first tag to the first closing
+/// `</testsuite>` / `</testsuites>`, or to the end when it was cut off. The text around them (a log the XML
+/// was pasted into) is left to the line reader.
+pub(crate) fn regions(text: &str) -> Vec<Range<usize>> {
+    let mut regions = Vec::new();
     if !text.contains("<testcase") {
-        return None;
+        return regions;
     }
-    let start = ["<?xml", "<testsuites", "<testsuite", "<testcase"]
-        .iter()
-        .filter_map(|tag| text.find(tag))
-        .min()?;
-    let end = ["</testsuites>", "</testsuite>"]
-        .iter()
-        .filter_map(|tag| text.rfind(tag).map(|i| i + tag.len()))
-        .max()
-        .filter(|&end| end > start)
-        .unwrap_or(text.len());
-    Some(start..end)
+    let mut starts = NextOf::new(text, &["<?xml", "<testsuites", "<testsuite", "<testcase"]);
+    let mut ends = NextOf::new(text, &["</testsuite>", "</testsuites>"]);
+    let mut from = 0;
+    while let Some((start, _)) = starts.at_or_after(from) {
+        let end = ends
+            .at_or_after(start)
+            .map_or(text.len(), |(end, tag)| end + tag.len());
+        regions.push(start..end);
+        from = end;
+    }
+    regions
+}
+
+/// The next occurrence of any of several tags, remembered per tag so that scanning many regions stays
+/// linear even when a tag does not occur at all. Positions asked for must not decrease.
+struct NextOf<'a> {
+    text: &'a str,
+    tags: &'a [&'a str],
+    /// Per tag: not searched yet, or its next occurrence (`None`: there is none further on).
+    found: Vec<Option<Option<usize>>>,
+}
+
+impl<'a> NextOf<'a> {
+    fn new(text: &'a str, tags: &'a [&'a str]) -> NextOf<'a> {
+        NextOf {
+            text,
+            tags,
+            found: vec![None; tags.len()],
+        }
+    }
+
+    fn at_or_after(&mut self, from: usize) -> Option<(usize, &'a str)> {
+        let mut best: Option<(usize, &'a str)> = None;
+        for (tag, found) in self.tags.iter().zip(&mut self.found) {
+            let search = match *found {
+                None => true,
+                Some(Some(at)) => at < from,
+                Some(None) => false,
+            };
+            if search {
+                let next = self.text.get(from..).and_then(|rest| rest.find(tag));
+                *found = Some(next.map(|i| from + i));
+            }
+            if let Some(Some(at)) = *found
+                && best.is_none_or(|(b, _)| at < b)
+            {
+                best = Some((at, tag));
+            }
+        }
+        best
+    }
 }
 
 pub(crate) fn failed_cases(xml: &str) -> Vec<Case> {

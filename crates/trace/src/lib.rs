@@ -125,15 +125,14 @@ pub struct Trace {
 /// Reads any mix of the supported formats. Never fails: what is not recognised is skipped.
 pub fn parse(text: &str) -> Trace {
     let mut parser = lines::Parser::default();
-    match junit::region(text) {
-        Some(region) => {
-            parser.text(&text[..region.start]);
-            for case in junit::failed_cases(&text[region.clone()]) {
-                parser.junit_case(case);
-            }
-            parser.text(&text[region.end..]);
+    let mut from = 0;
+    for region in junit::regions(text) {
+        parser.text(&text[from..region.start]);
+        for case in junit::failed_cases(&text[region.clone()]) {
+            parser.junit_case(case);
         }
-        None => parser.text(text),
+        from = region.end;
     }
+    parser.text(&text[from..]);
     parser.finish()
 }

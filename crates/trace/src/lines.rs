@@ -85,6 +85,10 @@ enum Header<'a> {
     OldOpen { thread: &'a str, message: &'a str },
 }
 
+/// At most this many panics are read at once. Real interleaving involves a few threads; the bound keeps a
+/// log of thousands of headers without messages linear.
+const MAX_OPEN: usize = 32;
+
 /// Old messages longer than this are cut off there: a header whose closing quote never comes must not
 /// swallow the rest of the log.
 const OLD_MESSAGE_LINES: usize = 100;
@@ -354,6 +358,9 @@ impl Parser {
     }
 
     fn open(&mut self, failure: usize, indent: String, state: State) {
+        if self.open.len() >= MAX_OPEN {
+            self.open.remove(0);
+        }
         self.open.push(Open {
             failure,
             indent,

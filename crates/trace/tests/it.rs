@@ -1109,3 +1109,61 @@ stack backtrace:
         "#]],
     );
 }
+
+#[test]
+fn failed_tests_are_listed_even_without_their_output() {
+    check(
+        r#"
+running 4 tests
+test src/lib.rs - sell (line 12) ... FAILED
+test tests::must_panic - should panic ... FAILED
+test tests::fine ... ok
+test tests::aborted ... FAILED
+
+failures:
+
+---- tests::must_panic stdout ----
+note: test did not panic as expected at src/lib.rs:40:8
+
+failures:
+    src/lib.rs - sell (line 12)
+    tests::must_panic
+    tests::aborted
+    tests::only_in_the_list
+
+test result: FAILED. 1 passed; 4 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.01s
+"#,
+        expect![[r#"
+            failed: src/lib.rs - sell (line 12), tests::must_panic, tests::aborted, tests::only_in_the_list
+        "#]],
+    );
+}
+
+#[test]
+fn text_between_junit_documents_is_read_as_log() {
+    check(
+        r#"<testsuite name="a"><testcase name="t1"><error message="x">thread 't1' (1) panicked at src/lib.rs:1:5:
+attempt to add with overflow</error></testcase></testsuite>
+
+thread 'main' (2) panicked at src/main.rs:2:5:
+not implemented
+
+<testsuites><testsuite name="b"><testcase name="t2"><failure/><system-err>
+thread &apos;t2&apos; (3) panicked at src/stock.rs:3:5:
+attempt to divide by zero
+</system-err></testcase></testsuite></testsuites>
+"#,
+        expect![[r#"
+            t1 Overflow(Add) at src/lib.rs:1:5
+              > attempt to add with overflow
+              #0 src/lib.rs:1:5 -
+            - Todo at src/main.rs:2:5 thread=main
+              > not implemented
+              #0 src/main.rs:2:5 -
+            t2 DivideByZero at src/stock.rs:3:5
+              > attempt to divide by zero
+              #0 src/stock.rs:3:5 -
+            failed: t1, t2
+        "#]],
+    );
+}
