@@ -13,6 +13,7 @@ use pipeline::{MineOptions, RepoSpec};
 
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
+mod eval_cmd;
 mod fix_cmd;
 mod heal_cmd;
 mod patterns_cmd;
@@ -45,6 +46,9 @@ enum Command {
     /// Run a failing command, fix what fails, validate each fix by re-running it, and report.
     #[command(after_help = heal_cmd::EXAMPLES)]
     Heal(heal_cmd::HealArgs),
+    /// Measure like the paper: learn up to a commit, reproduce the later small fixes.
+    #[command(after_help = eval_cmd::EXAMPLES)]
+    Eval(eval_cmd::EvalArgs),
     /// Show the audit trail of suture's runs.
     Log(heal_cmd::LogArgs),
     /// Inspect and test pattern libraries.
@@ -103,6 +107,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => fix_cmd::run(args),
         Command::Heal(args) => heal_cmd::run(args),
         Command::Log(args) => heal_cmd::log(args),
+        Command::Eval(args) => eval_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),
     };
     match result {

@@ -72,6 +72,19 @@ impl Repo {
         self.commit(message, &[(path, &new)])
     }
 
+    /// The id of the most recent commit with this summary.
+    pub fn summary_to_id(&self, summary: &str) -> String {
+        let mut walk = self.repo.revwalk().unwrap();
+        walk.push_head().unwrap();
+        for oid in walk {
+            let commit = self.repo.find_commit(oid.unwrap()).unwrap();
+            if commit.summary().unwrap() == Some(summary) {
+                return commit.id().to_string();
+            }
+        }
+        panic!("no commit `{summary}`");
+    }
+
     /// The summary of a commit id, for readable assertions.
     pub fn summary(&self, id: &str) -> String {
         let oid = git2::Oid::from_str(id).unwrap();

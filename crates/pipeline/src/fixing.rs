@@ -45,6 +45,8 @@ pub struct FixConfig {
     pub panic_kinds: Vec<String>,
     /// Keep candidates that lose an overlap as [`FileFixes::alternatives`] instead of skipping them.
     pub keep_alternatives: bool,
+    /// Only candidates on a location's line (for evaluations, which ask about one hunk at a time).
+    pub only_on_locations: bool,
 }
 
 impl Default for FixConfig {
@@ -56,6 +58,7 @@ impl Default for FixConfig {
             min_confidence: 0.0,
             panic_kinds: Vec::new(),
             keep_alternatives: false,
+            only_on_locations: false,
         }
     }
 }
@@ -453,6 +456,9 @@ fn fix_source(
                     continue;
                 }
                 let proximity = proximity(tree, m.node, unit.first_line, &locations);
+                if config.only_on_locations && proximity != Proximity::OnLine {
+                    continue;
+                }
                 let confidence = round4(p.score * proximity.factor());
                 if confidence < config.min_confidence {
                     below += 1;

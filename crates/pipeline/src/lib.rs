@@ -6,6 +6,7 @@
 //! libraries. It uses `anyhow` with context, because its errors go straight to a person.
 
 pub mod config;
+pub mod eval;
 pub mod examples;
 pub mod extract;
 pub mod fixing;
@@ -16,6 +17,7 @@ pub mod mining;
 pub mod output;
 
 pub use config::load_policy;
+pub use eval::{EvalOptions, EvalReport, evaluate};
 pub use examples::{ExampleResult, synthesize_examples, test_examples};
 pub use extract::{ExtractConfig, ExtractedEdit, FileEdits, extract_file_edits};
 pub use fixing::{

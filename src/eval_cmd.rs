@@ -1,0 +1,103 @@
+//! `suture eval REPO --split REV`: learn up to REV, try to reproduce every later small fix, report the rates.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use pipeline::{EvalOptions, EvalReport, MineOptions};
+
+use crate::{Bars, Format};
+
+pub(crate) const EXAMPLES: &str = "Examples:
+  suture eval ~/src/fd --split v8.0.0            learn up to v8.0.0, reproduce the small fixes after it
+  suture eval . --split HEAD~200 --max-lines 2 --format json
+
+A hunk is reproduced when a candidate, applied to the file before the commit, makes the hunk's lines
+read as the human wrote them (whitespace aside). Figures are given over all small hunks, and over the
+recurring ones: hunks whose edit has the shape of at least two edits before the split.";
+
+#[derive(clap::Args)]
+pub(crate) struct EvalArgs {
+    /// The repository to evaluate on.
+    repo: PathBuf,
+    /// The last commit to learn from; every later commit is a test.
+    #[arg(long)]
+    split: String,
+    /// Hunks changing more lines than this on either side are not evaluated.
+    #[arg(long, default_value_t = 3)]
+    max_lines: u32,
+    /// Fewest distinct fixing commits a learned pattern needs.
+    #[arg(long, default_value_t = 2)]
+    min_support: u32,
+    /// The SQLite store that caches the mining (default: REPO/.suture/suture.db).
+    #[arg(long)]
+    db: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+pub(crate) fn run(args: EvalArgs) -> Result<ExitCode> {
+    let repo = git::open(&args.repo)?;
+    let db = args
+        .db
+        .unwrap_or_else(|| repo.path().join(".suture/suture.db"));
+    let mut store = store::open(&db)?;
+    let mut mine = MineOptions::default();
+    mine.score.min_support = args.min_support;
+    let options = EvalOptions {
+        split: args.split,
+        max_lines: args.max_lines,
+        mine,
+        top: 5,
+    };
+    let report = pipeline::evaluate(&args.repo, &mut store, &options, &Bars::default())?;
+    match args.format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "report": report }))?
+        ),
+        Format::Text => print_report(&report),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(r: &EvalReport) {
+    println!(
+        "learned {} patterns from {} commits up to {}; evaluated {} later commits",
+        r.patterns,
+        r.training_commits,
+        &r.split[..12.min(r.split.len())],
+        r.test_commits
+    );
+    println!(
+        "{:<10} {:>6} {:>14} {:>14} {:>12} {:>10}",
+        "subset", "hunks", "top-1", "top-5", "no cand.", "precision"
+    );
+    for (name, rates) in [("all", &r.all), ("recurring", &r.recurring)] {
+        let pct = |n: usize| {
+            format!(
+                "{n} ({:.1}%)",
+                100.0 * pipeline::eval::Rates::rate(n, rates.hunks)
+            )
+        };
+        println!(
+            "{:<10} {:>6} {:>14} {:>14} {:>12} {:>9.1}%",
+            name,
+            rates.hunks,
+            pct(rates.top1),
+            pct(rates.top5),
+            rates.no_candidate,
+            100.0 * pipeline::eval::Rates::rate(rates.top1, rates.proposed)
+        );
+    }
+    println!(
+        "calibration of top-1 candidates (expected calibration error {:.3}):",
+        r.ece
+    );
+    for b in r.calibration.iter().filter(|b| b.n > 0) {
+        println!(
+            "  [{:.1}, {:.1})  n={:<5} mean confidence {:.2}  accuracy {:.2}",
+            b.low, b.high, b.n, b.mean_confidence, b.accuracy
+        );
+    }
+}
