@@ -30,6 +30,8 @@ pub struct Index<'a> {
     holes: Vec<usize>,
     /// For each pattern, its needle's index in the automaton, if it has one long enough to be worth it.
     needle_of: Vec<Option<usize>>,
+    /// Every run of at least 3 bytes of each pattern's tokens without a hole between them; a match holds all.
+    runs: Vec<Vec<String>>,
     needles: Option<AhoCorasick>,
 }
 
@@ -60,6 +62,10 @@ impl<'a> Index<'a> {
             .map(|p| hole_slots(&p.before.root))
             .collect();
         let mut distinct: Vec<String> = Vec::new();
+        let runs: Vec<Vec<String>> = patterns
+            .iter()
+            .map(|p| token_runs(&p.before.root))
+            .collect();
         let needle_of = patterns
             .iter()
             .map(|p| {
@@ -80,6 +86,7 @@ impl<'a> Index<'a> {
             words,
             holes,
             needle_of,
+            runs,
             needles,
         }
     }
@@ -100,20 +107,27 @@ impl<'a> Index<'a> {
     /// [`Index::possible`], plus where in `text` the needles of the possible patterns were found, when every
     /// possible pattern has a needle (a match contains its needle, so only code around these offsets can
     /// match). `None` when some possible pattern has no needle and the whole text must be searched.
-    pub fn possible_with_hits(&self, text: &str) -> (Vec<usize>, Option<Vec<usize>>) {
+    pub fn possible_with_hits(&self, text: &str) -> (Vec<usize>, Option<Vec<(usize, usize)>>) {
         let mut found: Vec<Vec<usize>> = Vec::new();
+        let mut squeezed = String::new();
         if let Some(needles) = &self.needles {
             found = vec![Vec::new(); needles.patterns_len()];
-            let (squeezed, map) = squeeze_mapped(text);
-            for m in needles.find_overlapping_iter(&squeezed) {
+            let (s, map) = squeeze_mapped(text);
+            for m in needles.find_overlapping_iter(&s) {
                 // Tokens never start inside a literal: a needle found there is text in a string.
                 if map[m.start()] & IN_LITERAL == 0 {
                     found[m.pattern().as_usize()].push(map[m.start()] as usize);
                 }
             }
+            squeezed = s;
         }
+        // A match holds every run of its pattern, not only the needle.
         let by_needle: Vec<usize> = (0..self.patterns.len())
             .filter(|&i| self.needle_of[i].is_none_or(|n| !found[n].is_empty()))
+            .filter(|&i| {
+                self.needle_of[i].is_none()
+                    || self.runs[i].iter().all(|r| squeezed.contains(r.as_str()))
+            })
             .collect();
         // The word set costs a pass with hashing; most files are ruled out by needles before it is needed.
         let possible: Vec<usize> = if by_needle.is_empty() {
@@ -131,13 +145,19 @@ impl<'a> Index<'a> {
         let mut hits = Vec::new();
         for &i in &possible {
             match self.needle_of[i] {
-                Some(n) => hits.extend_from_slice(&found[n]),
+                Some(n) => hits.extend(found[n].iter().map(|&at| (at, i))),
                 None => return (possible, None),
             }
         }
         hits.sort_unstable();
         hits.dedup();
         (possible, Some(hits))
+    }
+
+    /// The token runs of pattern `i` (see [`squeeze`]): a piece of code can only match if, squeezed, it
+    /// contains every one of them.
+    pub fn runs_of(&self, i: usize) -> &[String] {
+        &self.runs[i]
     }
 
     /// The root kind of pattern `i`'s before side.
@@ -191,6 +211,12 @@ fn hole_slots(node: &PNode) -> usize {
 /// The longest run of the template's tokens with no hole between them, without spaces; `None` when it is too
 /// short to narrow anything down.
 fn needle(root: &PNode) -> Option<String> {
+    token_runs(root).into_iter().next().filter(|n| n.len() >= 4)
+}
+
+/// The runs of at least 3 bytes of the template's tokens with no hole between them, without spaces, longest
+/// first.
+fn token_runs(root: &PNode) -> Vec<String> {
     fn walk(node: &PNode, runs: &mut Vec<String>) {
         match &node.label {
             crate::Label::Hole(_) => runs.push(String::new()),
@@ -207,9 +233,10 @@ fn needle(root: &PNode) -> Option<String> {
     }
     let mut runs = vec![String::new()];
     walk(root, &mut runs);
-    runs.into_iter()
-        .max_by_key(String::len)
-        .filter(|n| n.len() >= 4)
+    runs.retain(|r| r.len() >= 3);
+    runs.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    runs.dedup();
+    runs
 }
 
 /// The text without whitespace and comments; string and char literals are kept (minus whitespace, as needles

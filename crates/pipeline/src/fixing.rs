@@ -226,17 +226,28 @@ fn whole(text: &str) -> Unit {
 
 /// The functions holding the given offsets, each parsed on its own; the whole file when an offset lies
 /// outside every function. Parsing a few functions instead of the file is what lets a scan beat the parser.
-fn parse_units(text: &str, hits: &[usize]) -> Vec<Unit> {
+fn parse_units(text: &str, hits: &[(usize, usize)], index: &Index<'_>) -> Vec<Unit> {
     let lines = crate::extract::LineIndex::new(text);
     let mut regions: Vec<Range<usize>> = Vec::new();
-    for &hit in hits {
-        if regions.last().is_some_and(|r| r.contains(&hit)) {
-            continue;
-        }
+    // Whether a function holds every token run of a pattern, per (function, pattern).
+    let mut checked: HashMap<(usize, usize), bool> = HashMap::new();
+    let mut squeezed: HashMap<usize, String> = HashMap::new();
+    for &(hit, pattern) in hits {
         let line = lines.line_of(hit);
-        match crate::extract::enclosing_function(text, &lines, line..line + 1) {
-            Some(region) => regions.push(region),
-            None => return vec![whole(text)],
+        let Some(region) = crate::extract::enclosing_function(text, &lines, line..line + 1) else {
+            return vec![whole(text)];
+        };
+        let holds = *checked.entry((region.start, pattern)).or_insert_with(|| {
+            let code = squeezed
+                .entry(region.start)
+                .or_insert_with(|| pattern::squeeze(&text[region.clone()]));
+            index
+                .runs_of(pattern)
+                .iter()
+                .all(|r| code.contains(r.as_str()))
+        });
+        if holds && !regions.contains(&region) {
+            regions.push(region);
         }
     }
     regions.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
@@ -393,7 +404,7 @@ fn fix_source(
             .iter()
             .all(|&i| !index.kind_of(i).ends_with("_item"));
         let units = match hits {
-            Some(hits) if round == 1 && within_functions => parse_units(&text, &hits),
+            Some(hits) if round == 1 && within_functions => parse_units(&text, &hits, index),
             _ => vec![whole(&text)],
         };
         let mut candidates = Vec::new();
