@@ -74,25 +74,6 @@ pub fn indentation_at(text: &str, at: usize) -> &str {
     &line[..line.len() - line.trim_start_matches([' ', '\t']).len()]
 }
 
-/// Prefixes every line after the first with `indent`: a template's continuation lines are written relative to
-/// its first line, and the first line lands where the match started.
-pub fn reindent(text: &str, indent: &str) -> String {
-    if indent.is_empty() || !text.contains('\n') {
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len() + indent.len() * 4);
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-            if !line.is_empty() {
-                out.push_str(indent);
-            }
-        }
-        out.push_str(line);
-    }
-    out
-}
-
 /// A unified diff of one file, with `a/` and `b/` prefixes and 3 lines of context; empty when equal.
 pub fn unified_diff(path: &str, before: &str, after: &str) -> String {
     if before == after {

@@ -1,7 +1,7 @@
 //! Tests of splicing, overlap resolution, re-indentation and diffs.
 
 use expect_test::expect;
-use patch::{Choice, TextEdit, apply, choose, indentation_at, reindent, unified_diff};
+use patch::{Choice, TextEdit, apply, choose, indentation_at, unified_diff};
 
 #[test]
 fn edits_splice_in_any_order_and_leave_the_rest_untouched() {
@@ -38,13 +38,9 @@ fn best_ranked_wins_overlaps() {
 }
 
 #[test]
-fn continuation_lines_follow_the_match_indentation() {
+fn indentation_is_that_of_the_line_of_the_match() {
     let text = "fn f() {\n        if a {}\n}";
     assert_eq!(indentation_at(text, 17), "        ");
-    assert_eq!(
-        reindent("if a {\n    b();\n}", "    "),
-        "if a {\n        b();\n    }"
-    );
 }
 
 #[test]

@@ -506,26 +506,19 @@ fn fix_source(
             let line = syntax::line_of(&text, c.range.start as u32);
             match choices[i] {
                 patch::Choice::LostTo(_) if config.keep_alternatives && round == 1 => {
-                    let p = patterns[c.pattern];
                     let edit = patch::TextEdit {
                         range: c.range.clone(),
                         replacement: c.replacement.clone(),
                     };
-                    alternatives.push(Fix {
-                        file: file.to_owned(),
-                        start: position(&text, c.range.start),
-                        end: position(&text, c.range.end),
-                        before: text[c.range.clone()].to_owned(),
-                        after: c.replacement.clone(),
-                        diff: patch::edit_diff(file, &text, &edit),
-                        pattern: p.id.clone(),
-                        origin: p.origin,
-                        confidence: c.confidence,
-                        rank: 0,
-                        proximity: c.proximity,
-                        reason: explain(p, c.proximity, &locations),
+                    alternatives.push(to_fix(
+                        file,
+                        &text,
+                        &edit,
+                        c,
+                        patterns[c.pattern],
+                        &locations,
                         round,
-                    });
+                    ));
                 }
                 patch::Choice::LostTo(w) => {
                     lost_any = true;
@@ -631,22 +624,15 @@ fn fix_source(
         let patched = patch::apply(&text, &edits);
         for (i, edit) in &kept {
             let c = &candidates[*i];
-            let p = patterns[c.pattern];
-            fixes.push(Fix {
-                file: file.to_owned(),
-                start: position(&text, edit.range.start),
-                end: position(&text, edit.range.end),
-                before: text[edit.range.clone()].to_owned(),
-                after: edit.replacement.clone(),
-                diff: patch::edit_diff(file, &text, edit),
-                pattern: p.id.clone(),
-                origin: p.origin,
-                confidence: c.confidence,
-                rank: 0,
-                proximity: c.proximity,
-                reason: explain(p, c.proximity, &locations),
+            fixes.push(to_fix(
+                file,
+                &text,
+                edit,
+                c,
+                patterns[c.pattern],
+                &locations,
                 round,
-            });
+            ));
         }
         // Where the kept fixes landed in the patched text, for the next round.
         let mut shift: isize = 0;
@@ -705,6 +691,33 @@ fn error_region(tree: &Tree, error: &syntax::SyntaxError) -> Range<usize> {
     });
     let span = &tree.node(item.unwrap_or(node)).span;
     span.start as usize..span.end as usize
+}
+
+/// The report of one candidate fix of `text`; its rank is set once all files are done.
+fn to_fix(
+    file: &str,
+    text: &str,
+    edit: &patch::TextEdit,
+    candidate: &Candidate,
+    p: &LibraryPattern,
+    locations: &[&Location],
+    round: usize,
+) -> Fix {
+    Fix {
+        file: file.to_owned(),
+        start: position(text, edit.range.start),
+        end: position(text, edit.range.end),
+        before: text[edit.range.clone()].to_owned(),
+        after: edit.replacement.clone(),
+        diff: patch::edit_diff(file, text, edit),
+        pattern: p.id.clone(),
+        origin: p.origin,
+        confidence: candidate.confidence,
+        rank: 0,
+        proximity: candidate.proximity,
+        reason: explain(p, candidate.proximity, locations),
+        round,
+    }
 }
 
 /// Why a patched text is not acceptable, if it is not: it must parse strictly when the original did, and must
