@@ -108,27 +108,32 @@ impl<'a> Index<'a> {
     /// possible pattern has a needle (a match contains its needle, so only code around these offsets can
     /// match). `None` when some possible pattern has no needle and the whole text must be searched.
     pub fn possible_with_hits(&self, text: &str) -> (Vec<usize>, Option<Vec<(usize, usize)>>) {
+        thread_local! {
+            static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u32>)> = Default::default();
+        }
         let mut found: Vec<Vec<usize>> = Vec::new();
-        let mut squeezed = String::new();
-        if let Some(needles) = &self.needles {
-            found = vec![Vec::new(); needles.patterns_len()];
-            let (s, map) = squeeze_mapped(text);
-            for m in needles.find_overlapping_iter(&s) {
-                // Tokens never start inside a literal: a needle found there is text in a string.
-                if map[m.start()] & IN_LITERAL == 0 {
-                    found[m.pattern().as_usize()].push(map[m.start()] as usize);
+        let by_needle: Vec<usize> = BUFFERS.with(|buffers| {
+            let (squeezed, map) = &mut *buffers.borrow_mut();
+            if let Some(needles) = &self.needles {
+                found = vec![Vec::new(); needles.patterns_len()];
+                squeeze_into(text, squeezed, map);
+                for m in needles.find_overlapping_iter(&squeezed[..]) {
+                    // Tokens never start inside a literal: a needle found there is text in a string.
+                    if map[m.start()] & IN_LITERAL == 0 {
+                        found[m.pattern().as_usize()].push(map[m.start()] as usize);
+                    }
                 }
             }
-            squeezed = s;
-        }
-        // A match holds every run of its pattern, not only the needle.
-        let by_needle: Vec<usize> = (0..self.patterns.len())
-            .filter(|&i| self.needle_of[i].is_none_or(|n| !found[n].is_empty()))
-            .filter(|&i| {
-                self.needle_of[i].is_none()
-                    || self.runs[i].iter().all(|r| squeezed.contains(r.as_str()))
-            })
-            .collect();
+            let squeezed = std::str::from_utf8(squeezed).unwrap_or("");
+            // A match holds every run of its pattern, not only the needle.
+            (0..self.patterns.len())
+                .filter(|&i| self.needle_of[i].is_none_or(|n| !found[n].is_empty()))
+                .filter(|&i| {
+                    self.needle_of[i].is_none()
+                        || self.runs[i].iter().all(|r| squeezed.contains(r.as_str()))
+                })
+                .collect()
+        });
         // The word set costs a pass with hashing; most files are ruled out by needles before it is needed.
         let possible: Vec<usize> = if by_needle.is_empty() {
             by_needle
@@ -251,9 +256,19 @@ const IN_LITERAL: u32 = 1 << 31;
 
 /// [`squeeze`], with the offset in `text` of every byte of the result ([`IN_LITERAL`] marks literal insides).
 fn squeeze_mapped(text: &str) -> (String, Vec<u32>) {
+    let (mut out, mut map) = (Vec::new(), Vec::new());
+    squeeze_into(text, &mut out, &mut map);
+    (String::from_utf8_lossy(&out).into_owned(), map)
+}
+
+/// [`squeeze_mapped`] into buffers the caller reuses from file to file (fresh buffers for every file cost
+/// page faults that showed in profiles).
+fn squeeze_into(text: &str, out: &mut Vec<u8>, map: &mut Vec<u32>) {
+    out.clear();
+    map.clear();
+    out.reserve(text.len());
+    map.reserve(text.len());
     let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(text.len());
-    let mut map: Vec<u32> = Vec::with_capacity(text.len());
     let mut i = 0;
     let copy = |out: &mut Vec<u8>, map: &mut Vec<u32>, from: usize, to: usize| {
         for (k, c) in bytes[from..to].iter().enumerate() {
@@ -307,7 +322,7 @@ fn squeeze_mapped(text: &str) -> (String, Vec<u32>) {
                 let end = text[j + 1..]
                     .find(&closing)
                     .map_or(bytes.len(), |k| j + 1 + k + closing.len());
-                copy(&mut out, &mut map, i, end);
+                copy(out, map, i, end);
                 i = end;
             }
             b'"' => {
@@ -320,7 +335,7 @@ fn squeeze_mapped(text: &str) -> (String, Vec<u32>) {
                     i += 1;
                 }
                 let end = (i + 1).min(bytes.len());
-                copy(&mut out, &mut map, start, end);
+                copy(out, map, start, end);
                 i = end;
             }
             b'\'' => {
@@ -356,7 +371,6 @@ fn squeeze_mapped(text: &str) -> (String, Vec<u32>) {
             }
         }
     }
-    (String::from_utf8_lossy(&out).into_owned(), map)
 }
 
 fn is_ident_byte(b: u8) -> bool {

@@ -232,10 +232,20 @@ fn parse_units(text: &str, hits: &[(usize, usize)], index: &Index<'_>) -> Vec<Un
     // Whether a function holds every token run of a pattern, per (function, pattern).
     let mut checked: HashMap<(usize, usize), bool> = HashMap::new();
     let mut squeezed: HashMap<usize, String> = HashMap::new();
+    // Functions already found, so that many hits in one long function scan it once.
+    let mut known: Vec<Range<usize>> = Vec::new();
     for &(hit, pattern) in hits {
-        let line = lines.line_of(hit);
-        let Some(region) = crate::extract::enclosing_function(text, &lines, line..line + 1) else {
-            return vec![whole(text)];
+        let region = match known.iter().find(|r| r.contains(&hit)) {
+            Some(r) => r.clone(),
+            None => {
+                let line = lines.line_of(hit);
+                let Some(region) = crate::extract::enclosing_function(text, &lines, line..line + 1)
+                else {
+                    return vec![whole(text)];
+                };
+                known.push(region.clone());
+                region
+            }
         };
         let holds = *checked.entry((region.start, pattern)).or_insert_with(|| {
             let code = squeezed
@@ -649,21 +659,6 @@ fn fix_source(
             break;
         }
         focus = Some(landed);
-    }
-    if text != original
-        && syntax::strict_reparse(&original).is_ok()
-        && let Err(e) = syntax::strict_reparse(&text)
-    {
-        // Each fix parsed alone; together they do not. Keep none rather than a broken file.
-        for fix in fixes.drain(..) {
-            skipped.push(Skipped {
-                file: file.to_owned(),
-                line: fix.start.line,
-                pattern: fix.pattern,
-                reason: format!("the fixes of this file together do not parse: {e}"),
-            });
-        }
-        text = original.clone();
     }
     (
         FileFixes {
