@@ -580,14 +580,19 @@ fn fix_source(
                     continue;
                 }
                 let before = &text[scope.clone()];
+                let after = patch::apply(before, &local);
+                // Parsing strictly after the fix is the common case and settles it; only when it fails does
+                // it matter whether the code parsed strictly before (if not, no new syntax error is the bar).
+                if syntax::strict_reparse(&after).is_ok() {
+                    continue;
+                }
                 let strict = syntax::strict_reparse(before).is_ok();
                 let errors = if strict {
                     0
                 } else {
                     syntax::parse(before).errors.len()
                 };
-                if let Some(reason) = reparse_problem(&patch::apply(before, &local), strict, errors)
-                {
+                if let Some(reason) = reparse_problem(&after, strict, errors) {
                     return Some(reason);
                 }
             }
