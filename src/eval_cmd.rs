@@ -90,6 +90,26 @@ fn print_report(r: &EvalReport) {
             100.0 * pipeline::eval::Rates::rate(rates.top1, rates.proposed)
         );
     }
+    if !r.misses.is_empty() {
+        println!(
+            "a sample of misses (recurring first; `--format json` has {}):",
+            r.misses.len()
+        );
+        for m in r.misses.iter().take(10) {
+            let best = m
+                .best
+                .as_deref()
+                .map(one_line)
+                .unwrap_or_else(|| "(no candidate)".to_owned());
+            let commit = &m.commit[..10.min(m.commit.len())];
+            println!(
+                "  {commit} {}:{}: human `{}`, best `{best}`",
+                m.file,
+                m.line,
+                one_line(&m.human)
+            );
+        }
+    }
     println!(
         "calibration of top-1 candidates (expected calibration error {:.3}):",
         r.ece
@@ -99,5 +119,14 @@ fn print_report(r: &EvalReport) {
             "  [{:.1}, {:.1})  n={:<5} mean confidence {:.2}  accuracy {:.2}",
             b.low, b.high, b.n, b.mean_confidence, b.accuracy
         );
+    }
+}
+
+fn one_line(text: &str) -> String {
+    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 60 {
+        line.chars().take(57).collect::<String>() + "..."
+    } else {
+        line
     }
 }
