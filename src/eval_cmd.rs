@@ -99,14 +99,14 @@ fn print_report(r: &EvalReport) {
             let best = m
                 .best
                 .as_deref()
-                .map(one_line)
+                .map(|t| crate::one_line(t, 60))
                 .unwrap_or_else(|| "(no candidate)".to_owned());
             let commit = &m.commit[..10.min(m.commit.len())];
             println!(
                 "  {commit} {}:{}: human `{}`, best `{best}`",
                 m.file,
                 m.line,
-                one_line(&m.human)
+                crate::one_line(&m.human, 60)
             );
         }
     }
@@ -119,14 +119,5 @@ fn print_report(r: &EvalReport) {
             "  [{:.1}, {:.1})  n={:<5} mean confidence {:.2}  accuracy {:.2}",
             b.low, b.high, b.n, b.mean_confidence, b.accuracy
         );
-    }
-}
-
-fn one_line(text: &str) -> String {
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 60 {
-        line.chars().take(57).collect::<String>() + "..."
-    } else {
-        line
     }
 }

@@ -111,11 +111,7 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         } else {
             root_abs
         };
-        let files: std::collections::HashSet<String> = pipeline::rust_files(&base)?
-            .iter()
-            .filter_map(|p| p.strip_prefix(&base).ok())
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .collect();
+        let files = pipeline::workspace_files(&base)?;
         let (failures, locations, kinds) = pipeline::locate(&text, &base, &files);
         if locations.is_empty() {
             bail!(

@@ -206,8 +206,8 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
                     "  {:.3}  {}  {}  =>  {}  (support {})",
                     p.score,
                     p.id,
-                    one_line(&p.before),
-                    one_line(&p.after),
+                    one_line(&p.before, 60),
+                    one_line(&p.after, 60),
                     p.support
                 );
             }
@@ -216,10 +216,11 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn one_line(text: &str) -> String {
+/// A text on one line, cut to `max` characters with an ellipsis, for summaries.
+pub(crate) fn one_line(text: &str, max: usize) -> String {
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 60 {
-        line.chars().take(57).collect::<String>() + "..."
+    if line.chars().count() > max {
+        line.chars().take(max.saturating_sub(3)).collect::<String>() + "..."
     } else {
         line
     }

@@ -64,8 +64,8 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
                         p.id,
                         origin,
                         p.support,
-                        one_line(&p.source.before),
-                        one_line(&p.source.after)
+                        crate::one_line(&p.source.before, 50),
+                        crate::one_line(&p.source.after, 50)
                     );
                 }
                 println!("{} patterns", sorted.len());
@@ -119,14 +119,5 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
             print!("{}", pipeline::json_schema());
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-fn one_line(text: &str) -> String {
-    let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() > 50 {
-        line.chars().take(47).collect::<String>() + "..."
-    } else {
-        line
     }
 }

@@ -111,7 +111,7 @@ pub fn count_matches(templates: &[&Template], tree: &Tree) -> Vec<u32> {
     for (i, t) in templates.iter().enumerate() {
         by_kind.entry(t.kind()).or_default().push(i);
     }
-    let holes: Vec<usize> = templates.iter().map(|t| hole_slots(&t.root)).collect();
+    let holes: Vec<usize> = templates.iter().map(|t| t.root.hole_slots()).collect();
     let mut counts = vec![0; templates.len()];
     for (id, node) in tree.nodes.iter().enumerate() {
         if let Some(candidates) = by_kind.get(node.kind) {
@@ -123,12 +123,6 @@ pub fn count_matches(templates: &[&Template], tree: &Tree) -> Vec<u32> {
         }
     }
     counts
-}
-
-fn hole_slots(node: &PNode) -> usize {
-    let mut ids = Vec::new();
-    node.hole_ids(&mut ids);
-    ids.into_iter().max().map_or(0, |m| m as usize + 1)
 }
 
 /// Scores the selected clusters given their unfixed match counts (same order as `selected`), and links each

@@ -59,7 +59,7 @@ impl<'a> Index<'a> {
             .collect();
         let holes = patterns
             .iter()
-            .map(|p| hole_slots(&p.before.root))
+            .map(|p| p.before.root.hole_slots())
             .collect();
         let mut distinct: Vec<String> = Vec::new();
         let runs: Vec<Vec<String>> = patterns
@@ -205,12 +205,6 @@ impl<'a> Index<'a> {
 
 fn is_word(token: &str) -> bool {
     !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '_')
-}
-
-fn hole_slots(node: &PNode) -> usize {
-    let mut ids = Vec::new();
-    node.hole_ids(&mut ids);
-    ids.into_iter().max().map_or(0, |m| m as usize + 1)
 }
 
 /// The longest run of the template's tokens with no hole between them, without spaces; `None` when it is too

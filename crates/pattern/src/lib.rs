@@ -131,6 +131,13 @@ impl PNode {
         }
     }
 
+    /// The number of binding slots a match of this template needs: one past the highest hole id.
+    pub fn hole_slots(&self) -> usize {
+        let mut ids = Vec::new();
+        self.hole_ids(&mut ids);
+        ids.into_iter().max().map_or(0, |m| m as usize + 1)
+    }
+
     /// The leaf texts of the concrete part, in order: the tokens a match must contain.
     pub fn literal_tokens<'a>(&'a self, out: &mut Vec<&'a str>) {
         if let Label::Node {

@@ -16,7 +16,7 @@ use serde::Serialize;
 use store::Store;
 
 use crate::extract::{ExtractConfig, extract_file_edits};
-use crate::fixing::{FixConfig, Location, fix_text};
+use crate::fixing::{Engine, FixConfig, Location};
 use crate::mining::{MineOptions, Progress, RepoSpec, mine_repos};
 
 #[derive(Debug, Clone)]
@@ -150,6 +150,7 @@ pub fn evaluate(
     let mut top1: Vec<(f64, bool)> = Vec::new();
     let mut misses_recurring = Vec::new();
     let mut misses_other = Vec::new();
+    let engine = Engine::new(&pattern_refs, &FixConfig::default());
     let extract = ExtractConfig {
         max_hunk_lines: options.max_lines,
         ..ExtractConfig::default()
@@ -196,7 +197,7 @@ pub fn evaluate(
                     max_rounds: 1,
                     ..FixConfig::default()
                 };
-                let (fixes, _) = fix_text(&file.path, before, &pattern_refs, &config);
+                let (fixes, _) = engine.fix_text(&file.path, before, &config);
                 let mut candidates: Vec<_> = fixes
                     .fixes
                     .iter()
@@ -318,8 +319,8 @@ fn calibration(top1: &[(f64, bool)]) -> Vec<Bucket> {
                 low,
                 high,
                 n,
-                mean_confidence: round4(mean),
-                accuracy: round4(acc),
+                mean_confidence: crate::round4(mean),
+                accuracy: crate::round4(acc),
             }
         })
         .collect()
@@ -329,14 +330,10 @@ fn ece(buckets: &[Bucket], total: usize) -> f64 {
     if total == 0 {
         return 0.0;
     }
-    round4(
+    crate::round4(
         buckets
             .iter()
             .map(|b| b.n as f64 / total as f64 * (b.accuracy - b.mean_confidence).abs())
             .sum(),
     )
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }

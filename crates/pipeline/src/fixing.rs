@@ -371,21 +371,53 @@ pub fn fix_text(
     patterns: &[&LibraryPattern],
     config: &FixConfig,
 ) -> (FileFixes, Vec<Skipped>) {
-    let applicable: Vec<&LibraryPattern> = patterns
+    Engine::new(patterns, config).fix_text(file, text, config)
+}
+
+/// The usable patterns of a library compiled into an index, for callers that fix many texts with the same
+/// patterns (an evaluation asks about thousands of hunks; rebuilding the index for each would dominate).
+pub struct Engine<'a> {
+    patterns: Vec<&'a LibraryPattern>,
+    index: Index<'a>,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(patterns: &[&'a LibraryPattern], config: &FixConfig) -> Engine<'a> {
+        let patterns: Vec<&LibraryPattern> = patterns
+            .iter()
+            .copied()
+            .filter(|p| usable(p, config))
+            .collect();
+        let index = Index::new(patterns.iter().map(|p| &p.pattern).collect());
+        Engine { patterns, index }
+    }
+
+    /// Like [`fix_text`]. `config` must agree with the one the engine was built with on `panic_kinds`.
+    pub fn fix_text(
+        &self,
+        file: &str,
+        text: &str,
+        config: &FixConfig,
+    ) -> (FileFixes, Vec<Skipped>) {
+        let (fixes, skipped, _) = fix_source(
+            file,
+            Path::new(file),
+            text.to_owned(),
+            &self.index,
+            &self.patterns,
+            config,
+        );
+        (fixes, skipped)
+    }
+}
+
+/// The workspace-relative paths (with `/`) of the Rust files under `base`: what traces are mapped onto.
+pub fn workspace_files(base: &Path) -> Result<std::collections::HashSet<String>> {
+    Ok(rust_files(base)?
         .iter()
-        .copied()
-        .filter(|p| usable(p, config))
-        .collect();
-    let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
-    let (fixes, skipped, _) = fix_source(
-        file,
-        Path::new(file),
-        text.to_owned(),
-        &index,
-        &applicable,
-        config,
-    );
-    (fixes, skipped)
+        .filter_map(|p| p.strip_prefix(base).ok())
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .collect())
 }
 
 fn fix_source(
@@ -480,7 +512,7 @@ fn fix_source(
                 if config.only_on_locations && proximity != Proximity::OnLine {
                     continue;
                 }
-                let confidence = round4(p.score * proximity.factor());
+                let confidence = crate::round4(p.score * proximity.factor());
                 if confidence < config.min_confidence {
                     below += 1;
                     continue;
@@ -823,10 +855,6 @@ fn position(text: &str, byte: usize) -> Position {
         column: text[line_start..byte].chars().count() as u32 + 1,
         byte,
     }
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }
 
 /// Numbers fixes 1.. over the whole run, best first (confidence, then file and position).

@@ -15,7 +15,7 @@ use policy::{Decision, Policy};
 use serde::Serialize;
 use store::{NewAudit, Store};
 
-use crate::fixing::{Fix, FixConfig, Location, Proximity, propose_fixes, rust_files};
+use crate::fixing::{Fix, FixConfig, Location, Proximity, propose_fixes, workspace_files};
 use crate::library::{Library, write_atomic};
 
 #[derive(Debug, Clone)]
@@ -159,11 +159,7 @@ pub fn heal(
         return Ok(report);
     }
     let output = format!("{}\n{}", first.stdout, first.stderr);
-    let files: HashSet<String> = rust_files(&root_abs)?
-        .iter()
-        .filter_map(|p| p.strip_prefix(&root_abs).ok())
-        .map(|p| p.to_string_lossy().replace('\\', "/"))
-        .collect();
+    let files = workspace_files(&root_abs)?;
     let (failures, locations, kinds) = locate(&output, &root_abs, &files);
     for failure in &failures {
         for l in &failure.path {
@@ -265,13 +261,13 @@ pub fn heal(
         let passed = validate::all_passed(&steps, &results);
         let result = results.last().expect("at least one step runs");
         let mut run = summarize(result);
-        run.seconds = round4(results.iter().map(|r| r.seconds).sum());
+        run.seconds = crate::round4(results.iter().map(|r| r.seconds).sum());
         let steps_report: Vec<String> = results
             .iter()
             .map(|r| format!("{}: {}", r.name, describe(&summarize(r))))
             .collect();
-        let confidence =
-            passed.then(|| round4(candidate.confidence + (1.0 - candidate.confidence) / 2.0));
+        let confidence = passed
+            .then(|| crate::round4(candidate.confidence + (1.0 - candidate.confidence) / 2.0));
         let verdict = if passed {
             format!("validated: {}", steps_report.join("; "))
         } else {
@@ -480,7 +476,7 @@ fn summarize(result: &validate::StepResult) -> CommandRun {
             validate::Outcome::Passed => Some(0),
             _ => None,
         },
-        seconds: round4(result.seconds),
+        seconds: crate::round4(result.seconds),
     }
 }
 
@@ -503,10 +499,6 @@ fn describe(run: &CommandRun) -> String {
 fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }
 
 /// A run id: time and process, readable and unique enough for one machine's audit trail.

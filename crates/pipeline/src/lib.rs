@@ -21,8 +21,8 @@ pub use eval::{EvalOptions, EvalReport, evaluate};
 pub use examples::{ExampleResult, synthesize_examples, test_examples};
 pub use extract::{ExtractConfig, ExtractedEdit, FileEdits, extract_file_edits};
 pub use fixing::{
-    FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, Skipped, SkippedFile,
-    apply_fixes, fix_text, propose_fixes, rust_files,
+    Engine, FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, Skipped,
+    SkippedFile, apply_fixes, fix_text, propose_fixes, rust_files, workspace_files,
 };
 pub use healing::{HealOptions, HealOutcome, HealReport, heal, locate};
 pub use library::{
@@ -34,3 +34,8 @@ pub use mining::{
     MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos, pattern_id,
 };
 pub use output::{JSON_VERSION, to_json, to_sarif};
+
+/// Rounds a score to 4 decimals, as every report writes scores (stable output, readable diffs).
+pub(crate) fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}

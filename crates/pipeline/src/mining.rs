@@ -456,9 +456,9 @@ fn build_library(
                 before_kind: Some(p.before.kind().to_owned()),
                 after_kind: Some(p.after.kind().to_owned()),
                 support: s.support,
-                score: round(s.score),
-                prevalence: round(s.prevalence),
-                specialisation: round(s.specialisation),
+                score: crate::round4(s.score),
+                prevalence: crate::round4(s.prevalence),
+                specialisation: crate::round4(s.specialisation),
                 parent: s.parent.map(|p| ids[p].clone()),
                 panics: Vec::new(),
                 provenance: prov,
@@ -535,10 +535,6 @@ fn representative(sorted: Vec<SerializableProvenance>, max: usize) -> Vec<Serial
 /// A stable id from the pattern's structure.
 pub fn pattern_id(pattern: &Pattern) -> String {
     format!("m-{:010x}", pattern.hash() >> 24)
-}
-
-fn round(x: f64) -> f64 {
-    (x * 1e4).round() / 1e4
 }
 
 /// Counts matches of each template in the code at the end of the range of each source: code that was not
