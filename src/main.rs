@@ -17,6 +17,8 @@ mod eval_cmd;
 mod fix_cmd;
 mod heal_cmd;
 mod patterns_cmd;
+mod pr_cmd;
+mod serve_cmd;
 mod progress;
 
 use progress::Bars;
@@ -49,6 +51,12 @@ enum Command {
     /// Measure like the paper: learn up to a commit, reproduce the later small fixes.
     #[command(after_help = eval_cmd::EXAMPLES)]
     Eval(eval_cmd::EvalArgs),
+    /// Run the GitHub App: verify webhooks, queue them durably, review pull requests.
+    #[command(after_help = serve_cmd::EXAMPLES)]
+    Serve(serve_cmd::ServeArgs),
+    /// Scheduled job: find fixes on the default branch and open or update one fix PR per pattern.
+    #[command(after_help = pr_cmd::EXAMPLES)]
+    Pr(pr_cmd::PrArgs),
     /// Show the audit trail of suture's runs.
     Log(heal_cmd::LogArgs),
     /// Inspect and test pattern libraries.
@@ -109,6 +117,8 @@ fn main() -> ExitCode {
         Command::Log(args) => heal_cmd::log(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),
+        Command::Serve(args) => serve_cmd::run(args),
+        Command::Pr(args) => pr_cmd::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,1 @@
+//! Orchestration for GitHub: the App server (`suture serve`) and the scheduled fix-PR job (`suture pr`).

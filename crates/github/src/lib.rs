@@ -1,0 +1,1 @@
+//! Adapter: GitHub's REST API (through octocrab) and its webhooks.
