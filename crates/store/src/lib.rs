@@ -26,6 +26,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::OptionalExtension;
 use rusqlite::{Connection, TransactionBehavior, params};
 
+pub mod server;
+
 /// Everything that can go wrong while using the store. `store` fields hold the database path,
 /// or `:memory:` for an in-memory store.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +81,9 @@ pub enum Error {
         context: String,
         source: rusqlite::Error,
     },
+    /// A PostgreSQL failure without more context.
+    #[error("postgresql: {0}")]
+    Postgres(#[from] postgres::Error),
 }
 
 /// The ordered schema migrations. Migration `n` (0-based) brings the store to version `n + 1`.
