@@ -1,0 +1,1126 @@
+//! `suture pr`, the scheduled fix-PR job: fixes found on the default branch become one pull request per
+//! pattern, kept up to date run after run, never duplicated, and reverted when they break the build.
+//!
+//! Choices:
+//! - **GitHub is the source of truth.** A scheduled runner starts with an empty store, so the job reads its
+//!   own open PRs back from GitHub every run (head branch `suture/…` plus the hidden body marker, see
+//!   [`body::Marker`]) and only caches them in the store. With a persistent store (`DATABASE_URL`, shared
+//!   with `suture serve`) it also remembers what GitHub's open list cannot say: PRs that were merged or
+//!   closed, ignored fingerprints, and acceptance rates.
+//! - **One PR per pattern, identified by a fingerprint** of the pattern id and the sorted (file, before,
+//!   after) triples. Same fingerprint: nothing to do. New findings for a pattern with an open PR: its branch
+//!   is rebuilt from the default branch and its body rewritten, so reviewers never see two PRs for one fix.
+//! - **A human push wins.** Suture's commits carry a `Suture-Fingerprint:` trailer and a bot identity; a
+//!   branch whose head is anything else has been touched by a person, and suture stops updating it.
+//! - **Only first-round fixes.** A fix nested inside another fix's replacement has positions in patched
+//!   text; it is left for the run after the outer fix is merged, and counted.
+//! - **Sequential and blocking where it must be.** Scanning and `cargo check` are blocking calls made
+//!   between requests (never during one), which keeps the job a plain sequence that is easy to audit.
+//! - **Dry run means no write request**: only GETs reach GitHub and nothing is written to the store.
+
+pub mod body;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, Result, bail};
+use github::{Commit, FileChange, GitHub, NewPullRequest, PullRequest, RepoId};
+use pattern::{LibraryPattern, Origin};
+use pipeline::{Fix, FixConfig, FixReport, Library};
+use serde::Serialize;
+use store::server::{FixKind, FixPr, FixRecord, PatternStats, PrState, ServerStore};
+
+use body::Marker;
+
+/// What a `suture pr` run needs. `token` is a secret: this type has no `Debug` and nothing prints it.
+pub struct PrOptions {
+    /// The local checkout of the default branch (where CI runs the job).
+    pub root: PathBuf,
+    pub repo: RepoId,
+    /// `https://api.github.com`, a GitHub Enterprise API, or a fake server in tests.
+    pub api_url: String,
+    pub token: String,
+    /// `postgres://…`, `sqlite://PATH` or a file path; `None` is `ROOT/.suture/server.db`.
+    pub database_url: Option<String>,
+    /// Open suture PRs allowed at once (fix and revert PRs alike).
+    pub max_open: usize,
+    /// New PRs this run may open.
+    pub max_per_run: usize,
+    /// Fixes and groups below this confidence (after ranking by acceptance) are not proposed.
+    pub min_confidence: f64,
+    pub dry_run: bool,
+    pub validation: Validation,
+}
+
+/// How a new fix group is validated before its PR is opened.
+#[derive(Debug, Clone)]
+pub enum Validation {
+    /// `--no-validate`: PRs are opened unvalidated and their body says so.
+    Off,
+    /// `cargo check --workspace --all-targets` in a scratch worktree with the group's changes, when the
+    /// checkout has a `Cargo.toml`.
+    CargoCheck {
+        timeout: Duration,
+        /// Shared by every group of a run, so that each check after the first is incremental.
+        target_dir: PathBuf,
+    },
+}
+
+/// What happened to one fix group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// A new PR was opened (or, in a dry run, would be).
+    Opened,
+    /// The group's open PR got a new commit and body (or would).
+    Updated,
+    /// The open PR already carries this exact group.
+    UpToDate,
+    /// A person pushed to the PR's branch; suture leaves it alone.
+    HumanEdited,
+    /// The fingerprint was ignored with `@suture ignore`.
+    Ignored,
+    /// Not proposed: over a cap, under the confidence threshold, or closed unmerged before.
+    Skipped,
+    /// `cargo check` failed with the group's changes; no PR.
+    ValidationFailed,
+    /// A request or a local step failed; see `reason`.
+    Failed,
+}
+
+/// One fix group (all first-round fixes of one pattern) and what the run did with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupReport {
+    pub pattern: String,
+    pub fingerprint: String,
+    pub branch: String,
+    pub fixes: usize,
+    pub files: Vec<String>,
+    /// The best fix's confidence, ranked by the pattern's acceptance when the store has a record.
+    pub confidence: f64,
+    pub action: Action,
+    pub pr: Option<u64>,
+    pub url: Option<String>,
+    /// Why, in words.
+    pub reason: String,
+    /// The validation run, in words, when one ran.
+    pub validation: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RevertAction {
+    /// A revert PR was opened (or would be, in a dry run).
+    Opened,
+    /// A revert PR for this merge exists already.
+    AlreadyOpened,
+    Failed,
+}
+
+/// A merged suture PR whose merge commit's checks failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevertReport {
+    /// The merged suture PR.
+    pub of: u64,
+    pub merge_sha: String,
+    pub action: RevertAction,
+    /// The revert PR.
+    pub pr: Option<u64>,
+    pub reason: String,
+}
+
+/// Everything one run did, for text and JSON output.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrReport {
+    pub repo: String,
+    pub default_branch: String,
+    /// The local commit fixes were computed on, and the parent of every fix commit.
+    pub base_sha: String,
+    pub dry_run: bool,
+    pub files_scanned: usize,
+    pub fixes_found: usize,
+    /// Fixes nested inside another fix's replacement, left for a later run.
+    pub nested_left: usize,
+    pub groups: Vec<GroupReport>,
+    pub reverts: Vec<RevertReport>,
+    /// Things a user should know that are not errors.
+    pub notes: Vec<String>,
+    /// Failures; any makes the command exit 2.
+    pub errors: Vec<String>,
+}
+
+/// Runs the job once; see the module documentation. Per-group failures are reported, not fatal; what
+/// makes the whole run impossible (no repository, no GitHub, no store) is an error.
+pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
+    if !(0.0..=1.0).contains(&options.min_confidence) {
+        bail!(
+            "--min-confidence {} is outside [0, 1]",
+            options.min_confidence
+        );
+    }
+    let local = git::open(&options.root)
+        .with_context(|| format!("`{}` is not a git checkout", options.root.display()))?;
+    let base_sha = local.head()?;
+    let prefix = repo_prefix(&options.root, local.path())?;
+    let github = GitHub::with_token(&options.api_url, &options.token)?;
+    let mut store = open_store(options)?;
+    let repo_name = options.repo.to_string();
+
+    let repository = github.repository(&options.repo).await?;
+    let default_branch = repository.default_branch;
+    let mut report = PrReport {
+        repo: repo_name.clone(),
+        default_branch: default_branch.clone(),
+        base_sha: base_sha.clone(),
+        dry_run: options.dry_run,
+        files_scanned: 0,
+        fixes_found: 0,
+        nested_left: 0,
+        groups: Vec::new(),
+        reverts: Vec::new(),
+        notes: Vec::new(),
+        errors: Vec::new(),
+    };
+    match github.branch_head(&options.repo, &default_branch).await? {
+        Some(head) if head.sha != base_sha => report.notes.push(format!(
+            "the checkout is at {base_sha} but {default_branch} is at {} on GitHub; fixes are based on the checkout",
+            head.sha
+        )),
+        Some(_) => {}
+        None => bail!(
+            "{repo_name} has no branch `{default_branch}` (its default branch) on GitHub"
+        ),
+    }
+
+    // Scan.
+    let config = FixConfig {
+        min_confidence: options.min_confidence,
+        ..FixConfig::default()
+    };
+    let fixes = pipeline::propose_fixes(&options.root, library, &config)?;
+    report.files_scanned = fixes.files_scanned;
+    report.fixes_found = fixes.fixes().count();
+    report.nested_left = fixes.fixes().filter(|f| f.round > 1).count();
+    let stats: HashMap<String, PatternStats> = match store.as_mut() {
+        Some(store) => store
+            .pattern_stats()?
+            .into_iter()
+            .map(|s| (s.pattern.clone(), s))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let groups = group_fixes(&fixes, library, &prefix, &stats);
+
+    // What GitHub says is open, cached in the store.
+    let open = github.open_pull_requests(&options.repo).await?;
+    let mut open_fix: HashMap<String, (PullRequest, String)> = HashMap::new();
+    let mut open_reverts: BTreeSet<u64> = BTreeSet::new();
+    let mut open_count = 0usize;
+    for pr in open {
+        if !pr.head_ref.starts_with(body::BRANCH_PREFIX) {
+            continue;
+        }
+        match Marker::parse(&pr.body) {
+            Some(Marker::Fix {
+                fingerprint,
+                pattern,
+            }) => {
+                open_count += 1;
+                open_fix.insert(pattern, (pr, fingerprint));
+            }
+            Some(Marker::Revert { of }) => {
+                open_count += 1;
+                open_reverts.insert(of);
+            }
+            None => {}
+        }
+    }
+    if let (Some(store), false) = (store.as_mut(), options.dry_run) {
+        for (pattern, (pr, fingerprint)) in &open_fix {
+            let known = store.fix_pr(&repo_name, fingerprint)?;
+            if known.as_ref().is_some_and(|k| k.state != PrState::Open) {
+                continue;
+            }
+            store.upsert_fix_pr(&FixPr {
+                repo: repo_name.clone(),
+                fingerprint: fingerprint.clone(),
+                pattern: pattern.clone(),
+                number: pr.number,
+                branch: pr.head_ref.clone(),
+                head_sha: pr.head_sha.clone(),
+                state: PrState::Open,
+                merge_sha: None,
+                updated_at: now(),
+            })?;
+        }
+    }
+
+    // Fix groups.
+    let mut opened = 0usize;
+    let mut validator = Validator::new(&options.root, &options.validation);
+    for group in &groups {
+        let outcome = handle_group(
+            &Ctx {
+                github: &github,
+                options,
+                base_sha: &base_sha,
+                default_branch: &default_branch,
+                repo_name: &repo_name,
+            },
+            store.as_deref_mut(),
+            group,
+            open_fix.get(&group.pattern),
+            &mut open_count,
+            &mut opened,
+            &mut validator,
+        )
+        .await;
+        let outcome = outcome.unwrap_or_else(|e| {
+            let mut failed = group.report(Action::Failed, format!("{e:#}"));
+            failed.pr = open_fix.get(&group.pattern).map(|(pr, _)| pr.number);
+            failed
+        });
+        if outcome.action == Action::Failed {
+            report
+                .errors
+                .push(format!("pattern {}: {}", outcome.pattern, outcome.reason));
+        }
+        report.groups.push(outcome);
+    }
+    validator.finish(&mut report.notes);
+
+    // Merged suture PRs that broke the default branch.
+    let still_open: BTreeSet<u64> = open_fix.values().map(|(pr, _)| pr.number).collect();
+    if let Some(store) = store.as_deref_mut() {
+        let ctx = Ctx {
+            github: &github,
+            options,
+            base_sha: &base_sha,
+            default_branch: &default_branch,
+            repo_name: &repo_name,
+        };
+        reverts(
+            &ctx,
+            store,
+            &local,
+            &still_open,
+            &open_reverts,
+            &mut open_count,
+            &mut report,
+        )
+        .await?;
+    }
+    Ok(report)
+}
+
+/// The request context shared by every step of a run.
+struct Ctx<'a> {
+    github: &'a GitHub,
+    options: &'a PrOptions,
+    base_sha: &'a str,
+    default_branch: &'a str,
+    repo_name: &'a str,
+}
+
+/// One pattern's first-round fixes, with the files they change.
+struct Group<'a> {
+    pattern: String,
+    library_pattern: Option<&'a LibraryPattern>,
+    fingerprint: String,
+    fixes: Vec<&'a Fix>,
+    /// Repository-relative path → patched content (only this group's fixes applied).
+    files: BTreeMap<String, String>,
+    confidence: f64,
+    confidence_note: String,
+}
+
+impl Group<'_> {
+    fn branch(&self) -> String {
+        body::branch_for(&self.pattern)
+    }
+
+    fn report(&self, action: Action, reason: String) -> GroupReport {
+        GroupReport {
+            pattern: self.pattern.clone(),
+            fingerprint: self.fingerprint.clone(),
+            branch: self.branch(),
+            fixes: self.fixes.len(),
+            files: self.files.keys().cloned().collect(),
+            confidence: round2(self.confidence),
+            action,
+            pr: None,
+            url: None,
+            reason,
+            validation: None,
+        }
+    }
+
+    fn title(&self) -> String {
+        body::title(
+            &self.pattern,
+            self.library_pattern.and_then(|p| p.description.as_deref()),
+            self.fixes.len(),
+        )
+    }
+
+    fn commit_message(&self) -> String {
+        body::commit_message(
+            &self.title(),
+            &self.pattern,
+            &self.fingerprint,
+            self.fixes.len(),
+        )
+    }
+
+    fn changes(&self) -> Vec<FileChange> {
+        self.files
+            .iter()
+            .map(|(path, content)| FileChange {
+                path: path.clone(),
+                content: content.clone(),
+            })
+            .collect()
+    }
+
+    fn body(&self, base_sha: &str, validation: &str, prefix: &str) -> String {
+        let lp = self.library_pattern;
+        let locations: Vec<(String, u32, &str, &str)> = self
+            .fixes
+            .iter()
+            .map(|f| {
+                (
+                    format!("{prefix}{}", f.file),
+                    f.start.line,
+                    f.reason.as_str(),
+                    f.diff.as_str(),
+                )
+            })
+            .collect();
+        body::fix_body(&body::FixBody {
+            pattern: &self.pattern,
+            fingerprint: &self.fingerprint,
+            origin: match lp.map(|p| p.origin) {
+                Some(Origin::HandWritten) => "hand-written",
+                Some(Origin::Mined) => "mined",
+                None => "unknown origin",
+            },
+            description: lp.and_then(|p| p.description.as_deref()),
+            before_template: lp.map_or("", |p| p.source.before.as_str()),
+            after_template: lp.map_or("", |p| p.source.after.as_str()),
+            examples: lp
+                .map(|p| {
+                    p.provenance
+                        .iter()
+                        .map(|e| (e.repo.as_str(), e.commit.as_str(), e.path.as_str(), e.line))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            support: lp.map_or(0, |p| p.support),
+            confidence: self.confidence,
+            confidence_note: self.confidence_note.clone(),
+            validation: validation.to_owned(),
+            locations: locations
+                .iter()
+                .map(|(file, line, why, diff)| (file.as_str(), *line, *why, *diff))
+                .collect(),
+            base_sha,
+        })
+    }
+}
+
+/// Groups first-round fixes by pattern, best group first. Each group's files hold the original text with
+/// only that group's fixes spliced in, so that one PR never carries another pattern's change.
+fn group_fixes<'a>(
+    report: &'a FixReport,
+    library: &'a Library,
+    prefix: &str,
+    stats: &HashMap<String, PatternStats>,
+) -> Vec<Group<'a>> {
+    let mut by_pattern: BTreeMap<&str, Vec<(&'a pipeline::FileFixes, &'a Fix)>> = BTreeMap::new();
+    for file in &report.files {
+        for fix in file.fixes.iter().filter(|f| f.round == 1) {
+            by_pattern
+                .entry(fix.pattern.as_str())
+                .or_default()
+                .push((file, fix));
+        }
+    }
+    let mut groups: Vec<Group<'a>> = by_pattern
+        .into_iter()
+        .map(|(pattern, fixes)| {
+            let mut edits: BTreeMap<&str, (&str, Vec<patch::TextEdit>)> = BTreeMap::new();
+            for (file, fix) in &fixes {
+                edits
+                    .entry(file.file.as_str())
+                    .or_insert_with(|| (file.original.as_str(), Vec::new()))
+                    .1
+                    .push(patch::TextEdit {
+                        range: fix.start.byte..fix.end.byte,
+                        replacement: fix.after.clone(),
+                    });
+            }
+            let files = edits
+                .into_iter()
+                .map(|(file, (original, edits))| {
+                    (format!("{prefix}{file}"), patch::apply(original, &edits))
+                })
+                .collect();
+            let triples: Vec<(&str, &str, &str)> = fixes
+                .iter()
+                .map(|(_, f)| (f.file.as_str(), f.before.as_str(), f.after.as_str()))
+                .collect();
+            let best = fixes
+                .iter()
+                .map(|(_, f)| f.confidence)
+                .fold(0.0f64, f64::max);
+            let stat = stats.get(pattern);
+            let confidence = crate::ranking::adjust(best, stat);
+            let confidence_note = match stat {
+                Some(s) if s.merged + s.closed > 0 => format!(
+                    "best fix {best:.2}, ranked by this pattern's record: {} merged, {} closed",
+                    s.merged, s.closed
+                ),
+                _ => format!("best fix {best:.2}; no merge record for this pattern yet"),
+            };
+            Group {
+                pattern: pattern.to_owned(),
+                library_pattern: library.patterns.iter().find(|p| p.id == pattern),
+                fingerprint: body::fingerprint(pattern, &triples),
+                fixes: fixes.iter().map(|(_, f)| *f).collect(),
+                files,
+                confidence,
+                confidence_note,
+            }
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then_with(|| a.pattern.cmp(&b.pattern))
+    });
+    groups
+}
+
+async fn handle_group(
+    ctx: &Ctx<'_>,
+    mut store: Option<&mut (dyn ServerStore + 'static)>,
+    group: &Group<'_>,
+    open: Option<&(PullRequest, String)>,
+    open_count: &mut usize,
+    opened: &mut usize,
+    validator: &mut Validator,
+) -> Result<GroupReport> {
+    let options = ctx.options;
+    let repo = &options.repo;
+    if let Some(store) = store.as_deref_mut()
+        && store.is_ignored(ctx.repo_name, &group.fingerprint)?
+    {
+        return Ok(group.report(Action::Ignored, "ignored with `@suture ignore`".to_owned()));
+    }
+    if group.confidence < options.min_confidence {
+        return Ok(group.report(
+            Action::Skipped,
+            format!(
+                "confidence {:.2} after ranking by acceptance is below --min-confidence {}",
+                group.confidence, options.min_confidence
+            ),
+        ));
+    }
+
+    if let Some((pr, fingerprint)) = open {
+        let mut report = group.report(Action::UpToDate, String::new());
+        report.pr = Some(pr.number);
+        report.url = Some(pr.html_url.clone());
+        report.branch = pr.head_ref.clone();
+        let head = ctx.github.branch_head(repo, &pr.head_ref).await?;
+        let known_head = match store.as_deref_mut() {
+            Some(store) => store
+                .fix_pr(ctx.repo_name, fingerprint)?
+                .map(|k| k.head_sha),
+            None => None,
+        };
+        let ours = head
+            .as_ref()
+            .is_some_and(|c| is_suture_commit(c, known_head.as_deref()));
+        if !ours {
+            report.action = Action::HumanEdited;
+            report.reason = match &head {
+                Some(c) => format!(
+                    "the head of `{}` ({}) is not a suture commit: someone pushed to it, so suture leaves this PR alone",
+                    pr.head_ref,
+                    short(&c.sha)
+                ),
+                None => format!(
+                    "branch `{}` is gone; suture leaves this PR alone",
+                    pr.head_ref
+                ),
+            };
+            if let (Some(store), false) = (store.as_deref_mut(), options.dry_run) {
+                store.upsert_fix_pr(&FixPr {
+                    repo: ctx.repo_name.to_owned(),
+                    fingerprint: fingerprint.clone(),
+                    pattern: group.pattern.clone(),
+                    number: pr.number,
+                    branch: pr.head_ref.clone(),
+                    head_sha: head.map(|c| c.sha).unwrap_or_default(),
+                    state: PrState::HumanEdited,
+                    merge_sha: None,
+                    updated_at: now(),
+                })?;
+            }
+            return Ok(report);
+        }
+        if *fingerprint == group.fingerprint {
+            report.reason = "the open PR already carries these fixes".to_owned();
+            return Ok(report);
+        }
+        report.action = Action::Updated;
+        report.reason = format!(
+            "new findings: branch rebuilt from {} and body rewritten",
+            short(ctx.base_sha)
+        );
+        if options.dry_run {
+            return Ok(report);
+        }
+        let validation = "not re-validated on update (the PR's checks run on the new commit)";
+        let head_sha = ctx
+            .github
+            .commit_files(
+                repo,
+                &pr.head_ref,
+                ctx.base_sha,
+                &group.commit_message(),
+                &group.changes(),
+            )
+            .await?;
+        ctx.github
+            .update_pull_request(
+                repo,
+                pr.number,
+                &group.title(),
+                &group.body(ctx.base_sha, validation, ""),
+            )
+            .await?;
+        if let Some(store) = store.as_deref_mut() {
+            store.upsert_fix_pr(&FixPr {
+                repo: ctx.repo_name.to_owned(),
+                fingerprint: group.fingerprint.clone(),
+                pattern: group.pattern.clone(),
+                number: pr.number,
+                branch: pr.head_ref.clone(),
+                head_sha,
+                state: PrState::Open,
+                merge_sha: None,
+                updated_at: now(),
+            })?;
+            store.record_fix(&FixRecord {
+                repo: ctx.repo_name.to_owned(),
+                pr: pr.number,
+                fingerprint: group.fingerprint.clone(),
+                pattern: group.pattern.clone(),
+                kind: FixKind::FixPr,
+            })?;
+        }
+        return Ok(report);
+    }
+
+    // A new group.
+    if let Some(store) = store.as_deref_mut()
+        && let Some(known) = store.fix_pr(ctx.repo_name, &group.fingerprint)?
+        && matches!(known.state, PrState::Closed | PrState::Reverted)
+    {
+        let mut report = group.report(
+            Action::Skipped,
+            format!(
+                "PR #{} with these exact fixes was {} before",
+                known.number,
+                if known.state == PrState::Closed {
+                    "closed without merging"
+                } else {
+                    "reverted"
+                }
+            ),
+        );
+        report.pr = Some(known.number);
+        return Ok(report);
+    }
+    if *open_count >= options.max_open {
+        return Ok(group.report(
+            Action::Skipped,
+            format!(
+                "{} suture PRs are open, --max-open is {}",
+                open_count, options.max_open
+            ),
+        ));
+    }
+    if *opened >= options.max_per_run {
+        return Ok(group.report(
+            Action::Skipped,
+            format!(
+                "this run opened {opened} PRs, --max-per-run is {}",
+                options.max_per_run
+            ),
+        ));
+    }
+    let (passed, validation) = validator.validate(&group.files)?;
+    if !passed {
+        let mut report = group.report(Action::ValidationFailed, validation.clone());
+        report.validation = Some(validation);
+        return Ok(report);
+    }
+    let branch = group.branch();
+    let mut report = group.report(Action::Opened, format!("new PR on `{branch}`"));
+    report.validation = Some(validation.clone());
+    *open_count += 1;
+    *opened += 1;
+    if options.dry_run {
+        report.reason = format!("would open a PR on `{branch}`");
+        return Ok(report);
+    }
+    let head_sha = ctx
+        .github
+        .commit_files(
+            repo,
+            &branch,
+            ctx.base_sha,
+            &group.commit_message(),
+            &group.changes(),
+        )
+        .await?;
+    let pr = ctx
+        .github
+        .create_pull_request(
+            repo,
+            &NewPullRequest {
+                title: group.title(),
+                head: branch.clone(),
+                base: ctx.default_branch.to_owned(),
+                body: group.body(ctx.base_sha, &validation, ""),
+            },
+        )
+        .await?;
+    report.pr = Some(pr.number);
+    report.url = Some(pr.html_url.clone());
+    if let Some(store) = store.as_deref_mut() {
+        store.upsert_fix_pr(&FixPr {
+            repo: ctx.repo_name.to_owned(),
+            fingerprint: group.fingerprint.clone(),
+            pattern: group.pattern.clone(),
+            number: pr.number,
+            branch,
+            head_sha,
+            state: PrState::Open,
+            merge_sha: None,
+            updated_at: now(),
+        })?;
+        store.record_fix(&FixRecord {
+            repo: ctx.repo_name.to_owned(),
+            pr: pr.number,
+            fingerprint: group.fingerprint.clone(),
+            pattern: group.pattern.clone(),
+            kind: FixKind::FixPr,
+        })?;
+    }
+    Ok(report)
+}
+
+/// Whether a branch head is a commit suture made: it carries the fingerprint trailer and is authored by a
+/// bot (the workflow token's `github-actions[bot]` or an App), or it is the very commit the store
+/// remembers suture creating (a run with a personal token commits as that person).
+fn is_suture_commit(commit: &Commit, known_head: Option<&str>) -> bool {
+    if !body::has_fingerprint_trailer(&commit.message) {
+        return false;
+    }
+    let bot = commit
+        .author_login
+        .as_deref()
+        .is_some_and(|login| login.ends_with("[bot]"))
+        || commit.author_email.contains("[bot]@");
+    bot || known_head == Some(commit.sha.as_str())
+}
+
+/// The merged suture PRs this store knows about whose merge commit's checks failed get one revert PR each.
+async fn reverts(
+    ctx: &Ctx<'_>,
+    store: &mut dyn ServerStore,
+    local: &git::Repo,
+    still_open: &BTreeSet<u64>,
+    open_reverts: &BTreeSet<u64>,
+    open_count: &mut usize,
+    report: &mut PrReport,
+) -> Result<()> {
+    let repo = &ctx.options.repo;
+    let dry_run = ctx.options.dry_run;
+    let known = store.fix_prs(ctx.repo_name)?;
+    let reverted: BTreeSet<u64> = known
+        .iter()
+        .filter(|k| k.state == PrState::Reverted)
+        .map(|k| k.number)
+        .chain(
+            known
+                .iter()
+                .filter_map(|k| k.fingerprint.strip_prefix("revert-")?.parse().ok()),
+        )
+        .chain(open_reverts.iter().copied())
+        .collect();
+    let mut seen = BTreeSet::new();
+    for mut fix_pr in known {
+        if fix_pr.fingerprint.starts_with("revert-")
+            || !seen.insert(fix_pr.number)
+            || still_open.contains(&fix_pr.number)
+            || matches!(fix_pr.state, PrState::Closed | PrState::Reverted)
+        {
+            continue;
+        }
+        // The store thinks it is open (or human-edited, or merged): ask GitHub what became of it.
+        if fix_pr.merge_sha.is_none() {
+            let pr = ctx.github.pull_request(repo, fix_pr.number).await?;
+            if pr.state == "open" {
+                continue;
+            }
+            fix_pr.state = if pr.merged {
+                PrState::Merged
+            } else {
+                PrState::Closed
+            };
+            fix_pr.merge_sha = pr.merge_commit_sha.filter(|_| pr.merged);
+            fix_pr.updated_at = now();
+            if !dry_run {
+                store.upsert_fix_pr(&fix_pr)?;
+                store.record_outcome(ctx.repo_name, fix_pr.number, pr.merged)?;
+            }
+        }
+        let Some(merge_sha) = fix_pr.merge_sha.clone() else {
+            continue;
+        };
+        if reverted.contains(&fix_pr.number) {
+            continue;
+        }
+        let conclusions = ctx.github.check_conclusions(repo, &merge_sha).await?;
+        if !conclusions.iter().any(|c| c == "failure") {
+            continue;
+        }
+        let outcome = open_revert(ctx, store, local, &fix_pr, &merge_sha, open_count).await;
+        let entry = outcome.unwrap_or_else(|e| RevertReport {
+            of: fix_pr.number,
+            merge_sha: merge_sha.clone(),
+            action: RevertAction::Failed,
+            pr: None,
+            reason: format!("{e:#}"),
+        });
+        if entry.action == RevertAction::Failed {
+            report
+                .errors
+                .push(format!("revert of #{}: {}", entry.of, entry.reason));
+        }
+        report.reverts.push(entry);
+    }
+    for of in open_reverts {
+        report.reverts.push(RevertReport {
+            of: *of,
+            merge_sha: String::new(),
+            action: RevertAction::AlreadyOpened,
+            pr: None,
+            reason: "a revert PR for it is open".to_owned(),
+        });
+    }
+    Ok(())
+}
+
+async fn open_revert(
+    ctx: &Ctx<'_>,
+    store: &mut dyn ServerStore,
+    local: &git::Repo,
+    fix_pr: &FixPr,
+    merge_sha: &str,
+    open_count: &mut usize,
+) -> Result<RevertReport> {
+    let parent = local.resolve(&format!("{merge_sha}^1")).with_context(|| {
+        format!(
+            "merge commit {merge_sha} of #{} or its parent is not in the local clone (check out with full history, e.g. `fetch-depth: 0`)",
+            fix_pr.number
+        )
+    })?;
+    let limits = git::Limits::default();
+    let at_merge: BTreeMap<String, git::BlobText> = local
+        .rust_files_at(merge_sha, &limits)?
+        .into_iter()
+        .collect();
+    let at_parent: BTreeMap<String, git::BlobText> =
+        local.rust_files_at(&parent, &limits)?.into_iter().collect();
+    let mut files = Vec::new();
+    for (path, before) in &at_parent {
+        let Some(before_text) = before.text() else {
+            continue;
+        };
+        let changed = at_merge.get(path).and_then(|t| t.text()) != Some(before_text);
+        if changed {
+            files.push(FileChange {
+                path: path.clone(),
+                content: before_text.to_owned(),
+            });
+        }
+    }
+    if files.is_empty() {
+        bail!(
+            "merge commit {merge_sha} changes no Rust file that existed at its parent {parent}; nothing to restore"
+        );
+    }
+    let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
+    let branch = body::revert_branch(fix_pr.number);
+    let mut report = RevertReport {
+        of: fix_pr.number,
+        merge_sha: merge_sha.to_owned(),
+        action: RevertAction::Opened,
+        pr: None,
+        reason: format!(
+            "checks failed on the merge commit; restoring {} to {}",
+            paths.join(", "),
+            short(&parent)
+        ),
+    };
+    *open_count += 1;
+    if ctx.options.dry_run {
+        report.reason = format!("would open a revert PR on `{branch}`: {}", report.reason);
+        return Ok(report);
+    }
+    let title = format!("Revert suture PR #{}", fix_pr.number);
+    let head_sha = ctx
+        .github
+        .commit_files(
+            &ctx.options.repo,
+            &branch,
+            ctx.base_sha,
+            &body::revert_message(fix_pr.number, &fix_pr.pattern, merge_sha),
+            &files,
+        )
+        .await?;
+    let pr = ctx
+        .github
+        .create_pull_request(
+            &ctx.options.repo,
+            &NewPullRequest {
+                title,
+                head: branch.clone(),
+                base: ctx.default_branch.to_owned(),
+                body: body::revert_body(
+                    fix_pr.number,
+                    &format!("pattern {}", fix_pr.pattern),
+                    merge_sha,
+                    &parent,
+                    &paths,
+                ),
+            },
+        )
+        .await?;
+    report.pr = Some(pr.number);
+    store.upsert_fix_pr(&FixPr {
+        repo: ctx.repo_name.to_owned(),
+        fingerprint: format!("revert-{}", fix_pr.number),
+        pattern: fix_pr.pattern.clone(),
+        number: pr.number,
+        branch,
+        head_sha,
+        state: PrState::Open,
+        merge_sha: None,
+        updated_at: now(),
+    })?;
+    store.upsert_fix_pr(&FixPr {
+        state: PrState::Reverted,
+        updated_at: now(),
+        ..fix_pr.clone()
+    })?;
+    Ok(report)
+}
+
+/// Runs `cargo check` on a group's files in one scratch worktree per run.
+struct Validator {
+    root: PathBuf,
+    mode: Validation,
+    has_manifest: bool,
+    worktree: Option<validate::Worktree>,
+}
+
+impl Validator {
+    fn new(root: &Path, mode: &Validation) -> Validator {
+        Validator {
+            root: root.to_path_buf(),
+            mode: mode.clone(),
+            has_manifest: root.join("Cargo.toml").is_file(),
+            worktree: None,
+        }
+    }
+
+    /// (passed, what happened in words).
+    fn validate(&mut self, files: &BTreeMap<String, String>) -> Result<(bool, String)> {
+        let (timeout, target_dir) = match &self.mode {
+            Validation::Off => return Ok((true, "not validated (--no-validate)".to_owned())),
+            Validation::CargoCheck {
+                timeout,
+                target_dir,
+            } => (*timeout, target_dir.clone()),
+        };
+        if !self.has_manifest {
+            return Ok((
+                true,
+                "not validated: the checkout has no Cargo.toml".to_owned(),
+            ));
+        }
+        if self.worktree.is_none() {
+            self.worktree = Some(validate::create_worktree(&self.root)?);
+        }
+        let worktree = self.worktree.as_mut().expect("created above");
+        let timeouts = validate::Timeouts {
+            check: timeout,
+            test: timeout,
+        };
+        let steps: Vec<validate::Step> = validate::cargo_steps(&[], &target_dir, &timeouts)
+            .into_iter()
+            .take(1)
+            .collect();
+        let writes: Vec<(String, String)> =
+            files.iter().map(|(p, c)| (p.clone(), c.clone())).collect();
+        worktree.write_files(&writes)?;
+        let results = validate::run_steps(&worktree.path, &steps);
+        worktree.reset()?;
+        let passed = validate::all_passed(&steps, &results);
+        let result = results.first().context("the validation ran no step")?;
+        let what = match &result.outcome {
+            validate::Outcome::Passed => "passed".to_owned(),
+            validate::Outcome::Failed { code } => format!(
+                "failed (exit {}): {}",
+                code.map_or("by signal".to_owned(), |c| c.to_string()),
+                first_error(&result.stderr)
+            ),
+            validate::Outcome::TimedOut => format!("timed out after {} s", timeout.as_secs()),
+            validate::Outcome::NotStarted { error } => format!("could not start: {error}"),
+            validate::Outcome::TestsMissing { tests } => {
+                format!("tests missing: {}", tests.join(", "))
+            }
+        };
+        Ok((
+            passed,
+            format!(
+                "`cargo check --workspace --all-targets` {what} in {:.1} s",
+                result.seconds
+            ),
+        ))
+    }
+
+    fn finish(self, notes: &mut Vec<String>) {
+        if let Some(worktree) = self.worktree
+            && let Err(e) = worktree.remove()
+        {
+            notes.push(format!("could not remove the scratch worktree: {e}"));
+        }
+    }
+}
+
+/// The first `error` line of cargo's output, for a one-line reason.
+fn first_error(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find(|l| l.starts_with("error"))
+        .unwrap_or("see the CI logs")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+/// Where `root` is inside its repository (`""` at the top, else `sub/dir/`), so that file paths sent to
+/// GitHub are repository-relative.
+fn repo_prefix(root: &Path, top: &Path) -> Result<String> {
+    let root = std::fs::canonicalize(root)
+        .with_context(|| format!("cannot resolve `{}`", root.display()))?;
+    let top = std::fs::canonicalize(top)
+        .with_context(|| format!("cannot resolve `{}`", top.display()))?;
+    let rel = root.strip_prefix(&top).unwrap_or(Path::new(""));
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    Ok(if rel.is_empty() {
+        String::new()
+    } else {
+        format!("{rel}/")
+    })
+}
+
+fn open_store(options: &PrOptions) -> Result<Option<Box<dyn ServerStore>>> {
+    let default = options.root.join(".suture/server.db");
+    let url = match &options.database_url {
+        Some(url) => url.clone(),
+        // A dry run must not leave a new file in the checkout; it reads an existing store only.
+        None if options.dry_run && !default.exists() => return Ok(None),
+        None => default.to_string_lossy().into_owned(),
+    };
+    let store = store::server::connect(&url)
+        .with_context(|| format!("cannot open the store `{}`", redact_url(&url)))?;
+    Ok(Some(store))
+}
+
+/// A database URL without its password, for messages.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://")
+        && let Some((userinfo, host)) = rest.split_once('@')
+        && let Some((user, _)) = userinfo.split_once(':')
+    {
+        return format!("{scheme}://{user}:***@{host}");
+    }
+    url.to_owned()
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit(message: &str, login: Option<&str>, email: &str) -> Commit {
+        Commit {
+            sha: "abc".into(),
+            author_login: login.map(str::to_owned),
+            committer_login: None,
+            author_email: email.into(),
+            committer_email: email.into(),
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn only_bot_commits_with_the_trailer_are_suture_commits() {
+        let msg = body::commit_message("t", "p", "f", 1);
+        assert!(is_suture_commit(
+            &commit(&msg, Some("github-actions[bot]"), "x@y"),
+            None
+        ));
+        assert!(!is_suture_commit(
+            &commit("wip", Some("github-actions[bot]"), "x@y"),
+            None
+        ));
+        assert!(!is_suture_commit(&commit(&msg, Some("alice"), "a@b"), None));
+        assert!(is_suture_commit(
+            &commit(&msg, Some("alice"), "a@b"),
+            Some("abc")
+        ));
+    }
+
+    #[test]
+    fn database_passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact_url("/tmp/x.db"), "/tmp/x.db");
+    }
+}
