@@ -1,0 +1,416 @@
+//! Reviewing a pull request: the fixes on its added lines, as ```suggestion comments and a check run.
+//!
+//! The work splits into three steps so that the server can put each where it belongs: [`fetch`] reads the
+//! pull request's files and their text at the head commit (network), [`find_fixes`] runs the fix engine on
+//! them (CPU, run on a blocking thread), and [`post`] sends one review and one check run (network). What
+//! lies between (dropping ignored fingerprints, ranking by each pattern's acceptance) needs the store, so
+//! the caller does it with [`rank`].
+//!
+//! Choices: the engine runs one round only, so every fix's position refers to the text at the head commit
+//! (later rounds rewrite already patched text, which a suggestion on the original lines cannot express).
+//! A fix is kept when it touches at least one added line: suture reviews what the pull request changed,
+//! not the code around it. Fixes whose lines overlap are merged into one suggestion, because GitHub applies
+//! suggestions line by line and two suggestions on one line would conflict. A fingerprint names a fix
+//! independently of line numbers, so it stays the same across pushes and `@suture ignore` keeps working.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context, Result};
+use github::{Annotation, ChangedFile, CheckRun, GitHub, RepoId, Suggestion};
+use pattern::LibraryPattern;
+use pipeline::{Engine, Fix, FixConfig, Library};
+use sha2::{Digest, Sha256};
+use store::server::PatternStats;
+
+use crate::ranking;
+
+/// Limits and names for a review.
+#[derive(Debug, Clone)]
+pub struct ReviewConfig {
+    /// At most this many suggestions in all; the rest are only annotated in the check run.
+    pub max_suggestions: usize,
+    /// At most this many comments per review request.
+    pub batch: usize,
+    /// Fixes the engine is less confident about are not proposed.
+    pub min_confidence: f64,
+    /// The check run's name.
+    pub check_name: String,
+}
+
+impl Default for ReviewConfig {
+    fn default() -> Self {
+        ReviewConfig {
+            max_suggestions: 50,
+            batch: 30,
+            min_confidence: 0.2,
+            check_name: "suture".to_owned(),
+        }
+    }
+}
+
+/// A pull request's changed files and the text of each changed Rust file at the head commit.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    pub files: Vec<ChangedFile>,
+    /// Path → text at the head commit, for changed `.rs` files that still exist.
+    pub texts: BTreeMap<String, String>,
+}
+
+/// One fix proposed on a pull request.
+#[derive(Debug, Clone)]
+pub struct PrFix {
+    pub fix: Fix,
+    pub fingerprint: String,
+    /// The engine's confidence adjusted by the pattern's acceptance ([`ranking::adjust`]).
+    pub confidence: f64,
+}
+
+/// What [`post`] sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    /// Suggestions posted in the review.
+    pub suggestions: usize,
+    /// Suggestions left out (over the cap, or on lines GitHub does not accept comments on).
+    pub unposted: usize,
+    pub check_run: u64,
+}
+
+/// sha256 hex of (repo, path, pattern id, before text): the same fix keeps its fingerprint when lines move.
+pub fn fingerprint(repo: &str, path: &str, pattern: &str, before: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [repo, path, pattern, before] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Reads the pull request's files and the text of its changed Rust files at `head_sha`.
+pub async fn fetch(gh: &GitHub, repo: &RepoId, number: u64, head_sha: &str) -> Result<Snapshot> {
+    let files = gh
+        .pull_request_files(repo, number)
+        .await
+        .with_context(|| format!("cannot list the files of {repo}#{number}"))?;
+    let mut texts = BTreeMap::new();
+    for file in &files {
+        if !file.filename.ends_with(".rs") || file.status == "removed" {
+            continue;
+        }
+        let text = gh
+            .file_text(repo, &file.filename, head_sha)
+            .await
+            .with_context(|| format!("cannot read {} at {head_sha}", file.filename))?;
+        if let Some(text) = text {
+            texts.insert(file.filename.clone(), text);
+        }
+    }
+    Ok(Snapshot { files, texts })
+}
+
+/// The fix engine's configuration for reviews: one round, so positions refer to the head commit's text.
+pub fn fix_config(config: &ReviewConfig) -> FixConfig {
+    FixConfig {
+        max_rounds: 1,
+        min_confidence: config.min_confidence,
+        ..FixConfig::default()
+    }
+}
+
+/// Runs the fix engine on every changed Rust file and keeps the fixes that touch added lines. CPU-bound.
+pub fn find_fixes(
+    library: &Library,
+    repo: &RepoId,
+    snapshot: &Snapshot,
+    config: &ReviewConfig,
+) -> Vec<PrFix> {
+    let fix_config = fix_config(config);
+    let patterns: Vec<&LibraryPattern> = library.patterns.iter().collect();
+    let engine = Engine::new(&patterns, &fix_config);
+    let repo = repo.to_string();
+    let mut out = Vec::new();
+    for file in &snapshot.files {
+        let Some(text) = snapshot.texts.get(&file.filename) else {
+            continue;
+        };
+        let added: BTreeSet<u32> = file.added_lines().into_iter().collect();
+        if added.is_empty() {
+            continue;
+        }
+        let (fixes, _skipped) = engine.fix_text(&file.filename, text, &fix_config);
+        for fix in fixes.fixes {
+            if !(fix.start.line..=fix.end.line).any(|line| added.contains(&line)) {
+                continue;
+            }
+            out.push(PrFix {
+                fingerprint: fingerprint(&repo, &fix.file, &fix.pattern, &fix.before),
+                confidence: fix.confidence,
+                fix,
+            });
+        }
+    }
+    out
+}
+
+/// Adjusts each fix's confidence by its pattern's acceptance and sorts best first (ties by position).
+pub fn rank(fixes: &mut [PrFix], stats: &[PatternStats]) {
+    let by_pattern: BTreeMap<&str, &PatternStats> =
+        stats.iter().map(|s| (s.pattern.as_str(), s)).collect();
+    for f in fixes.iter_mut() {
+        f.confidence = ranking::adjust(
+            f.fix.confidence,
+            by_pattern.get(f.fix.pattern.as_str()).copied(),
+        );
+    }
+    fixes.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then_with(|| a.fix.file.cmp(&b.fix.file))
+            .then_with(|| a.fix.start.byte.cmp(&b.fix.start.byte))
+    });
+}
+
+/// The suggestions for `fixes`: fixes on overlapping lines of one file become one suggestion that replaces
+/// those whole lines. Ordered by the best fix each holds, as `fixes` is.
+pub fn suggestions(snapshot: &Snapshot, fixes: &[PrFix]) -> Vec<Suggestion> {
+    // Group by file, then merge runs of overlapping line ranges.
+    let mut by_file: BTreeMap<&str, Vec<(usize, &PrFix)>> = BTreeMap::new();
+    for (rank, f) in fixes.iter().enumerate() {
+        by_file.entry(&f.fix.file).or_default().push((rank, f));
+    }
+    let mut groups: Vec<(usize, Suggestion)> = Vec::new();
+    for (path, mut in_file) in by_file {
+        let Some(text) = snapshot.texts.get(path) else {
+            continue;
+        };
+        in_file.sort_by_key(|(_, f)| f.fix.start.byte);
+        let mut run: Vec<(usize, &PrFix)> = Vec::new();
+        for item in in_file {
+            let overlaps = run
+                .iter()
+                .map(|(_, f)| f.fix.end.line)
+                .max()
+                .is_some_and(|end| item.1.fix.start.line <= end);
+            if !run.is_empty() && !overlaps {
+                groups.push(suggestion(path, text, &run));
+                run.clear();
+            }
+            run.push(item);
+        }
+        if !run.is_empty() {
+            groups.push(suggestion(path, text, &run));
+        }
+    }
+    groups.sort_by_key(|(rank, _)| *rank);
+    groups.into_iter().map(|(_, s)| s).collect()
+}
+
+/// One suggestion replacing the whole lines `run` covers; returns it with the best rank in the run.
+fn suggestion(path: &str, text: &str, run: &[(usize, &PrFix)]) -> (usize, Suggestion) {
+    let first = run.iter().map(|(_, f)| f.fix.start.byte).min().unwrap_or(0);
+    let last = run.iter().map(|(_, f)| f.fix.end.byte).max().unwrap_or(0);
+    let line_start = text[..first].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[last..].find('\n').map_or(text.len(), |i| last + i);
+    let fixes: Vec<&Fix> = run.iter().map(|(_, f)| &f.fix).collect();
+    let replacement = splice(&text[line_start..line_end], line_start, &fixes);
+    let body = run
+        .iter()
+        .map(|(_, f)| explanation(f))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let start_line = run.iter().map(|(_, f)| f.fix.start.line).min().unwrap_or(1);
+    let line = run.iter().map(|(_, f)| f.fix.end.line).max().unwrap_or(1);
+    let best = run.iter().map(|(rank, _)| *rank).min().unwrap_or(0);
+    (
+        best,
+        Suggestion {
+            path: path.to_owned(),
+            start_line,
+            line,
+            replacement,
+            body,
+        },
+    )
+}
+
+/// Applies non-overlapping fixes to `text`, which starts at byte `offset` of the file the fixes refer to.
+fn splice(text: &str, offset: usize, fixes: &[&Fix]) -> String {
+    let edits: Vec<patch::TextEdit> = fixes
+        .iter()
+        .map(|f| patch::TextEdit {
+            range: f.start.byte - offset..f.end.byte - offset,
+            replacement: f.after.clone(),
+        })
+        .collect();
+    patch::apply(text, &edits)
+}
+
+/// The new text of each file the fixes touch (for `@suture apply`), keyed by path.
+pub fn patched_files(snapshot: &Snapshot, fixes: &[PrFix]) -> BTreeMap<String, String> {
+    let mut by_file: BTreeMap<&str, Vec<&Fix>> = BTreeMap::new();
+    for f in fixes {
+        by_file.entry(&f.fix.file).or_default().push(&f.fix);
+    }
+    by_file
+        .into_iter()
+        .filter_map(|(path, fixes)| {
+            let text = snapshot.texts.get(path)?;
+            Some((path.to_owned(), splice(text, 0, &fixes)))
+        })
+        .collect()
+}
+
+/// One line saying what a fix does and why, above its suggestion block.
+fn explanation(f: &PrFix) -> String {
+    format!(
+        "**suture** `{}` (confidence {:.2}): {}",
+        f.fix.pattern, f.confidence, f.fix.reason
+    )
+}
+
+/// One annotation per fix, for the check run.
+pub fn annotations(fixes: &[PrFix]) -> Vec<Annotation> {
+    fixes
+        .iter()
+        .map(|f| Annotation {
+            path: f.fix.file.clone(),
+            start_line: f.fix.start.line,
+            end_line: f.fix.end.line,
+            level: "notice".to_owned(),
+            message: format!(
+                "replace `{}` with `{}` (confidence {:.2}): {}",
+                one_line(&f.fix.before),
+                one_line(&f.fix.after),
+                f.confidence,
+                f.fix.reason
+            ),
+            title: Some(format!("suture: {}", f.fix.pattern)),
+        })
+        .collect()
+}
+
+fn one_line(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if joined.chars().count() > 120 {
+        format!("{}…", joined.chars().take(120).collect::<String>())
+    } else {
+        joined
+    }
+}
+
+/// Posts one review of suggestions (batched and capped by `github`) and a check run annotating every fix.
+pub async fn post(
+    gh: &GitHub,
+    repo: &RepoId,
+    number: u64,
+    head_sha: &str,
+    snapshot: &Snapshot,
+    fixes: &[PrFix],
+    config: &ReviewConfig,
+) -> Result<Posted> {
+    let suggestions = suggestions(snapshot, fixes);
+    let unposted = if suggestions.is_empty() {
+        Vec::new()
+    } else {
+        gh.post_review(
+            repo,
+            number,
+            head_sha,
+            &snapshot.files,
+            &suggestions,
+            config.batch.max(1),
+            config.max_suggestions,
+        )
+        .await
+        .with_context(|| format!("cannot post the review on {repo}#{number}"))?
+    };
+    let posted = suggestions.len() - unposted.len();
+    let check = CheckRun {
+        name: config.check_name.clone(),
+        head_sha: head_sha.to_owned(),
+        conclusion: if fixes.is_empty() {
+            "success"
+        } else {
+            "neutral"
+        }
+        .to_owned(),
+        title: match fixes.len() {
+            0 => "No fixes on the changed lines".to_owned(),
+            1 => "1 fix suggested".to_owned(),
+            n => format!("{n} fixes suggested"),
+        },
+        summary: summary(fixes.len(), posted, &unposted),
+        annotations: annotations(fixes),
+    };
+    let check_run = gh
+        .create_check_run(repo, &check)
+        .await
+        .with_context(|| format!("cannot create the check run on {repo}@{head_sha}"))?;
+    Ok(Posted {
+        suggestions: posted,
+        unposted: unposted.len(),
+        check_run,
+    })
+}
+
+fn summary(n_fixes: usize, posted: usize, unposted: &[Suggestion]) -> String {
+    let mut out = format!(
+        "suture found {n_fixes} fix(es) on the lines this pull request adds and posted {posted} suggestion(s) in a review."
+    );
+    if !unposted.is_empty() {
+        out.push_str(&format!(
+            "\n\n{} more suggestion(s) were not posted (over the cap, or outside the diff):\n",
+            unposted.len()
+        ));
+        for s in unposted {
+            out.push_str(&format!(
+                "\n- `{}` lines {}–{}: {}",
+                s.path, s.start_line, s.line, s.body
+            ));
+        }
+    }
+    out.push_str("\n\nComment `@suture explain`, `@suture apply`, `@suture ignore` or `@suture recreate` on the pull request.");
+    out
+}
+
+/// The `@suture explain` comment: each fix's pattern, confidence and the commits the pattern was learned from.
+pub fn explain(library: &Library, fixes: &[PrFix]) -> String {
+    if fixes.is_empty() {
+        return "suture has no fixes on the lines this pull request adds.".to_owned();
+    }
+    let mut out = format!("suture proposes {} fix(es):\n", fixes.len());
+    for f in fixes {
+        out.push_str(&format!(
+            "\n- `{}` line {}: pattern `{}`, confidence {:.2} (engine {:.2}). {}",
+            f.fix.file,
+            f.fix.start.line,
+            f.fix.pattern,
+            f.confidence,
+            f.fix.confidence,
+            f.fix.reason
+        ));
+        let pattern = library.patterns.iter().find(|p| p.id == f.fix.pattern);
+        match pattern.map(|p| &p.provenance) {
+            Some(provenance) if !provenance.is_empty() => {
+                out.push_str("\n  Learned from:");
+                for p in provenance.iter().take(5) {
+                    out.push_str(&format!(
+                        " {}@{} (`{}`:{})",
+                        p.repo,
+                        short(&p.commit),
+                        p.path,
+                        p.line
+                    ));
+                }
+                if provenance.len() > 5 {
+                    out.push_str(&format!(" and {} more", provenance.len() - 5));
+                }
+            }
+            _ => out.push_str("\n  Hand-written pattern: no commits."),
+        }
+    }
+    out
+}
+
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
+}

@@ -1,0 +1,673 @@
+//! `suture serve`: the GitHub App's webhook server and the workers that do its work from a durable queue.
+//!
+//! The request path does as little as possible, in this order: read the body under a size limit (413),
+//! verify `X-Hub-Signature-256` over the raw bytes in constant time (401, before anything else looks at the
+//! body), check the delivery headers (400), parse the event (400 for malformed JSON), and either ignore it
+//! (2xx, nothing stored) or record the delivery id and enqueue its job in one store transaction (202, or 200
+//! for a replayed delivery id). It never calls GitHub, so GitHub's 10-second delivery timeout is never at
+//! risk and a slow API cannot pile up requests.
+//!
+//! Workers claim jobs from the store queue (a lease, a bounded number of attempts, then dead), woken by a
+//! `Notify` from the webhook handler and polling as a fallback, so jobs left by an earlier process, or
+//! enqueued by another process sharing the PostgreSQL store, run too. Why the store is the queue and not
+//! an in-process channel: a delivery GitHub was told we accepted must survive a crash or a deploy, and
+//! several processes must share the work without running a delivery twice (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL, `BEGIN IMMEDIATE` on SQLite, in `store::server`).
+//!
+//! Store calls are blocking (rusqlite, the sync `postgres` client), so they run on tokio's blocking pool
+//! through [`Pool`]: a few connections reused, bounded by a semaphore so that a burst of webhooks cannot
+//! open hundreds of PostgreSQL connections.
+//!
+//! Logs are structured (`tracing`) and carry delivery ids, job ids, repositories and pull request numbers;
+//! never the webhook secret, the private key, installation tokens or payloads.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::{Context, Result, anyhow};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use github::webhook::{Event, IssueCommentEvent, PullRequestEvent, verify_signature};
+use github::{App, FileChange, GitHub, RepoId};
+use pipeline::Library;
+use serde_json::json;
+use store::server::{Delivery, Enqueued, FixKind, FixRecord, Job, ServerStore};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, Semaphore, watch};
+use tracing::{Instrument, error, info, info_span, warn};
+
+use crate::commands::{self, Command, Parsed};
+use crate::review::{self, PrFix, ReviewConfig, Snapshot};
+
+/// Bytes that must not be printed: the webhook secret, the App's private key.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Secret {
+        Secret(bytes.into())
+    }
+
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Everything `suture serve` needs besides the pattern library and the listening socket.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// `postgres://…` or a SQLite path (see `store::server::connect`).
+    pub database_url: String,
+    pub webhook_secret: Secret,
+    pub app_id: u64,
+    /// The App's private key, PEM.
+    pub private_key: Secret,
+    /// GitHub's REST API base, `https://api.github.com` or a GitHub Enterprise / test server.
+    pub api_url: String,
+    /// Workers claiming jobs; 0 only enqueues (a process that only acknowledges deliveries).
+    pub workers: usize,
+    /// Larger webhook bodies get 413 (GitHub caps payloads at 25 MB).
+    pub max_body_bytes: usize,
+    pub review: ReviewConfig,
+    /// How long a claimed job is its worker's; after that another worker may take it over.
+    pub lease: Duration,
+    /// A job that failed this many times is dead.
+    pub max_attempts: u32,
+    /// How often idle workers look at the queue without being woken (jobs from other processes).
+    pub poll_interval: Duration,
+    /// How long running jobs may take to finish after shutdown is asked for.
+    pub shutdown_timeout: Duration,
+    /// Store connections open at once (request handlers and workers share them).
+    pub store_connections: usize,
+}
+
+impl ServeConfig {
+    /// The defaults for everything but the database, the secrets and the App id.
+    pub fn new(
+        database_url: &str,
+        webhook_secret: Secret,
+        app_id: u64,
+        private_key: Secret,
+    ) -> ServeConfig {
+        ServeConfig {
+            database_url: database_url.to_owned(),
+            webhook_secret,
+            app_id,
+            private_key,
+            api_url: "https://api.github.com".to_owned(),
+            workers: 2,
+            max_body_bytes: 25 * 1024 * 1024,
+            review: ReviewConfig::default(),
+            lease: Duration::from_secs(300),
+            max_attempts: 3,
+            poll_interval: Duration::from_secs(2),
+            shutdown_timeout: Duration::from_secs(30),
+            store_connections: 8,
+        }
+    }
+}
+
+/// A few store connections reused across blocking tasks.
+struct Pool {
+    url: String,
+    idle: Mutex<Vec<Box<dyn ServerStore>>>,
+    permits: Arc<Semaphore>,
+}
+
+impl Pool {
+    fn new(url: &str, size: usize) -> Pool {
+        Pool {
+            url: url.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(size.max(1))),
+        }
+    }
+
+    /// Runs `f` with a connection on the blocking pool. A connection whose call failed is dropped, not
+    /// reused, in case the failure was the connection's.
+    async fn run<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut dyn ServerStore) -> Result<T, store::server::Error> + Send + 'static,
+    {
+        let permit = self.permits.clone().acquire_owned().await?;
+        let pool = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let idle = pool
+                .idle
+                .lock()
+                .map_err(|_| anyhow!("store pool poisoned"))?
+                .pop();
+            let mut conn = match idle {
+                Some(conn) => conn,
+                None => store::server::connect(&pool.url).context("cannot open the store")?,
+            };
+            let out = f(conn.as_mut())?;
+            if let Ok(mut idle) = pool.idle.lock() {
+                idle.push(conn);
+            }
+            Ok(out)
+        })
+        .await?
+    }
+}
+
+/// State shared by the request handlers and the workers.
+struct Shared {
+    config: ServeConfig,
+    library: Arc<Library>,
+    app: App,
+    pool: Arc<Pool>,
+    wake: Notify,
+    /// Unique per process, so leases name the process and worker that hold them.
+    worker_prefix: String,
+}
+
+/// Serves webhooks on `listener` and runs the workers until `shutdown` resolves; then stops accepting,
+/// lets running jobs finish within [`ServeConfig::shutdown_timeout`] and returns. Queued jobs stay in the
+/// store for the next start.
+pub async fn run(
+    config: ServeConfig,
+    library: Arc<Library>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    let app = App::new(&config.api_url, config.app_id, config.private_key.expose())
+        .context("cannot set up the GitHub App client")?;
+    // Open (and migrate) the store before accepting anything, so a bad URL fails at startup.
+    let pool = Arc::new(Pool::new(
+        &config.database_url,
+        config.store_connections + config.workers,
+    ));
+    pool.run(|store| store.queue_stats())
+        .await
+        .with_context(|| "cannot open the server store".to_owned())?;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let shared = Arc::new(Shared {
+        worker_prefix: format!("suture-{}-{nanos:08x}", std::process::id()),
+        config,
+        library,
+        app,
+        pool,
+        wake: Notify::new(),
+    });
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        shutdown.await;
+        let _ = stop_tx.send(true);
+    });
+
+    let mut workers = tokio::task::JoinSet::new();
+    for idx in 0..shared.config.workers {
+        let shared = Arc::clone(&shared);
+        let stop = stop_rx.clone();
+        workers.spawn(worker(shared, idx, stop));
+    }
+
+    let router = router(Arc::clone(&shared));
+    let addr = listener.local_addr()?;
+    info!(%addr, workers = shared.config.workers, "serving webhooks");
+    let mut server_stop = stop_rx.clone();
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            let _ = server_stop.wait_for(|stop| *stop).await;
+        })
+        .await
+        .context("the webhook server failed")?;
+    info!("stopped accepting webhooks; waiting for running jobs");
+
+    let drain = async { while workers.join_next().await.is_some() {} };
+    if tokio::time::timeout(shared.config.shutdown_timeout, drain)
+        .await
+        .is_err()
+    {
+        warn!(
+            timeout_s = shared.config.shutdown_timeout.as_secs(),
+            "jobs still running at the shutdown timeout: aborted; their leases will expire and another worker will retry them"
+        );
+        workers.abort_all();
+    }
+    info!("stopped");
+    Ok(())
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    let limit = shared.config.max_body_bytes;
+    Router::new()
+        .route("/webhook", post(webhook))
+        .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(shared)
+}
+
+fn reply(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// The longest delivery id accepted (GitHub's are UUIDs).
+const MAX_DELIVERY_ID: usize = 128;
+
+async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let delivery = header("x-github-delivery").unwrap_or("");
+    let signature = header("x-hub-signature-256");
+    if let Err(e) = verify_signature(shared.config.webhook_secret.expose(), &body, signature) {
+        warn!(delivery, reason = %e, "rejected a webhook");
+        return reply(StatusCode::UNAUTHORIZED, json!({"error": e.to_string()}));
+    }
+    let Some(event) = header("x-github-event").filter(|e| !e.is_empty()) else {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "missing X-GitHub-Event header"}),
+        );
+    };
+    if delivery.is_empty() || delivery.len() > MAX_DELIVERY_ID {
+        return reply(
+            StatusCode::BAD_REQUEST,
+            json!({"error": "missing or invalid X-GitHub-Delivery header"}),
+        );
+    }
+    let parsed = match Event::parse(event, &body) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            warn!(delivery, event, reason = %e, "malformed webhook");
+            return reply(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}));
+        }
+    };
+    if matches!(parsed, Event::Ping) {
+        info!(delivery, "ping");
+        return reply(StatusCode::OK, json!({"status": "pong"}));
+    }
+    if !wanted(&parsed) {
+        info!(delivery, event, "ignored");
+        return reply(StatusCode::OK, json!({"status": "ignored"}));
+    }
+    let record = Delivery {
+        id: delivery.to_owned(),
+        event: event.to_owned(),
+        payload: body.to_vec(),
+    };
+    match shared.pool.run(move |store| store.enqueue(&record)).await {
+        Ok(Enqueued::New { job }) => {
+            info!(delivery, event, job, "queued");
+            shared.wake.notify_one();
+            reply(
+                StatusCode::ACCEPTED,
+                json!({"status": "queued", "job": job}),
+            )
+        }
+        Ok(Enqueued::Duplicate) => {
+            info!(delivery, event, "duplicate delivery");
+            reply(StatusCode::OK, json!({"status": "duplicate"}))
+        }
+        Err(e) => {
+            error!(delivery, event, error = format!("{e:#}"), "cannot enqueue");
+            reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": "cannot store the delivery"}),
+            )
+        }
+    }
+}
+
+/// Whether suture acts on an event: everything else is acknowledged and dropped.
+fn wanted(event: &Event) -> bool {
+    match event {
+        Event::PullRequest(pr) => matches!(
+            pr.action.as_str(),
+            "opened" | "synchronize" | "reopened" | "closed"
+        ),
+        Event::IssueComment(c) => {
+            c.action == "created"
+                && c.is_pull_request
+                && c.user_type != "Bot"
+                && commands::parse(&c.body) != Parsed::NotForUs
+        }
+        Event::Ping | Event::Other(_) => false,
+    }
+}
+
+async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.pool.run(|store| store.queue_stats()).await {
+        Ok(q) => reply(
+            StatusCode::OK,
+            json!({
+                "status": "ok",
+                "queue": {"queued": q.queued, "running": q.running, "done": q.done, "dead": q.dead},
+                "workers": shared.config.workers,
+            }),
+        ),
+        Err(e) => {
+            error!(
+                error = format!("{e:#}"),
+                "health check cannot read the store"
+            );
+            reply(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"status": "store unavailable"}),
+            )
+        }
+    }
+}
+
+async fn worker(shared: Arc<Shared>, idx: usize, mut stop: watch::Receiver<bool>) {
+    let name = format!("{}-{idx}", shared.worker_prefix);
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let (claimer, lease) = (name.clone(), shared.config.lease);
+        match shared
+            .pool
+            .run(move |store| store.claim(&claimer, lease))
+            .await
+        {
+            Ok(Some(job)) => {
+                run_job(&shared, &name, job).await;
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => error!(worker = %name, error = format!("{e:#}"), "cannot claim a job"),
+        }
+        tokio::select! {
+            _ = shared.wake.notified() => {}
+            _ = tokio::time::sleep(shared.config.poll_interval) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
+
+async fn run_job(shared: &Arc<Shared>, worker: &str, job: Job) {
+    let span = info_span!(
+        "job",
+        job = job.id,
+        delivery = %job.delivery,
+        event = %job.event,
+        attempt = job.attempts
+    );
+    async {
+        let started = std::time::Instant::now();
+        let outcome = handle(shared, &job).await;
+        let (id, owner) = (job.id, worker.to_owned());
+        match outcome {
+            Ok(()) => {
+                match shared
+                    .pool
+                    .run(move |store| store.complete(id, &owner))
+                    .await
+                {
+                    Ok(true) => info!(ms = started.elapsed().as_millis() as u64, "job done"),
+                    Ok(false) => {
+                        warn!("job done, but its lease had expired and passed to another worker")
+                    }
+                    Err(e) => error!(error = format!("{e:#}"), "cannot mark the job done"),
+                }
+            }
+            Err(e) => {
+                let message = format!("{e:#}");
+                warn!(error = %message, "job failed");
+                let max = shared.config.max_attempts;
+                if let Err(e) = shared
+                    .pool
+                    .run(move |store| store.fail(id, &owner, &message, max))
+                    .await
+                {
+                    error!(error = format!("{e:#}"), "cannot record the job's failure");
+                }
+            }
+        }
+    }
+    .instrument(span)
+    .await
+}
+
+/// Does one job's work.
+async fn handle(shared: &Arc<Shared>, job: &Job) -> Result<()> {
+    let event =
+        Event::parse(&job.event, &job.payload).context("cannot parse the queued payload")?;
+    match event {
+        Event::PullRequest(pr) => on_pull_request(shared, pr).await,
+        Event::IssueComment(comment) => on_comment(shared, comment).await,
+        Event::Ping | Event::Other(_) => Ok(()),
+    }
+}
+
+fn installation(shared: &Shared, id: Option<u64>, repo: &RepoId) -> Result<GitHub> {
+    let id = id.ok_or_else(|| anyhow!("the delivery for {repo} names no App installation"))?;
+    shared
+        .app
+        .installation(id)
+        .with_context(|| format!("cannot act as installation {id}"))
+}
+
+async fn on_pull_request(shared: &Arc<Shared>, event: PullRequestEvent) -> Result<()> {
+    let repo = event.repo.clone();
+    let number = event.number;
+    match event.action.as_str() {
+        "opened" | "synchronize" | "reopened" => {
+            let gh = installation(shared, event.installation, &repo)?;
+            let head = event.pull_request.head_sha.clone();
+            review_pull_request(shared, &gh, &repo, number, &head).await
+        }
+        "closed" => {
+            let merged = event.pull_request.merged;
+            let name = repo.to_string();
+            let touched = shared
+                .pool
+                .run(move |store| store.record_outcome(&name, number, merged))
+                .await?;
+            info!(%repo, pr = number, merged, fixes = touched, "recorded the outcome");
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The fixes suture proposes on a pull request at `head_sha`: on added lines, not ignored, ranked.
+async fn pull_request_fixes(
+    shared: &Arc<Shared>,
+    gh: &GitHub,
+    repo: &RepoId,
+    number: u64,
+    head_sha: &str,
+) -> Result<(Snapshot, Vec<PrFix>)> {
+    let snapshot = Arc::new(review::fetch(gh, repo, number, head_sha).await?);
+    let (library, snap, r, config) = (
+        Arc::clone(&shared.library),
+        Arc::clone(&snapshot),
+        repo.clone(),
+        shared.config.review.clone(),
+    );
+    let fixes =
+        tokio::task::spawn_blocking(move || review::find_fixes(&library, &r, &snap, &config))
+            .await?;
+    let name = repo.to_string();
+    let fingerprints: BTreeSet<String> = fixes.iter().map(|f| f.fingerprint.clone()).collect();
+    let (ignored, stats) = shared
+        .pool
+        .run(move |store| {
+            let mut ignored = BTreeSet::new();
+            for fp in fingerprints {
+                if store.is_ignored(&name, &fp)? {
+                    ignored.insert(fp);
+                }
+            }
+            Ok((ignored, store.pattern_stats()?))
+        })
+        .await?;
+    let mut fixes: Vec<PrFix> = fixes
+        .into_iter()
+        .filter(|f| !ignored.contains(&f.fingerprint))
+        .collect();
+    review::rank(&mut fixes, &stats);
+    let snapshot = Arc::try_unwrap(snapshot).unwrap_or_else(|arc| (*arc).clone());
+    Ok((snapshot, fixes))
+}
+
+async fn review_pull_request(
+    shared: &Arc<Shared>,
+    gh: &GitHub,
+    repo: &RepoId,
+    number: u64,
+    head_sha: &str,
+) -> Result<()> {
+    let (snapshot, fixes) = pull_request_fixes(shared, gh, repo, number, head_sha).await?;
+    // Record before posting: recording is idempotent, so a retry after a failed post records nothing twice,
+    // and a fix that reached the pull request is always counted when it closes.
+    let records: Vec<FixRecord> = fixes
+        .iter()
+        .map(|f| FixRecord {
+            repo: repo.to_string(),
+            pr: number,
+            fingerprint: f.fingerprint.clone(),
+            pattern: f.fix.pattern.clone(),
+            kind: FixKind::Review,
+        })
+        .collect();
+    shared
+        .pool
+        .run(move |store| {
+            for r in &records {
+                store.record_fix(r)?;
+            }
+            Ok(())
+        })
+        .await?;
+    let posted = review::post(
+        gh,
+        repo,
+        number,
+        head_sha,
+        &snapshot,
+        &fixes,
+        &shared.config.review,
+    )
+    .await?;
+    info!(
+        %repo,
+        pr = number,
+        files = snapshot.texts.len(),
+        fixes = fixes.len(),
+        suggestions = posted.suggestions,
+        unposted = posted.unposted,
+        check_run = posted.check_run,
+        "reviewed"
+    );
+    Ok(())
+}
+
+async fn on_comment(shared: &Arc<Shared>, event: IssueCommentEvent) -> Result<()> {
+    if event.action != "created" || !event.is_pull_request || event.user_type == "Bot" {
+        return Ok(());
+    }
+    let parsed = commands::parse(&event.body);
+    if parsed == Parsed::NotForUs {
+        return Ok(());
+    }
+    let repo = event.repo.clone();
+    let number = event.issue_number;
+    let gh = installation(shared, event.installation, &repo)?;
+    let command = match parsed {
+        Parsed::Command(command) => command,
+        Parsed::Unknown(word) => {
+            gh.react_to_comment(&repo, event.comment_id, "confused")
+                .await?;
+            info!(%repo, pr = number, word, "unknown command");
+            return Ok(());
+        }
+        Parsed::NotForUs => return Ok(()),
+    };
+    gh.react_to_comment(&repo, event.comment_id, "eyes").await?;
+    info!(%repo, pr = number, command = command.name(), user = %event.user, "command");
+    let pr = gh.pull_request(&repo, number).await?;
+    match command {
+        Command::Recreate => review_pull_request(shared, &gh, &repo, number, &pr.head_sha).await,
+        Command::Explain => {
+            let (_, fixes) = pull_request_fixes(shared, &gh, &repo, number, &pr.head_sha).await?;
+            gh.comment(&repo, number, &review::explain(&shared.library, &fixes))
+                .await?;
+            Ok(())
+        }
+        Command::Ignore => {
+            let (_, fixes) = pull_request_fixes(shared, &gh, &repo, number, &pr.head_sha).await?;
+            let (name, fingerprints): (String, Vec<String>) = (
+                repo.to_string(),
+                fixes.iter().map(|f| f.fingerprint.clone()).collect(),
+            );
+            let n = fingerprints.len();
+            shared
+                .pool
+                .run(move |store| {
+                    for fp in &fingerprints {
+                        store.set_ignored(&name, fp, true)?;
+                    }
+                    Ok(())
+                })
+                .await?;
+            gh.comment(
+                &repo,
+                number,
+                &format!("suture will not propose these {n} fix(es) again in this repository."),
+            )
+            .await?;
+            Ok(())
+        }
+        Command::Apply => {
+            // Only a branch of this repository can be committed to with the installation's token: a pull
+            // request from a fork has a head branch that this repository does not hold at the head sha.
+            let head = gh.branch_head(&repo, &pr.head_ref).await?;
+            if head.as_ref().map(|c| c.sha.as_str()) != Some(pr.head_sha.as_str()) {
+                gh.comment(
+                    &repo,
+                    number,
+                    "suture cannot apply fixes to this pull request: its head branch is not in this repository.",
+                )
+                .await?;
+                return Ok(());
+            }
+            let (snapshot, fixes) =
+                pull_request_fixes(shared, &gh, &repo, number, &pr.head_sha).await?;
+            if fixes.is_empty() {
+                gh.comment(&repo, number, "suture has no fixes to apply.")
+                    .await?;
+                return Ok(());
+            }
+            let changes: Vec<FileChange> = review::patched_files(&snapshot, &fixes)
+                .into_iter()
+                .map(|(path, content)| FileChange { path, content })
+                .collect();
+            let message = format!(
+                "Apply {} suture fix(es)\n\nRequested with `@suture apply` on #{number}.",
+                fixes.len()
+            );
+            let sha = gh
+                .commit_files(&repo, &pr.head_ref, &pr.head_sha, &message, &changes)
+                .await?;
+            info!(%repo, pr = number, commit = %sha, fixes = fixes.len(), "applied");
+            gh.comment(
+                &repo,
+                number,
+                &format!("suture applied {} fix(es) in {sha}.", fixes.len()),
+            )
+            .await?;
+            Ok(())
+        }
+    }
+}
