@@ -84,6 +84,32 @@ pub enum Error {
     /// A PostgreSQL failure without more context.
     #[error("postgresql: {0}")]
     Postgres(#[from] postgres::Error),
+    /// A PostgreSQL failure; the message says what was being done and in which database (its
+    /// password is never shown).
+    #[error("{context}")]
+    Pg {
+        context: String,
+        source: postgres::Error,
+    },
+    #[error("cannot migrate postgresql store `{store}` to schema version {version}")]
+    PgMigrate {
+        store: String,
+        version: u32,
+        source: postgres::Error,
+    },
+    /// A server store URL that names no backend, or that cannot be parsed.
+    #[error("bad store url `{url}`: {reason}")]
+    BadUrl { url: String, reason: String },
+    /// A number too large for the store's signed 64-bit columns.
+    #[error("{what} {value} is too large to store (at most {})", i64::MAX)]
+    OutOfRange { what: &'static str, value: u64 },
+    /// A value read back that this build cannot interpret, such as an unknown state name.
+    #[error("store `{store}` holds {what} `{value}`, which this build does not understand")]
+    BadValue {
+        store: String,
+        what: &'static str,
+        value: String,
+    },
 }
 
 /// The ordered schema migrations. Migration `n` (0-based) brings the store to version `n + 1`.
@@ -136,6 +162,64 @@ const MIGRATIONS: &[&str] = &[
         data TEXT NOT NULL CHECK (json_valid(data))
     ) STRICT;
     CREATE INDEX audit_by_run ON audit (run, id);
+    ",
+    // 3: the server store (`server` module): webhook deliveries and their job queue, fixes proposed on
+    // pull requests with their outcomes, fix PRs, and ignored fingerprints. Times are Unix seconds,
+    // except the lease, which is in milliseconds.
+    "
+    CREATE TABLE delivery (
+        id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE job (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery TEXT NOT NULL UNIQUE REFERENCES delivery (id),
+        event TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        lease_owner TEXT,
+        lease_until_ms INTEGER,
+        last_error TEXT,
+        completions INTEGER NOT NULL DEFAULT 0,
+        enqueued_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX job_open ON job (id) WHERE state IN ('queued', 'running');
+
+    CREATE TABLE fix_record (
+        repo TEXT NOT NULL,
+        pr INTEGER NOT NULL CHECK (pr >= 0),
+        fingerprint TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('review', 'fix_pr')),
+        outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'merged', 'closed')),
+        PRIMARY KEY (repo, pr, fingerprint)
+    ) STRICT;
+    CREATE INDEX fix_record_by_pattern ON fix_record (pattern);
+
+    CREATE TABLE fix_pr (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        number INTEGER NOT NULL CHECK (number >= 0),
+        branch TEXT NOT NULL,
+        head_sha TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('open', 'merged', 'closed', 'human_edited', 'reverted')),
+        merge_sha TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+    ) STRICT;
+    CREATE INDEX fix_pr_by_number ON fix_pr (repo, number);
+
+    CREATE TABLE ignored_fingerprint (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+    ) STRICT;
     ",
 ];
 

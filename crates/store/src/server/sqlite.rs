@@ -1,0 +1,393 @@
+//! The server store on SQLite: the same file and the same `user_version` migrations as
+//! [`crate::Store`], so the mining cache, the audit trail and the server tables live together.
+//!
+//! Every write that reads first (enqueue, claim) runs in a `BEGIN IMMEDIATE` transaction: it takes
+//! the database's write lock before reading, so two connections can never both see a job as
+//! runnable, and a waiting writer queues on the busy timeout instead of failing on a lock upgrade.
+//! Single-statement writes (complete, fail, upserts) are atomic on their own.
+//!
+//! Lease times are milliseconds of this machine's clock: a SQLite file is shared only by processes
+//! on one machine, so they all read the same clock.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::{
+    Delivery, Enqueued, Error, FixPr, FixRecord, Job, PatternStats, QueueStats, RawFixPr,
+    ServerStore, add_state, lease_ms, to_i64, to_unsigned,
+};
+
+/// How long a writer waits for another connection's write lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(super) struct SqliteStore {
+    conn: Connection,
+    /// The file path, for error messages.
+    name: String,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the store file through [`crate::open`], which applies every
+    /// migration, the server tables included.
+    pub(super) fn open(path: &Path) -> Result<SqliteStore, Error> {
+        let crate::Store { conn, name } = crate::open(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|source| Error::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        Ok(SqliteStore { conn, name })
+    }
+}
+
+/// Wraps a SQLite error with what was being done and the store's name.
+fn sqlite(name: &str, what: &str, source: rusqlite::Error) -> Error {
+    Error::Sqlite {
+        context: format!("cannot {what} in store `{name}`"),
+        source,
+    }
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
+        })
+}
+
+const FIX_PR_COLUMNS: &str =
+    "repo, fingerprint, pattern, number, branch, head_sha, state, merge_sha, updated_at";
+
+/// A `fix_pr` row selected with [`FIX_PR_COLUMNS`].
+fn fix_pr_row(row: &Row<'_>) -> rusqlite::Result<RawFixPr> {
+    Ok(RawFixPr {
+        repo: row.get(0)?,
+        fingerprint: row.get(1)?,
+        pattern: row.get(2)?,
+        number: row.get(3)?,
+        branch: row.get(4)?,
+        head_sha: row.get(5)?,
+        state: row.get(6)?,
+        merge_sha: row.get(7)?,
+        updated_at: row.get(8)?,
+    })
+}
+
+impl ServerStore for SqliteStore {
+    fn enqueue(&mut self, delivery: &Delivery) -> Result<Enqueued, Error> {
+        let what = format!("enqueue delivery `{}`", delivery.id);
+        let err = |source| sqlite(&self.name, &what, source);
+        let now = now_ms() / 1000;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO delivery (id, event, received_at) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (id) DO NOTHING",
+                params![delivery.id, delivery.event, now],
+            )
+            .map_err(err)?;
+        if inserted == 0 {
+            // Dropping `tx` rolls back the (empty) transaction.
+            return Ok(Enqueued::Duplicate);
+        }
+        let job = tx
+            .query_row(
+                "INSERT INTO job (delivery, event, payload, state, enqueued_at, updated_at) \
+                 VALUES (?1, ?2, ?3, 'queued', ?4, ?4) RETURNING id",
+                params![delivery.id, delivery.event, delivery.payload, now],
+                |row| row.get(0),
+            )
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(Enqueued::New { job })
+    }
+
+    fn claim(&mut self, worker: &str, lease: Duration) -> Result<Option<Job>, Error> {
+        let err = |source| sqlite(&self.name, "claim a job", source);
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        let now = now_ms();
+        let claimed = tx
+            .query_row(
+                "UPDATE job SET state = 'running', lease_owner = ?1, \
+                 lease_until_ms = ?3, attempts = attempts + 1, updated_at = ?2 / 1000 \
+                 WHERE id = ( \
+                   SELECT id FROM job WHERE state IN ('queued', 'running') \
+                   AND (state = 'queued' OR lease_until_ms <= ?2) ORDER BY id LIMIT 1) \
+                 RETURNING id, delivery, event, payload, attempts",
+                params![worker, now, now.saturating_add(lease_ms(lease))],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                        row.get::<_, Vec<u8>>(3)?,
+                        row.get::<_, i64>(4)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        let Some((id, delivery, event, payload, attempts)) = claimed else {
+            return Ok(None);
+        };
+        Ok(Some(Job {
+            id,
+            delivery,
+            event,
+            payload,
+            attempts: to_unsigned(&self.name, "attempt count", attempts)?,
+        }))
+    }
+
+    fn complete(&mut self, job: i64, worker: &str) -> Result<bool, Error> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE job SET state = 'done', completions = completions + 1, \
+                 lease_until_ms = NULL, updated_at = ?3 \
+                 WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+                params![job, worker, now_ms() / 1000],
+            )
+            .map_err(|source| sqlite(&self.name, &format!("complete job {job}"), source))?;
+        Ok(changed == 1)
+    }
+
+    fn fail(
+        &mut self,
+        job: i64,
+        worker: &str,
+        error: &str,
+        max_attempts: u32,
+    ) -> Result<(), Error> {
+        self.conn
+            .execute(
+                "UPDATE job SET state = CASE WHEN attempts >= ?3 THEN 'dead' ELSE 'queued' END, \
+                 last_error = ?4, lease_until_ms = NULL, updated_at = ?5 \
+                 WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
+                params![job, worker, max_attempts, error, now_ms() / 1000],
+            )
+            .map_err(|source| {
+                sqlite(
+                    &self.name,
+                    &format!("record the failure of job {job}"),
+                    source,
+                )
+            })?;
+        Ok(())
+    }
+
+    fn queue_stats(&mut self) -> Result<QueueStats, Error> {
+        let err = |source| sqlite(&self.name, "count the jobs", source);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT state, COUNT(*) FROM job GROUP BY state")
+            .map_err(err)?;
+        let rows: Vec<(String, i64)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(err)?;
+        let mut stats = QueueStats::default();
+        for (state, count) in rows {
+            add_state(&mut stats, &self.name, &state, count)?;
+        }
+        Ok(stats)
+    }
+
+    fn completions(&mut self) -> Result<Vec<(String, u32)>, Error> {
+        let err = |source| sqlite(&self.name, "read the job completions", source);
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT delivery, completions FROM job ORDER BY delivery")
+            .map_err(err)?;
+        let rows: Vec<(String, i64)> = stmt
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .and_then(|rows| rows.collect())
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|(delivery, count)| {
+                Ok((
+                    delivery,
+                    to_unsigned(&self.name, "completion count", count)?,
+                ))
+            })
+            .collect()
+    }
+
+    fn record_fix(&mut self, fix: &FixRecord) -> Result<(), Error> {
+        let pr = to_i64("pull request number", fix.pr)?;
+        self.conn
+            .execute(
+                "INSERT INTO fix_record (repo, pr, fingerprint, pattern, kind) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (repo, pr, fingerprint) DO NOTHING",
+                params![
+                    fix.repo,
+                    pr,
+                    fix.fingerprint,
+                    fix.pattern,
+                    fix.kind.as_str()
+                ],
+            )
+            .map_err(|source| {
+                let what = format!(
+                    "record fix `{}` on {}#{}",
+                    fix.fingerprint, fix.repo, fix.pr
+                );
+                sqlite(&self.name, &what, source)
+            })?;
+        Ok(())
+    }
+
+    fn record_outcome(&mut self, repo: &str, pr: u64, merged: bool) -> Result<usize, Error> {
+        let number = to_i64("pull request number", pr)?;
+        let outcome = if merged { "merged" } else { "closed" };
+        self.conn
+            .execute(
+                "UPDATE fix_record SET outcome = ?3 WHERE repo = ?1 AND pr = ?2",
+                params![repo, number, outcome],
+            )
+            .map_err(|source| {
+                sqlite(
+                    &self.name,
+                    &format!("record the outcome of {repo}#{pr}"),
+                    source,
+                )
+            })
+    }
+
+    fn pattern_stats(&mut self) -> Result<Vec<PatternStats>, Error> {
+        let err = |source| sqlite(&self.name, "read the pattern statistics", source);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT pattern, COUNT(*), SUM(outcome = 'merged'), SUM(outcome = 'closed') \
+                 FROM fix_record GROUP BY pattern ORDER BY pattern",
+            )
+            .map_err(err)?;
+        let rows: Vec<(String, i64, i64, i64)> = stmt
+            .query_map([], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(err)?;
+        rows.into_iter()
+            .map(|(pattern, proposed, merged, closed)| {
+                Ok(PatternStats {
+                    pattern,
+                    proposed: to_unsigned(&self.name, "fix count", proposed)?,
+                    merged: to_unsigned(&self.name, "fix count", merged)?,
+                    closed: to_unsigned(&self.name, "fix count", closed)?,
+                })
+            })
+            .collect()
+    }
+
+    fn fix_pr(&mut self, repo: &str, fingerprint: &str) -> Result<Option<FixPr>, Error> {
+        let row = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {FIX_PR_COLUMNS} FROM fix_pr WHERE repo = ?1 AND fingerprint = ?2"
+                ),
+                params![repo, fingerprint],
+                fix_pr_row,
+            )
+            .optional()
+            .map_err(|source| {
+                let what = format!("read the fix PR of `{fingerprint}` in {repo}");
+                sqlite(&self.name, &what, source)
+            })?;
+        row.map(|row| row.into_fix_pr(&self.name)).transpose()
+    }
+
+    fn upsert_fix_pr(&mut self, pr: &FixPr) -> Result<(), Error> {
+        let number = to_i64("pull request number", pr.number)?;
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO fix_pr ({FIX_PR_COLUMNS}) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+                     ON CONFLICT (repo, fingerprint) DO UPDATE SET \
+                     pattern = excluded.pattern, number = excluded.number, \
+                     branch = excluded.branch, head_sha = excluded.head_sha, \
+                     state = excluded.state, merge_sha = excluded.merge_sha, \
+                     updated_at = excluded.updated_at"
+                ),
+                params![
+                    pr.repo,
+                    pr.fingerprint,
+                    pr.pattern,
+                    number,
+                    pr.branch,
+                    pr.head_sha,
+                    pr.state.as_str(),
+                    pr.merge_sha,
+                    pr.updated_at
+                ],
+            )
+            .map_err(|source| {
+                let what = format!("record fix PR {}#{}", pr.repo, pr.number);
+                sqlite(&self.name, &what, source)
+            })?;
+        Ok(())
+    }
+
+    fn fix_prs(&mut self, repo: &str) -> Result<Vec<FixPr>, Error> {
+        let what = format!("read the fix PRs of {repo}");
+        let err = |source| sqlite(&self.name, &what, source);
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {FIX_PR_COLUMNS} FROM fix_pr WHERE repo = ?1 \
+                 ORDER BY number, fingerprint"
+            ))
+            .map_err(err)?;
+        let rows: Vec<_> = stmt
+            .query_map([repo], fix_pr_row)
+            .and_then(|rows| rows.collect())
+            .map_err(err)?;
+        drop(stmt);
+        rows.into_iter()
+            .map(|row| row.into_fix_pr(&self.name))
+            .collect()
+    }
+
+    fn set_ignored(&mut self, repo: &str, fingerprint: &str, ignored: bool) -> Result<(), Error> {
+        let sql = if ignored {
+            "INSERT INTO ignored_fingerprint (repo, fingerprint) VALUES (?1, ?2) \
+             ON CONFLICT (repo, fingerprint) DO NOTHING"
+        } else {
+            "DELETE FROM ignored_fingerprint WHERE repo = ?1 AND fingerprint = ?2"
+        };
+        self.conn
+            .execute(sql, params![repo, fingerprint])
+            .map_err(|source| {
+                let what = format!("record whether `{fingerprint}` is ignored in {repo}");
+                sqlite(&self.name, &what, source)
+            })?;
+        Ok(())
+    }
+
+    fn is_ignored(&mut self, repo: &str, fingerprint: &str) -> Result<bool, Error> {
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM ignored_fingerprint \
+                 WHERE repo = ?1 AND fingerprint = ?2)",
+                params![repo, fingerprint],
+                |row| row.get(0),
+            )
+            .map_err(|source| {
+                let what = format!("read whether `{fingerprint}` is ignored in {repo}");
+                sqlite(&self.name, &what, source)
+            })
+    }
+}
