@@ -1,14 +1,200 @@
-//! `suture pr`: flags → `app::pr` options (not built yet: the helper working on issue #6 owns this file).
+//! `suture pr`: flags and environment → `app::pr` options → one run of the scheduled fix-PR job → text or
+//! JSON report and exit code.
+//!
+//! The token comes from `--token` or `GITHUB_TOKEN` and is only ever handed to the GitHub client: it is not
+//! part of any message, report or error (clap's `env` feature is not used, so `--help` cannot show its
+//! value either). Exit codes: 0 the run finished (PRs opened, updated or nothing to do), 2 an error, including
+//! a run that finished but failed for some groups.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use app::pr::{Action, PrOptions, PrReport, RevertAction, Validation};
+use clap::ValueEnum;
 
-pub(crate) const EXAMPLES: &str = "";
+pub(crate) const EXAMPLES: &str = "Examples:
+  suture pr --repo acme/widgets                  open or update one fix PR per pattern (GITHUB_TOKEN)
+  suture pr --dry-run                            say what it would do; only GET requests are sent
+  suture pr --max-open 3 --max-per-run 1         at most 3 suture PRs open, at most 1 new one per run
+  suture pr --database-url postgres://suture@db/suture   share the store with `suture serve`
+  suture pr --no-validate --format json          skip `cargo check`, machine-readable report
+
+Environment: GITHUB_REPOSITORY (for --repo), GITHUB_TOKEN (for --token, never printed), GITHUB_API_URL
+(for --api-url), DATABASE_URL (for --database-url). In a workflow these are set for you; see
+docs/github.md and .github/workflows/suture-pr.yml. Exit codes: 0 done, 2 error.";
 
 #[derive(clap::Args)]
-pub(crate) struct PrArgs {}
+pub(crate) struct PrArgs {
+    /// The local checkout of the default branch (default: the current directory).
+    path: Option<PathBuf>,
+    /// The GitHub repository, OWNER/NAME (default: $GITHUB_REPOSITORY).
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: Option<String>,
+    /// A token allowed to write contents and pull requests (default: $GITHUB_TOKEN). Never printed.
+    #[arg(long, value_name = "TOKEN")]
+    token: Option<String>,
+    /// The REST API root (default: $GITHUB_API_URL, else https://api.github.com).
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+    /// Most suture PRs open at once; new groups beyond it are skipped and reported.
+    #[arg(long, default_value_t = 5)]
+    max_open: usize,
+    /// Most new PRs one run opens.
+    #[arg(long, default_value_t = 2)]
+    max_per_run: usize,
+    /// Propose only fixes at least this confident (0 to 1), after ranking by merge record.
+    #[arg(long, default_value_t = 0.5)]
+    min_confidence: f64,
+    /// The store: postgres://…, sqlite://PATH or a path (default: $DATABASE_URL, else PATH/.suture/server.db).
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+    /// Print what would happen; send no write request to GitHub and write nothing to the store.
+    #[arg(long)]
+    dry_run: bool,
+    /// Open PRs without running `cargo check` on each group first.
+    #[arg(long)]
+    no_validate: bool,
+    /// Seconds `cargo check` may take per group.
+    #[arg(long, default_value_t = 600)]
+    validate_timeout: u64,
+    #[arg(long, value_enum, default_value_t = PrFormat::Text)]
+    format: PrFormat,
+}
 
-pub(crate) fn run(_args: PrArgs) -> Result<ExitCode> {
-    bail!("suture pr is not built yet")
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PrFormat {
+    Text,
+    Json,
+}
+
+pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
+    let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
+    if !root.is_dir() {
+        bail!("`{}` is not a directory", root.display());
+    }
+    let repo = match args.repo.clone().or_else(|| env("GITHUB_REPOSITORY")) {
+        Some(repo) => repo
+            .parse()
+            .with_context(|| format!("--repo {repo:?} (or GITHUB_REPOSITORY)"))?,
+        None => bail!("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY"),
+    };
+    let Some(token) = args.token.clone().or_else(|| env("GITHUB_TOKEN")) else {
+        bail!("no token: pass --token or set GITHUB_TOKEN (it needs contents and pull-requests write)");
+    };
+    let api_url = args
+        .api_url
+        .clone()
+        .or_else(|| env("GITHUB_API_URL"))
+        .unwrap_or_else(|| "https://api.github.com".to_owned());
+    let library = crate::fix_cmd::load_library(&root, &[])?;
+    let options = PrOptions {
+        validation: if args.no_validate {
+            Validation::Off
+        } else {
+            Validation::CargoCheck {
+                timeout: Duration::from_secs(args.validate_timeout),
+                target_dir: root.join("target/suture"),
+            }
+        },
+        root,
+        repo,
+        api_url,
+        token,
+        database_url: args.database_url.clone().or_else(|| env("DATABASE_URL")),
+        max_open: args.max_open,
+        max_per_run: args.max_per_run,
+        min_confidence: args.min_confidence,
+        dry_run: args.dry_run,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let report = runtime.block_on(app::pr::run(&options, &library))?;
+    match args.format {
+        PrFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        PrFormat::Text => print_text(&report),
+    }
+    Ok(if report.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// A set, non-empty environment variable.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn print_text(report: &PrReport) {
+    let would = if report.dry_run { "would be " } else { "" };
+    println!(
+        "{}: {} fixes in {} files scanned at {} ({}){}",
+        report.repo,
+        report.fixes_found,
+        report.files_scanned,
+        &report.base_sha[..report.base_sha.len().min(12)],
+        report.default_branch,
+        if report.dry_run {
+            "; dry run, nothing written"
+        } else {
+            ""
+        }
+    );
+    for group in &report.groups {
+        let what = match group.action {
+            Action::Opened => format!("{would}opened"),
+            Action::Updated => format!("{would}updated"),
+            Action::UpToDate => "up to date".to_owned(),
+            Action::HumanEdited => "left alone (human push)".to_owned(),
+            Action::Ignored => "ignored".to_owned(),
+            Action::Skipped => "skipped".to_owned(),
+            Action::ValidationFailed => "not opened (validation failed)".to_owned(),
+            Action::Failed => "FAILED".to_owned(),
+        };
+        let pr = group
+            .url
+            .clone()
+            .or_else(|| group.pr.map(|n| format!("#{n}")))
+            .map(|s| format!(" {s}"))
+            .unwrap_or_default();
+        println!(
+            "[{}] {} fixes in {} files, confidence {:.2}: {what}{pr}: {}",
+            group.pattern,
+            group.fixes,
+            group.files.len(),
+            group.confidence,
+            group.reason
+        );
+        if let Some(validation) = &group.validation {
+            println!("  validation: {validation}");
+        }
+    }
+    for revert in &report.reverts {
+        let what = match revert.action {
+            RevertAction::Opened => format!("revert {would}opened"),
+            RevertAction::AlreadyOpened => "revert already open".to_owned(),
+            RevertAction::Failed => "revert FAILED".to_owned(),
+        };
+        let pr = revert.pr.map(|n| format!(" #{n}")).unwrap_or_default();
+        println!("[#{}] {what}{pr}: {}", revert.of, revert.reason);
+    }
+    if report.nested_left > 0 {
+        println!(
+            "{} nested fixes are left for a later run (they apply inside another fix)",
+            report.nested_left
+        );
+    }
+    for note in &report.notes {
+        println!("note: {note}");
+    }
+    for error in &report.errors {
+        eprintln!("error: {error}");
+    }
+    if report.groups.is_empty() && report.reverts.is_empty() {
+        println!("nothing to do");
+    }
 }
