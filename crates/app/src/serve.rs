@@ -120,6 +120,18 @@ impl ServeConfig {
     }
 }
 
+/// Installs JSON-line logs on stderr, filtered by `SUTURE_LOG` (default `info`). A second call does nothing.
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SUTURE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// A few store connections reused across blocking tasks.
 struct Pool {
     url: String,
