@@ -1,0 +1,718 @@
+//! Behaviour tests of the server store (`store::server`): the delivery queue, fix records and
+//! outcomes, fix PRs and ignores. Every test runs twice, as `<test>::sqlite` on a fresh file in a
+//! temporary directory and as `<test>::postgres` in a fresh schema of the database named by
+//! `SUTURE_TEST_DATABASE_URL` (see `scripts/postgres.sh`). Without that variable the PostgreSQL
+//! runs print one line saying so and pass, unless `SUTURE_REQUIRE_POSTGRES=1`, which makes them
+//! fail instead (CI sets it, so a missing server cannot pass silently).
+//!
+//! A test gets a [`Target`]: a URL for `store::server::connect`, so that it can open as many
+//! connections (and "restart" as often) as it needs.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use store::server::{
+    self, Delivery, Enqueued, Error, FixKind, FixPr, FixRecord, PatternStats, PrState, QueueStats,
+    ServerStore,
+};
+use tempfile::TempDir;
+
+/// Where one test's store lives.
+struct Target {
+    url: String,
+    kind: Kind,
+}
+
+enum Kind {
+    Sqlite {
+        dir: TempDir,
+    },
+    /// A schema created for this test; dropped with the target.
+    Postgres {
+        base: String,
+        schema: String,
+    },
+}
+
+impl Target {
+    fn sqlite() -> Target {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory that does not exist yet: connect creates it.
+        let url = format!("sqlite://{}", dir.path().join("state/server.db").display());
+        Target {
+            url,
+            kind: Kind::Sqlite { dir },
+        }
+    }
+
+    /// A fresh schema in the test database, or `None` when PostgreSQL tests are skipped.
+    fn postgres() -> Option<Target> {
+        let Ok(base) = std::env::var("SUTURE_TEST_DATABASE_URL") else {
+            if std::env::var("SUTURE_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                panic!(
+                    "SUTURE_REQUIRE_POSTGRES=1 but SUTURE_TEST_DATABASE_URL is unset; run \
+                     `export SUTURE_TEST_DATABASE_URL=$(bash scripts/postgres.sh)` first"
+                );
+            }
+            eprintln!("postgres skipped: SUTURE_TEST_DATABASE_URL is unset");
+            return None;
+        };
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let schema = format!(
+            "suture_test_{}_{}_{}",
+            std::process::id(),
+            nanos,
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = postgres::Client::connect(&base, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot connect to SUTURE_TEST_DATABASE_URL: {e}"));
+        admin
+            .batch_execute(&format!("CREATE SCHEMA {schema}"))
+            .unwrap();
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let url = format!("{base}{separator}options=-csearch_path%3D{schema}");
+        Some(Target {
+            url,
+            kind: Kind::Postgres { base, schema },
+        })
+    }
+
+    fn backend(&self) -> &'static str {
+        match self.kind {
+            Kind::Sqlite { .. } => "sqlite",
+            Kind::Postgres { .. } => "postgres",
+        }
+    }
+
+    fn connect(&self) -> Box<dyn ServerStore> {
+        server::connect(&self.url).unwrap_or_else(|e| panic!("cannot connect: {e:?}"))
+    }
+
+    /// The schema version as the database records it, read behind the store's back.
+    fn schema_version(&self) -> u32 {
+        match &self.kind {
+            Kind::Sqlite { dir } => {
+                let raw = rusqlite::Connection::open(dir.path().join("state/server.db")).unwrap();
+                raw.pragma_query_value(None, "user_version", |row| row.get(0))
+                    .unwrap()
+            }
+            Kind::Postgres { base, schema } => {
+                let mut raw = postgres::Client::connect(base, postgres::NoTls).unwrap();
+                let rows = raw
+                    .query(
+                        &format!("SELECT version FROM {schema}.suture_migrations ORDER BY version"),
+                        &[],
+                    )
+                    .unwrap();
+                let versions: Vec<i32> = rows.iter().map(|row| row.get(0)).collect();
+                // One row per migration, no repeats.
+                assert_eq!(versions, (1..=versions.len() as i32).collect::<Vec<_>>());
+                versions.len() as u32
+            }
+        }
+    }
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Kind::Postgres { base, schema } = &self.kind
+            && let Ok(mut admin) = postgres::Client::connect(base, postgres::NoTls)
+        {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
+/// Runs `$test(target)` once on SQLite and once on PostgreSQL, as `$test::sqlite` and
+/// `$test::postgres`.
+macro_rules! on_both {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[test]
+            fn sqlite() {
+                super::$test(super::Target::sqlite());
+            }
+
+            #[test]
+            fn postgres() {
+                if let Some(target) = super::Target::postgres() {
+                    super::$test(target);
+                }
+            }
+        }
+    )*};
+}
+
+on_both!(
+    enqueue_dedupes_on_delivery_id,
+    claims_oldest_first,
+    complete_needs_the_lease,
+    failures_retry_then_die,
+    queue_survives_a_restart,
+    concurrent_workers_run_each_job_once,
+    concurrent_enqueues_of_one_delivery_enqueue_once,
+    fix_outcomes_feed_pattern_stats,
+    fix_prs_upsert_get_and_list,
+    ignores_are_per_repo,
+    migrating_twice_is_a_no_op,
+    simultaneous_first_connects_migrate_once,
+);
+
+fn delivery(id: &str) -> Delivery {
+    Delivery {
+        id: id.to_owned(),
+        event: "pull_request".to_owned(),
+        payload: format!("{{\"delivery\":\"{id}\"}}").into_bytes(),
+    }
+}
+
+fn stats(queued: u64, running: u64, done: u64, dead: u64) -> QueueStats {
+    QueueStats {
+        queued,
+        running,
+        done,
+        dead,
+    }
+}
+
+const LONG: Duration = Duration::from_secs(600);
+
+fn enqueue_dedupes_on_delivery_id(target: Target) {
+    let mut store = target.connect();
+    // Payloads are bytes, not text: invalid UTF-8 and NUL must survive.
+    let first = Delivery {
+        id: "72d3162e-cc78-11e3-81ab-4c9367dc0958".to_owned(),
+        event: "issue_comment".to_owned(),
+        payload: vec![0, 159, 146, 150, b'{', b'}', 0xff],
+    };
+    let Enqueued::New { job } = store.enqueue(&first).unwrap() else {
+        panic!("a new delivery must be enqueued");
+    };
+    // GitHub redelivers with the same id; even a different body does not enqueue again.
+    let again = Delivery {
+        payload: b"{}".to_vec(),
+        ..first.clone()
+    };
+    assert_eq!(store.enqueue(&again).unwrap(), Enqueued::Duplicate);
+    assert_eq!(store.enqueue(&first).unwrap(), Enqueued::Duplicate);
+    assert_eq!(store.queue_stats().unwrap(), stats(1, 0, 0, 0));
+
+    let claimed = store.claim("w1", LONG).unwrap().unwrap();
+    assert_eq!(claimed.id, job);
+    assert_eq!(claimed.delivery, first.id);
+    assert_eq!(claimed.event, "issue_comment");
+    assert_eq!(claimed.payload, first.payload);
+    assert_eq!(claimed.attempts, 1);
+    assert!(store.claim("w1", LONG).unwrap().is_none());
+
+    // A delivery whose job is finished is still a duplicate.
+    assert!(store.complete(job, "w1").unwrap());
+    assert_eq!(store.enqueue(&first).unwrap(), Enqueued::Duplicate);
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 0, 1, 0));
+}
+
+fn claims_oldest_first(target: Target) {
+    let mut store = target.connect();
+    let mut jobs = Vec::new();
+    for id in ["c", "a", "b"] {
+        match store.enqueue(&delivery(id)).unwrap() {
+            Enqueued::New { job } => jobs.push(job),
+            Enqueued::Duplicate => panic!("{id} is new"),
+        }
+    }
+    // Oldest means enqueued first, not smallest delivery id.
+    let claimed: Vec<(i64, String)> = (0..3)
+        .map(|_| {
+            let job = store.claim("w", LONG).unwrap().unwrap();
+            (job.id, job.delivery)
+        })
+        .collect();
+    assert_eq!(
+        claimed,
+        vec![
+            (jobs[0], "c".to_owned()),
+            (jobs[1], "a".to_owned()),
+            (jobs[2], "b".to_owned())
+        ]
+    );
+    assert!(store.claim("w", LONG).unwrap().is_none());
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 3, 0, 0));
+
+    // A job put back in the queue keeps its place: it is older than one enqueued after it.
+    store.fail(jobs[1], "w", "transient", 5).unwrap();
+    store.enqueue(&delivery("d")).unwrap();
+    assert_eq!(store.claim("w", LONG).unwrap().unwrap().delivery, "a");
+    assert_eq!(store.claim("w", LONG).unwrap().unwrap().delivery, "d");
+}
+
+fn complete_needs_the_lease(target: Target) {
+    let mut store = target.connect();
+    let mut other = target.connect();
+    store.enqueue(&delivery("d1")).unwrap();
+    let job = store
+        .claim("alice", Duration::from_millis(200))
+        .unwrap()
+        .unwrap();
+
+    // While the lease holds, nobody else gets the job, and only its owner can finish it.
+    assert!(other.claim("bob", LONG).unwrap().is_none());
+    assert!(!other.complete(job.id, "bob").unwrap());
+    other.fail(job.id, "bob", "not mine", 1).unwrap();
+    assert_eq!(other.queue_stats().unwrap(), stats(0, 1, 0, 0));
+
+    thread::sleep(Duration::from_millis(400));
+    // Alice's lease ran out: Bob takes the job over, and Alice can no longer finish it.
+    let taken = other.claim("bob", LONG).unwrap().unwrap();
+    assert_eq!((taken.id, taken.attempts), (job.id, 2));
+    assert!(!store.complete(job.id, "alice").unwrap());
+    store.fail(job.id, "alice", "late", 1).unwrap();
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 1, 0, 0));
+    assert!(other.complete(job.id, "bob").unwrap());
+    // Completing twice is refused: the job is no longer running.
+    assert!(!other.complete(job.id, "bob").unwrap());
+    assert_eq!(store.completions().unwrap(), vec![("d1".to_owned(), 1)]);
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 0, 1, 0));
+    // Unknown job ids are not an error, just not completed.
+    assert!(!store.complete(job.id + 1000, "bob").unwrap());
+
+    // A worker whose lease ran out but whose job nobody took over may still finish it.
+    store.enqueue(&delivery("d2")).unwrap();
+    let slow = store
+        .claim("carol", Duration::from_millis(1))
+        .unwrap()
+        .unwrap();
+    thread::sleep(Duration::from_millis(20));
+    assert!(store.complete(slow.id, "carol").unwrap());
+}
+
+fn failures_retry_then_die(target: Target) {
+    let mut store = target.connect();
+    store.enqueue(&delivery("flaky")).unwrap();
+    for attempt in 1..=3 {
+        let job = store.claim("w", LONG).unwrap().unwrap();
+        assert_eq!((job.delivery.as_str(), job.attempts), ("flaky", attempt));
+        store
+            .fail(job.id, "w", &format!("attempt {attempt} failed"), 3)
+            .unwrap();
+        let expected = if attempt < 3 {
+            stats(1, 0, 0, 0)
+        } else {
+            stats(0, 0, 0, 1)
+        };
+        assert_eq!(
+            store.queue_stats().unwrap(),
+            expected,
+            "after attempt {attempt}"
+        );
+    }
+    // Dead jobs are never claimed again, and were never completed.
+    assert!(store.claim("w", LONG).unwrap().is_none());
+    assert_eq!(store.completions().unwrap(), vec![("flaky".to_owned(), 0)]);
+
+    // A job that then succeeds is done after its retries.
+    store.enqueue(&delivery("second-try")).unwrap();
+    let job = store.claim("w", LONG).unwrap().unwrap();
+    store.fail(job.id, "w", "timeout", 3).unwrap();
+    let job = store.claim("w", LONG).unwrap().unwrap();
+    assert_eq!(job.attempts, 2);
+    assert!(store.complete(job.id, "w").unwrap());
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 0, 1, 1));
+}
+
+fn queue_survives_a_restart(target: Target) {
+    let lease = Duration::from_millis(800);
+    let claimed_at;
+    {
+        let mut store = target.connect();
+        store.enqueue(&delivery("in-flight")).unwrap();
+        store.enqueue(&delivery("waiting")).unwrap();
+        let job = store.claim("dead-worker", lease).unwrap().unwrap();
+        claimed_at = Instant::now();
+        assert_eq!(job.delivery, "in-flight");
+        // The process dies here: the store is dropped with the job running.
+    }
+    let mut store = target.connect();
+    assert_eq!(store.queue_stats().unwrap(), stats(1, 1, 0, 0));
+    // While the dead worker's lease holds, only the waiting job is handed out.
+    let waiting = store.claim("new-worker", LONG).unwrap().unwrap();
+    assert_eq!(waiting.delivery, "waiting");
+    if claimed_at.elapsed() < lease {
+        assert!(store.claim("new-worker", LONG).unwrap().is_none());
+    }
+    thread::sleep(lease.saturating_sub(claimed_at.elapsed()) + Duration::from_millis(100));
+    let reclaimed = store.claim("new-worker", LONG).unwrap().unwrap();
+    assert_eq!(
+        (reclaimed.delivery.as_str(), reclaimed.attempts),
+        ("in-flight", 2)
+    );
+    assert_eq!(reclaimed.payload, delivery("in-flight").payload);
+    assert!(store.complete(reclaimed.id, "new-worker").unwrap());
+    assert!(store.complete(waiting.id, "new-worker").unwrap());
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 0, 2, 0));
+}
+
+fn concurrent_workers_run_each_job_once(target: Target) {
+    const JOBS: usize = 1000;
+    const WORKERS: usize = 4;
+    let mut store = target.connect();
+    let started = Instant::now();
+    for n in 0..JOBS {
+        store.enqueue(&delivery(&format!("d{n:04}"))).unwrap();
+    }
+    let enqueue_time = started.elapsed();
+
+    let target = Arc::new(target);
+    let barrier = Arc::new(Barrier::new(WORKERS));
+    let started = Instant::now();
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|w| {
+            let target = Arc::clone(&target);
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                let mut store = target.connect();
+                let worker = format!("worker-{w}");
+                let mut ran = Vec::new();
+                barrier.wait();
+                while let Some(job) = store.claim(&worker, LONG).unwrap() {
+                    assert!(
+                        store.complete(job.id, &worker).unwrap(),
+                        "{worker} lost job {}",
+                        job.id
+                    );
+                    ran.push(job.delivery);
+                }
+                ran
+            })
+        })
+        .collect();
+    let ran: Vec<Vec<String>> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    let run_time = started.elapsed();
+
+    let mut seen = HashSet::new();
+    for delivery in ran.iter().flatten() {
+        assert!(seen.insert(delivery.clone()), "{delivery} ran twice");
+    }
+    assert_eq!(seen.len(), JOBS);
+    let completions = store.completions().unwrap();
+    assert_eq!(completions.len(), JOBS);
+    assert!(completions.iter().all(|(_, n)| *n == 1), "{completions:?}");
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 0, JOBS as u64, 0));
+    eprintln!(
+        "{}: {JOBS} jobs: enqueued in {enqueue_time:?}; claimed and completed by {WORKERS} workers in \
+         {run_time:?} ({:.0} jobs/s); per worker {:?}",
+        target.backend(),
+        JOBS as f64 / run_time.as_secs_f64(),
+        ran.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+}
+
+fn concurrent_enqueues_of_one_delivery_enqueue_once(target: Target) {
+    const DELIVERIES: usize = 300;
+    let target = Arc::new(target);
+    let barrier = Arc::new(Barrier::new(2));
+    let racers: Vec<_> = (0..2)
+        .map(|_| {
+            let target = Arc::clone(&target);
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                let mut store = target.connect();
+                barrier.wait();
+                (0..DELIVERIES)
+                    .map(|n| store.enqueue(&delivery(&format!("r{n:03}"))).unwrap())
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let results: Vec<Vec<Enqueued>> = racers.into_iter().map(|r| r.join().unwrap()).collect();
+    let mut jobs = HashSet::new();
+    assert_eq!(results[0].len(), DELIVERIES);
+    for (n, pair) in results[0].iter().zip(&results[1]).enumerate() {
+        match pair {
+            (Enqueued::New { job }, Enqueued::Duplicate)
+            | (Enqueued::Duplicate, Enqueued::New { job }) => assert!(jobs.insert(*job)),
+            other => panic!("delivery r{n:03}: {other:?}"),
+        }
+    }
+    let mut store = target.connect();
+    assert_eq!(
+        store.queue_stats().unwrap(),
+        stats(DELIVERIES as u64, 0, 0, 0)
+    );
+}
+
+fn fix(repo: &str, pr: u64, fingerprint: &str, pattern: &str, kind: FixKind) -> FixRecord {
+    FixRecord {
+        repo: repo.to_owned(),
+        pr,
+        fingerprint: fingerprint.to_owned(),
+        pattern: pattern.to_owned(),
+        kind,
+    }
+}
+
+fn pattern(pattern: &str, proposed: u64, merged: u64, closed: u64) -> PatternStats {
+    PatternStats {
+        pattern: pattern.to_owned(),
+        proposed,
+        merged,
+        closed,
+    }
+}
+
+fn fix_outcomes_feed_pattern_stats(target: Target) {
+    let mut store = target.connect();
+    assert_eq!(store.pattern_stats().unwrap(), vec![]);
+    let repo = "acme/widgets";
+    for record in [
+        fix(repo, 1, "f1", "unwrap-to-question", FixKind::Review),
+        fix(repo, 1, "f2", "len-zero-is-empty", FixKind::Review),
+        fix(repo, 2, "f3", "unwrap-to-question", FixKind::FixPr),
+        fix(repo, 3, "f4", "unwrap-to-question", FixKind::Review),
+        // Another repository's PR 1 is another PR.
+        fix("acme/gadgets", 1, "f1", "Clone-on-copy", FixKind::Review),
+    ] {
+        store.record_fix(&record).unwrap();
+        // Recording the same fix again (a webhook redelivered, a review re-run) changes nothing.
+        store.record_fix(&record).unwrap();
+    }
+    assert_eq!(store.record_outcome(repo, 1, true).unwrap(), 2);
+    assert_eq!(store.record_outcome(repo, 2, false).unwrap(), 1);
+    assert_eq!(store.record_outcome(repo, 99, true).unwrap(), 0);
+    assert_eq!(store.record_outcome("other/repo", 3, true).unwrap(), 0);
+    // Sorted by pattern id in byte order (upper case first), whatever the database collation.
+    assert_eq!(
+        store.pattern_stats().unwrap(),
+        vec![
+            pattern("Clone-on-copy", 1, 0, 0),
+            pattern("len-zero-is-empty", 1, 1, 0),
+            pattern("unwrap-to-question", 3, 1, 1),
+        ]
+    );
+    // A reopened PR that is merged after all replaces its earlier outcome.
+    assert_eq!(store.record_outcome(repo, 2, true).unwrap(), 1);
+    assert_eq!(
+        store.pattern_stats().unwrap()[2],
+        pattern("unwrap-to-question", 3, 2, 0)
+    );
+
+    let too_big = fix(repo, u64::MAX, "f9", "p", FixKind::Review);
+    let err = store.record_fix(&too_big).unwrap_err();
+    assert!(matches!(err, Error::OutOfRange { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "pull request number 18446744073709551615 is too large to store (at most 9223372036854775807)"
+    );
+}
+
+fn fix_pr(repo: &str, fingerprint: &str, number: u64, state: PrState) -> FixPr {
+    FixPr {
+        repo: repo.to_owned(),
+        fingerprint: fingerprint.to_owned(),
+        pattern: "unwrap-to-question".to_owned(),
+        number,
+        branch: format!("suture/{fingerprint}"),
+        head_sha: "1111111111111111111111111111111111111111".to_owned(),
+        state,
+        merge_sha: None,
+        updated_at: 1_764_000_000,
+    }
+}
+
+fn fix_prs_upsert_get_and_list(target: Target) {
+    let mut store = target.connect();
+    let repo = "acme/widgets";
+    assert_eq!(store.fix_pr(repo, "fp-a").unwrap(), None);
+    assert_eq!(store.fix_prs(repo).unwrap(), vec![]);
+
+    let a = fix_pr(repo, "fp-a", 12, PrState::Open);
+    let b = fix_pr(repo, "fp-b", 7, PrState::HumanEdited);
+    let elsewhere = fix_pr("acme/gadgets", "fp-a", 1, PrState::Open);
+    for pr in [&a, &b, &elsewhere] {
+        store.upsert_fix_pr(pr).unwrap();
+    }
+    assert_eq!(store.fix_pr(repo, "fp-a").unwrap().as_ref(), Some(&a));
+    assert_eq!(
+        store.fix_pr("acme/gadgets", "fp-a").unwrap().as_ref(),
+        Some(&elsewhere)
+    );
+    // By number, and only this repository's.
+    assert_eq!(store.fix_prs(repo).unwrap(), vec![b.clone(), a.clone()]);
+
+    // Upserting the same key replaces the row instead of adding one.
+    let merged = FixPr {
+        state: PrState::Merged,
+        head_sha: "2222222222222222222222222222222222222222".to_owned(),
+        merge_sha: Some("3333333333333333333333333333333333333333".to_owned()),
+        updated_at: 1_764_000_600,
+        ..a.clone()
+    };
+    store.upsert_fix_pr(&merged).unwrap();
+    assert_eq!(store.fix_pr(repo, "fp-a").unwrap().as_ref(), Some(&merged));
+    let reverted = FixPr {
+        state: PrState::Reverted,
+        ..merged.clone()
+    };
+    store.upsert_fix_pr(&reverted).unwrap();
+    let closed = FixPr {
+        state: PrState::Closed,
+        ..b.clone()
+    };
+    store.upsert_fix_pr(&closed).unwrap();
+    assert_eq!(store.fix_prs(repo).unwrap(), vec![closed, reverted]);
+}
+
+fn ignores_are_per_repo(target: Target) {
+    let mut store = target.connect();
+    assert!(!store.is_ignored("acme/widgets", "fp").unwrap());
+    store.set_ignored("acme/widgets", "fp", true).unwrap();
+    // Ignoring twice is the same as once.
+    store.set_ignored("acme/widgets", "fp", true).unwrap();
+    assert!(store.is_ignored("acme/widgets", "fp").unwrap());
+    assert!(!store.is_ignored("acme/gadgets", "fp").unwrap());
+    assert!(!store.is_ignored("acme/widgets", "fp2").unwrap());
+    // Another connection (another replica) sees it.
+    assert!(target.connect().is_ignored("acme/widgets", "fp").unwrap());
+    store.set_ignored("acme/widgets", "fp", false).unwrap();
+    assert!(!store.is_ignored("acme/widgets", "fp").unwrap());
+    // Un-ignoring what is not ignored is not an error.
+    store.set_ignored("acme/widgets", "never", false).unwrap();
+}
+
+fn migrating_twice_is_a_no_op(target: Target) {
+    let mut first = target.connect();
+    let version = target.schema_version();
+    assert!(version >= 1);
+    first.enqueue(&delivery("kept")).unwrap();
+    first.set_ignored("r", "f", true).unwrap();
+    drop(first);
+
+    let mut second = target.connect();
+    assert_eq!(target.schema_version(), version);
+    assert_eq!(second.queue_stats().unwrap(), stats(1, 0, 0, 0));
+    assert!(second.is_ignored("r", "f").unwrap());
+    assert_eq!(
+        second.enqueue(&delivery("kept")).unwrap(),
+        Enqueued::Duplicate
+    );
+}
+
+fn simultaneous_first_connects_migrate_once(target: Target) {
+    const CONNECTIONS: usize = 4;
+    let target = Arc::new(target);
+    let barrier = Arc::new(Barrier::new(CONNECTIONS));
+    let connects: Vec<_> = (0..CONNECTIONS)
+        .map(|n| {
+            let target = Arc::clone(&target);
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                barrier.wait();
+                let mut store = server::connect(&target.url)
+                    .unwrap_or_else(|e| panic!("connection {n} failed: {e:?}"));
+                store.enqueue(&delivery(&format!("from-{n}"))).unwrap()
+            })
+        })
+        .collect();
+    for connect in connects {
+        assert!(matches!(connect.join().unwrap(), Enqueued::New { .. }));
+    }
+    target.schema_version();
+    assert_eq!(
+        target.connect().queue_stats().unwrap(),
+        stats(CONNECTIONS as u64, 0, 0, 0)
+    );
+}
+
+#[test]
+fn sqlite_file_is_shared_with_the_mining_store_in_any_order() {
+    for server_first in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("suture.db");
+        let open_server = || server::connect(path.to_str().unwrap()).unwrap();
+        let mut queue = if server_first {
+            let queue = open_server();
+            store::open(&path).unwrap();
+            queue
+        } else {
+            store::open(&path).unwrap();
+            open_server()
+        };
+        queue.enqueue(&delivery("d")).unwrap();
+        let mut mining = store::open(&path).unwrap();
+        mining
+            .record_commit(
+                "repo",
+                &store::MinedCommit {
+                    id: "c1".to_owned(),
+                    time: 1,
+                    edits: vec![],
+                    skipped: vec![],
+                },
+            )
+            .unwrap();
+        assert_eq!(open_server().queue_stats().unwrap(), stats(1, 0, 0, 0));
+        assert!(mining.mined_commits("repo").unwrap().contains("c1"));
+    }
+}
+
+#[test]
+fn bad_urls_are_refused_with_the_reason() {
+    let err = |url: &str| match server::connect(url) {
+        Ok(_) => panic!("{url} was accepted"),
+        Err(e) => e,
+    };
+    assert_eq!(
+        err("mysql://root:hunter2@db/suture").to_string(),
+        "bad store url `mysql://root:***@db/suture`: unknown scheme `mysql`; expected \
+         `postgres://`, `postgresql://`, `sqlite://` or a file path"
+    );
+    assert_eq!(err("").to_string(), "bad store url ``: it is empty");
+
+    // A database that cannot be reached is named in the error, without its password.
+    let unreachable = err("postgres://suture:hunter2@127.0.0.1:1/suture?connect_timeout=5");
+    let message = format!(
+        "{unreachable} / {:?}",
+        std::error::Error::source(&unreachable)
+    );
+    assert!(
+        message.starts_with(
+            "cannot connect to postgresql store `postgres://suture:***@127.0.0.1:1/suture?connect_timeout=5`"
+        ),
+        "{message}"
+    );
+    assert!(!message.contains("hunter2"), "{message}");
+    assert!(!format!("{unreachable:?}").contains("hunter2"));
+
+    // A SQLite path that is a directory is not a database.
+    let dir = tempfile::tempdir().unwrap();
+    let err = err(dir.path().to_str().unwrap());
+    assert!(matches!(err, Error::Open { .. }), "{err:?}");
+}
+
+/// A job whose workers keep dying is claimed again after each expired lease, and every claim
+/// counts as an attempt, so the caller sees the count grow and can fail the job for good.
+#[test]
+fn attempts_count_every_claim_including_lease_expiries() {
+    let target = Target::sqlite();
+    let mut store = target.connect();
+    store.enqueue(&delivery("poison")).unwrap();
+    let mut attempts = BTreeMap::new();
+    for n in 1..=3 {
+        let job = store
+            .claim(&format!("w{n}"), Duration::from_millis(1))
+            .unwrap()
+            .unwrap();
+        attempts.insert(n, job.attempts);
+        thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(attempts.into_values().collect::<Vec<_>>(), vec![1, 2, 3]);
+    let job = store.claim("w4", LONG).unwrap().unwrap();
+    store.fail(job.id, "w4", "worker keeps dying", 4).unwrap();
+    assert_eq!(store.queue_stats().unwrap(), stats(0, 0, 0, 1));
+}
