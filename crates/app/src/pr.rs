@@ -135,8 +135,12 @@ pub struct RevertReport {
 pub struct PrReport {
     pub repo: String,
     pub default_branch: String,
-    /// The local commit fixes were computed on, and the parent of every fix commit.
+    /// The default branch's head on GitHub: the parent of every fix commit.
     pub base_sha: String,
+    /// The local checkout's commit, where the fixes were found. When it differs from `base_sha`, every file
+    /// a fix changes is compared with its text at `base_sha` first, and a group whose files differ is
+    /// skipped (its fix would undo someone's change).
+    pub checkout_sha: String,
     pub dry_run: bool,
     pub files_scanned: usize,
     pub fixes_found: usize,
@@ -159,20 +163,28 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
             options.min_confidence
         );
     }
-    let local = git::open(&options.root)
-        .with_context(|| format!("`{}` is not a git checkout", options.root.display()))?;
-    let base_sha = local.head()?;
-    let prefix = repo_prefix(&options.root, local.path())?;
+    // The repository handle is dropped before the first request, so that the run's future is `Send`.
+    let (checkout_sha, prefix) = {
+        let local = git::discover(&options.root).with_context(|| {
+            format!("`{}` is not inside a git checkout", options.root.display())
+        })?;
+        (local.head()?, repo_prefix(&options.root, local.path())?)
+    };
     let github = GitHub::with_token(&options.api_url, &options.token)?;
     let mut store = open_store(options)?;
     let repo_name = options.repo.to_string();
 
     let repository = github.repository(&options.repo).await?;
     let default_branch = repository.default_branch;
+    let Some(head) = github.branch_head(&options.repo, &default_branch).await? else {
+        bail!("{repo_name} has no branch `{default_branch}` (its default branch) on GitHub");
+    };
+    let base_sha = head.sha;
     let mut report = PrReport {
         repo: repo_name.clone(),
         default_branch: default_branch.clone(),
         base_sha: base_sha.clone(),
+        checkout_sha: checkout_sha.clone(),
         dry_run: options.dry_run,
         files_scanned: 0,
         fixes_found: 0,
@@ -182,15 +194,12 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         notes: Vec::new(),
         errors: Vec::new(),
     };
-    match github.branch_head(&options.repo, &default_branch).await? {
-        Some(head) if head.sha != base_sha => report.notes.push(format!(
-            "the checkout is at {base_sha} but {default_branch} is at {} on GitHub; fixes are based on the checkout",
-            head.sha
-        )),
-        Some(_) => {}
-        None => bail!(
-            "{repo_name} has no branch `{default_branch}` (its default branch) on GitHub"
-        ),
+    if checkout_sha != base_sha {
+        report.notes.push(format!(
+            "the checkout is at {} but {default_branch} is at {} on GitHub; each changed file is compared with GitHub's before a PR is opened or updated",
+            short(&checkout_sha),
+            short(&base_sha)
+        ));
     }
 
     // Scan.
@@ -225,6 +234,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
             Some(Marker::Fix {
                 fingerprint,
                 pattern,
+                ..
             }) => {
                 open_count += 1;
                 open_fix.insert(pattern, (pr, fingerprint));
@@ -258,13 +268,14 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
 
     // Fix groups.
     let mut opened = 0usize;
-    let mut validator = Validator::new(&options.root, &options.validation);
+    let mut validator = Validator::new(&options.root, &prefix, &options.validation);
     for group in &groups {
         let outcome = handle_group(
             &Ctx {
                 github: &github,
                 options,
                 base_sha: &base_sha,
+                checkout_is_base: checkout_sha == base_sha,
                 default_branch: &default_branch,
                 repo_name: &repo_name,
             },
@@ -297,13 +308,13 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
             github: &github,
             options,
             base_sha: &base_sha,
+            checkout_is_base: checkout_sha == base_sha,
             default_branch: &default_branch,
             repo_name: &repo_name,
         };
         reverts(
             &ctx,
             store,
-            &local,
             &still_open,
             &open_reverts,
             &mut open_count,
@@ -319,6 +330,8 @@ struct Ctx<'a> {
     github: &'a GitHub,
     options: &'a PrOptions,
     base_sha: &'a str,
+    /// Whether the checkout is at `base_sha`, so that its files are GitHub's.
+    checkout_is_base: bool,
     default_branch: &'a str,
     repo_name: &'a str,
 }
@@ -329,8 +342,8 @@ struct Group<'a> {
     library_pattern: Option<&'a LibraryPattern>,
     fingerprint: String,
     fixes: Vec<&'a Fix>,
-    /// Repository-relative path → patched content (only this group's fixes applied).
-    files: BTreeMap<String, String>,
+    /// Repository-relative path → (original, patched) content (only this group's fixes applied).
+    files: BTreeMap<String, (String, String)>,
     confidence: f64,
     confidence_note: String,
 }
@@ -376,9 +389,9 @@ impl Group<'_> {
     fn changes(&self) -> Vec<FileChange> {
         self.files
             .iter()
-            .map(|(path, content)| FileChange {
+            .map(|(path, (_, patched))| FileChange {
                 path: path.clone(),
-                content: content.clone(),
+                content: patched.clone(),
             })
             .collect()
     }
@@ -463,7 +476,10 @@ fn group_fixes<'a>(
             let files = edits
                 .into_iter()
                 .map(|(file, (original, edits))| {
-                    (format!("{prefix}{file}"), patch::apply(original, &edits))
+                    (
+                        format!("{prefix}{file}"),
+                        (original.to_owned(), patch::apply(original, &edits)),
+                    )
                 })
                 .collect();
             let triples: Vec<(&str, &str, &str)> = fixes
@@ -575,6 +591,11 @@ async fn handle_group(
             report.reason = "the open PR already carries these fixes".to_owned();
             return Ok(report);
         }
+        if let Some(skip) = stale(ctx, group).await? {
+            report.action = Action::Skipped;
+            report.reason = skip;
+            return Ok(report);
+        }
         report.action = Action::Updated;
         report.reason = format!(
             "new findings: branch rebuilt from {} and body rewritten",
@@ -663,6 +684,9 @@ async fn handle_group(
             ),
         ));
     }
+    if let Some(skip) = stale(ctx, group).await? {
+        return Ok(group.report(Action::Skipped, skip));
+    }
     let (passed, validation) = validator.validate(&group.files)?;
     if !passed {
         let mut report = group.report(Action::ValidationFailed, validation.clone());
@@ -725,6 +749,31 @@ async fn handle_group(
     Ok(report)
 }
 
+/// When the checkout is not at the default branch's head on GitHub, a group may only be built on that head
+/// if each file it changes reads the same there; otherwise the reason it is skipped.
+async fn stale(ctx: &Ctx<'_>, group: &Group<'_>) -> Result<Option<String>> {
+    if ctx.checkout_is_base {
+        return Ok(None);
+    }
+    let mut differ = Vec::new();
+    for (path, (original, _)) in &group.files {
+        let remote = ctx
+            .github
+            .file_text(&ctx.options.repo, path, ctx.base_sha)
+            .await?;
+        if remote.as_deref() != Some(original.as_str()) {
+            differ.push(path.as_str());
+        }
+    }
+    Ok((!differ.is_empty()).then(|| {
+        format!(
+            "{} differ between the checkout and {} on GitHub; run again on a fresh checkout",
+            differ.join(", "),
+            short(ctx.base_sha)
+        )
+    }))
+}
+
 /// Whether a branch head is a commit suture made: it carries the fingerprint trailer and is authored by a
 /// bot (the workflow token's `github-actions[bot]` or an App), or it is the very commit the store
 /// remembers suture creating (a run with a personal token commits as that person).
@@ -740,11 +789,15 @@ fn is_suture_commit(commit: &Commit, known_head: Option<&str>) -> bool {
     bot || known_head == Some(commit.sha.as_str())
 }
 
-/// The merged suture PRs this store knows about whose merge commit's checks failed get one revert PR each.
+/// How long after suture learns that a fix PR was merged it keeps watching the merge commit's checks.
+const REVERT_WINDOW_SECS: i64 = 7 * 24 * 3600;
+
+/// Merged suture PRs whose merge commit's checks failed get one revert PR each. GitHub's open-PR list
+/// cannot name merged PRs, so the candidates are the fix PRs the store remembers (a persistent store is
+/// needed for reverts); what became of each is asked from GitHub.
 async fn reverts(
     ctx: &Ctx<'_>,
     store: &mut dyn ServerStore,
-    local: &git::Repo,
     still_open: &BTreeSet<u64>,
     open_reverts: &BTreeSet<u64>,
     open_count: &mut usize,
@@ -769,46 +822,46 @@ async fn reverts(
         if fix_pr.fingerprint.starts_with("revert-")
             || !seen.insert(fix_pr.number)
             || still_open.contains(&fix_pr.number)
-            || matches!(fix_pr.state, PrState::Closed | PrState::Reverted)
+            || reverted.contains(&fix_pr.number)
+            || fix_pr.state == PrState::Closed
+            || (fix_pr.state == PrState::Merged && now() - fix_pr.updated_at > REVERT_WINDOW_SECS)
         {
             continue;
         }
-        // The store thinks it is open (or human-edited, or merged): ask GitHub what became of it.
-        if fix_pr.merge_sha.is_none() {
-            let pr = ctx.github.pull_request(repo, fix_pr.number).await?;
-            if pr.state == "open" {
-                continue;
-            }
+        let pr = ctx.github.pull_request(repo, fix_pr.number).await?;
+        if pr.state == "open" {
+            continue;
+        }
+        if fix_pr.state != PrState::Merged {
+            // Newly closed: remember how, and count it for the pattern's acceptance rate.
             fix_pr.state = if pr.merged {
                 PrState::Merged
             } else {
                 PrState::Closed
             };
-            fix_pr.merge_sha = pr.merge_commit_sha.filter(|_| pr.merged);
+            fix_pr.merge_sha = pr.merge_commit_sha.clone().filter(|_| pr.merged);
             fix_pr.updated_at = now();
             if !dry_run {
                 store.upsert_fix_pr(&fix_pr)?;
                 store.record_outcome(ctx.repo_name, fix_pr.number, pr.merged)?;
             }
         }
-        let Some(merge_sha) = fix_pr.merge_sha.clone() else {
+        let Some(merge_sha) = pr.merge_commit_sha.clone().filter(|_| pr.merged) else {
             continue;
         };
-        if reverted.contains(&fix_pr.number) {
-            continue;
-        }
         let conclusions = ctx.github.check_conclusions(repo, &merge_sha).await?;
         if !conclusions.iter().any(|c| c == "failure") {
             continue;
         }
-        let outcome = open_revert(ctx, store, local, &fix_pr, &merge_sha, open_count).await;
-        let entry = outcome.unwrap_or_else(|e| RevertReport {
-            of: fix_pr.number,
-            merge_sha: merge_sha.clone(),
-            action: RevertAction::Failed,
-            pr: None,
-            reason: format!("{e:#}"),
-        });
+        let entry = open_revert(ctx, store, &fix_pr, &pr, &merge_sha, open_count)
+            .await
+            .unwrap_or_else(|e| RevertReport {
+                of: fix_pr.number,
+                merge_sha: merge_sha.clone(),
+                action: RevertAction::Failed,
+                pr: None,
+                reason: format!("{e:#}"),
+            });
         if entry.action == RevertAction::Failed {
             report
                 .errors
@@ -822,62 +875,77 @@ async fn reverts(
             merge_sha: String::new(),
             action: RevertAction::AlreadyOpened,
             pr: None,
-            reason: "a revert PR for it is open".to_owned(),
+            reason: "its revert PR is open".to_owned(),
         });
     }
     Ok(())
 }
 
+/// Opens the revert PR of merged fix PR `pr`: each file it changed gets back its text at the commit the fix
+/// was built on (the `base` of its marker). Refused when a file changed on the default branch since the
+/// merge, or is not a plain modification: a blind restore would undo someone else's work.
 async fn open_revert(
     ctx: &Ctx<'_>,
     store: &mut dyn ServerStore,
-    local: &git::Repo,
     fix_pr: &FixPr,
+    pr: &PullRequest,
     merge_sha: &str,
     open_count: &mut usize,
 ) -> Result<RevertReport> {
-    let parent = local.resolve(&format!("{merge_sha}^1")).with_context(|| {
-        format!(
-            "merge commit {merge_sha} of #{} or its parent is not in the local clone (check out with full history, e.g. `fetch-depth: 0`)",
-            fix_pr.number
-        )
-    })?;
-    let limits = git::Limits::default();
-    let at_merge: BTreeMap<String, git::BlobText> = local
-        .rust_files_at(merge_sha, &limits)?
-        .into_iter()
-        .collect();
-    let at_parent: BTreeMap<String, git::BlobText> =
-        local.rust_files_at(&parent, &limits)?.into_iter().collect();
-    let mut files = Vec::new();
-    for (path, before) in &at_parent {
-        let Some(before_text) = before.text() else {
-            continue;
-        };
-        let changed = at_merge.get(path).and_then(|t| t.text()) != Some(before_text);
-        if changed {
-            files.push(FileChange {
-                path: path.clone(),
-                content: before_text.to_owned(),
-            });
-        }
-    }
-    if files.is_empty() {
+    let repo = &ctx.options.repo;
+    let number = pr.number;
+    let Some(Marker::Fix {
+        base: Some(base), ..
+    }) = Marker::parse(&pr.body)
+    else {
         bail!(
-            "merge commit {merge_sha} changes no Rust file that existed at its parent {parent}; nothing to restore"
+            "the body of #{number} has no suture marker naming its base commit; revert it by hand"
         );
+    };
+    let changed = ctx.github.pull_request_files(repo, number).await?;
+    if changed.is_empty() {
+        bail!("GitHub lists no changed files for #{number}");
+    }
+    let mut files = Vec::new();
+    for file in &changed {
+        let path = &file.filename;
+        if file.status != "modified" {
+            bail!(
+                "#{number} {} `{path}`; suture only reverts modified files",
+                file.status
+            );
+        }
+        let merged = ctx.github.file_text(repo, path, &pr.head_sha).await?;
+        let current = ctx.github.file_text(repo, path, ctx.base_sha).await?;
+        if merged != current {
+            bail!(
+                "`{path}` changed on {} since #{number} was merged; revert it by hand",
+                ctx.default_branch
+            );
+        }
+        let Some(before) = ctx.github.file_text(repo, path, &base).await? else {
+            bail!(
+                "`{path}` does not exist at {}, the base of #{number}",
+                short(&base)
+            );
+        };
+        files.push(FileChange {
+            path: path.clone(),
+            content: before,
+        });
     }
     let paths: Vec<String> = files.iter().map(|f| f.path.clone()).collect();
-    let branch = body::revert_branch(fix_pr.number);
+    let branch = body::revert_branch(number);
     let mut report = RevertReport {
-        of: fix_pr.number,
+        of: number,
         merge_sha: merge_sha.to_owned(),
         action: RevertAction::Opened,
         pr: None,
         reason: format!(
-            "checks failed on the merge commit; restoring {} to {}",
+            "checks failed on merge commit {}; restoring {} to {}",
+            short(merge_sha),
             paths.join(", "),
-            short(&parent)
+            short(&base)
         ),
     };
     *open_count += 1;
@@ -885,41 +953,34 @@ async fn open_revert(
         report.reason = format!("would open a revert PR on `{branch}`: {}", report.reason);
         return Ok(report);
     }
-    let title = format!("Revert suture PR #{}", fix_pr.number);
     let head_sha = ctx
         .github
         .commit_files(
-            &ctx.options.repo,
+            repo,
             &branch,
             ctx.base_sha,
-            &body::revert_message(fix_pr.number, &fix_pr.pattern, merge_sha),
+            &body::revert_message(number, &pr.title, merge_sha),
             &files,
         )
         .await?;
-    let pr = ctx
+    let revert = ctx
         .github
         .create_pull_request(
-            &ctx.options.repo,
+            repo,
             &NewPullRequest {
-                title,
+                title: format!("Revert suture PR #{number}"),
                 head: branch.clone(),
                 base: ctx.default_branch.to_owned(),
-                body: body::revert_body(
-                    fix_pr.number,
-                    &format!("pattern {}", fix_pr.pattern),
-                    merge_sha,
-                    &parent,
-                    &paths,
-                ),
+                body: body::revert_body(number, &pr.title, merge_sha, &base, &paths),
             },
         )
         .await?;
-    report.pr = Some(pr.number);
+    report.pr = Some(revert.number);
     store.upsert_fix_pr(&FixPr {
         repo: ctx.repo_name.to_owned(),
-        fingerprint: format!("revert-{}", fix_pr.number),
+        fingerprint: format!("revert-{number}"),
         pattern: fix_pr.pattern.clone(),
-        number: pr.number,
+        number: revert.number,
         branch,
         head_sha,
         state: PrState::Open,
@@ -928,6 +989,7 @@ async fn open_revert(
     })?;
     store.upsert_fix_pr(&FixPr {
         state: PrState::Reverted,
+        merge_sha: Some(merge_sha.to_owned()),
         updated_at: now(),
         ..fix_pr.clone()
     })?;
@@ -937,15 +999,19 @@ async fn open_revert(
 /// Runs `cargo check` on a group's files in one scratch worktree per run.
 struct Validator {
     root: PathBuf,
+    /// The checkout's place in its repository; group files are repository-relative, the worktree's
+    /// paths are relative to the checkout.
+    prefix: String,
     mode: Validation,
     has_manifest: bool,
     worktree: Option<validate::Worktree>,
 }
 
 impl Validator {
-    fn new(root: &Path, mode: &Validation) -> Validator {
+    fn new(root: &Path, prefix: &str, mode: &Validation) -> Validator {
         Validator {
             root: root.to_path_buf(),
+            prefix: prefix.to_owned(),
             mode: mode.clone(),
             has_manifest: root.join("Cargo.toml").is_file(),
             worktree: None,
@@ -953,7 +1019,7 @@ impl Validator {
     }
 
     /// (passed, what happened in words).
-    fn validate(&mut self, files: &BTreeMap<String, String>) -> Result<(bool, String)> {
+    fn validate(&mut self, files: &BTreeMap<String, (String, String)>) -> Result<(bool, String)> {
         let (timeout, target_dir) = match &self.mode {
             Validation::Off => return Ok((true, "not validated (--no-validate)".to_owned())),
             Validation::CargoCheck {
@@ -979,8 +1045,13 @@ impl Validator {
             .into_iter()
             .take(1)
             .collect();
-        let writes: Vec<(String, String)> =
-            files.iter().map(|(p, c)| (p.clone(), c.clone())).collect();
+        let writes: Vec<(String, String)> = files
+            .iter()
+            .map(|(p, (_, patched))| {
+                let p = p.strip_prefix(self.prefix.as_str()).unwrap_or(p);
+                (p.to_owned(), patched.clone())
+            })
+            .collect();
         worktree.write_files(&writes)?;
         let results = validate::run_steps(&worktree.path, &steps);
         worktree.reset()?;

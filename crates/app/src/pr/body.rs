@@ -67,10 +67,12 @@ fn ref_safe(text: &str) -> String {
 /// What the hidden marker of a suture PR body says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Marker {
-    /// A fix PR carrying the group `fingerprint` of `pattern`.
+    /// A fix PR carrying the group `fingerprint` of `pattern`, built on commit `base` of the default
+    /// branch (what a revert restores).
     Fix {
         fingerprint: String,
         pattern: String,
+        base: Option<String>,
     },
     /// The revert PR of fix PR `of`.
     Revert { of: u64 },
@@ -83,7 +85,13 @@ impl Marker {
             Marker::Fix {
                 fingerprint,
                 pattern,
-            } => format!("<!-- suture:fingerprint={fingerprint} pattern={pattern} -->"),
+                base,
+            } => match base {
+                Some(base) => format!(
+                    "<!-- suture:fingerprint={fingerprint} pattern={pattern} base={base} -->"
+                ),
+                None => format!("<!-- suture:fingerprint={fingerprint} pattern={pattern} -->"),
+            },
             Marker::Revert { of } => format!("<!-- suture:revert={of} -->"),
         }
     }
@@ -97,12 +105,14 @@ impl Marker {
         let mut fingerprint = None;
         let mut pattern = None;
         let mut revert = None;
+        let mut base = None;
         for field in inner.split_whitespace() {
             let (key, value) = field.split_once('=')?;
             match key {
                 "fingerprint" => fingerprint = Some(value.to_owned()),
                 "pattern" => pattern = Some(value.to_owned()),
                 "revert" => revert = Some(value.parse().ok()?),
+                "base" => base = Some(value.to_owned()),
                 _ => {}
             }
         }
@@ -116,6 +126,7 @@ impl Marker {
         Some(Marker::Fix {
             fingerprint,
             pattern: pattern?,
+            base,
         })
     }
 }
@@ -183,6 +194,7 @@ pub fn fix_body(body: &FixBody<'_>) -> String {
     let marker = Marker::Fix {
         fingerprint: body.fingerprint.to_owned(),
         pattern: body.pattern.to_owned(),
+        base: Some(body.base_sha.to_owned()),
     };
     let mut out = format!("{}\n", marker.render());
     let what = body
@@ -268,7 +280,7 @@ pub fn revert_body(
     number: u64,
     title: &str,
     merge_sha: &str,
-    parent_sha: &str,
+    base_sha: &str,
     files: &[String],
 ) -> String {
     let mut out = format!("{}\n", Marker::Revert { of: number }.render());
@@ -277,7 +289,7 @@ pub fn revert_body(
         one_line(title)
     ));
     out.push_str(&format!(
-        "This PR restores the files that PR changed to their content at `{parent_sha}`, the merge's first parent:\n"
+        "This PR restores the files that PR changed to their content at `{base_sha}`, the default-branch commit the fix was built on (none of them changed since the merge):\n"
     ));
     for file in files {
         out.push_str(&format!("- {file}\n"));
@@ -324,6 +336,7 @@ mod tests {
         let fix = Marker::Fix {
             fingerprint: fp.clone(),
             pattern: "m-1f3a".into(),
+            base: Some("b".repeat(40)),
         };
         assert_eq!(Marker::parse(&format!("{}\ntext", fix.render())), Some(fix));
         let revert = Marker::Revert { of: 7 };
