@@ -414,3 +414,95 @@ pub fn explain(library: &Library, fixes: &[PrFix]) -> String {
 fn short(commit: &str) -> &str {
     commit.get(..12).unwrap_or(commit)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PATTERN: &str = "id = \"m-t\"\norigin = \"mined\"\nbefore = \"$A.len() == 0\"\nafter = \"$A.is_empty()\"\nsupport = 5\nscore = 0.8\nprevalence = 0.9\nspecialisation = 0.9\n";
+    const TEXT: &str = "fn f(v: &[u8]) -> bool {\n    v.len() == 0\n}\nfn g(a: &[u8], b: &[u8]) -> bool {\n    a.len() == 0 && b.len() == 0\n}\n";
+
+    fn snapshot(patch: &str) -> Snapshot {
+        Snapshot {
+            files: vec![ChangedFile {
+                filename: "src/lib.rs".into(),
+                status: "modified".into(),
+                patch: Some(patch.into()),
+            }],
+            texts: BTreeMap::from([("src/lib.rs".to_owned(), TEXT.to_owned())]),
+        }
+    }
+
+    fn fixes(patch: &str) -> Vec<PrFix> {
+        let library = pipeline::library_from_texts(&[("m-t.toml", PATTERN)]).unwrap();
+        let repo = RepoId::new("o", "r");
+        find_fixes(&library, &repo, &snapshot(patch), &ReviewConfig::default())
+    }
+
+    #[test]
+    fn only_fixes_on_added_lines_are_kept() {
+        // Lines 4–6 added; line 2's fix is old code.
+        let found = fixes(
+            "@@ -1,3 +1,6 @@\n fn f(v: &[u8]) -> bool {\n     v.len() == 0\n }\n+fn g(a: &[u8], b: &[u8]) -> bool {\n+    a.len() == 0 && b.len() == 0\n+}\n",
+        );
+        let lines: Vec<u32> = found.iter().map(|f| f.fix.start.line).collect();
+        assert_eq!(lines, vec![5, 5]);
+        assert!(fixes("@@ -1,6 +1,6 @@\n-x\n+fn f(v: &[u8]) -> bool {\n").is_empty());
+    }
+
+    #[test]
+    fn fixes_on_one_line_make_one_suggestion_over_the_whole_line() {
+        let patch = "@@ -0,0 +1,6 @@\n+fn f(v: &[u8]) -> bool {\n+    v.len() == 0\n+}\n+fn g(a: &[u8], b: &[u8]) -> bool {\n+    a.len() == 0 && b.len() == 0\n+}\n";
+        let mut found = fixes(patch);
+        rank(&mut found, &[]);
+        let s = suggestions(&snapshot(patch), &found);
+        assert_eq!(s.len(), 2);
+        let mut got: Vec<(u32, u32, &str)> = s
+            .iter()
+            .map(|s| (s.start_line, s.line, s.replacement.as_str()))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            vec![
+                (2, 2, "    v.is_empty()"),
+                (5, 5, "    a.is_empty() && b.is_empty()")
+            ]
+        );
+        let patched = patched_files(&snapshot(patch), &found);
+        assert_eq!(
+            patched["src/lib.rs"],
+            TEXT.replace(".len() == 0", ".is_empty()")
+        );
+    }
+
+    #[test]
+    fn fingerprints_ignore_line_numbers_and_separate_fields() {
+        assert_eq!(
+            fingerprint("o/r", "a.rs", "p", "x.len() == 0"),
+            fingerprint("o/r", "a.rs", "p", "x.len() == 0")
+        );
+        assert_ne!(
+            fingerprint("o/r", "ab", "c", "x"),
+            fingerprint("o/r", "a", "bc", "x")
+        );
+        assert_eq!(fingerprint("o/r", "a.rs", "p", "x").len(), 64);
+    }
+
+    #[test]
+    fn ranking_uses_pattern_stats() {
+        let patch = "@@ -0,0 +1,3 @@\n+fn f(v: &[u8]) -> bool {\n+    v.len() == 0\n+}\n";
+        let mut found = fixes(patch);
+        rank(
+            &mut found,
+            &[PatternStats {
+                pattern: "m-t".into(),
+                proposed: 2,
+                merged: 0,
+                closed: 2,
+            }],
+        );
+        assert!((found[0].confidence - 0.4).abs() < 1e-9);
+        assert!((found[0].fix.confidence - 0.8).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,674 @@
+//! `suture serve` end to end, in process: GitHub's own webhook examples (`@octokit/webhooks-examples`)
+//! signed and posted over loopback HTTP to the real server, workers running the jobs against `FakeGitHub`
+//! (every request checked against GitHub's REST description), and the SQLite store inspected directly.
+//!
+//! The HTTP client is a few lines over a tokio `TcpStream` (HTTP/1.1, one request per connection) rather
+//! than a client crate: the tests need status codes, bodies and raw control over headers, nothing more.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use app::serve::{Secret, ServeConfig};
+use fakehub::FakeGitHub;
+use pipeline::Library;
+use serde_json::{Value, json};
+use store::server::{PatternStats, QueueStats};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const SECRET: &[u8] = b"it's a secret to everybody";
+const OWNER: &str = "Codertocat";
+const REPO: &str = "Hello-World";
+
+/// The pattern every test reviews with: `$A.len() == 0` → `$A.is_empty()`, mined from one commit.
+const PATTERN: &str = r#"id = "m-test-len-zero"
+origin = "mined"
+description = "test pattern: emptiness checks"
+before = "$A.len() == 0"
+after = "$A.is_empty()"
+support = 5
+score = 0.8
+prevalence = 0.9
+specialisation = 0.9
+
+[[provenance]]
+repo = "example/one"
+commit = "0123456789abcdef0123456789abcdef01234567"
+path = "src/lib.rs"
+line = 10
+"#;
+
+fn library() -> Arc<Library> {
+    Arc::new(pipeline::library_from_texts(&[("m-test-len-zero.toml", PATTERN)]).unwrap())
+}
+
+/// A throwaway RSA key for the App's JWT (the fake does not check JWT signatures, but octocrab needs a
+/// well-formed key). Generated once per test process with openssl.
+fn private_key() -> &'static [u8] {
+    static KEY: OnceLock<Vec<u8>> = OnceLock::new();
+    KEY.get_or_init(|| {
+        let out = std::process::Command::new("openssl")
+            .args(["genrsa", "2048"])
+            .output()
+            .expect("openssl is needed to make a test RSA key");
+        assert!(out.status.success(), "openssl genrsa failed");
+        out.stdout
+    })
+}
+
+fn config(db: &Path, api: &str, workers: usize) -> ServeConfig {
+    let mut config = ServeConfig::new(
+        db.to_str().unwrap(),
+        Secret::new(SECRET),
+        42,
+        Secret::new(private_key()),
+    );
+    config.api_url = api.to_owned();
+    config.workers = workers;
+    config.poll_interval = Duration::from_millis(50);
+    config.max_body_bytes = 64 * 1024;
+    config
+}
+
+struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+async fn start(config: ServeConfig) -> Server {
+    start_with(config, library()).await
+}
+
+async fn start_with(config: ServeConfig, library: Arc<Library>) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(app::serve::run(config, library, listener, async {
+        let _ = rx.await;
+    }));
+    Server {
+        addr,
+        stop: Some(tx),
+        task,
+    }
+}
+
+impl Server {
+    /// Asks for a graceful shutdown and waits for it.
+    async fn stop(mut self) {
+        let _ = self.stop.take().unwrap().send(());
+        tokio::time::timeout(Duration::from_secs(30), &mut self.task)
+            .await
+            .expect("the server stops within 30 s")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+/// One HTTP/1.1 request; returns the status and the body as JSON (Null when it is not JSON).
+async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let (mut read, mut write) = stream.split();
+    let send = async {
+        // The server may answer (413) and close before reading all of an oversized body.
+        let _ = write.write_all(head.as_bytes()).await;
+        let _ = write.write_all(body).await;
+    };
+    let mut response = Vec::new();
+    let receive = async {
+        let _ = read.read_to_end(&mut response).await;
+    };
+    tokio::join!(send, receive);
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP status in {text:?}"));
+    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// Posts a delivery signed with the right secret.
+async fn deliver(addr: SocketAddr, event: &str, delivery: &str, body: &[u8]) -> (u16, Value) {
+    let headers = [
+        ("X-GitHub-Event", event.to_owned()),
+        ("X-GitHub-Delivery", delivery.to_owned()),
+        ("X-Hub-Signature-256", fakehub::webhooks::sign(SECRET, body)),
+        ("Content-Type", "application/json".to_owned()),
+    ];
+    request(addr, "POST", "/webhook", &headers, body).await
+}
+
+/// The first example of `event`/`action` that names an App installation (deliveries to an App do).
+fn example(event: &str, action: &str) -> Value {
+    fakehub::webhooks::examples(event)
+        .into_iter()
+        .find(|(a, p)| a == action && p["installation"]["id"].is_u64())
+        .map(|(_, p)| p)
+        .unwrap_or_else(|| panic!("no {event}.{action} example with an installation"))
+}
+
+fn store(db: &Path) -> Box<dyn store::server::ServerStore> {
+    store::server::connect(db.to_str().unwrap()).unwrap()
+}
+
+/// Waits until `done + dead` reaches `n` (and nothing is queued or running).
+async fn settle(db: &Path, n: u64) -> QueueStats {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut store = store(db);
+    loop {
+        let stats = store.queue_stats().unwrap();
+        if stats.done + stats.dead >= n && stats.queued == 0 && stats.running == 0 {
+            return stats;
+        }
+        assert!(Instant::now() < deadline, "jobs did not settle: {stats:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The file a pull request changes: one fixable line added (line 6 holds two fixes).
+const CHANGED: &str = "pub fn f(v: &[u8]) -> bool {\n    v.len() == 0\n}\n\npub fn g(a: &[u8], b: &[u8]) -> bool {\n    a.len() == 0 && b.len() == 0\n}\n";
+/// Its diff: lines 5–7 added; line 2 is old code, not touched by the pull request.
+const CHANGED_PATCH: &str = "@@ -1,3 +1,7 @@\n pub fn f(v: &[u8]) -> bool {\n     v.len() == 0\n }\n+\n+pub fn g(a: &[u8], b: &[u8]) -> bool {\n+    a.len() == 0 && b.len() == 0\n+}\n";
+
+/// Sets up pull request `number` in the fake: branch `changes` holding [`CHANGED`], the files listed.
+/// Returns the head sha.
+fn preset_pull_request(fake: &FakeGitHub, number: u64) -> String {
+    let sha = fake.set_file(OWNER, REPO, "changes", "src/lib.rs", CHANGED);
+    fake.set_pr_files(
+        OWNER,
+        REPO,
+        number,
+        &[
+            ("src/lib.rs", "modified", Some(CHANGED_PATCH)),
+            ("README.md", "modified", Some("@@ -1 +1 @@\n-a\n+b\n")),
+        ],
+    );
+    sha
+}
+
+/// The `pull_request` `opened` example, pointing at `head_sha` (the example's own sha is not in the fake).
+fn opened(head_sha: &str) -> Vec<u8> {
+    let mut payload = example("pull_request", "opened");
+    payload["pull_request"]["head"]["sha"] = json!(head_sha);
+    serde_json::to_vec(&payload).unwrap()
+}
+
+fn routes(fake: &FakeGitHub) -> Vec<String> {
+    fake.routes()
+        .into_iter()
+        .filter(|r| !r.contains("/access_tokens"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_signed_pull_request_gets_a_review_and_a_check_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let head = preset_pull_request(&fake, 2);
+    let server = start(config(&db, &fake.uri(), 2)).await;
+
+    let body = opened(&head);
+    let (status, reply) = deliver(server.addr, "pull_request", "d-opened", &body).await;
+    assert_eq!(status, 202, "{reply}");
+    assert_eq!(reply["status"], "queued");
+    let stats = settle(&db, 1).await;
+    assert_eq!(stats.done, 1, "{stats:?}");
+
+    // One review: line 6 holds two fixes, merged into one suggestion over that whole line; line 2 is not
+    // added by the pull request, so it gets nothing.
+    let reviews = fake.reviews(OWNER, REPO, 2);
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    let comments = reviews[0]["comments"].as_array().unwrap();
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert_eq!(comments[0]["path"], "src/lib.rs");
+    assert_eq!(comments[0]["line"], 6);
+    let text = comments[0]["body"].as_str().unwrap();
+    assert!(
+        text.contains("```suggestion\n    a.is_empty() && b.is_empty()\n```"),
+        "{text}"
+    );
+    assert!(text.contains("m-test-len-zero"), "{text}");
+    assert_eq!(reviews[0]["commit_id"], json!(head));
+
+    // One check run annotating both fixes.
+    let runs = fake.check_runs(OWNER, REPO);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["head_sha"], json!(head));
+    let annotations = runs[0]["output"]["annotations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(annotations.len(), 2, "{runs:?}");
+
+    // Only the Rust file's text was read; the App acted as its installation.
+    let routes = routes(&fake);
+    assert!(
+        routes.contains(&format!("GET /repos/{OWNER}/{REPO}/pulls/2/files")),
+        "{routes:?}"
+    );
+    assert!(!routes.iter().any(|r| r.contains("README")), "{routes:?}");
+    assert!(
+        fake.routes()
+            .iter()
+            .any(|r| r == "POST /app/installations/1/access_tokens"),
+        "{:?}",
+        fake.routes()
+    );
+
+    // Both fixes are recorded as proposed.
+    let stats = store(&db).pattern_stats().unwrap();
+    assert_eq!(
+        stats,
+        vec![PatternStats {
+            pattern: "m-test-len-zero".into(),
+            proposed: 2,
+            merged: 0,
+            closed: 0
+        }]
+    );
+    server.stop().await;
+    fake.assert_valid();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_deliveries_get_the_right_status_and_run_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let server = start(config(&db, &fake.uri(), 2)).await;
+    let body = opened("0000000000000000000000000000000000000000");
+    let base = |event: &str, delivery: &str| {
+        vec![
+            ("X-GitHub-Event", event.to_owned()),
+            ("X-GitHub-Delivery", delivery.to_owned()),
+            ("Content-Type", "application/json".to_owned()),
+        ]
+    };
+
+    // No signature.
+    let (status, _) = request(
+        server.addr,
+        "POST",
+        "/webhook",
+        &base("pull_request", "d1"),
+        &body,
+    )
+    .await;
+    assert_eq!(status, 401);
+    // A signature made with another secret.
+    let mut headers = base("pull_request", "d2");
+    headers.push((
+        "X-Hub-Signature-256",
+        fakehub::webhooks::sign(b"wrong", &body),
+    ));
+    let (status, _) = request(server.addr, "POST", "/webhook", &headers, &body).await;
+    assert_eq!(status, 401);
+    // The right signature over another body.
+    let mut headers = base("pull_request", "d3");
+    headers.push((
+        "X-Hub-Signature-256",
+        fakehub::webhooks::sign(SECRET, b"{}"),
+    ));
+    let (status, _) = request(server.addr, "POST", "/webhook", &headers, &body).await;
+    assert_eq!(status, 401);
+    // A malformed header.
+    let mut headers = base("pull_request", "d4");
+    headers.push(("X-Hub-Signature-256", "sha1=abc".to_owned()));
+    let (status, _) = request(server.addr, "POST", "/webhook", &headers, &body).await;
+    assert_eq!(status, 401);
+
+    // Signed, but malformed JSON.
+    let (status, reply) = deliver(server.addr, "pull_request", "d5", b"{\"action\": ").await;
+    assert_eq!(status, 400, "{reply}");
+    // Signed, but no event or delivery header.
+    let mut headers = vec![("X-GitHub-Delivery", "d6".to_owned())];
+    headers.push((
+        "X-Hub-Signature-256",
+        fakehub::webhooks::sign(SECRET, &body),
+    ));
+    let (status, _) = request(server.addr, "POST", "/webhook", &headers, &body).await;
+    assert_eq!(status, 400);
+    let mut headers = vec![("X-GitHub-Event", "pull_request".to_owned())];
+    headers.push((
+        "X-Hub-Signature-256",
+        fakehub::webhooks::sign(SECRET, &body),
+    ));
+    let (status, _) = request(server.addr, "POST", "/webhook", &headers, &body).await;
+    assert_eq!(status, 400);
+
+    // An event suture does not handle (GitHub's own `star` example) and an action it ignores.
+    let star = serde_json::to_vec(&fakehub::webhooks::examples("star")[0].1).unwrap();
+    let (status, reply) = deliver(server.addr, "star", "d7", &star).await;
+    assert_eq!((status, reply["status"].clone()), (200, json!("ignored")));
+    let labeled = serde_json::to_vec(&example("pull_request", "labeled")).unwrap();
+    let (status, reply) = deliver(server.addr, "pull_request", "d8", &labeled).await;
+    assert_eq!((status, reply["status"].clone()), (200, json!("ignored")));
+    // GitHub's ping.
+    let ping = serde_json::to_vec(&fakehub::webhooks::examples("ping")[0].1).unwrap();
+    let (status, reply) = deliver(server.addr, "ping", "d9", &ping).await;
+    assert_eq!((status, reply["status"].clone()), (200, json!("pong")));
+
+    // An oversized body (the limit is 64 KiB here), signed correctly: refused before anything else.
+    let mut big = example("pull_request", "closed");
+    big["padding"] = json!("x".repeat(100 * 1024));
+    let big = serde_json::to_vec(&big).unwrap();
+    let (status, _) = deliver(server.addr, "pull_request", "d10", &big).await;
+    assert_eq!(status, 413);
+
+    // Nothing was queued, nothing ran, GitHub was never called.
+    let mut s = store(&db);
+    assert_eq!(s.queue_stats().unwrap(), QueueStats::default());
+    assert!(fake.requests().is_empty(), "{:?}", fake.routes());
+
+    // A closed pull request (cheap: no GitHub call) is queued once; its replay is a duplicate.
+    let closed = serde_json::to_vec(&example("pull_request", "closed")).unwrap();
+    let (status, reply) = deliver(server.addr, "pull_request", "d11", &closed).await;
+    assert_eq!((status, reply["status"].clone()), (202, json!("queued")));
+    let (status, reply) = deliver(server.addr, "pull_request", "d11", &closed).await;
+    assert_eq!((status, reply["status"].clone()), (200, json!("duplicate")));
+    settle(&db, 1).await;
+    assert_eq!(s.completions().unwrap(), vec![("d11".to_owned(), 1)]);
+    assert_eq!(
+        s.queue_stats().unwrap(),
+        QueueStats {
+            done: 1,
+            ..QueueStats::default()
+        }
+    );
+    assert!(fake.requests().is_empty(), "{:?}", fake.routes());
+
+    // The health endpoint reports the queue.
+    let (status, health) = request(server.addr, "GET", "/healthz", &[], b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(health["queue"]["done"], 1, "{health}");
+    server.stop().await;
+    fake.assert_valid();
+}
+
+/// A `created` comment with `body` on pull request `number`, from GitHub's issue_comment example (whose
+/// issue is a plain issue: the `pull_request` key GitHub adds for pull requests is added here).
+fn comment(number: u64, body: &str, comment_id: u64) -> Vec<u8> {
+    let mut payload = example("issue_comment", "created");
+    payload["issue"]["number"] = json!(number);
+    payload["issue"]["pull_request"] = json!({
+        "url": format!("https://api.github.com/repos/{OWNER}/{REPO}/pulls/{number}"),
+    });
+    payload["comment"]["body"] = json!(body);
+    payload["comment"]["id"] = json!(comment_id);
+    serde_json::to_vec(&payload).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn comment_commands_are_acknowledged_and_carried_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    fake.set_file(OWNER, REPO, "changes", "src/lib.rs", CHANGED);
+    let number = fake.open_pull_request(OWNER, REPO, "changes", "main", "Add g");
+    fake.set_pr_files(
+        OWNER,
+        REPO,
+        number,
+        &[("src/lib.rs", "modified", Some(CHANGED_PATCH))],
+    );
+    let server = start(config(&db, &fake.uri(), 1)).await;
+    let mut n = 0;
+    let mut send = async |text: &str, id: u64| {
+        n += 1;
+        let (status, reply) = deliver(
+            server.addr,
+            "issue_comment",
+            &format!("c{n}"),
+            &comment(number, text, id),
+        )
+        .await;
+        assert_eq!(status, 202, "{text}: {reply}");
+        settle(&db, n).await;
+    };
+
+    // explain: 👀, then a comment naming the pattern, its confidence and its commit.
+    send("@suture explain", 101).await;
+    assert_eq!(fake.reactions(OWNER, REPO), vec![(101, "eyes".to_owned())]);
+    let comments = fake.comments(OWNER, REPO);
+    assert_eq!(comments.len(), 1, "{comments:?}");
+    assert_eq!(comments[0].0, number);
+    assert!(
+        comments[0].1.contains("m-test-len-zero"),
+        "{}",
+        comments[0].1
+    );
+    assert!(
+        comments[0].1.contains("confidence 0.80"),
+        "{}",
+        comments[0].1
+    );
+    assert!(
+        comments[0].1.contains("example/one@0123456789ab"),
+        "{}",
+        comments[0].1
+    );
+
+    // An unknown command: 😕 and nothing else.
+    send("@Suture dance", 102).await;
+    assert_eq!(
+        fake.reactions(OWNER, REPO).last(),
+        Some(&(102, "confused".to_owned()))
+    );
+    assert_eq!(fake.comments(OWNER, REPO).len(), 1);
+
+    // recreate: the review runs again.
+    send("@suture recreate", 103).await;
+    assert_eq!(fake.reviews(OWNER, REPO, number).len(), 1);
+    assert_eq!(fake.check_runs(OWNER, REPO).len(), 1);
+
+    // apply: one commit on the head branch with both fixes of line 6.
+    let before = fake.branch_sha(OWNER, REPO, "changes").unwrap();
+    send("@suture apply", 104).await;
+    let after = fake.branch_sha(OWNER, REPO, "changes").unwrap();
+    assert_ne!(before, after);
+    let text = fake.file_at(OWNER, REPO, "changes", "src/lib.rs").unwrap();
+    assert_eq!(
+        text,
+        CHANGED.replace(
+            "a.len() == 0 && b.len() == 0",
+            "a.is_empty() && b.is_empty()"
+        )
+    );
+
+    // ignore: the fixes are remembered as ignored in this repository; a new review proposes nothing.
+    fake.set_file(OWNER, REPO, "changes", "src/lib.rs", CHANGED);
+    send("@suture ignore", 105).await;
+    send("@suture recreate", 106).await;
+    let runs = fake.check_runs(OWNER, REPO);
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1]["conclusion"], "success", "{:?}", runs[1]);
+    assert_eq!(fake.reviews(OWNER, REPO, number).len(), 1);
+
+    // A bot's comment and a comment not addressed to suture are acknowledged and dropped.
+    let mut bot: Value = serde_json::from_slice(&comment(number, "@suture apply", 107)).unwrap();
+    bot["comment"]["user"]["type"] = json!("Bot");
+    let (status, reply) = deliver(
+        server.addr,
+        "issue_comment",
+        "c-bot",
+        &serde_json::to_vec(&bot).unwrap(),
+    )
+    .await;
+    assert_eq!((status, reply["status"].clone()), (200, json!("ignored")));
+    let (status, reply) = deliver(
+        server.addr,
+        "issue_comment",
+        "c-chat",
+        &comment(number, "LGTM", 108),
+    )
+    .await;
+    assert_eq!((status, reply["status"].clone()), (200, json!("ignored")));
+    assert_eq!(fake.reactions(OWNER, REPO).len(), 5);
+    server.stop().await;
+    fake.assert_valid();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_closed_pull_request_records_the_outcome_and_moves_the_ranking() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let head = preset_pull_request(&fake, 2);
+    let server = start(config(&db, &fake.uri(), 1)).await;
+    deliver(server.addr, "pull_request", "o1", &opened(&head)).await;
+    settle(&db, 1).await;
+    let before = store(&db).pattern_stats().unwrap();
+    assert_eq!(before[0].closed, 0);
+
+    // GitHub's `closed` example: not merged.
+    let closed = serde_json::to_vec(&example("pull_request", "closed")).unwrap();
+    assert_eq!(
+        deliver(server.addr, "pull_request", "o2", &closed).await.0,
+        202
+    );
+    settle(&db, 2).await;
+    let after = store(&db).pattern_stats().unwrap();
+    assert_eq!(
+        after,
+        vec![PatternStats {
+            pattern: "m-test-len-zero".into(),
+            proposed: 2,
+            merged: 0,
+            closed: 2
+        }]
+    );
+    // Two unmerged fixes: a = 1/4, so 0.8 becomes 0.4.
+    let old = app::ranking::adjust(0.8, before.first());
+    let new = app::ranking::adjust(0.8, after.first());
+    assert!(
+        (old - 0.8).abs() < 1e-9 && (new - 0.4).abs() < 1e-9,
+        "{old} → {new}"
+    );
+
+    // The next review shows the lowered confidence.
+    fake.set_pr_files(
+        OWNER,
+        REPO,
+        3,
+        &[("src/lib.rs", "modified", Some(CHANGED_PATCH))],
+    );
+    let mut payload: Value = serde_json::from_slice(&opened(&head)).unwrap();
+    payload["number"] = json!(3);
+    payload["pull_request"]["number"] = json!(3);
+    deliver(
+        server.addr,
+        "pull_request",
+        "o3",
+        &serde_json::to_vec(&payload).unwrap(),
+    )
+    .await;
+    settle(&db, 3).await;
+    let review = &fake.reviews(OWNER, REPO, 3)[0];
+    let body = review["comments"][0]["body"].as_str().unwrap();
+    assert!(body.contains("confidence 0.40"), "{body}");
+    server.stop().await;
+    fake.assert_valid();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn queued_deliveries_survive_a_restart_and_run_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let closed = serde_json::to_vec(&example("pull_request", "closed")).unwrap();
+
+    // No workers: deliveries are only acknowledged and queued.
+    let first = start(config(&db, &fake.uri(), 0)).await;
+    for i in 0..20 {
+        let (status, _) = deliver(first.addr, "pull_request", &format!("r{i}"), &closed).await;
+        assert_eq!(status, 202);
+    }
+    first.stop().await;
+    assert_eq!(store(&db).queue_stats().unwrap().queued, 20);
+
+    // A new process on the same store runs each exactly once.
+    let second = start(config(&db, &fake.uri(), 3)).await;
+    let stats = settle(&db, 20).await;
+    assert_eq!(stats.done, 20);
+    let completions = store(&db).completions().unwrap();
+    assert_eq!(completions.len(), 20);
+    assert!(completions.iter().all(|(_, n)| *n == 1), "{completions:?}");
+    // A replay after the restart is still a duplicate.
+    let (status, _) = deliver(second.addr, "pull_request", "r0", &closed).await;
+    assert_eq!(status, 200);
+    second.stop().await;
+    fake.assert_valid();
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thousand_concurrent_deliveries_are_none_lost_none_run_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let server = start(config(&db, &fake.uri(), 4)).await;
+    let closed = Arc::new(serde_json::to_vec(&example("pull_request", "closed")).unwrap());
+    let (n, clients) = (1000, 32);
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for c in 0..clients {
+        let (addr, closed) = (server.addr, Arc::clone(&closed));
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            for i in (c..n).step_by(clients) {
+                let t = Instant::now();
+                let (status, reply) =
+                    deliver(addr, "pull_request", &format!("load-{i}"), &closed).await;
+                latencies.push(t.elapsed());
+                assert_eq!(status, 202, "{reply}");
+            }
+            latencies
+        });
+    }
+    let mut latencies = Vec::new();
+    while let Some(l) = tasks.join_next().await {
+        latencies.extend(l.unwrap());
+    }
+    let acked = started.elapsed();
+    latencies.sort();
+    let stats = settle(&db, n as u64).await;
+    eprintln!(
+        "load (SQLite, {clients} clients, 4 workers): {n} deliveries acknowledged in {acked:?}, all done in {:?}; ack latency median {:?}, p99 {:?}, max {:?}",
+        started.elapsed(),
+        percentile(&latencies, 0.5),
+        percentile(&latencies, 0.99),
+        latencies.last().unwrap()
+    );
+    assert_eq!(stats.done, n as u64, "{stats:?}");
+    let completions = store(&db).completions().unwrap();
+    assert_eq!(completions.len(), n);
+    assert!(completions.iter().all(|(_, c)| *c == 1));
+    server.stop().await;
+    fake.assert_valid();
+}
