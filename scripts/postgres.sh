@@ -67,9 +67,25 @@ full_page_writes = off
 CONF
 fi
 
-if as_owner "$bindir/pg_ctl" -D "$dir" status >/dev/null 2>&1; then
+# Whether the postmaster named in the lock file is alive. `pg_ctl status` only asks whether the pid
+# exists, and a killed postmaster can linger as a zombie when nothing reaps it (containers whose
+# init does not): that counts as dead here, and its stale lock file would stop a new server.
+server_running() {
+    local pid state
+    [ -f "$dir/postmaster.pid" ] || return 1
+    pid=$(head -n 1 "$dir/postmaster.pid")
+    [ -n "$pid" ] && [ -r "/proc/$pid/stat" ] || return 1
+    state=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d ' ' -f 1)
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
+if server_running; then
     log "the cluster in $dir is already running"
 else
+    if [ -f "$dir/postmaster.pid" ]; then
+        log "removing the stale lock files of a postmaster that is gone"
+        rm -f "$dir/postmaster.pid" "$dir"/.s.PGSQL.*.lock
+    fi
     log "starting the cluster in $dir on 127.0.0.1:$port"
     # -o repeats the port so that a changed SUTURE_PG_PORT takes effect on an existing cluster.
     as_owner "$bindir/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
