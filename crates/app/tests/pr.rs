@@ -1,0 +1,508 @@
+//! `suture pr` end to end: a real git checkout (git2, in a temp dir), a two-pattern library, a SQLite store
+//! and `fakehub::FakeGitHub`, whose every request is checked against GitHub's REST description.
+//!
+//! What users rely on, one test each: the first run opens one PR per pattern with its provenance and the fix
+//! committed through the Git Data API, and a second run (even with an empty store, as on a fresh CI runner)
+//! opens nothing new; a human push to a suture branch makes later runs leave that PR alone; the caps hold;
+//! a merged suture PR whose checks then fail gets exactly one revert PR; a dry run sends no write request;
+//! a group whose `cargo check` fails gets no PR.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use app::pr::{Action, PrOptions, PrReport, RevertAction, Validation};
+use fakehub::FakeGitHub;
+use github::RepoId;
+use pipeline::Library;
+use tempfile::TempDir;
+
+const OWNER: &str = "acme";
+const NAME: &str = "widgets";
+
+const LEN_ZERO: &str = r#"
+id = "m-len-zero"
+origin = "mined"
+description = "compare a length with zero through is_empty"
+before = "$A.len() == 0"
+after = "$A.is_empty()"
+support = 2
+score = 0.9
+prevalence = 0.9
+specialisation = 0.9
+
+[[provenance]]
+repo = "acme/old"
+commit = "1111111111111111111111111111111111111111"
+path = "src/a.rs"
+line = 3
+
+[[provenance]]
+repo = "acme/old"
+commit = "2222222222222222222222222222222222222222"
+path = "src/b.rs"
+line = 9
+"#;
+
+const ITER_COUNT: &str = r#"
+id = "m-iter-count"
+origin = "mined"
+description = "count a slice with len"
+before = "$A.iter().count()"
+after = "$A.len()"
+support = 3
+score = 0.8
+prevalence = 0.8
+specialisation = 0.8
+
+[[provenance]]
+repo = "acme/old"
+commit = "3333333333333333333333333333333333333333"
+path = "src/c.rs"
+line = 4
+"#;
+
+const LIB_RS: &str = "pub fn empty(v: &[u8]) -> bool {
+    v.len() == 0
+}
+
+pub fn count(v: &[u8]) -> usize {
+    v.iter().count()
+}
+";
+
+const MORE_RS: &str = "pub fn none(s: &str) -> bool {
+    s.len() == 0
+}
+";
+
+fn library() -> Library {
+    pipeline::library_from_texts(&[
+        ("m-len-zero.toml", LEN_ZERO),
+        ("m-iter-count.toml", ITER_COUNT),
+    ])
+    .expect("test library parses")
+}
+
+/// A checkout with its own git history, and the same files committed to the fake's `main`.
+struct Setup {
+    fake: FakeGitHub,
+    dir: TempDir,
+}
+
+impl Setup {
+    async fn new(files: &[(&str, &str)]) -> Setup {
+        let fake = FakeGitHub::start().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir_all(dir.path().join("repo")).unwrap();
+        git2::Repository::init(dir.path().join("repo")).expect("git init");
+        let setup = Setup { fake, dir };
+        setup.commit(files);
+        setup
+    }
+
+    fn root(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    /// Commits `files` in the checkout and pushes the same text to the fake's `main` (as a human).
+    fn commit(&self, files: &[(&str, &str)]) {
+        let repo = git2::Repository::open(self.root()).unwrap();
+        let mut index = repo.index().unwrap();
+        for (path, text) in files {
+            let full = self.root().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(&full, text).unwrap();
+            index.add_path(Path::new(path)).unwrap();
+            self.fake.set_file(OWNER, NAME, "main", path, text);
+        }
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::now("Dev", "dev@example.com").unwrap();
+        let parent = repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+        repo.commit(Some("HEAD"), &sig, &sig, "change", &tree, &parents)
+            .unwrap();
+    }
+
+    fn db(&self, name: &str) -> String {
+        self.dir.path().join(name).to_string_lossy().into_owned()
+    }
+
+    fn options(&self, db: &str) -> PrOptions {
+        PrOptions {
+            root: self.root(),
+            repo: RepoId::new(OWNER, NAME),
+            api_url: self.fake.uri(),
+            token: "ghs_test_token".to_owned(),
+            database_url: Some(db.to_owned()),
+            max_open: 5,
+            max_per_run: 5,
+            min_confidence: 0.0,
+            dry_run: false,
+            validation: Validation::Off,
+        }
+    }
+
+    /// Runs the job and returns its report and the requests it sent (`METHOD path`), checking every request
+    /// against GitHub's REST description.
+    async fn run(&self, options: &PrOptions) -> (PrReport, Vec<String>) {
+        let before = self.fake.requests().len();
+        let report = app::pr::run(options, &library()).await.expect("run");
+        self.fake.assert_valid();
+        let routes = self.fake.routes()[before..].to_vec();
+        (report, routes)
+    }
+}
+
+fn writes(routes: &[String]) -> Vec<String> {
+    routes
+        .iter()
+        .filter(|r| !r.starts_with("GET "))
+        .cloned()
+        .collect()
+}
+
+fn group<'a>(report: &'a PrReport, pattern: &str) -> &'a app::pr::GroupReport {
+    report
+        .groups
+        .iter()
+        .find(|g| g.pattern == pattern)
+        .unwrap_or_else(|| panic!("no group for {pattern} in {report:#?}"))
+}
+
+fn repo_path(rest: &str) -> String {
+    format!("/repos/{OWNER}/{NAME}{rest}")
+}
+
+/// The write requests of one new fix PR whose commit changes `n_files` files.
+fn open_pr_writes(n_files: usize) -> Vec<String> {
+    let mut routes = vec![format!("POST {}", repo_path("/git/blobs")); n_files];
+    routes.extend([
+        format!("POST {}", repo_path("/git/trees")),
+        format!("POST {}", repo_path("/git/commits")),
+        format!("POST {}", repo_path("/git/refs")),
+        format!("POST {}", repo_path("/pulls")),
+    ]);
+    routes
+}
+
+#[tokio::test]
+async fn first_run_opens_one_pr_per_pattern_and_a_second_run_none() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let db = setup.db("first.db");
+    let (report, routes) = setup.run(&setup.options(&db)).await;
+    assert!(report.errors.is_empty(), "{report:#?}");
+    assert_eq!(report.groups.len(), 2, "{report:#?}");
+    // Best group first: m-len-zero (0.9, two files), then m-iter-count (0.8, one file).
+    assert_eq!(report.groups[0].pattern, "m-len-zero");
+    assert_eq!(report.groups[0].action, Action::Opened);
+    assert_eq!(report.groups[0].files, vec!["src/lib.rs", "src/more.rs"]);
+    assert_eq!(report.groups[1].pattern, "m-iter-count");
+    assert_eq!(report.groups[1].action, Action::Opened);
+    let mut expected = open_pr_writes(2);
+    expected.extend(open_pr_writes(1));
+    assert_eq!(writes(&routes), expected, "all requests: {routes:#?}");
+
+    // The PRs carry the provenance and the marker; the branches carry only their own pattern's fix.
+    let prs = setup.fake.pull_requests(OWNER, NAME);
+    assert_eq!(prs.len(), 2);
+    let body = prs[0]["body"].as_str().unwrap();
+    let fp = &report.groups[0].fingerprint;
+    assert!(
+        body.starts_with(&format!(
+            "<!-- suture:fingerprint={fp} pattern=m-len-zero base="
+        )),
+        "{body}"
+    );
+    for needle in [
+        "`m-len-zero` (mined)",
+        "`$A.len() == 0` → `$A.is_empty()`",
+        "acme/old `1111111111111111111111111111111111111111` src/a.rs:3",
+        "acme/old `2222222222222222222222222222222222222222` src/b.rs:9",
+        "**src/lib.rs:2**",
+        "**src/more.rs:2**",
+        "-    v.len() == 0\n+    v.is_empty()",
+        "| Confidence | 0.90 (",
+        "not validated (--no-validate)",
+    ] {
+        assert!(body.contains(needle), "missing {needle:?} in\n{body}");
+    }
+    assert_eq!(prs[0]["head"]["ref"], "suture/m-len-zero");
+    assert_eq!(prs[0]["base"]["ref"], "main");
+    let lib = setup
+        .fake
+        .file_at(OWNER, NAME, "suture/m-len-zero", "src/lib.rs")
+        .unwrap();
+    assert!(
+        lib.contains("v.is_empty()") && lib.contains("v.iter().count()"),
+        "{lib}"
+    );
+    let lib = setup
+        .fake
+        .file_at(OWNER, NAME, "suture/m-iter-count", "src/lib.rs")
+        .unwrap();
+    assert!(
+        lib.contains("v.len() == 0") && lib.contains("v.len()\n"),
+        "{lib}"
+    );
+
+    // A second run, with the same store and with a fresh one (a new CI runner): nothing new.
+    for db in [db.clone(), setup.db("fresh.db")] {
+        let (report, routes) = setup.run(&setup.options(&db)).await;
+        assert!(report.errors.is_empty(), "{report:#?}");
+        assert_eq!(
+            report.groups.iter().map(|g| g.action).collect::<Vec<_>>(),
+            vec![Action::UpToDate, Action::UpToDate],
+            "{report:#?}"
+        );
+        assert_eq!(writes(&routes), Vec::<String>::new(), "{routes:#?}");
+        assert_eq!(setup.fake.pull_requests(OWNER, NAME).len(), 2);
+    }
+}
+
+#[tokio::test]
+async fn new_findings_update_the_pr_unless_a_human_pushed_to_its_branch() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let db = setup.db("store.db");
+    let (report, _) = setup.run(&setup.options(&db)).await;
+    let len_pr = group(&report, "m-len-zero").pr.unwrap();
+    let count_pr = group(&report, "m-iter-count").pr.unwrap();
+    let human = setup
+        .fake
+        .push_human_commit(OWNER, NAME, "suture/m-len-zero");
+
+    // New findings for both patterns.
+    setup.commit(&[(
+        "src/new.rs",
+        "pub fn f(a: &[u8]) -> (bool, usize) {\n    (a.len() == 0, a.iter().count())\n}\n",
+    )]);
+    for db in [db.clone(), setup.db("fresh.db")] {
+        let (report, routes) = setup.run(&setup.options(&db)).await;
+        assert!(report.errors.is_empty(), "{report:#?}");
+        let len = group(&report, "m-len-zero");
+        assert_eq!(len.action, Action::HumanEdited, "{report:#?}");
+        assert_eq!(len.pr, Some(len_pr));
+        assert!(len.reason.contains("someone pushed"), "{}", len.reason);
+        // The human's commit stays the head of the branch.
+        assert_eq!(
+            setup.fake.branch_sha(OWNER, NAME, "suture/m-len-zero"),
+            Some(human.clone())
+        );
+        // Nothing is written for it; the other PR is updated only on the first of these runs.
+        assert!(
+            routes
+                .iter()
+                .all(|r| !r.contains(&format!("/pulls/{len_pr}"))
+                    && !r.contains("heads/suture/m-len-zero")),
+            "{routes:#?}"
+        );
+        let count = group(&report, "m-iter-count");
+        if db.ends_with("store.db") {
+            assert_eq!(count.action, Action::Updated, "{report:#?}");
+            assert_eq!(
+                writes(&routes),
+                vec![
+                    format!("POST {}", repo_path("/git/blobs")),
+                    format!("POST {}", repo_path("/git/blobs")),
+                    format!("POST {}", repo_path("/git/trees")),
+                    format!("POST {}", repo_path("/git/commits")),
+                    format!("PATCH {}", repo_path("/git/refs/heads/suture/m-iter-count")),
+                    format!("PATCH {}", repo_path(&format!("/pulls/{count_pr}"))),
+                ],
+                "{routes:#?}"
+            );
+            let new = setup
+                .fake
+                .file_at(OWNER, NAME, "suture/m-iter-count", "src/new.rs")
+                .unwrap();
+            assert!(new.contains("a.len())"), "{new}");
+        } else {
+            assert_eq!(count.action, Action::UpToDate, "{report:#?}");
+            assert_eq!(writes(&routes), Vec::<String>::new());
+        }
+    }
+    assert_eq!(setup.fake.pull_requests(OWNER, NAME).len(), 2);
+}
+
+#[tokio::test]
+async fn caps_limit_new_prs_and_report_the_rest() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let db = setup.db("store.db");
+    let mut options = setup.options(&db);
+    options.max_per_run = 1;
+    let (report, routes) = setup.run(&options).await;
+    assert_eq!(group(&report, "m-len-zero").action, Action::Opened);
+    let skipped = group(&report, "m-iter-count");
+    assert_eq!(skipped.action, Action::Skipped);
+    assert_eq!(skipped.reason, "this run opened 1 PRs, --max-per-run is 1");
+    assert_eq!(writes(&routes), open_pr_writes(2));
+
+    options.max_per_run = 5;
+    options.max_open = 1;
+    let (report, routes) = setup.run(&options).await;
+    assert_eq!(group(&report, "m-len-zero").action, Action::UpToDate);
+    let skipped = group(&report, "m-iter-count");
+    assert_eq!(skipped.action, Action::Skipped);
+    assert_eq!(skipped.reason, "1 suture PRs are open, --max-open is 1");
+    assert_eq!(writes(&routes), Vec::<String>::new());
+    assert_eq!(setup.fake.pull_requests(OWNER, NAME).len(), 1);
+}
+
+#[tokio::test]
+async fn a_merged_pr_whose_checks_fail_gets_one_revert_pr() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let db = setup.db("store.db");
+    let mut options = setup.options(&db);
+    options.max_per_run = 1;
+    let (report, _) = setup.run(&options).await;
+    let number = group(&report, "m-len-zero").pr.unwrap();
+    setup.fake.close_pull_request(OWNER, NAME, number, true);
+    let merged = setup.fake.pull_requests(OWNER, NAME)[0].clone();
+    let merge_sha = merged["merge_commit_sha"].as_str().unwrap().to_owned();
+    setup
+        .fake
+        .set_check_runs(OWNER, NAME, &merge_sha, "failure");
+    setup.fake.set_pr_files(
+        OWNER,
+        NAME,
+        number,
+        &[
+            ("src/lib.rs", "modified", None),
+            ("src/more.rs", "modified", None),
+        ],
+    );
+
+    let (report, routes) = setup.run(&options).await;
+    assert!(report.errors.is_empty(), "{report:#?}");
+    assert_eq!(report.reverts.len(), 1, "{report:#?}");
+    let revert = &report.reverts[0];
+    assert_eq!(revert.of, number);
+    assert_eq!(revert.merge_sha, merge_sha);
+    assert_eq!(revert.action, RevertAction::Opened);
+    // The checkout still has the unfixed code, GitHub's main has the fix: that group is not reopened.
+    assert_eq!(group(&report, "m-len-zero").action, Action::Skipped);
+    let revert_pr = revert.pr.unwrap();
+    let mut expected = vec![format!("POST {}", repo_path("/git/blobs")); 2];
+    expected.extend([
+        format!("POST {}", repo_path("/git/trees")),
+        format!("POST {}", repo_path("/git/commits")),
+        format!("POST {}", repo_path("/git/refs")),
+        format!("POST {}", repo_path("/pulls")),
+    ]);
+    // m-iter-count was capped on the first run and opens now, before the revert.
+    let mut all = open_pr_writes(1);
+    all.extend(expected);
+    assert_eq!(writes(&routes), all, "{routes:#?}");
+    assert!(
+        routes.contains(&format!(
+            "GET {}",
+            repo_path(&format!("/commits/{merge_sha}/check-runs"))
+        )),
+        "{routes:#?}"
+    );
+    for (path, text) in [("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)] {
+        assert_eq!(
+            setup
+                .fake
+                .file_at(OWNER, NAME, &format!("suture/revert-{number}"), path)
+                .as_deref(),
+            Some(text)
+        );
+    }
+    let prs = setup.fake.pull_requests(OWNER, NAME);
+    let revert_json = prs
+        .iter()
+        .find(|p| p["number"] == revert_pr)
+        .expect("the revert PR");
+    assert_eq!(revert_json["title"], format!("Revert suture PR #{number}"));
+    assert!(
+        revert_json["body"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("<!-- suture:revert={number} -->"))
+    );
+
+    // Only one: later runs see the revert (open on GitHub, and in the store).
+    let n_prs = prs.len();
+    let (report, routes) = setup.run(&options).await;
+    assert_eq!(writes(&routes), Vec::<String>::new(), "{routes:#?}");
+    assert_eq!(report.reverts.len(), 1);
+    assert_eq!(report.reverts[0].action, RevertAction::AlreadyOpened);
+    assert_eq!(setup.fake.pull_requests(OWNER, NAME).len(), n_prs);
+}
+
+#[tokio::test]
+async fn dry_run_sends_no_write_request() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let mut options = setup.options(&setup.db("store.db"));
+    options.dry_run = true;
+    options.database_url = None;
+    let (report, routes) = setup.run(&options).await;
+    assert!(report.dry_run);
+    assert_eq!(
+        report.groups.iter().map(|g| g.action).collect::<Vec<_>>(),
+        vec![Action::Opened, Action::Opened]
+    );
+    assert!(report.groups[0].reason.starts_with("would open"));
+    assert!(!routes.is_empty());
+    assert_eq!(writes(&routes), Vec::<String>::new(), "{routes:#?}");
+    assert!(setup.fake.pull_requests(OWNER, NAME).is_empty());
+    // No store was created in the checkout either.
+    assert!(!setup.root().join(".suture").exists());
+}
+
+#[tokio::test]
+async fn a_group_that_does_not_compile_gets_no_pr() {
+    let manifest =
+        "[package]\nname = \"widgets\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace]\n";
+    let setup = Setup::new(&[
+        ("Cargo.toml", manifest),
+        ("src/lib.rs", LIB_RS),
+        ("src/more.rs", MORE_RS),
+    ])
+    .await;
+    // `mod more;` is missing on purpose: more.rs is not compiled, so only lib.rs matters to cargo.
+    let mut options = setup.options(&setup.db("store.db"));
+    let target = setup.dir.path().join("target");
+    options.validation = Validation::CargoCheck {
+        timeout: Duration::from_secs(300),
+        target_dir: target,
+    };
+    let broken = LEN_ZERO.replace("$A.is_empty()", "$A.is_empty_or_not()");
+    let library = pipeline::library_from_texts(&[
+        ("m-len-zero.toml", broken.as_str()),
+        ("m-iter-count.toml", ITER_COUNT),
+    ])
+    .unwrap();
+    let before = setup.fake.requests().len();
+    let report = app::pr::run(&options, &library).await.expect("run");
+    setup.fake.assert_valid();
+    let routes = setup.fake.routes()[before..].to_vec();
+    let len = group(&report, "m-len-zero");
+    assert_eq!(len.action, Action::ValidationFailed, "{report:#?}");
+    assert!(
+        len.reason
+            .starts_with("`cargo check --workspace --all-targets` failed (exit 101): error"),
+        "{}",
+        len.reason
+    );
+    let count = group(&report, "m-iter-count");
+    assert_eq!(count.action, Action::Opened, "{report:#?}");
+    assert!(
+        count
+            .validation
+            .as_deref()
+            .unwrap()
+            .starts_with("`cargo check --workspace --all-targets` passed in"),
+        "{count:#?}"
+    );
+    assert_eq!(writes(&routes), open_pr_writes(1));
+    let body = setup.fake.pull_requests(OWNER, NAME)[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        body.contains("| Validation | `cargo check --workspace --all-targets` passed in"),
+        "{body}"
+    );
+}
