@@ -14,4 +14,4 @@ pub mod npm;
 pub mod openapi;
 pub mod webhooks;
 
-pub use fake::{FakeGitHub, Recorded};
+pub use fake::{APP_BOT_LOGIN, FakeGitHub, HUMAN_LOGIN, Recorded, TOKEN_BOT_LOGIN};

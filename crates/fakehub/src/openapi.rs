@@ -1,11 +1,129 @@
 //! GitHub's REST description (`@octokit/openapi`, `generated/api.github.com.json`), parsed once per
 //! process, and the checks the fake applies to every request it receives.
+//!
+//! The check is deliberately structural: the route and method exist, every `required` property is
+//! present (recursively through objects and arrays), enumerated strings take a documented value and
+//! scalars have the documented JSON type. It does not validate formats (dates, URIs).
+
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
+use crate::npm;
+
 /// The whole OpenAPI document.
 pub fn spec() -> &'static Value {
-    todo!()
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let path = npm::node_modules().join(npm::OPENAPI_JSON);
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+    })
+}
+
+/// One segment of a path template.
+#[derive(Debug)]
+enum Segment {
+    Literal(String),
+    Param,
+}
+
+/// Path templates split into segments, built once.
+fn templates() -> &'static [(String, Vec<Segment>)] {
+    static TEMPLATES: OnceLock<Vec<(String, Vec<Segment>)>> = OnceLock::new();
+    TEMPLATES.get_or_init(|| {
+        let paths = spec()["paths"]
+            .as_object()
+            .expect("the description has paths");
+        paths
+            .keys()
+            .map(|template| {
+                let segments = template
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(|s| {
+                        if s.starts_with('{') && s.ends_with('}') {
+                            Segment::Param
+                        } else {
+                            Segment::Literal(s.to_string())
+                        }
+                    })
+                    .collect();
+                (template.clone(), segments)
+            })
+            .collect()
+    })
+}
+
+/// The path template matching `path` (query string ignored), e.g. `/repos/{owner}/{repo}/pulls`.
+///
+/// A parameter in the last segment may swallow several segments, because refs (`heads/a/b`) and file
+/// paths (`src/lib.rs`) contain slashes. When several templates match, the one with the most literal
+/// segments wins (`/repos/{owner}/{repo}/pulls/comments` over `/repos/{owner}/{repo}/pulls/{pull_number}`).
+pub fn template(path: &str) -> Option<&'static str> {
+    let path = path.split('?').next().unwrap_or(path);
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let mut best: Option<(&'static str, usize, usize)> = None;
+    for (template, segments) in templates() {
+        let Some(literals) = matches(segments, &parts) else {
+            continue;
+        };
+        // Prefer more literals, then an exact segment count over a greedy tail.
+        let exact = usize::from(segments.len() == parts.len());
+        if best.is_none_or(|(_, l, e)| (literals, exact) > (l, e)) {
+            best = Some((template.as_str(), literals, exact));
+        }
+    }
+    best.map(|(t, _, _)| t)
+}
+
+fn matches(segments: &[Segment], parts: &[&str]) -> Option<usize> {
+    let greedy_tail = matches!(segments.last(), Some(Segment::Param));
+    if parts.len() < segments.len() || (parts.len() > segments.len() && !greedy_tail) {
+        return None;
+    }
+    let mut literals = 0;
+    for (segment, part) in segments.iter().zip(parts) {
+        match segment {
+            Segment::Literal(l) if l == part => literals += 1,
+            Segment::Literal(_) => return None,
+            Segment::Param if part.is_empty() => return None,
+            Segment::Param => {}
+        }
+    }
+    Some(literals)
+}
+
+/// Follows `$ref`s (`#/components/...`) until a value that is not one.
+pub fn resolve(mut value: &Value) -> &Value {
+    for _ in 0..16 {
+        let Some(reference) = value.get("$ref").and_then(Value::as_str) else {
+            break;
+        };
+        let Some(pointer) = reference.strip_prefix('#') else {
+            break;
+        };
+        match spec().pointer(pointer) {
+            Some(target) => value = target,
+            None => break,
+        }
+    }
+    value
+}
+
+/// The operation object for `method` on the template matching `path`.
+pub fn operation(method: &str, path: &str) -> Result<(&'static str, &'static Value), String> {
+    let template = template(path).ok_or_else(|| format!("no route matches {path}"))?;
+    let op = &spec()["paths"][template][method.to_ascii_lowercase()];
+    if op.is_null() {
+        return Err(format!(
+            "{template} has no {} operation",
+            method.to_ascii_uppercase()
+        ));
+    }
+    Ok((template, op))
 }
 
 /// Checks a request against the description: the route exists (a path template such as
@@ -13,13 +131,211 @@ pub fn spec() -> &'static Value {
 /// and the JSON body has every `required` field of the operation's request body schema (`$ref`s
 /// resolved; also inside objects in arrays, e.g. a review's `comments[].path`).
 pub fn check(method: &str, path: &str, body: Option<&Value>) -> Result<(), String> {
-    let _ = (method, path, body);
-    todo!()
+    let (template, op) = operation(method, path)?;
+    let request_body = resolve(&op["requestBody"]);
+    if request_body.is_null() {
+        return Ok(());
+    }
+    let schema = &request_body["content"]["application/json"]["schema"];
+    let required = request_body["required"].as_bool().unwrap_or(false);
+    let route = format!("{} {template}", method.to_ascii_uppercase());
+    match body {
+        None if required => Err(format!("{route}: the request body is required")),
+        None => Ok(()),
+        Some(_) if schema.is_null() => Ok(()),
+        Some(body) => {
+            let mut errors = Vec::new();
+            check_value(schema, body, "body", &mut errors, 0);
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("{route}: {}", errors.join("; ")))
+            }
+        }
+    }
+}
+
+/// Appends to `errors` what is wrong with `value` at `at` against `schema`.
+fn check_value(schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>, depth: usize) {
+    let schema = resolve(schema);
+    if depth > 12 {
+        return;
+    }
+    if let Some(all) = schema["allOf"].as_array() {
+        for s in all {
+            check_value(s, value, at, errors, depth + 1);
+        }
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(alternatives) = schema[key].as_array() {
+            let fits = |s: &Value| {
+                let mut e = Vec::new();
+                check_value(s, value, at, &mut e, depth + 1);
+                e.is_empty()
+            };
+            if !alternatives.iter().any(fits) {
+                errors.push(format!(
+                    "{at} matches none of the documented alternatives ({key})"
+                ));
+            }
+        }
+    }
+    if value.is_null() {
+        let nullable = schema["nullable"].as_bool().unwrap_or(false)
+            || schema["type"]
+                .as_array()
+                .is_some_and(|t| t.iter().any(|t| t == "null"));
+        if !nullable && !schema["type"].is_null() {
+            errors.push(format!("{at} is null"));
+        }
+        return;
+    }
+    if let Some(wanted) = type_mismatch(schema, value) {
+        errors.push(format!("{at} should be {wanted}, found {value}"));
+        return;
+    }
+    if let (Some(allowed), Some(s)) = (schema["enum"].as_array(), value.as_str())
+        && !allowed.iter().any(|a| a == s)
+    {
+        errors.push(format!(
+            "{at} is {s:?}, not one of {}",
+            Value::Array(allowed.clone())
+        ));
+    }
+    if let Some(object) = value.as_object() {
+        for name in schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
+            if !object.contains_key(name) {
+                errors.push(format!("{at}.{name} is required"));
+            }
+        }
+        if let Some(properties) = schema["properties"].as_object() {
+            for (name, field) in object {
+                if let Some(field_schema) = properties.get(name) {
+                    check_value(
+                        field_schema,
+                        field,
+                        &format!("{at}.{name}"),
+                        errors,
+                        depth + 1,
+                    );
+                }
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, item) in array.iter().enumerate() {
+            check_value(items, item, &format!("{at}[{i}]"), errors, depth + 1);
+        }
+    }
+}
+
+/// The documented type `value` lacks, if it lacks it.
+fn type_mismatch(schema: &Value, value: &Value) -> Option<String> {
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => return None,
+    };
+    let fits = |t: &str| match t {
+        "string" => value.is_string(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => true,
+    };
+    if types.iter().any(|t| fits(t)) {
+        None
+    } else {
+        Some(types.join(" or "))
+    }
 }
 
 /// The documented example response of an operation for `status` (e.g. 201), `$ref`s resolved:
 /// the starting point for the fake's answers.
 pub fn example_response(method: &str, path: &str, status: u16) -> Option<Value> {
-    let _ = (method, path, status);
-    todo!()
+    let (_, op) = operation(method, path).ok()?;
+    let response = resolve(&op["responses"][status.to_string()]);
+    let content = &response["content"]["application/json"];
+    if let Some(example) = content.get("example") {
+        return Some(example.clone());
+    }
+    let examples = content["examples"].as_object()?;
+    let first = resolve(
+        examples
+            .get("default")
+            .or_else(|| examples.values().next())?,
+    );
+    first.get("value").cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn templates_match_refs_with_slashes_and_prefer_literals() {
+        assert_eq!(
+            template("/repos/o/r/git/ref/heads/suture/fix-1"),
+            Some("/repos/{owner}/{repo}/git/ref/{ref}")
+        );
+        assert_eq!(
+            template("/repos/o/r/pulls/comments"),
+            Some("/repos/{owner}/{repo}/pulls/comments")
+        );
+        assert_eq!(
+            template("/repos/o/r/pulls/7?per_page=100"),
+            Some("/repos/{owner}/{repo}/pulls/{pull_number}")
+        );
+        assert_eq!(template("/no/such/route"), None);
+    }
+
+    #[test]
+    fn check_reports_missing_required_fields_and_bad_enums() {
+        assert!(
+            check(
+                "POST",
+                "/repos/o/r/git/refs",
+                Some(&json!({"ref": "refs/heads/a", "sha": "abc"}))
+            )
+            .is_ok()
+        );
+        let err = check(
+            "POST",
+            "/repos/o/r/git/refs",
+            Some(&json!({"ref": "refs/heads/a"})),
+        )
+        .unwrap_err();
+        assert!(err.contains("body.sha is required"), "{err}");
+        let err = check("DELETE", "/repos/o/r/git/blobs", None).unwrap_err();
+        assert!(err.contains("has no DELETE"), "{err}");
+        let review =
+            json!({"event": "COMMENT", "body": "x", "comments": [{"path": "a.rs", "line": 3}]});
+        let err = check("POST", "/repos/o/r/pulls/1/reviews", Some(&review)).unwrap_err();
+        assert!(err.contains("body.comments[0].body is required"), "{err}");
+        let err = check(
+            "POST",
+            "/repos/o/r/issues/comments/5/reactions",
+            Some(&json!({"content": "yay"})),
+        )
+        .unwrap_err();
+        assert!(err.contains("not one of"), "{err}");
+        let err = check("POST", "/repos/o/r/git/refs", None).unwrap_err();
+        assert!(err.contains("required"), "{err}");
+    }
+
+    #[test]
+    fn examples_resolve_refs() {
+        let pr = example_response("GET", "/repos/o/r/pulls/1", 200).unwrap();
+        assert!(pr["head"]["sha"].is_string());
+        assert!(example_response("POST", "/repos/o/r/check-runs", 201).unwrap()["id"].is_u64());
+    }
 }
