@@ -171,7 +171,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         (local.head()?, repo_prefix(&options.root, local.path())?)
     };
     let github = GitHub::with_token(&options.api_url, &options.token)?;
-    let mut store = open_store(options)?;
+    let mut memory = Memory::open(options)?;
     let repo_name = options.repo.to_string();
 
     let repository = github.repository(&options.repo).await?;
@@ -211,14 +211,11 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
     report.files_scanned = fixes.files_scanned;
     report.fixes_found = fixes.fixes().count();
     report.nested_left = fixes.fixes().filter(|f| f.round > 1).count();
-    let stats: HashMap<String, PatternStats> = match store.as_mut() {
-        Some(store) => store
-            .pattern_stats()?
-            .into_iter()
-            .map(|s| (s.pattern.clone(), s))
-            .collect(),
-        None => HashMap::new(),
-    };
+    let stats: HashMap<String, PatternStats> = memory
+        .pattern_stats()?
+        .into_iter()
+        .map(|s| (s.pattern.clone(), s))
+        .collect();
     let groups = group_fixes(&fixes, library, &prefix, &stats);
 
     // What GitHub says is open, cached in the store.
@@ -246,40 +243,41 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
             None => {}
         }
     }
-    if let (Some(store), false) = (store.as_mut(), options.dry_run) {
-        for (pattern, (pr, fingerprint)) in &open_fix {
-            let known = store.fix_pr(&repo_name, fingerprint)?;
-            if known.as_ref().is_some_and(|k| k.state != PrState::Open) {
-                continue;
-            }
-            store.upsert_fix_pr(&FixPr {
-                repo: repo_name.clone(),
-                fingerprint: fingerprint.clone(),
-                pattern: pattern.clone(),
-                number: pr.number,
-                branch: pr.head_ref.clone(),
-                head_sha: pr.head_sha.clone(),
-                state: PrState::Open,
-                merge_sha: None,
-                updated_at: now(),
-            })?;
+    for (pattern, (pr, fingerprint)) in &open_fix {
+        if memory.get(fingerprint).is_some() {
+            continue;
         }
+        // Learned from GitHub: the head is not known to be suture's own commit, so it is left empty.
+        memory.put(FixPr {
+            repo: repo_name.clone(),
+            fingerprint: fingerprint.clone(),
+            pattern: pattern.clone(),
+            number: pr.number,
+            branch: pr.head_ref.clone(),
+            head_sha: String::new(),
+            state: PrState::Open,
+            merge_sha: None,
+            updated_at: now(),
+        })?;
     }
+    let ctx = Ctx {
+        github: &github,
+        options,
+        base_sha: &base_sha,
+        checkout_is_base: checkout_sha == base_sha,
+        default_branch: &default_branch,
+        repo_name: &repo_name,
+    };
+    let still_open: BTreeSet<u64> = open_fix.values().map(|(pr, _)| pr.number).collect();
+    sync_closed(&ctx, &mut memory, &still_open).await?;
 
     // Fix groups.
     let mut opened = 0usize;
     let mut validator = Validator::new(&options.root, &prefix, &options.validation);
     for group in &groups {
         let outcome = handle_group(
-            &Ctx {
-                github: &github,
-                options,
-                base_sha: &base_sha,
-                checkout_is_base: checkout_sha == base_sha,
-                default_branch: &default_branch,
-                repo_name: &repo_name,
-            },
-            store.as_deref_mut(),
+            &ctx,
+            &mut memory,
             group,
             open_fix.get(&group.pattern),
             &mut open_count,
@@ -302,26 +300,14 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
     validator.finish(&mut report.notes);
 
     // Merged suture PRs that broke the default branch.
-    let still_open: BTreeSet<u64> = open_fix.values().map(|(pr, _)| pr.number).collect();
-    if let Some(store) = store.as_deref_mut() {
-        let ctx = Ctx {
-            github: &github,
-            options,
-            base_sha: &base_sha,
-            checkout_is_base: checkout_sha == base_sha,
-            default_branch: &default_branch,
-            repo_name: &repo_name,
-        };
-        reverts(
-            &ctx,
-            store,
-            &still_open,
-            &open_reverts,
-            &mut open_count,
-            &mut report,
-        )
-        .await?;
-    }
+    reverts(
+        &ctx,
+        &mut memory,
+        &open_reverts,
+        &mut open_count,
+        &mut report,
+    )
+    .await?;
     Ok(report)
 }
 
@@ -520,7 +506,7 @@ fn group_fixes<'a>(
 
 async fn handle_group(
     ctx: &Ctx<'_>,
-    mut store: Option<&mut (dyn ServerStore + 'static)>,
+    memory: &mut Memory,
     group: &Group<'_>,
     open: Option<&(PullRequest, String)>,
     open_count: &mut usize,
@@ -529,9 +515,7 @@ async fn handle_group(
 ) -> Result<GroupReport> {
     let options = ctx.options;
     let repo = &options.repo;
-    if let Some(store) = store.as_deref_mut()
-        && store.is_ignored(ctx.repo_name, &group.fingerprint)?
-    {
+    if memory.is_ignored(&group.fingerprint)? {
         return Ok(group.report(Action::Ignored, "ignored with `@suture ignore`".to_owned()));
     }
     if group.confidence < options.min_confidence {
@@ -550,12 +534,10 @@ async fn handle_group(
         report.url = Some(pr.html_url.clone());
         report.branch = pr.head_ref.clone();
         let head = ctx.github.branch_head(repo, &pr.head_ref).await?;
-        let known_head = match store.as_deref_mut() {
-            Some(store) => store
-                .fix_pr(ctx.repo_name, fingerprint)?
-                .map(|k| k.head_sha),
-            None => None,
-        };
+        let known_head = memory
+            .get(fingerprint)
+            .map(|k| k.head_sha.clone())
+            .filter(|sha| !sha.is_empty());
         let ours = head
             .as_ref()
             .is_some_and(|c| is_suture_commit(c, known_head.as_deref()));
@@ -572,19 +554,17 @@ async fn handle_group(
                     pr.head_ref
                 ),
             };
-            if let (Some(store), false) = (store.as_deref_mut(), options.dry_run) {
-                store.upsert_fix_pr(&FixPr {
-                    repo: ctx.repo_name.to_owned(),
-                    fingerprint: fingerprint.clone(),
-                    pattern: group.pattern.clone(),
-                    number: pr.number,
-                    branch: pr.head_ref.clone(),
-                    head_sha: head.map(|c| c.sha).unwrap_or_default(),
-                    state: PrState::HumanEdited,
-                    merge_sha: None,
-                    updated_at: now(),
-                })?;
-            }
+            memory.put(FixPr {
+                repo: ctx.repo_name.to_owned(),
+                fingerprint: fingerprint.clone(),
+                pattern: group.pattern.clone(),
+                number: pr.number,
+                branch: pr.head_ref.clone(),
+                head_sha: known_head.unwrap_or_default(),
+                state: PrState::HumanEdited,
+                merge_sha: None,
+                updated_at: now(),
+            })?;
             return Ok(report);
         }
         if *fingerprint == group.fingerprint {
@@ -623,32 +603,29 @@ async fn handle_group(
                 &group.body(ctx.base_sha, validation, ""),
             )
             .await?;
-        if let Some(store) = store.as_deref_mut() {
-            store.upsert_fix_pr(&FixPr {
-                repo: ctx.repo_name.to_owned(),
-                fingerprint: group.fingerprint.clone(),
-                pattern: group.pattern.clone(),
-                number: pr.number,
-                branch: pr.head_ref.clone(),
-                head_sha,
-                state: PrState::Open,
-                merge_sha: None,
-                updated_at: now(),
-            })?;
-            store.record_fix(&FixRecord {
-                repo: ctx.repo_name.to_owned(),
-                pr: pr.number,
-                fingerprint: group.fingerprint.clone(),
-                pattern: group.pattern.clone(),
-                kind: FixKind::FixPr,
-            })?;
-        }
+        memory.put(FixPr {
+            repo: ctx.repo_name.to_owned(),
+            fingerprint: group.fingerprint.clone(),
+            pattern: group.pattern.clone(),
+            number: pr.number,
+            branch: pr.head_ref.clone(),
+            head_sha,
+            state: PrState::Open,
+            merge_sha: None,
+            updated_at: now(),
+        })?;
+        memory.record_fix(&FixRecord {
+            repo: ctx.repo_name.to_owned(),
+            pr: pr.number,
+            fingerprint: group.fingerprint.clone(),
+            pattern: group.pattern.clone(),
+            kind: FixKind::FixPr,
+        })?;
         return Ok(report);
     }
 
     // A new group.
-    if let Some(store) = store.as_deref_mut()
-        && let Some(known) = store.fix_pr(ctx.repo_name, &group.fingerprint)?
+    if let Some(known) = memory.get(&group.fingerprint).cloned()
         && matches!(known.state, PrState::Closed | PrState::Reverted)
     {
         let mut report = group.report(
@@ -726,26 +703,24 @@ async fn handle_group(
         .await?;
     report.pr = Some(pr.number);
     report.url = Some(pr.html_url.clone());
-    if let Some(store) = store.as_deref_mut() {
-        store.upsert_fix_pr(&FixPr {
-            repo: ctx.repo_name.to_owned(),
-            fingerprint: group.fingerprint.clone(),
-            pattern: group.pattern.clone(),
-            number: pr.number,
-            branch,
-            head_sha,
-            state: PrState::Open,
-            merge_sha: None,
-            updated_at: now(),
-        })?;
-        store.record_fix(&FixRecord {
-            repo: ctx.repo_name.to_owned(),
-            pr: pr.number,
-            fingerprint: group.fingerprint.clone(),
-            pattern: group.pattern.clone(),
-            kind: FixKind::FixPr,
-        })?;
-    }
+    memory.put(FixPr {
+        repo: ctx.repo_name.to_owned(),
+        fingerprint: group.fingerprint.clone(),
+        pattern: group.pattern.clone(),
+        number: pr.number,
+        branch,
+        head_sha,
+        state: PrState::Open,
+        merge_sha: None,
+        updated_at: now(),
+    })?;
+    memory.record_fix(&FixRecord {
+        repo: ctx.repo_name.to_owned(),
+        pr: pr.number,
+        fingerprint: group.fingerprint.clone(),
+        pattern: group.pattern.clone(),
+        kind: FixKind::FixPr,
+    })?;
     Ok(report)
 }
 
@@ -792,71 +767,168 @@ fn is_suture_commit(commit: &Commit, known_head: Option<&str>) -> bool {
 /// How long after suture learns that a fix PR was merged it keeps watching the merge commit's checks.
 const REVERT_WINDOW_SECS: i64 = 7 * 24 * 3600;
 
+/// What suture remembers about its fix PRs in this repository: the store's rows, kept in memory too so that
+/// a dry run (which writes nothing) and a run without a store decide exactly as a real run would.
+struct Memory {
+    store: Option<Box<dyn ServerStore>>,
+    repo: String,
+    dry_run: bool,
+    /// By fingerprint (`revert-N` for revert PRs).
+    known: BTreeMap<String, FixPr>,
+}
+
+impl Memory {
+    fn open(options: &PrOptions) -> Result<Memory> {
+        let repo = options.repo.to_string();
+        let mut store = open_store(options)?;
+        let known = match store.as_mut() {
+            Some(store) => store
+                .fix_prs(&repo)?
+                .into_iter()
+                .map(|k| (k.fingerprint.clone(), k))
+                .collect(),
+            None => BTreeMap::new(),
+        };
+        Ok(Memory {
+            store,
+            repo,
+            dry_run: options.dry_run,
+            known,
+        })
+    }
+
+    fn get(&self, fingerprint: &str) -> Option<&FixPr> {
+        self.known.get(fingerprint)
+    }
+
+    fn put(&mut self, pr: FixPr) -> Result<()> {
+        if let (Some(store), false) = (self.store.as_mut(), self.dry_run) {
+            store.upsert_fix_pr(&pr)?;
+        }
+        self.known.insert(pr.fingerprint.clone(), pr);
+        Ok(())
+    }
+
+    fn record_fix(&mut self, record: &FixRecord) -> Result<()> {
+        if let (Some(store), false) = (self.store.as_mut(), self.dry_run) {
+            store.record_fix(record)?;
+        }
+        Ok(())
+    }
+
+    fn record_outcome(&mut self, number: u64, merged: bool) -> Result<()> {
+        if let (Some(store), false) = (self.store.as_mut(), self.dry_run) {
+            store.record_outcome(&self.repo, number, merged)?;
+        }
+        Ok(())
+    }
+
+    fn is_ignored(&mut self, fingerprint: &str) -> Result<bool> {
+        Ok(match self.store.as_mut() {
+            Some(store) => store.is_ignored(&self.repo, fingerprint)?,
+            None => false,
+        })
+    }
+
+    fn pattern_stats(&mut self) -> Result<Vec<PatternStats>> {
+        Ok(match self.store.as_mut() {
+            Some(store) => store.pattern_stats()?,
+            None => Vec::new(),
+        })
+    }
+}
+
+/// Fix PRs remembered as open that GitHub no longer lists as open were merged or closed since the last run:
+/// ask GitHub which, remember it, and count it for the pattern's acceptance rate. This runs before the
+/// groups, so that a PR a person closed is not opened again right away.
+async fn sync_closed(ctx: &Ctx<'_>, memory: &mut Memory, still_open: &BTreeSet<u64>) -> Result<()> {
+    let stale: Vec<u64> = memory
+        .known
+        .values()
+        .filter(|k| {
+            !k.fingerprint.starts_with("revert-")
+                && matches!(k.state, PrState::Open | PrState::HumanEdited)
+                && !still_open.contains(&k.number)
+        })
+        .map(|k| k.number)
+        .collect::<BTreeSet<u64>>()
+        .into_iter()
+        .collect();
+    for number in stale {
+        let pr = ctx.github.pull_request(&ctx.options.repo, number).await?;
+        if pr.state == "open" {
+            continue;
+        }
+        let rows: Vec<FixPr> = memory
+            .known
+            .values()
+            .filter(|k| k.number == number && !k.fingerprint.starts_with("revert-"))
+            .cloned()
+            .collect();
+        for row in rows {
+            memory.put(FixPr {
+                state: if pr.merged {
+                    PrState::Merged
+                } else {
+                    PrState::Closed
+                },
+                merge_sha: pr.merge_commit_sha.clone().filter(|_| pr.merged),
+                updated_at: now(),
+                ..row
+            })?;
+        }
+        memory.record_outcome(number, pr.merged)?;
+    }
+    Ok(())
+}
+
 /// Merged suture PRs whose merge commit's checks failed get one revert PR each. GitHub's open-PR list
-/// cannot name merged PRs, so the candidates are the fix PRs the store remembers (a persistent store is
-/// needed for reverts); what became of each is asked from GitHub.
+/// cannot name merged PRs, so the candidates are the fix PRs suture remembers (reverts need a store that
+/// outlives the runner: a cached SQLite file or PostgreSQL).
 async fn reverts(
     ctx: &Ctx<'_>,
-    store: &mut dyn ServerStore,
-    still_open: &BTreeSet<u64>,
+    memory: &mut Memory,
     open_reverts: &BTreeSet<u64>,
     open_count: &mut usize,
     report: &mut PrReport,
 ) -> Result<()> {
     let repo = &ctx.options.repo;
-    let dry_run = ctx.options.dry_run;
-    let known = store.fix_prs(ctx.repo_name)?;
-    let reverted: BTreeSet<u64> = known
-        .iter()
+    let reverted: BTreeSet<u64> = memory
+        .known
+        .values()
         .filter(|k| k.state == PrState::Reverted)
         .map(|k| k.number)
         .chain(
-            known
-                .iter()
-                .filter_map(|k| k.fingerprint.strip_prefix("revert-")?.parse().ok()),
+            memory
+                .known
+                .keys()
+                .filter_map(|fp| fp.strip_prefix("revert-")?.parse().ok()),
         )
         .chain(open_reverts.iter().copied())
         .collect();
-    let mut seen = BTreeSet::new();
-    for mut fix_pr in known {
-        if fix_pr.fingerprint.starts_with("revert-")
-            || !seen.insert(fix_pr.number)
-            || still_open.contains(&fix_pr.number)
-            || reverted.contains(&fix_pr.number)
-            || fix_pr.state == PrState::Closed
-            || (fix_pr.state == PrState::Merged && now() - fix_pr.updated_at > REVERT_WINDOW_SECS)
-        {
-            continue;
-        }
-        let pr = ctx.github.pull_request(repo, fix_pr.number).await?;
-        if pr.state == "open" {
-            continue;
-        }
-        if fix_pr.state != PrState::Merged {
-            // Newly closed: remember how, and count it for the pattern's acceptance rate.
-            fix_pr.state = if pr.merged {
-                PrState::Merged
-            } else {
-                PrState::Closed
-            };
-            fix_pr.merge_sha = pr.merge_commit_sha.clone().filter(|_| pr.merged);
-            fix_pr.updated_at = now();
-            if !dry_run {
-                store.upsert_fix_pr(&fix_pr)?;
-                store.record_outcome(ctx.repo_name, fix_pr.number, pr.merged)?;
-            }
-        }
-        let Some(merge_sha) = pr.merge_commit_sha.clone().filter(|_| pr.merged) else {
+    let merged: BTreeMap<u64, FixPr> = memory
+        .known
+        .values()
+        .filter(|k| {
+            k.state == PrState::Merged
+                && !k.fingerprint.starts_with("revert-")
+                && !reverted.contains(&k.number)
+                && now() - k.updated_at <= REVERT_WINDOW_SECS
+        })
+        .map(|k| (k.number, k.clone()))
+        .collect();
+    for (number, fix_pr) in merged {
+        let Some(merge_sha) = fix_pr.merge_sha.clone() else {
             continue;
         };
         let conclusions = ctx.github.check_conclusions(repo, &merge_sha).await?;
         if !conclusions.iter().any(|c| c == "failure") {
             continue;
         }
-        let entry = open_revert(ctx, store, &fix_pr, &pr, &merge_sha, open_count)
+        let entry = open_revert(ctx, memory, &fix_pr, &merge_sha, open_count)
             .await
             .unwrap_or_else(|e| RevertReport {
-                of: fix_pr.number,
+                of: number,
                 merge_sha: merge_sha.clone(),
                 action: RevertAction::Failed,
                 pr: None,
@@ -881,19 +953,19 @@ async fn reverts(
     Ok(())
 }
 
-/// Opens the revert PR of merged fix PR `pr`: each file it changed gets back its text at the commit the fix
-/// was built on (the `base` of its marker). Refused when a file changed on the default branch since the
+/// Opens the revert PR of merged fix PR `fix_pr`: each file it changed gets back its text at the commit the
+/// fix was built on (the `base` of its marker). Refused when a file changed on the default branch since the
 /// merge, or is not a plain modification: a blind restore would undo someone else's work.
 async fn open_revert(
     ctx: &Ctx<'_>,
-    store: &mut dyn ServerStore,
+    memory: &mut Memory,
     fix_pr: &FixPr,
-    pr: &PullRequest,
     merge_sha: &str,
     open_count: &mut usize,
 ) -> Result<RevertReport> {
     let repo = &ctx.options.repo;
-    let number = pr.number;
+    let number = fix_pr.number;
+    let pr = ctx.github.pull_request(repo, number).await?;
     let Some(Marker::Fix {
         base: Some(base), ..
     }) = Marker::parse(&pr.body)
@@ -976,7 +1048,7 @@ async fn open_revert(
         )
         .await?;
     report.pr = Some(revert.number);
-    store.upsert_fix_pr(&FixPr {
+    memory.put(FixPr {
         repo: ctx.repo_name.to_owned(),
         fingerprint: format!("revert-{number}"),
         pattern: fix_pr.pattern.clone(),
@@ -987,12 +1059,19 @@ async fn open_revert(
         merge_sha: None,
         updated_at: now(),
     })?;
-    store.upsert_fix_pr(&FixPr {
-        state: PrState::Reverted,
-        merge_sha: Some(merge_sha.to_owned()),
-        updated_at: now(),
-        ..fix_pr.clone()
-    })?;
+    let rows: Vec<FixPr> = memory
+        .known
+        .values()
+        .filter(|k| k.number == number && !k.fingerprint.starts_with("revert-"))
+        .cloned()
+        .collect();
+    for row in rows {
+        memory.put(FixPr {
+            state: PrState::Reverted,
+            updated_at: now(),
+            ..row
+        })?;
+    }
     Ok(report)
 }
 
