@@ -120,6 +120,28 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Records one schema version more than the store has, as a newer build would.
+    fn bump_schema_version(&self) -> u32 {
+        let newer = self.schema_version() + 1;
+        match &self.kind {
+            Kind::Sqlite { dir } => {
+                let raw = rusqlite::Connection::open(dir.path().join("state/server.db")).unwrap();
+                raw.pragma_update(None, "user_version", newer).unwrap();
+            }
+            Kind::Postgres { base, schema } => {
+                let mut raw = postgres::Client::connect(base, postgres::NoTls).unwrap();
+                raw.execute(
+                    &format!("INSERT INTO {schema}.suture_migrations (version) VALUES ($1)"),
+                    &[&(newer as i32)],
+                )
+                .unwrap();
+            }
+        }
+        newer
+    }
+}
+
 impl Drop for Target {
     fn drop(&mut self) {
         if let Kind::Postgres { base, schema } = &self.kind
@@ -163,6 +185,7 @@ on_both!(
     ignores_are_per_repo,
     migrating_twice_is_a_no_op,
     simultaneous_first_connects_migrate_once,
+    a_newer_schema_is_refused,
 );
 
 fn delivery(id: &str) -> Delivery {
@@ -626,6 +649,28 @@ fn simultaneous_first_connects_migrate_once(target: Target) {
     assert_eq!(
         target.connect().queue_stats().unwrap(),
         stats(CONNECTIONS as u64, 0, 0, 0)
+    );
+}
+
+fn a_newer_schema_is_refused(target: Target) {
+    target.connect().enqueue(&delivery("d")).unwrap();
+    let newer = target.bump_schema_version();
+    let err = match server::connect(&target.url) {
+        Ok(_) => panic!("a store from a newer build was opened"),
+        Err(err) => err,
+    };
+    let Error::TooNew {
+        found, supported, ..
+    } = err
+    else {
+        panic!("{err:?}");
+    };
+    assert_eq!((found, supported), (newer, newer - 1));
+    assert!(
+        err.to_string().ends_with(&format!(
+            "has schema version {newer}, newer than version {supported} that this build understands"
+        )),
+        "{err}"
     );
 }
 
