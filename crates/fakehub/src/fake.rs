@@ -175,27 +175,25 @@ impl FakeGitHub {
         text: &str,
     ) -> String {
         let mut state = self.state();
-        let sha = state.commit_as_human(
+        state.commit_as_human(
             owner,
             repo,
             git_ref,
             &[(path, Some(text))],
             &format!("Edit {path}"),
-        );
-        sha
+        )
     }
 
     /// Deletes `path` on branch `git_ref` as a human. Returns the new commit sha.
     pub fn remove_file(&self, owner: &str, repo: &str, git_ref: &str, path: &str) -> String {
         let mut state = self.state();
-        let sha = state.commit_as_human(
+        state.commit_as_human(
             owner,
             repo,
             git_ref,
             &[(path, None)],
             &format!("Remove {path}"),
-        );
-        sha
+        )
     }
 
     /// Moves `branch` to a new commit on top of it, authored and committed by a human account.
@@ -204,14 +202,13 @@ impl FakeGitHub {
         let mut state = self.state();
         let n = state.next_id();
         let path = format!("human-{n}.txt");
-        let sha = state.commit_as_human(
+        state.commit_as_human(
             owner,
             repo,
             branch,
             &[(path.as_str(), Some("a human was here\n"))],
             "Tweak by a human",
-        );
-        sha
+        )
     }
 
     /// Creates an open pull request from `head` into `base` as if a human opened it (the branches are
