@@ -525,7 +525,7 @@ async fn comment_commands_are_acknowledged_and_carried_out() {
     )
     .await;
     assert_eq!((status, reply["status"].clone()), (200, json!("ignored")));
-    assert_eq!(fake.reactions(OWNER, REPO).len(), 5);
+    assert_eq!(fake.reactions(OWNER, REPO).len(), 6);
     server.stop().await;
     fake.assert_valid();
 }
