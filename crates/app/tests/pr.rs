@@ -133,7 +133,7 @@ impl Setup {
             root: self.root(),
             repo: RepoId::new(OWNER, NAME),
             api_url: self.fake.uri(),
-            token: "ghs_test_token".to_owned(),
+            token: "gho_workflow_token".to_owned(),
             database_url: Some(db.to_owned()),
             max_open: 5,
             max_per_run: 5,
@@ -202,6 +202,62 @@ async fn first_run_opens_one_pr_per_pattern_and_a_second_run_none() {
     let mut expected = open_pr_writes(2);
     expected.extend(open_pr_writes(1));
     assert_eq!(writes(&routes), expected, "all requests: {routes:#?}");
+    // The whole conversation: read the repository, its default branch and open PRs; compare the checkout's
+    // files with main (the checkout has its own history); then per group blobs → tree → commit → ref → PR.
+    let base = &report.base_sha;
+    let get = |rest: &str| format!("GET {}", repo_path(rest));
+    let post = |rest: &str| format!("POST {}", repo_path(rest));
+    assert_eq!(
+        routes,
+        vec![
+            get(""),
+            get("/branches/main"),
+            get("/pulls"),
+            get("/contents/src/lib.rs"),
+            get("/contents/src/more.rs"),
+            get(&format!("/git/commits/{base}")),
+            post("/git/blobs"),
+            post("/git/blobs"),
+            post("/git/trees"),
+            post("/git/commits"),
+            get("/git/ref/heads/suture/m-len-zero"),
+            post("/git/refs"),
+            post("/pulls"),
+            get("/contents/src/lib.rs"),
+            get(&format!("/git/commits/{base}")),
+            post("/git/blobs"),
+            post("/git/trees"),
+            post("/git/commits"),
+            get("/git/ref/heads/suture/m-iter-count"),
+            post("/git/refs"),
+            post("/pulls"),
+        ]
+    );
+    let bodies: Vec<serde_json::Value> = setup
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .filter_map(|r| r.body)
+        .collect();
+    let commit = &bodies[3];
+    assert_eq!(commit["parents"], serde_json::json!([base]));
+    let message = commit["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("suture: compare a length with zero through is_empty\n")
+            && message.contains(&format!(
+                "Suture-Fingerprint: {}",
+                report.groups[0].fingerprint
+            )),
+        "{message}"
+    );
+    assert_eq!(bodies[4]["ref"], "refs/heads/suture/m-len-zero");
+    assert_eq!(bodies[5]["head"], "suture/m-len-zero");
+    assert_eq!(bodies[5]["base"], "main");
+    assert_eq!(
+        bodies[5]["title"],
+        "suture: compare a length with zero through is_empty"
+    );
 
     // The PRs carry the provenance and the marker; the branches carry only their own pattern's fix.
     let prs = setup.fake.pull_requests(OWNER, NAME);
@@ -379,8 +435,18 @@ async fn a_merged_pr_whose_checks_fail_gets_one_revert_pr() {
     assert_eq!(revert.of, number);
     assert_eq!(revert.merge_sha, merge_sha);
     assert_eq!(revert.action, RevertAction::Opened);
-    // The checkout still has the unfixed code, GitHub's main has the fix: that group is not reopened.
-    assert_eq!(group(&report, "m-len-zero").action, Action::Skipped);
+    // The checkout still has the unfixed code and GitHub's main has the merged fix, so neither group is
+    // built on main: their files differ from the checkout's.
+    for pattern in ["m-len-zero", "m-iter-count"] {
+        let skipped = group(&report, pattern);
+        assert_eq!(skipped.action, Action::Skipped, "{report:#?}");
+        assert!(
+            skipped.reason.starts_with("src/lib.rs")
+                && skipped.reason.contains("differ between the checkout and"),
+            "{}",
+            skipped.reason
+        );
+    }
     let revert_pr = revert.pr.unwrap();
     let mut expected = vec![format!("POST {}", repo_path("/git/blobs")); 2];
     expected.extend([
@@ -389,10 +455,7 @@ async fn a_merged_pr_whose_checks_fail_gets_one_revert_pr() {
         format!("POST {}", repo_path("/git/refs")),
         format!("POST {}", repo_path("/pulls")),
     ]);
-    // m-iter-count was capped on the first run and opens now, before the revert.
-    let mut all = open_pr_writes(1);
-    all.extend(expected);
-    assert_eq!(writes(&routes), all, "{routes:#?}");
+    assert_eq!(writes(&routes), expected, "{routes:#?}");
     assert!(
         routes.contains(&format!(
             "GET {}",
