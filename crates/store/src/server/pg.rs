@@ -14,7 +14,9 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use postgres::{Client, Config, NoTls, Row};
+use std::collections::HashMap;
+
+use postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{
     Delivery, Enqueued, Error, FixPr, FixRecord, Job, PatternStats, QueueStats, RawFixPr,
@@ -96,6 +98,10 @@ pub(super) struct PgStore {
     client: Client,
     /// The URL with its password redacted, for error messages.
     name: String,
+    /// The queue's statements, prepared once per connection: a prepared statement is one round
+    /// trip per call instead of two (parse, then execute), and enqueueing is on the path of every
+    /// webhook acknowledgement.
+    statements: HashMap<&'static str, Statement>,
 }
 
 /// Wraps a PostgreSQL error with what was being done and the store's (redacted) name.
@@ -122,9 +128,23 @@ impl PgStore {
             context: format!("cannot connect to postgresql store `{name}`"),
             source,
         })?;
-        let mut store = PgStore { client, name };
+        let mut store = PgStore {
+            client,
+            name,
+            statements: HashMap::new(),
+        };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// `sql` prepared on this connection, from the cache after the first call.
+    fn prepared(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
     }
 
     fn migrate(&mut self) -> Result<(), Error> {
@@ -198,39 +218,42 @@ fn fix_pr_row(row: &Row) -> RawFixPr {
 
 impl ServerStore for PgStore {
     fn enqueue(&mut self, delivery: &Delivery) -> Result<Enqueued, Error> {
-        let what = format!("enqueue delivery `{}`", delivery.id);
-        let name = &self.name;
-        let err = |source| pg(name, &what, source);
-        let mut tx = self.client.transaction().map_err(err)?;
-        // A concurrent transaction inserting the same id makes this one wait for it, then see the
-        // conflict: exactly one of them enqueues.
-        let inserted = tx
-            .execute(
-                "INSERT INTO delivery (id, event) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-                &[&delivery.id, &delivery.event],
+        // One statement is one transaction: the delivery row and its job land together or not at
+        // all. A concurrent statement inserting the same id makes this one wait for it to commit
+        // and then see the conflict, so exactly one of them enqueues; the other inserts no job and
+        // returns no row.
+        let enqueued = self
+            .prepared(
+                "WITH new_delivery AS ( \
+                   INSERT INTO delivery (id, event) VALUES ($1, $2) \
+                   ON CONFLICT (id) DO NOTHING RETURNING id) \
+                 INSERT INTO job (delivery, event, payload, state) \
+                 SELECT id, $2, $3, 'queued' FROM new_delivery RETURNING id",
             )
-            .map_err(err)?;
-        if inserted == 0 {
-            return Ok(Enqueued::Duplicate);
-        }
-        let job: i64 = tx
-            .query_one(
-                "INSERT INTO job (delivery, event, payload, state) \
-                 VALUES ($1, $2, $3, 'queued') RETURNING id",
-                &[&delivery.id, &delivery.event, &delivery.payload],
-            )
-            .map_err(err)?
-            .get(0);
-        tx.commit().map_err(err)?;
-        Ok(Enqueued::New { job })
+            .and_then(|statement| {
+                self.client.query_opt(
+                    &statement,
+                    &[&delivery.id, &delivery.event, &delivery.payload],
+                )
+            })
+            .map_err(|source| {
+                pg(
+                    &self.name,
+                    &format!("enqueue delivery `{}`", delivery.id),
+                    source,
+                )
+            })?;
+        Ok(match enqueued {
+            Some(row) => Enqueued::New { job: row.get(0) },
+            None => Enqueued::Duplicate,
+        })
     }
 
     fn claim(&mut self, worker: &str, lease: Duration) -> Result<Option<Job>, Error> {
-        let name = &self.name;
-        let err = |source| pg(name, "claim a job", source);
-        let mut tx = self.client.transaction().map_err(err)?;
-        let row = tx
-            .query_opt(
+        // One statement, so its own transaction: the row lock taken by `FOR UPDATE SKIP LOCKED`
+        // is held until the row says who owns it.
+        let row = self
+            .prepared(
                 "UPDATE job SET state = 'running', lease_owner = $1, \
                  lease_until = clock_timestamp() + make_interval(secs => $2), \
                  attempts = attempts + 1, updated_at = now() \
@@ -239,10 +262,12 @@ impl ServerStore for PgStore {
                    AND (state = 'queued' OR lease_until <= clock_timestamp()) \
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, delivery, event, payload, attempts",
-                &[&worker, &lease.as_secs_f64()],
             )
-            .map_err(err)?;
-        tx.commit().map_err(err)?;
+            .and_then(|statement| {
+                self.client
+                    .query_opt(&statement, &[&worker, &lease.as_secs_f64()])
+            })
+            .map_err(|source| pg(&self.name, "claim a job", source))?;
         let Some(row) = row else {
             return Ok(None);
         };
@@ -258,13 +283,12 @@ impl ServerStore for PgStore {
 
     fn complete(&mut self, job: i64, worker: &str) -> Result<bool, Error> {
         let changed = self
-            .client
-            .execute(
+            .prepared(
                 "UPDATE job SET state = 'done', completions = completions + 1, \
                  lease_until = NULL, updated_at = now() \
                  WHERE id = $1 AND state = 'running' AND lease_owner = $2",
-                &[&job, &worker],
             )
+            .and_then(|statement| self.client.execute(&statement, &[&job, &worker]))
             .map_err(|source| pg(&self.name, &format!("complete job {job}"), source))?;
         Ok(changed == 1)
     }
