@@ -8,7 +8,7 @@
 //! installation so that the cache outlives a single call.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use serde::Deserialize;
@@ -28,9 +28,12 @@ const PER_PAGE: usize = 100;
 const MAX_PAGES: usize = 30;
 
 /// A client acting as one identity: a personal/workflow token or an App installation.
+///
+/// Clones share one octocrab client, and so its cached installation token (octocrab's own `Clone`
+/// would copy the cache, and each copy would mint its own token).
 #[derive(Clone)]
 pub struct GitHub {
-    crab: octocrab::Octocrab,
+    crab: Arc<octocrab::Octocrab>,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -99,7 +102,9 @@ impl GitHub {
             .map_err(|e| Error::Client {
                 message: e.to_string(),
             })?;
-        Ok(GitHub { crab })
+        Ok(GitHub {
+            crab: Arc::new(crab),
+        })
     }
 }
 
@@ -135,7 +140,9 @@ impl App {
             .map_err(|e| Error::Client {
                 message: e.to_string(),
             })?;
-        let client = GitHub { crab };
+        let client = GitHub {
+            crab: Arc::new(crab),
+        };
         installations.insert(id, client.clone());
         Ok(client)
     }

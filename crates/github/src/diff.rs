@@ -121,7 +121,7 @@ mod tests {
     #[test]
     fn lines_of_two_hunks() {
         let f = file(
-            "@@ -1,3 +1,4 @@\n fn a() {\n-    old();\n+    new();\n+    more();\n }\n@@ -10,2 +11,2 @@ fn b() {\n-    x\n+    y\n \\ No newline at end of file\n",
+            "@@ -1,3 +1,4 @@\n fn a() {\n-    old();\n+    new();\n+    more();\n }\n@@ -10,2 +11,2 @@ fn b() {\n-    x\n+    y\n\\ No newline at end of file\n",
         );
         assert_eq!(f.added_lines(), vec![2, 3, 11]);
         assert_eq!(
