@@ -186,6 +186,7 @@ on_both!(
     migrating_twice_is_a_no_op,
     simultaneous_first_connects_migrate_once,
     a_newer_schema_is_refused,
+    a_store_can_be_dropped_inside_an_async_runtime,
 );
 
 fn delivery(id: &str) -> Delivery {
@@ -677,6 +678,18 @@ fn a_newer_schema_is_refused(target: Target) {
         )),
         "{err}"
     );
+}
+
+/// `suture serve` keeps idle connections in a pool that an async task may drop last; the
+/// PostgreSQL client must not try to block on its own runtime there.
+fn a_store_can_be_dropped_inside_an_async_runtime(target: Target) {
+    let mut store = target.connect();
+    store.enqueue(&delivery("d")).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    runtime.block_on(async move { drop(store) });
+    assert_eq!(target.connect().queue_stats().unwrap(), stats(1, 0, 0, 0));
 }
 
 #[test]

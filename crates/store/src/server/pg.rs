@@ -15,6 +15,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 
 use postgres::{Client, Config, NoTls, Row, Statement};
 
@@ -95,13 +96,51 @@ const MIGRATIONS: &[&str] = &[
 const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 pub(super) struct PgStore {
-    client: Client,
+    client: ClosingClient,
     /// The URL with its password redacted, for error messages.
     name: String,
     /// The queue's statements, prepared once per connection: a prepared statement is one round
     /// trip per call instead of two (parse, then execute), and enqueueing is on the path of every
     /// webhook acknowledgement.
     statements: HashMap<&'static str, Statement>,
+}
+
+/// A client that closes its connection on a thread of its own when dropped.
+///
+/// The synchronous client closes by blocking on its private tokio runtime, which panics when the
+/// drop happens on a thread that is already running a runtime: the last reference to a connection
+/// pool held by an async server is often dropped exactly there. A plain thread has no runtime, so
+/// the close is always legal; the dropping thread waits for it (one round trip) so that a dropped
+/// store has really disconnected.
+struct ClosingClient(Option<Client>);
+
+impl Deref for ClosingClient {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        self.0.as_ref().expect("only drop takes the client out")
+    }
+}
+
+impl DerefMut for ClosingClient {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.0.as_mut().expect("only drop takes the client out")
+    }
+}
+
+impl Drop for ClosingClient {
+    fn drop(&mut self) {
+        let Some(client) = self.0.take() else {
+            return;
+        };
+        // If no thread can be spawned, the closure and the client inside it are dropped here.
+        if let Ok(closer) = std::thread::Builder::new()
+            .name("suture-pg-close".to_owned())
+            .spawn(move || drop(client))
+        {
+            let _ = closer.join();
+        }
+    }
 }
 
 /// Wraps a PostgreSQL error with what was being done and the store's (redacted) name.
@@ -129,7 +168,7 @@ impl PgStore {
             source,
         })?;
         let mut store = PgStore {
-            client,
+            client: ClosingClient(Some(client)),
             name,
             statements: HashMap::new(),
         };
