@@ -25,7 +25,9 @@
 //! The price of the synchronous client: it drives its own small tokio runtime and blocks the
 //! calling thread, so async callers (the axum server) must call the store from
 //! `tokio::task::spawn_blocking` or a dedicated thread, never directly on a runtime worker (the
-//! client panics when it is asked to block inside a runtime).
+//! client panics when it is asked to block inside a runtime). Connecting and every call block;
+//! dropping a store does not matter where it happens (the PostgreSQL store closes its connection
+//! on a thread of its own).
 //!
 //! The queue is a lease queue. A claim marks the job running for `lease`; a worker that dies simply
 //! lets its lease expire, and the next claim takes the job again with `attempts + 1`. `complete`
