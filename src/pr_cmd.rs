@@ -44,9 +44,13 @@ pub(crate) struct PrArgs {
     /// Most new PRs one run opens.
     #[arg(long, default_value_t = 2)]
     max_per_run: usize,
-    /// Propose only fixes at least this confident (0 to 1), after ranking by merge record.
+    /// Propose only fixes at least this confident (0 to 1), after ranking by merge record. Higher than
+    /// `suture fix`'s default: nobody asked for these pull requests.
     #[arg(long, default_value_t = 0.5)]
     min_confidence: f64,
+    /// Pattern library directories to use instead of the shipped library plus PATH/.suture/patterns.
+    #[arg(long = "patterns", value_name = "DIR")]
+    patterns: Vec<PathBuf>,
     /// The store: postgres://…, sqlite://PATH or a path (default: $DATABASE_URL, else PATH/.suture/server.db).
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
@@ -81,14 +85,16 @@ pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
         None => bail!("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY"),
     };
     let Some(token) = args.token.clone().or_else(|| env("GITHUB_TOKEN")) else {
-        bail!("no token: pass --token or set GITHUB_TOKEN (it needs contents and pull-requests write)");
+        bail!(
+            "no token: pass --token or set GITHUB_TOKEN (it needs contents and pull-requests write)"
+        );
     };
     let api_url = args
         .api_url
         .clone()
         .or_else(|| env("GITHUB_API_URL"))
         .unwrap_or_else(|| "https://api.github.com".to_owned());
-    let library = crate::fix_cmd::load_library(&root, &[])?;
+    let library = crate::fix_cmd::load_library(&root, &args.patterns)?;
     let options = PrOptions {
         validation: if args.no_validate {
             Validation::Off
@@ -181,6 +187,12 @@ fn print_text(report: &PrReport) {
         };
         let pr = revert.pr.map(|n| format!(" #{n}")).unwrap_or_default();
         println!("[#{}] {what}{pr}: {}", revert.of, revert.reason);
+    }
+    if report.below_threshold > 0 {
+        println!(
+            "{} fixes below --min-confidence were not proposed",
+            report.below_threshold
+        );
     }
     if report.nested_left > 0 {
         println!(

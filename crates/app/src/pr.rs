@@ -146,6 +146,8 @@ pub struct PrReport {
     pub fixes_found: usize,
     /// Fixes nested inside another fix's replacement, left for a later run.
     pub nested_left: usize,
+    /// First-round fixes under `--min-confidence` after ranking, not proposed.
+    pub below_threshold: usize,
     pub groups: Vec<GroupReport>,
     pub reverts: Vec<RevertReport>,
     /// Things a user should know that are not errors.
@@ -189,6 +191,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         files_scanned: 0,
         fixes_found: 0,
         nested_left: 0,
+        below_threshold: 0,
         groups: Vec::new(),
         reverts: Vec::new(),
         notes: Vec::new(),
@@ -202,21 +205,23 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         ));
     }
 
-    // Scan.
+    // Scan. The threshold applies after ranking by each pattern's merge record, so every candidate is
+    // proposed first and filtered here: a pattern whose PRs keep being merged may clear the bar.
     let config = FixConfig {
-        min_confidence: options.min_confidence,
+        min_confidence: 0.0,
         ..FixConfig::default()
     };
     let fixes = pipeline::propose_fixes(&options.root, library, &config)?;
-    report.files_scanned = fixes.files_scanned;
-    report.fixes_found = fixes.fixes().count();
-    report.nested_left = fixes.fixes().filter(|f| f.round > 1).count();
     let stats: HashMap<String, PatternStats> = memory
         .pattern_stats()?
         .into_iter()
         .map(|s| (s.pattern.clone(), s))
         .collect();
-    let groups = group_fixes(&fixes, library, &prefix, &stats);
+    let (groups, below) = group_fixes(&fixes, library, &prefix, &stats, options.min_confidence);
+    report.files_scanned = fixes.files_scanned;
+    report.nested_left = fixes.fixes().filter(|f| f.round > 1).count();
+    report.below_threshold = below;
+    report.fixes_found = groups.iter().map(|g| g.fixes.len()).sum();
 
     // What GitHub says is open, cached in the store.
     let open = github.open_pull_requests(&options.repo).await?;
@@ -435,10 +440,17 @@ fn group_fixes<'a>(
     library: &'a Library,
     prefix: &str,
     stats: &HashMap<String, PatternStats>,
-) -> Vec<Group<'a>> {
+    min_confidence: f64,
+) -> (Vec<Group<'a>>, usize) {
+    let mut below = 0;
     let mut by_pattern: BTreeMap<&str, Vec<(&'a pipeline::FileFixes, &'a Fix)>> = BTreeMap::new();
     for file in &report.files {
         for fix in file.fixes.iter().filter(|f| f.round == 1) {
+            let ranked = crate::ranking::adjust(fix.confidence, stats.get(fix.pattern.as_str()));
+            if ranked < min_confidence {
+                below += 1;
+                continue;
+            }
             by_pattern
                 .entry(fix.pattern.as_str())
                 .or_default()
@@ -501,7 +513,7 @@ fn group_fixes<'a>(
             .total_cmp(&a.confidence)
             .then_with(|| a.pattern.cmp(&b.pattern))
     });
-    groups
+    (groups, below)
 }
 
 async fn handle_group(

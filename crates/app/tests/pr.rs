@@ -569,3 +569,52 @@ async fn a_group_that_does_not_compile_gets_no_pr() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn merge_records_rank_groups_against_the_threshold() {
+    use store::server::{FixKind, FixRecord};
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let db = setup.db("store.db");
+    {
+        // m-len-zero: 3 merged fixes; m-iter-count: 3 closed unmerged.
+        let mut store = store::server::connect(&db).unwrap();
+        for (pr, pattern, merged) in [
+            (101, "m-len-zero", true),
+            (102, "m-len-zero", true),
+            (103, "m-len-zero", true),
+            (104, "m-iter-count", false),
+            (105, "m-iter-count", false),
+            (106, "m-iter-count", false),
+        ] {
+            store
+                .record_fix(&FixRecord {
+                    repo: format!("{OWNER}/{NAME}"),
+                    pr,
+                    fingerprint: format!("fp-{pr}"),
+                    pattern: pattern.to_owned(),
+                    kind: FixKind::Review,
+                })
+                .unwrap();
+            store
+                .record_outcome(&format!("{OWNER}/{NAME}"), pr, merged)
+                .unwrap();
+        }
+    }
+    let mut options = setup.options(&db);
+    options.min_confidence = 0.5;
+    let (report, routes) = setup.run(&options).await;
+    // m-len-zero: 0.9 × 2 × 4/5 = 1.44, clamped to 1. m-iter-count: 0.8 × 2 × 1/5 = 0.32 < 0.5.
+    assert_eq!(report.groups.len(), 1, "{report:#?}");
+    assert_eq!(report.groups[0].pattern, "m-len-zero");
+    assert_eq!(report.groups[0].confidence, 1.0);
+    assert_eq!(report.below_threshold, 1);
+    assert_eq!(writes(&routes), open_pr_writes(2));
+    let body = setup.fake.pull_requests(OWNER, NAME)[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        body.contains("| Confidence | 1.00 (best fix 0.90, ranked by this pattern's record: 3 merged, 0 closed) |"),
+        "{body}"
+    );
+}
