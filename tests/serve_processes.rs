@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 const SECRET: &str = "process-test-secret-4f2a";
+const PATTERN: &str = "id = \"m-test-len-zero\"\norigin = \"mined\"\nbefore = \"$A.len() == 0\"\nafter = \"$A.is_empty()\"\nsupport = 5\nscore = 0.8\nprevalence = 0.9\nspecialisation = 0.9\n";
 
 /// A running `suture serve`.
 struct Serve {
@@ -39,12 +40,18 @@ fn serve(dir: &Path, database_url: &str, api_url: &str, workers: usize) -> Serve
             .expect("openssl is needed to make a test RSA key");
         assert!(out.status.success(), "openssl genrsa failed");
     }
+    // A library of its own, so the test does not depend on what the shipped library holds.
+    let patterns = dir.join("patterns");
+    std::fs::create_dir_all(&patterns).unwrap();
+    std::fs::write(patterns.join("m-test-len-zero.toml"), PATTERN).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_suture"))
         .args(["serve", "--listen", "127.0.0.1:0", "--app-id", "42"])
         .arg("--private-key")
         .arg(&key)
         .args(["--database-url", database_url, "--api-url", api_url])
         .args(["--workers", &workers.to_string(), "--poll-ms", "50"])
+        .arg("--patterns")
+        .arg(&patterns)
         .env("SUTURE_WEBHOOK_SECRET", SECRET)
         .env_remove("DATABASE_URL")
         .env_remove("SUTURE_LOG")
@@ -241,9 +248,13 @@ async fn one_process_on_sqlite_queues_runs_and_stops_on_sigterm() {
     let logs = server.terminate();
     // JSON lines carrying delivery and job ids; never the secret, never a payload.
     assert!(!logs.contains(SECRET), "the secret leaked into the logs");
+    // Repository names and numbers are logged on purpose; the pull request's text never is.
+    let payload: Value = serde_json::from_slice(&closed_example()).unwrap();
+    let title = payload["pull_request"]["title"].as_str().unwrap();
+    assert!(!logs.contains(title), "a payload leaked into the logs");
     assert!(
-        !logs.contains("Codertocat"),
-        "a payload leaked into the logs"
+        !logs.contains("PRIVATE KEY"),
+        "the private key leaked into the logs"
     );
     let lines: Vec<Value> = logs
         .lines()
