@@ -6,16 +6,20 @@
 //! other and never take the same row. Lease times come from the database clock (`clock_timestamp()`),
 //! not from each replica's, so replicas whose clocks disagree still agree on when a lease ran out.
 //!
+//! The hot statements (enqueue, claim, complete) are single statements, each its own transaction,
+//! prepared once per connection: one round trip each. Enqueue inserts the delivery and its job in
+//! one statement (a data-modifying `WITH`), so the two land together or not at all.
+//!
 //! Migrations are a list of SQL scripts recorded in `suture_migrations`. They run in one transaction
 //! that first takes `pg_advisory_xact_lock`, so replicas that start at once wait for the first one,
 //! then find nothing left to do. DDL is transactional in PostgreSQL: a failed migration leaves no
-//! half-made table behind.
-
-use std::str::FromStr;
-use std::time::Duration;
+//! half-made table behind. A connection to an up-to-date store only reads the version and takes
+//! no lock.
 
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+use std::time::Duration;
 
 use postgres::{Client, Config, NoTls, Row, Statement};
 
@@ -186,7 +190,35 @@ impl PgStore {
         Ok(statement)
     }
 
+    /// The schema version recorded in the store, without locking; 0 when it has none yet.
+    fn schema_version(&mut self) -> Result<u32, postgres::Error> {
+        let exists: bool = self
+            .client
+            .query_one("SELECT to_regclass('suture_migrations') IS NOT NULL", &[])?
+            .get(0);
+        if !exists {
+            return Ok(0);
+        }
+        let version: i32 = self
+            .client
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM suture_migrations",
+                &[],
+            )?
+            .get(0);
+        Ok(u32::try_from(version).unwrap_or(0))
+    }
+
     fn migrate(&mut self) -> Result<(), Error> {
+        // The common case, every connection after the first: nothing to do, no lock to wait for.
+        let current = self.schema_version().map_err(|source| Error::PgMigrate {
+            store: self.name.clone(),
+            version: SCHEMA_VERSION,
+            source,
+        })?;
+        if current == SCHEMA_VERSION {
+            return Ok(());
+        }
         let name = &self.name;
         let migrate_error = |version, source| Error::PgMigrate {
             store: name.clone(),
