@@ -36,8 +36,9 @@
 //! at-least-once around a crash, and exactly-once among live workers whose leases hold.
 //!
 //! PostgreSQL URLs accept libpq's parameters; `?options=-csearch_path%3Dmy_schema` puts the
-//! tables in a schema of their own (the tests use it to give every test a fresh schema). Store
-//! names in errors never show the password.
+//! tables in a schema of their own (the tests use it to give every test a fresh schema). The first
+//! connection creates the tables, so the role needs CREATE on that schema (since PostgreSQL 15 only
+//! the database owner has it on `public`). Store names in errors never show the password.
 
 mod pg;
 mod sqlite;
