@@ -618,3 +618,41 @@ async fn merge_records_rank_groups_against_the_threshold() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_pr_closed_unmerged_is_not_opened_again() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let db = setup.db("store.db");
+    let (report, _) = setup.run(&setup.options(&db)).await;
+    let number = group(&report, "m-len-zero").pr.unwrap();
+    setup.fake.close_pull_request(OWNER, NAME, number, false);
+
+    let (report, routes) = setup.run(&setup.options(&db)).await;
+    assert!(report.errors.is_empty(), "{report:#?}");
+    let closed = group(&report, "m-len-zero");
+    assert_eq!(closed.action, Action::Skipped, "{report:#?}");
+    assert_eq!(
+        closed.reason,
+        format!("PR #{number} with these exact fixes was closed without merging before")
+    );
+    assert_eq!(group(&report, "m-iter-count").action, Action::UpToDate);
+    // What became of the PR is asked once; nothing is written.
+    assert_eq!(
+        routes
+            .iter()
+            .filter(|r| **r == format!("GET {}", repo_path(&format!("/pulls/{number}"))))
+            .count(),
+        1,
+        "{routes:#?}"
+    );
+    assert_eq!(writes(&routes), Vec::<String>::new(), "{routes:#?}");
+    // The closed PR counts against its pattern.
+    let mut store = store::server::connect(&db).unwrap();
+    let stats = store.pattern_stats().unwrap();
+    let len = stats.iter().find(|s| s.pattern == "m-len-zero").unwrap();
+    assert_eq!(
+        (len.proposed, len.merged, len.closed),
+        (1, 0, 1),
+        "{stats:#?}"
+    );
+}
