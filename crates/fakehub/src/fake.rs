@@ -940,6 +940,18 @@ impl State {
                 }
             }
         };
+        // The fake checks its own answers too: a shape GitHub does not document would make tests
+        // pass against a GitHub that does not exist. Errors (4xx) are GitHub's generic shapes.
+        if (200..300).contains(&status)
+            && let Err(why) = openapi::check_response(&method, &path, status, &value)
+        {
+            let recorded = self.requests.last_mut().expect("pushed above");
+            let previous = recorded.invalid.take();
+            recorded.invalid = Some(match previous {
+                Some(p) => format!("{p}; fake's own response: {why}"),
+                None => format!("fake's own response: {why}"),
+            });
+        }
         ResponseTemplate::new(status).set_body_json(value)
     }
 
@@ -1025,8 +1037,15 @@ impl State {
                         "id": id, "name": repo, "full_name": format!("{owner}/{repo}"),
                         "owner": {"login": owner}, "default_branch": default_branch,
                         "html_url": format!("https://github.com/{owner}/{repo}"),
+                        "language": "Rust", "fork": false,
                     }),
                 );
+                // Not a fork: no parent or source repository (the example has both).
+                let mut value = value;
+                if let Some(obj) = value.as_object_mut() {
+                    obj.remove("parent");
+                    obj.remove("source");
+                }
                 (200, value)
             }
             ["branches", branch @ ..] => {
@@ -1673,7 +1692,7 @@ impl State {
             .cloned()
             .unwrap_or_default();
         let repo_json = json!({"name": repo, "full_name": format!("{owner}/{repo}"), "owner": {"login": owner}});
-        shaped(
+        let mut value = shaped(
             "GET",
             "/repos/o/r/pulls/1",
             200,
@@ -1689,7 +1708,11 @@ impl State {
                 "base": {"ref": pull.base_ref, "sha": base_sha, "label": format!("{owner}:{}", pull.base_ref), "repo": repo_json},
                 "draft": false,
             }),
-        )
+        );
+        // Nobody is asked to review in the fake (and the example's team lacks required fields).
+        value["requested_teams"] = json!([]);
+        value["requested_reviewers"] = json!([]);
+        value
     }
 
     fn check_run_json(&mut self, owner: &str, repo: &str, run: &CheckRunState) -> Value {

@@ -28,7 +28,12 @@ pub fn spec() -> &'static Value {
 enum Segment {
     Literal(String),
     Param,
+    /// A last-segment parameter whose value may contain slashes (a ref, a branch, a file path).
+    Rest,
 }
+
+/// The parameters that hold slashes: git refs, branch names, `base...head`, file paths.
+const SLASHED_PARAMS: &[&str] = &["{ref}", "{branch}", "{basehead}", "{path}", "{dir}"];
 
 /// Path templates split into segments, built once.
 fn templates() -> &'static [(String, Vec<Segment>)] {
@@ -43,8 +48,12 @@ fn templates() -> &'static [(String, Vec<Segment>)] {
                 let segments = template
                     .trim_start_matches('/')
                     .split('/')
-                    .map(|s| {
-                        if s.starts_with('{') && s.ends_with('}') {
+                    .enumerate()
+                    .map(|(i, s)| {
+                        let last = template.trim_start_matches('/').split('/').count() == i + 1;
+                        if last && SLASHED_PARAMS.contains(&s) {
+                            Segment::Rest
+                        } else if s.starts_with('{') && s.ends_with('}') {
                             Segment::Param
                         } else {
                             Segment::Literal(s.to_string())
@@ -59,8 +68,8 @@ fn templates() -> &'static [(String, Vec<Segment>)] {
 
 /// The path template matching `path` (query string ignored), e.g. `/repos/{owner}/{repo}/pulls`.
 ///
-/// A parameter in the last segment may swallow several segments, because refs (`heads/a/b`) and file
-/// paths (`src/lib.rs`) contain slashes. When several templates match, the one with the most literal
+/// A last-segment `{ref}`, `{branch}`, `{path}`, … may swallow several segments, because refs
+/// (`heads/a/b`) and file paths (`src/lib.rs`) contain slashes; other parameters are one segment. When several templates match, the one with the most literal
 /// segments wins (`/repos/{owner}/{repo}/pulls/comments` over `/repos/{owner}/{repo}/pulls/{pull_number}`).
 pub fn template(path: &str) -> Option<&'static str> {
     let path = path.split('?').next().unwrap_or(path);
@@ -80,7 +89,7 @@ pub fn template(path: &str) -> Option<&'static str> {
 }
 
 fn matches(segments: &[Segment], parts: &[&str]) -> Option<usize> {
-    let greedy_tail = matches!(segments.last(), Some(Segment::Param));
+    let greedy_tail = matches!(segments.last(), Some(Segment::Rest));
     if parts.len() < segments.len() || (parts.len() > segments.len() && !greedy_tail) {
         return None;
     }
@@ -89,8 +98,8 @@ fn matches(segments: &[Segment], parts: &[&str]) -> Option<usize> {
         match segment {
             Segment::Literal(l) if l == part => literals += 1,
             Segment::Literal(_) => return None,
-            Segment::Param if part.is_empty() => return None,
-            Segment::Param => {}
+            Segment::Param | Segment::Rest if part.is_empty() => return None,
+            Segment::Param | Segment::Rest => {}
         }
     }
     Some(literals)
@@ -152,6 +161,32 @@ pub fn check(method: &str, path: &str, body: Option<&Value>) -> Result<(), Strin
                 Err(format!("{route}: {}", errors.join("; ")))
             }
         }
+    }
+}
+
+/// Checks a JSON response against the documented schema of `method path` for `status`: every
+/// `required` property present, types and enums as documented. A status the operation does not
+/// document is an error; one documented without a JSON body accepts any body.
+pub fn check_response(method: &str, path: &str, status: u16, body: &Value) -> Result<(), String> {
+    let (template, op) = operation(method, path)?;
+    let route = format!("{} {template}", method.to_ascii_uppercase());
+    let responses = &op["responses"];
+    let response = responses
+        .get(status.to_string())
+        .or_else(|| responses.get("default"));
+    let Some(response) = response else {
+        return Err(format!("{route}: status {status} is not documented"));
+    };
+    let schema = &resolve(response)["content"]["application/json"]["schema"];
+    if schema.is_null() {
+        return Ok(());
+    }
+    let mut errors = Vec::new();
+    check_value(schema, body, "response", &mut errors, 0);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{route} {status}: {}", errors.join("; ")))
     }
 }
 
@@ -296,6 +331,12 @@ mod tests {
             Some("/repos/{owner}/{repo}/pulls/{pull_number}")
         );
         assert_eq!(template("/no/such/route"), None);
+        assert_eq!(
+            template("/repos/o/r/contents/src/a/b.rs"),
+            Some("/repos/{owner}/{repo}/contents/{path}")
+        );
+        // `{repo}` is one segment: an unknown route under a repository matches nothing.
+        assert_eq!(template("/repos/o/r/no-such-thing"), None);
     }
 
     #[test]

@@ -613,6 +613,7 @@ async fn reactions_and_comments_are_posted() {
         fake.comments("acme", "widgets"),
         [(9, "Explanation: …".to_string())]
     );
+    fake.assert_valid();
     // GitHub only knows eight reactions; the fake's description check catches a typo.
     let _ = gh.react_to_comment(&repo(), 1, "thumbsup").await;
     let invalid = fake.requests().last().unwrap().invalid.clone().unwrap();
@@ -795,5 +796,160 @@ fn changed_file_lines_come_from_the_patch() {
     assert_eq!(
         f.new_side_lines().into_iter().collect::<Vec<_>>(),
         [10, 11, 12, 13, 14, 40, 41, 42]
+    );
+}
+
+/// The HTTP status of a raw octocrab call against the fake.
+async fn status_of(result: Result<Value, octocrab::Error>) -> u16 {
+    match result {
+        Ok(_) => 200,
+        Err(octocrab::Error::GitHub { source, .. }) => source.status_code.as_u16(),
+        Err(other) => panic!("not an HTTP error: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn the_fake_refuses_what_github_refuses() {
+    let fake = FakeGitHub::start().await;
+    let raw = octocrab::Octocrab::builder()
+        .base_uri(fake.uri())
+        .unwrap()
+        .personal_token("t".to_string())
+        .build()
+        .unwrap();
+    let base = fake.create_repo("acme", "widgets");
+
+    // An App JWT only works on /app routes.
+    let as_app = octocrab::Octocrab::builder()
+        .base_uri(fake.uri())
+        .unwrap()
+        .app_from_rsa_pem(octocrab::models::AppId(1), test_key())
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(
+        status_of(as_app.get("/repos/acme/widgets", None::<&()>).await).await,
+        401
+    );
+
+    // An installation token that has expired is refused (octocrab re-mints once, then gives up).
+    fake.set_token_ttl(Duration::ZERO);
+    let app = App::new(&fake.uri(), 1, test_key()).unwrap();
+    let err = app
+        .installation(5)
+        .unwrap()
+        .repository(&repo())
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    assert_eq!(
+        err.to_string(),
+        "GET /repos/acme/widgets: HTTP 401: Bad credentials"
+    );
+    assert!(
+        !err.to_string().contains("ghs_"),
+        "no token in errors: {err}"
+    );
+    assert_eq!(fake.minted_tokens().len(), 2);
+
+    // At most 50 annotations per request.
+    let annotation = json!({"path": "a.rs", "start_line": 1, "end_line": 1, "annotation_level": "notice", "message": "m"});
+    let body = json!({"name": "x", "head_sha": base, "output": {"title": "t", "summary": "s", "annotations": vec![annotation; 51]}});
+    assert_eq!(
+        status_of(
+            raw.post("/repos/acme/widgets/check-runs", Some(&body))
+                .await
+        )
+        .await,
+        422
+    );
+
+    // Review comments only on the new side of the diff.
+    fake.set_pr_files(
+        "acme",
+        "widgets",
+        4,
+        &[("src/lib.rs", "modified", Some(PATCH))],
+    );
+    let head = fake.pr_head_sha("acme", "widgets", 4).unwrap();
+    let review = |start: u32, line: u32| {
+        json!({"commit_id": head, "event": "COMMENT", "body": "b",
+               "comments": [{"path": "src/lib.rs", "start_line": start, "line": line, "side": "RIGHT", "body": "c"}]})
+    };
+    assert_eq!(
+        status_of(
+            raw.post("/repos/acme/widgets/pulls/4/reviews", Some(&review(11, 13)))
+                .await
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        status_of(
+            raw.post("/repos/acme/widgets/pulls/4/reviews", Some(&review(14, 40)))
+                .await
+        )
+        .await,
+        422
+    );
+    assert_eq!(
+        status_of(
+            raw.post("/repos/acme/widgets/pulls/4/reviews", Some(&review(15, 15)))
+                .await
+        )
+        .await,
+        422
+    );
+
+    // A ref only moves backwards or sideways when forced.
+    let ahead = fake.push_human_commit("acme", "widgets", "main");
+    let back = json!({"sha": base});
+    assert_eq!(
+        status_of(
+            raw.patch("/repos/acme/widgets/git/refs/heads/main", Some(&back))
+                .await
+        )
+        .await,
+        422
+    );
+    let forced = json!({"sha": base, "force": true});
+    assert_eq!(
+        status_of(
+            raw.patch("/repos/acme/widgets/git/refs/heads/main", Some(&forced))
+                .await
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        fake.branch_sha("acme", "widgets", "main"),
+        Some(base.clone())
+    );
+    let forward = json!({"sha": ahead});
+    assert_eq!(
+        status_of(
+            raw.patch("/repos/acme/widgets/git/refs/heads/main", Some(&forward))
+                .await
+        )
+        .await,
+        200
+    );
+    fake.assert_valid();
+
+    // A route GitHub does not have is a 404, and assert_valid names it.
+    assert_eq!(
+        status_of(
+            raw.get("/repos/acme/widgets/no-such-thing", None::<&()>)
+                .await
+        )
+        .await,
+        404
+    );
+    let panic =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fake.assert_valid())).unwrap_err();
+    let message = panic.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("GET /repos/acme/widgets/no-such-thing: no route matches /repos/acme/widgets/no-such-thing"),
+        "{message}"
     );
 }
