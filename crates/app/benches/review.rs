@@ -42,7 +42,7 @@ fn source() -> String {
             "pub fn check_{f}(items: &[u32], limit: u32) -> bool {{\n"
         ));
         out.push_str("    let mut total = 0;\n");
-        for i in 0..14 {
+        for i in 0..13 {
             out.push_str(&format!(
                 "    total += items.get({i}).copied().unwrap_or(0);\n"
             ));
