@@ -623,6 +623,27 @@ fn unauthorized(message: &str) -> Reply {
     )
 }
 
+/// GitHub's limit on a pull request or comment body and on a check run's summary, in characters.
+const MAX_TEXT: usize = 65_536;
+
+/// The first text field of a request body that exceeds GitHub's limit.
+fn too_long(body: &Value) -> Option<&'static str> {
+    let long = |v: &Value| v.as_str().is_some_and(|s| s.chars().count() > MAX_TEXT);
+    if long(&body["body"]) {
+        return Some("body");
+    }
+    if long(&body["output"]["summary"]) {
+        return Some("output.summary");
+    }
+    if body["comments"]
+        .as_array()
+        .is_some_and(|cs| cs.iter().any(|c| long(&c["body"])))
+    {
+        return Some("comments.body");
+    }
+    None
+}
+
 /// Deep-merges `patch` into `base`: objects merge key by key, anything else replaces.
 fn merge(base: &mut Value, patch: Value) {
     match (base, patch) {
@@ -1225,6 +1246,11 @@ impl State {
     ) -> Reply {
         let (o, n) = (owner.to_string(), repo.to_string());
         let str_field = |name: &str| body[name].as_str().map(str::to_string);
+        if let Some(field) = too_long(body) {
+            return unprocessable(&format!(
+                "{field} is too long (maximum is {MAX_TEXT} characters)"
+            ));
+        }
         match (method, rest) {
             ("POST", ["git", "blobs"]) => {
                 let Some(content) = str_field("content") else {

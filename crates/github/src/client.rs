@@ -22,6 +22,9 @@ use crate::{
 
 /// GitHub accepts at most this many annotations per check-run request.
 const ANNOTATIONS_PER_REQUEST: usize = 50;
+/// GitHub refuses a pull request or comment body, or a check run summary, longer than this
+/// (in characters).
+pub const MAX_TEXT_CHARS: usize = 65_536;
 /// The largest page the list routes serve.
 const PER_PAGE: usize = 100;
 /// `GET /pulls/{n}/files` lists at most 3000 files: 30 pages of 100.
@@ -206,6 +209,17 @@ fn api_error(route: &str, e: octocrab::Error) -> Error {
             message: first_line(&other.to_string()),
         },
     }
+}
+
+/// `text` cut to GitHub's limit, saying so at the end, rather than a refused request.
+fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    const MARKER: &str = "\n\n… (truncated: GitHub allows 65536 characters)";
+    if text.chars().count() <= MAX_TEXT_CHARS {
+        return text.into();
+    }
+    let keep = MAX_TEXT_CHARS - MARKER.chars().count();
+    let cut: String = text.chars().take(keep).collect();
+    (cut + MARKER).into()
 }
 
 /// Some octocrab errors append a backtrace to their message; keep the message.
@@ -557,7 +571,8 @@ impl GitHub {
         repo: &RepoId,
         pr: &NewPullRequest,
     ) -> Result<PullRequest, Error> {
-        let body = json!({"title": pr.title, "head": pr.head, "base": pr.base, "body": pr.body});
+        let body =
+            json!({"title": pr.title, "head": pr.head, "base": pr.base, "body": fit(&pr.body)});
         let p: WirePull = self
             .post(&format!("{}/pulls", repo_path(repo)), &body)
             .await?;
@@ -575,14 +590,15 @@ impl GitHub {
         let _: Value = self
             .patch(
                 &format!("{}/pulls/{number}", repo_path(repo)),
-                &json!({"title": title, "body": body}),
+                &json!({"title": title, "body": fit(body)}),
             )
             .await?;
         Ok(())
     }
 
     /// One or more reviews (batches of at most `batch` comments), at most `cap` suggestions in all;
-    /// returns the suggestions that were NOT posted (over the cap, or not on the new side of the diff),
+    /// returns the suggestions that were NOT posted (over the cap, not on the new side of the diff, or
+    /// longer than GitHub allows),
     /// in their input order, so the caller can summarise them. Each comment body is the explanation
     /// then a ```suggestion block (multi-line: start_line/line, side RIGHT).
     #[allow(clippy::too_many_arguments)]
@@ -596,15 +612,19 @@ impl GitHub {
         batch: usize,
         cap: usize,
     ) -> Result<Vec<Suggestion>, Error> {
-        let on_diff = |s: &Suggestion| {
+        // A suggestion is never cut short (that would suggest wrong code): one too long is not posted.
+        let postable = |s: &Suggestion| {
             files
                 .iter()
                 .any(|f| f.filename == s.path && f.can_comment_on(s.start_line, s.line))
+                && review_comment(s)["body"]
+                    .as_str()
+                    .is_some_and(|b| b.chars().count() <= MAX_TEXT_CHARS)
         };
         let mut posted = Vec::new();
         let mut not_posted = Vec::new();
         for s in suggestions {
-            if posted.len() < cap && on_diff(s) {
+            if posted.len() < cap && postable(s) {
                 posted.push(s);
             } else {
                 not_posted.push(s.clone());
@@ -649,7 +669,7 @@ impl GitHub {
             })
             .collect();
         let mut chunks = annotations.chunks(ANNOTATIONS_PER_REQUEST);
-        let output = |chunk: Option<&[Value]>| json!({"title": run.title, "summary": run.summary, "annotations": chunk.unwrap_or_default()});
+        let output = |chunk: Option<&[Value]>| json!({"title": run.title, "summary": fit(&run.summary), "annotations": chunk.unwrap_or_default()});
         let r = repo_path(repo);
         let created: WireId = self
             .post(
@@ -687,7 +707,7 @@ impl GitHub {
     /// `POST /repos/{owner}/{repo}/issues/{issue_number}/comments`.
     pub async fn comment(&self, repo: &RepoId, issue_number: u64, body: &str) -> Result<(), Error> {
         let route = format!("{}/issues/{issue_number}/comments", repo_path(repo));
-        let _: Value = self.post(&route, &json!({"body": body})).await?;
+        let _: Value = self.post(&route, &json!({"body": fit(body)})).await?;
         Ok(())
     }
 

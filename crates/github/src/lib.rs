@@ -13,7 +13,7 @@ pub mod webhook;
 use std::fmt;
 use std::str::FromStr;
 
-pub use client::{App, GitHub};
+pub use client::{App, GitHub, MAX_TEXT_CHARS};
 
 /// A repository, `owner/name`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

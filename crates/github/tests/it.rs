@@ -953,3 +953,70 @@ async fn the_fake_refuses_what_github_refuses() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn texts_over_githubs_limit_are_cut_and_suggestions_over_it_are_not_posted() {
+    let fake = FakeGitHub::start().await;
+    let gh = token_client(&fake);
+    let huge = "é".repeat(github::MAX_TEXT_CHARS + 10);
+
+    gh.comment(&repo(), 1, &huge).await.unwrap();
+    let posted = &fake.comments("acme", "widgets")[0].1;
+    assert_eq!(posted.chars().count(), github::MAX_TEXT_CHARS);
+    assert!(
+        posted.ends_with("… (truncated: GitHub allows 65536 characters)"),
+        "{}",
+        &posted[posted.len() - 80..]
+    );
+
+    fake.set_pr_files(
+        "acme",
+        "widgets",
+        2,
+        &[("src/lib.rs", "modified", Some(PATCH))],
+    );
+    let head = fake.pr_head_sha("acme", "widgets", 2).unwrap();
+    let files = gh.pull_request_files(&repo(), 2).await.unwrap();
+    let mut long = suggestion(11, 11, "src/lib.rs");
+    long.replacement = huge.clone();
+    let short = suggestion(12, 12, "src/lib.rs");
+    let not_posted = gh
+        .post_review(&repo(), 2, &head, &files, &[long.clone(), short], 10, 10)
+        .await
+        .unwrap();
+    assert_eq!(not_posted, [long]);
+    assert_eq!(
+        fake.reviews("acme", "widgets", 2)[0]["comments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    fake.assert_valid();
+
+    // The fake holds GitHub's limit too.
+    let raw = octocrab::Octocrab::builder()
+        .base_uri(fake.uri())
+        .unwrap()
+        .personal_token("t".to_string())
+        .build()
+        .unwrap();
+    let body = json!({"body": huge});
+    assert_eq!(
+        status_of(
+            raw.post("/repos/acme/widgets/issues/1/comments", Some(&body))
+                .await
+        )
+        .await,
+        422
+    );
+}
+
+#[tokio::test]
+async fn clients_do_not_print_their_tokens() {
+    let fake = FakeGitHub::start().await;
+    let gh = GitHub::with_token(&fake.uri(), "ghp_secret_value").unwrap();
+    assert_eq!(format!("{gh:?}"), "GitHub { .. }");
+    let app = App::new(&fake.uri(), 1, test_key()).unwrap();
+    assert_eq!(format!("{app:?}"), "App { .. }");
+}
