@@ -188,6 +188,12 @@ fn print_text(report: &PrReport) {
         let pr = revert.pr.map(|n| format!(" #{n}")).unwrap_or_default();
         println!("[#{}] {what}{pr}: {}", revert.of, revert.reason);
     }
+    if report.ignored_fixes > 0 {
+        println!(
+            "{} fixes were ignored with `@suture ignore`",
+            report.ignored_fixes
+        );
+    }
     if report.below_threshold > 0 {
         println!(
             "{} fixes below --min-confidence were not proposed",

@@ -148,6 +148,8 @@ pub struct PrReport {
     pub nested_left: usize,
     /// First-round fixes under `--min-confidence` after ranking, not proposed.
     pub below_threshold: usize,
+    /// First-round fixes ignored with `@suture ignore` in a review, not proposed.
+    pub ignored_fixes: usize,
     pub groups: Vec<GroupReport>,
     pub reverts: Vec<RevertReport>,
     /// Things a user should know that are not errors.
@@ -192,6 +194,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         fixes_found: 0,
         nested_left: 0,
         below_threshold: 0,
+        ignored_fixes: 0,
         groups: Vec::new(),
         reverts: Vec::new(),
         notes: Vec::new(),
@@ -217,7 +220,29 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         .into_iter()
         .map(|s| (s.pattern.clone(), s))
         .collect();
-    let (groups, below) = group_fixes(&fixes, library, &prefix, &stats, options.min_confidence);
+    // A fix someone ignored with `@suture ignore` in a review (the App's per-fix fingerprint) is not
+    // proposed here either.
+    let mut ignored = BTreeSet::new();
+    for fix in fixes.fixes().filter(|f| f.round == 1) {
+        let fingerprint = crate::review::fingerprint(
+            &repo_name,
+            &format!("{prefix}{}", fix.file),
+            &fix.pattern,
+            &fix.before,
+        );
+        if memory.is_ignored(&fingerprint)? {
+            ignored.insert((fix.file.as_str(), fix.start.byte));
+        }
+    }
+    report.ignored_fixes = ignored.len();
+    let (groups, below) = group_fixes(
+        &fixes,
+        library,
+        &prefix,
+        &stats,
+        options.min_confidence,
+        &ignored,
+    );
     report.files_scanned = fixes.files_scanned;
     report.nested_left = fixes.fixes().filter(|f| f.round > 1).count();
     report.below_threshold = below;
@@ -441,11 +466,15 @@ fn group_fixes<'a>(
     prefix: &str,
     stats: &HashMap<String, PatternStats>,
     min_confidence: f64,
+    ignored: &BTreeSet<(&str, usize)>,
 ) -> (Vec<Group<'a>>, usize) {
     let mut below = 0;
     let mut by_pattern: BTreeMap<&str, Vec<(&'a pipeline::FileFixes, &'a Fix)>> = BTreeMap::new();
     for file in &report.files {
         for fix in file.fixes.iter().filter(|f| f.round == 1) {
+            if ignored.contains(&(fix.file.as_str(), fix.start.byte)) {
+                continue;
+            }
             let ranked = crate::ranking::adjust(fix.confidence, stats.get(fix.pattern.as_str()));
             if ranked < min_confidence {
                 below += 1;

@@ -656,3 +656,29 @@ async fn a_pr_closed_unmerged_is_not_opened_again() {
         "{stats:#?}"
     );
 }
+
+#[tokio::test]
+async fn ignored_fixes_and_groups_are_not_proposed() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let db = setup.db("store.db");
+    let repo = format!("{OWNER}/{NAME}");
+    {
+        let mut store = store::server::connect(&db).unwrap();
+        // `@suture ignore` on a review of one fix, and on a whole group.
+        let one = app::review::fingerprint(&repo, "src/more.rs", "m-len-zero", "s.len() == 0");
+        store.set_ignored(&repo, &one, true).unwrap();
+        let group = app::pr::body::fingerprint(
+            "m-iter-count",
+            &[("src/lib.rs", "v.iter().count()", "v.len()")],
+        );
+        store.set_ignored(&repo, &group, true).unwrap();
+    }
+    let (report, routes) = setup.run(&setup.options(&db)).await;
+    assert_eq!(report.ignored_fixes, 1);
+    let len = group(&report, "m-len-zero");
+    assert_eq!(len.action, Action::Opened);
+    assert_eq!(len.files, vec!["src/lib.rs"]);
+    let count = group(&report, "m-iter-count");
+    assert_eq!(count.action, Action::Ignored, "{report:#?}");
+    assert_eq!(writes(&routes), open_pr_writes(1));
+}
