@@ -144,10 +144,13 @@ impl Target {
 
 impl Drop for Target {
     fn drop(&mut self) {
-        if let Kind::Postgres { base, schema } = &self.kind
-            && let Ok(mut admin) = postgres::Client::connect(base, postgres::NoTls)
-        {
-            let _ = admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        if let Kind::Postgres { base, schema } = &self.kind {
+            let dropped = postgres::Client::connect(base, postgres::NoTls).and_then(|mut admin| {
+                admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+            });
+            if let Err(e) = dropped {
+                eprintln!("cannot drop test schema {schema}: {e}");
+            }
         }
     }
 }
