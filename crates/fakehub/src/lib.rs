@@ -8,6 +8,21 @@
 //! Why npm fixtures rather than hand-made JSON: shapes we write ourselves only prove that suture agrees
 //! with our memory of GitHub. The packages are installed on first use by `scripts/npm-fixtures.sh`
 //! (see [`npm::node_modules`]), so a plain `cargo test` on a fresh machine works.
+//!
+//! A test reads like this:
+//!
+//! ```text
+//! let fake = FakeGitHub::start().await;
+//! let head = fake.set_file("acme", "widgets", "feature", "src/lib.rs", "fn a() {}\n");
+//! fake.set_pr_files("acme", "widgets", 7, &[("src/lib.rs", "modified", Some("@@ -1 +1 @@\n-x\n+fn a() {}"))]);
+//! let gh = github::GitHub::with_token(&fake.uri(), "test-token")?;   // or App::new(..).installation(id)
+//! // … exercise the code under test …
+//! assert_eq!(fake.routes(), ["GET /repos/acme/widgets/pulls/7/files", "POST /repos/acme/widgets/pulls/7/reviews"]);
+//! fake.assert_valid();   // every request (and the fake's own answers) as GitHub's description says
+//! ```
+//!
+//! Identities: an installation token acts as [`APP_BOT_LOGIN`], any other token as
+//! [`TOKEN_BOT_LOGIN`]; the test controls (`set_file`, `push_human_commit`, …) act as [`HUMAN_LOGIN`].
 
 mod fake;
 pub mod npm;
