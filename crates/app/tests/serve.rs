@@ -672,3 +672,123 @@ async fn a_thousand_concurrent_deliveries_are_none_lost_none_run_twice() {
     server.stop().await;
     fake.assert_valid();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_job_that_keeps_failing_is_retried_then_dead() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let mut config = config(&db, &fake.uri(), 1);
+    config.max_attempts = 2;
+    let server = start(config).await;
+    // Pull request 2 does not exist in the fake: listing its files fails with 404, every time.
+    let (status, _) = deliver(server.addr, "pull_request", "f1", &opened(&"0".repeat(40))).await;
+    assert_eq!(status, 202);
+    let stats = settle(&db, 1).await;
+    assert_eq!(
+        stats,
+        QueueStats {
+            dead: 1,
+            ..QueueStats::default()
+        }
+    );
+    let listings = fake
+        .routes()
+        .into_iter()
+        .filter(|r| r == &format!("GET /repos/{OWNER}/{REPO}/pulls/2/files"))
+        .count();
+    assert_eq!(listings, 2, "{:?}", fake.routes());
+    assert!(
+        store(&db)
+            .completions()
+            .unwrap()
+            .iter()
+            .all(|(_, n)| *n == 0)
+    );
+    server.stop().await;
+    fake.assert_valid();
+}
+
+/// A GitHub that takes `delay` to mint an installation token and knows nothing else (404).
+async fn slow_github(delay: Duration) -> wiremock::MockServer {
+    let server = wiremock::MockServer::start().await;
+    let token =
+        fakehub::openapi::example_response("POST", "/app/installations/1/access_tokens", 201)
+            .expect("the REST description documents the token response");
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path(
+            "/app/installations/1/access_tokens",
+        ))
+        .respond_with(
+            wiremock::ResponseTemplate::new(201)
+                .set_body_json(token)
+                .set_delay(delay),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_lets_a_running_job_finish_within_the_timeout() {
+    // The job is in flight (waiting 1 s for a token) when shutdown is asked for: the server waits for it.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let github = slow_github(Duration::from_secs(1)).await;
+    let server = start(config(&db, &github.uri(), 1)).await;
+    deliver(server.addr, "pull_request", "s1", &opened(&"0".repeat(40))).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while github
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let asked = Instant::now();
+    server.stop().await;
+    assert!(
+        asked.elapsed() >= Duration::from_millis(500),
+        "{:?}",
+        asked.elapsed()
+    );
+    // It ran to its end (a failed attempt: this GitHub knows no pull request), so it is not left running.
+    let stats = store(&db).queue_stats().unwrap();
+    assert_eq!(
+        stats,
+        QueueStats {
+            queued: 1,
+            ..QueueStats::default()
+        }
+    );
+
+    // With a shutdown timeout shorter than the job, the server stops on time and the job keeps its lease
+    // (another worker takes it over when the lease expires).
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let github = slow_github(Duration::from_secs(10)).await;
+    let mut config = config(&db, &github.uri(), 1);
+    config.shutdown_timeout = Duration::from_millis(200);
+    let server = start(config).await;
+    deliver(server.addr, "pull_request", "s2", &opened(&"0".repeat(40))).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while github
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let asked = Instant::now();
+    server.stop().await;
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(store(&db).queue_stats().unwrap().running, 1);
+}
