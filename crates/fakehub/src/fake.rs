@@ -694,25 +694,6 @@ fn rfc3339(time: SystemTime) -> String {
     )
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(b);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Whether a bearer credential is a JWT whose payload names an issuer and has not expired.
 fn valid_jwt(token: &str) -> bool {
     let parts: Vec<&str> = token.split('.').collect();
@@ -916,7 +897,7 @@ impl State {
 
     fn handle(&mut self, request: &Request) -> ResponseTemplate {
         let method = request.method.as_str().to_ascii_uppercase();
-        let path = percent_decode(request.url.path());
+        let path = openapi::percent_decode(request.url.path(), false);
         let query = request.url.query().unwrap_or("").to_string();
         let authorization = request
             .headers
@@ -931,9 +912,14 @@ impl State {
                 Err(e) => (None, Some(format!("the body is not JSON: {e}"))),
             }
         };
-        let invalid = body_error
-            .clone()
-            .or_else(|| openapi::check(&method, &path, body.as_ref()).err());
+        let invalid = body_error.clone().or_else(|| {
+            let target = if query.is_empty() {
+                path.clone()
+            } else {
+                format!("{path}?{query}")
+            };
+            openapi::check(&method, &target, body.as_ref()).err()
+        });
         self.requests.push(Recorded {
             method: method.clone(),
             path: path.clone(),
@@ -1793,7 +1779,8 @@ mod tests {
 
     #[test]
     fn percent_decoding() {
-        assert_eq!(percent_decode("/a%2Fb%20c"), "/a/b c");
-        assert_eq!(percent_decode("/100%"), "/100%");
+        assert_eq!(openapi::percent_decode("/a%2Fb%20c+d", false), "/a/b c+d");
+        assert_eq!(openapi::percent_decode("a+b%2B", true), "a b+");
+        assert_eq!(openapi::percent_decode("/100%", false), "/100%");
     }
 }

@@ -141,26 +141,127 @@ pub fn operation(method: &str, path: &str) -> Result<(&'static str, &'static Val
 /// resolved; also inside objects in arrays, e.g. a review's `comments[].path`).
 pub fn check(method: &str, path: &str, body: Option<&Value>) -> Result<(), String> {
     let (template, op) = operation(method, path)?;
-    let request_body = resolve(&op["requestBody"]);
-    if request_body.is_null() {
-        return Ok(());
-    }
-    let schema = &request_body["content"]["application/json"]["schema"];
-    let required = request_body["required"].as_bool().unwrap_or(false);
     let route = format!("{} {template}", method.to_ascii_uppercase());
-    match body {
-        None if required => Err(format!("{route}: the request body is required")),
-        None => Ok(()),
-        Some(_) if schema.is_null() => Ok(()),
-        Some(body) => {
-            let mut errors = Vec::new();
-            check_value(schema, body, "body", &mut errors, 0);
-            if errors.is_empty() {
-                Ok(())
-            } else {
-                Err(format!("{route}: {}", errors.join("; ")))
+    let mut errors = Vec::new();
+    check_parameters(template, op, path, &mut errors);
+    let request_body = resolve(&op["requestBody"]);
+    if !request_body.is_null() {
+        let schema = &request_body["content"]["application/json"]["schema"];
+        let required = request_body["required"].as_bool().unwrap_or(false);
+        match body {
+            None if required => errors.push("the request body is required".into()),
+            Some(body) if !schema.is_null() => check_value(schema, body, "body", &mut errors, 0),
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{route}: {}", errors.join("; ")))
+    }
+}
+
+/// `%XX` escapes decoded (and `+` as a space when `plus_is_space`, as in query strings).
+pub(crate) fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = s
+            .get(i + 1..i + 3)
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b'+', _) if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
             }
         }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Path parameters have their documented type (`{pull_number}` is an integer); every query parameter
+/// is documented for the operation, with its documented type and values.
+fn check_parameters(template: &str, op: &Value, path: &str, errors: &mut Vec<String>) {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let path_level = &spec()["paths"][template]["parameters"];
+    let params: Vec<&Value> = [&op["parameters"], path_level]
+        .into_iter()
+        .filter_map(Value::as_array)
+        .flatten()
+        .map(resolve)
+        .collect();
+    let find = |place: &str, name: &str| {
+        params
+            .iter()
+            .find(|p| p["in"] == place && p["name"] == name)
+    };
+
+    let names: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    for (i, segment) in names.iter().enumerate() {
+        let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) else {
+            continue;
+        };
+        let value = if i + 1 == names.len() {
+            parts[i..].join("/")
+        } else {
+            parts[i].to_string()
+        };
+        if let Some(param) = find("path", name) {
+            check_scalar(
+                &param["schema"],
+                &value,
+                &format!("path parameter {name}"),
+                errors,
+            );
+        }
+    }
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (name, value) = (percent_decode(name, true), percent_decode(value, true));
+        match find("query", &name) {
+            Some(param) => check_scalar(
+                &param["schema"],
+                &value,
+                &format!("query parameter {name}"),
+                errors,
+            ),
+            None => errors.push(format!("query parameter {name} is not documented")),
+        }
+    }
+}
+
+/// A path or query value against its parameter schema: integers parse, booleans are `true`/`false`,
+/// enumerated values are documented ones.
+fn check_scalar(schema: &Value, value: &str, what: &str, errors: &mut Vec<String>) {
+    let schema = resolve(schema);
+    let ok = match schema["type"].as_str() {
+        Some("integer") => value.parse::<i64>().is_ok(),
+        Some("number") => value.parse::<f64>().is_ok(),
+        Some("boolean") => value == "true" || value == "false",
+        _ => true,
+    };
+    if !ok {
+        errors.push(format!(
+            "{what} should be {}, found {value:?}",
+            schema["type"].as_str().unwrap_or("?")
+        ));
+    } else if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.iter().any(|a| a.as_str() == Some(value))
+    {
+        errors.push(format!(
+            "{what} is {value:?}, not one of {}",
+            Value::Array(allowed.clone())
+        ));
     }
 }
 
@@ -371,6 +472,28 @@ mod tests {
         assert!(err.contains("not one of"), "{err}");
         let err = check("POST", "/repos/o/r/git/refs", None).unwrap_err();
         assert!(err.contains("required"), "{err}");
+        assert!(
+            check(
+                "GET",
+                "/repos/o/r/pulls?state=open&per_page=100&page=2",
+                None
+            )
+            .is_ok()
+        );
+        let err = check("GET", "/repos/o/r/pulls?state=opened&perpage=100", None).unwrap_err();
+        assert!(
+            err.contains("query parameter state is \"opened\", not one of"),
+            "{err}"
+        );
+        assert!(
+            err.contains("query parameter perpage is not documented"),
+            "{err}"
+        );
+        let err = check("GET", "/repos/o/r/pulls/seven", None).unwrap_err();
+        assert!(
+            err.contains("path parameter pull_number should be integer, found \"seven\""),
+            "{err}"
+        );
     }
 
     #[test]
