@@ -136,14 +136,30 @@ fn env(name: &str) -> Option<String> {
 }
 
 fn print_text(report: &PrReport) {
-    let would = if report.dry_run { "would be " } else { "" };
+    let (open, update) = if report.dry_run {
+        ("would open", "would update")
+    } else {
+        ("opened", "updated")
+    };
+    let at = if report.checkout_sha == report.base_sha {
+        format!(
+            "{} ({})",
+            short(&report.checkout_sha),
+            report.default_branch
+        )
+    } else {
+        format!(
+            "{} ({} is at {} on GitHub)",
+            short(&report.checkout_sha),
+            report.default_branch,
+            short(&report.base_sha)
+        )
+    };
     println!(
-        "{}: {} fixes in {} files scanned at {} ({}){}",
+        "{}: {} in {} scanned at {at}{}",
         report.repo,
-        report.fixes_found,
-        report.files_scanned,
-        &report.base_sha[..report.base_sha.len().min(12)],
-        report.default_branch,
+        count(report.fixes_found, "fix", "fixes"),
+        count(report.files_scanned, "file", "files"),
         if report.dry_run {
             "; dry run, nothing written"
         } else {
@@ -152,8 +168,8 @@ fn print_text(report: &PrReport) {
     );
     for group in &report.groups {
         let what = match group.action {
-            Action::Opened => format!("{would}opened"),
-            Action::Updated => format!("{would}updated"),
+            Action::Opened => open.to_owned(),
+            Action::Updated => update.to_owned(),
             Action::UpToDate => "up to date".to_owned(),
             Action::HumanEdited => "left alone (human push)".to_owned(),
             Action::Ignored => "ignored".to_owned(),
@@ -168,10 +184,10 @@ fn print_text(report: &PrReport) {
             .map(|s| format!(" {s}"))
             .unwrap_or_default();
         println!(
-            "[{}] {} fixes in {} files, confidence {:.2}: {what}{pr}: {}",
+            "[{}] {} in {}, confidence {:.2}: {what}{pr}: {}",
             group.pattern,
-            group.fixes,
-            group.files.len(),
+            count(group.fixes, "fix", "fixes"),
+            count(group.files.len(), "file", "files"),
             group.confidence,
             group.reason
         );
@@ -181,7 +197,7 @@ fn print_text(report: &PrReport) {
     }
     for revert in &report.reverts {
         let what = match revert.action {
-            RevertAction::Opened => format!("revert {would}opened"),
+            RevertAction::Opened => format!("revert {open}"),
             RevertAction::AlreadyOpened => "revert already open".to_owned(),
             RevertAction::Failed => "revert FAILED".to_owned(),
         };
@@ -215,4 +231,12 @@ fn print_text(report: &PrReport) {
     if report.groups.is_empty() && report.reverts.is_empty() {
         println!("nothing to do");
     }
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(12)]
+}
+
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

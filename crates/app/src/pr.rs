@@ -717,7 +717,6 @@ async fn handle_group(
     *open_count += 1;
     *opened += 1;
     if options.dry_run {
-        report.reason = format!("would open a PR on `{branch}`");
         return Ok(report);
     }
     let head_sha = ctx
@@ -1063,7 +1062,6 @@ async fn open_revert(
     };
     *open_count += 1;
     if ctx.options.dry_run {
-        report.reason = format!("would open a revert PR on `{branch}`: {}", report.reason);
         return Ok(report);
     }
     let head_sha = ctx

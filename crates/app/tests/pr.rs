@@ -506,7 +506,7 @@ async fn dry_run_sends_no_write_request() {
         report.groups.iter().map(|g| g.action).collect::<Vec<_>>(),
         vec![Action::Opened, Action::Opened]
     );
-    assert!(report.groups[0].reason.starts_with("would open"));
+    assert_eq!(report.groups[0].reason, "new PR on `suture/m-len-zero`");
     assert!(!routes.is_empty());
     assert_eq!(writes(&routes), Vec::<String>::new(), "{routes:#?}");
     assert!(setup.fake.pull_requests(OWNER, NAME).is_empty());
