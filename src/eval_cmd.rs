@@ -14,7 +14,9 @@ pub(crate) const EXAMPLES: &str = "Examples:
 
 A hunk is reproduced when a candidate, applied to the file before the commit, makes the hunk's lines
 read as the human wrote them (whitespace aside). Figures are given over all small hunks, and over the
-recurring ones: hunks whose edit has the shape of at least two edits before the split.";
+recurring ones: hunks whose edit anti-unifies with edits of at least two commits before the split
+into a pattern the miner could learn. `--format json` also lists every top-1 candidate's raw score
+and outcome: `suture calibrate` fits confidence on those samples.";
 
 #[derive(clap::Args)]
 pub(crate) struct EvalArgs {
@@ -29,6 +31,10 @@ pub(crate) struct EvalArgs {
     /// Fewest distinct fixing commits a learned pattern needs.
     #[arg(long, default_value_t = 2)]
     min_support: u32,
+    /// The score → confidence map to report calibration for (default: the shipped one,
+    /// corpus/calibration.toml; `none` for the raw score).
+    #[arg(long)]
+    calibration: Option<String>,
     /// The SQLite store that caches the mining (default: REPO/.suture/suture.db).
     #[arg(long)]
     db: Option<PathBuf>,
@@ -49,6 +55,7 @@ pub(crate) fn run(args: EvalArgs) -> Result<ExitCode> {
         max_lines: args.max_lines,
         mine,
         top: 5,
+        calibration: crate::calibrate_cmd::load(args.calibration.as_deref())?,
     };
     let report = pipeline::evaluate(&args.repo, &mut store, &options, &Bars::default())?;
     match args.format {
@@ -111,8 +118,8 @@ fn print_report(r: &EvalReport) {
         }
     }
     println!(
-        "calibration of top-1 candidates (expected calibration error {:.3}):",
-        r.ece
+        "calibration of top-1 candidates (expected calibration error {:.3}; raw score {:.3}):",
+        r.ece, r.ece_raw
     );
     for b in r.calibration.iter().filter(|b| b.n > 0) {
         println!(

@@ -53,6 +53,10 @@ pub(crate) struct FixArgs {
     /// Propose only fixes at least this confident (0 to 1); the rest are counted, not listed.
     #[arg(long, default_value_t = 0.2)]
     min_confidence: f64,
+    /// The score → confidence map for mined patterns: a TOML file from `suture calibrate --out`, or
+    /// `none` for raw scores (default: the shipped corpus/calibration.toml).
+    #[arg(long)]
+    calibration: Option<String>,
     /// List every skipped candidate in text output, not only a count per reason.
     #[arg(long, short)]
     verbose: bool,
@@ -83,6 +87,7 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     }
     let mut config = FixConfig {
         min_confidence: args.min_confidence,
+        calibration: crate::calibrate_cmd::load(args.calibration.as_deref())?,
         ..FixConfig::default()
     };
     for at in &args.at {

@@ -65,6 +65,7 @@ pub(crate) fn run(args: HealArgs) -> Result<ExitCode> {
         timeout: Duration::from_secs(args.timeout),
         max_candidates: args.max_candidates,
         target_dir: root.join("target/suture"),
+        calibration: crate::calibrate_cmd::load(None)?,
     };
     let report = pipeline::heal(&root, &library, &mut store, &options)?;
     match args.format {

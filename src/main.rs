@@ -13,13 +13,14 @@ use pipeline::{MineOptions, RepoSpec};
 
 include!(concat!(env!("OUT_DIR"), "/shipped.rs"));
 
+mod calibrate_cmd;
 mod eval_cmd;
 mod fix_cmd;
 mod heal_cmd;
 mod patterns_cmd;
 mod pr_cmd;
-mod serve_cmd;
 mod progress;
+mod serve_cmd;
 
 use progress::Bars;
 
@@ -57,6 +58,9 @@ enum Command {
     /// Scheduled job: find fixes on the default branch and open or update one fix PR per pattern.
     #[command(after_help = pr_cmd::EXAMPLES)]
     Pr(pr_cmd::PrArgs),
+    /// Fit the score → confidence map on `suture eval` runs and check it on others.
+    #[command(after_help = calibrate_cmd::EXAMPLES)]
+    Calibrate(calibrate_cmd::CalibrateArgs),
     /// Show the audit trail of suture's runs.
     Log(heal_cmd::LogArgs),
     /// Inspect and test pattern libraries.
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
         Command::Heal(args) => heal_cmd::run(args),
         Command::Log(args) => heal_cmd::log(args),
         Command::Eval(args) => eval_cmd::run(args),
+        Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(args),

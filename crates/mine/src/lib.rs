@@ -11,13 +11,14 @@
 //! of at most [`ClusterConfig::max_group`]; the roots of those groups are then clustered the same way. Each
 //! level costs O(n · max_group) anti-unifications, so the whole is near-linear in the number of edits.
 
+pub mod calibrate;
 mod score;
 
 use std::collections::BTreeMap;
 
 use pattern::{Pattern, anti_unify, generalisation_cost};
 
-pub use score::{Origins, ScoreConfig, Scored, count_matches, score, select};
+pub use score::{Origins, ScoreConfig, Scored, count_matches, has_meaningful_token, score, select};
 
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {

@@ -91,7 +91,7 @@ fn support(commits: impl Iterator<Item = usize>) -> u32 {
 }
 
 /// A template made only of holes and brackets (`$A($B)`) says nothing about what to fix.
-fn has_meaningful_token(node: &PNode) -> bool {
+pub fn has_meaningful_token(node: &PNode) -> bool {
     match &node.label {
         Label::Hole(_) => false,
         Label::Node {

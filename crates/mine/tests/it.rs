@@ -162,3 +162,63 @@ fn clustering_buckets_separately_gives_the_same_patterns() {
     };
     assert_eq!(render(&whole), render(&joined));
 }
+
+/// Samples where a candidate is right with probability `p(score)`, laid out deterministically.
+fn calibration_samples(p: impl Fn(f64) -> f64) -> Vec<mine::calibrate::Sample> {
+    let mut out = Vec::new();
+    for i in 1..=20 {
+        let score = i as f64 / 20.0;
+        let right = (p(score) * 50.0).round() as usize;
+        for k in 0..50 {
+            out.push(mine::calibrate::Sample {
+                score,
+                correct: k < right,
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn calibration_fits_overconfident_scores_down_and_keeps_the_order() {
+    use mine::calibrate::{fit, reliability};
+    // The raw score is far too confident: a candidate scoring s is right a quarter of the time times s.
+    let samples = calibration_samples(|s| s * s / 4.0);
+    let fitted = fit(&samples).expect("samples");
+    assert!(fitted.a > 0.0, "monotone: {fitted:?}");
+    let (_, raw_ece) = reliability(&samples, |s| s);
+    let (table, fitted_ece) = reliability(&samples, |s| fitted.apply(s));
+    assert!(
+        raw_ece > 0.3,
+        "the raw score is badly calibrated: {raw_ece}"
+    );
+    assert!(
+        fitted_ece < 0.05,
+        "the fit is calibrated: {fitted_ece} {table:?}"
+    );
+    let mut last = 0.0;
+    for i in 1..=20 {
+        let c = fitted.apply(i as f64 / 20.0);
+        assert!(c > last, "the map never reorders candidates");
+        last = c;
+    }
+    assert_eq!(table.iter().map(|b| b.n).sum::<usize>(), samples.len());
+}
+
+#[test]
+fn calibration_stays_finite_on_one_sided_samples() {
+    use mine::calibrate::{Sample, fit};
+    assert!(fit(&[]).is_none());
+    let all_wrong: Vec<Sample> = (1..=10)
+        .map(|i| Sample {
+            score: i as f64 / 10.0,
+            correct: false,
+        })
+        .collect();
+    let fitted = fit(&all_wrong).expect("samples");
+    let c = fitted.apply(1.0);
+    assert!(
+        c.is_finite() && c > 0.0 && c < 0.2,
+        "few wrong samples say little: {c}"
+    );
+}

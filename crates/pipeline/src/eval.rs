@@ -4,14 +4,19 @@
 //! A hunk counts as reproduced when applying a candidate to the file as it was before the commit makes the
 //! hunk's lines read as the human wrote them, ignoring whitespace. Every figure is reported twice: over all
 //! small hunks after the split (the honest denominator: most small commits are semantic changes no pattern can
-//! predict), and over the *recurring* ones, whose concrete edit has the same shape (root kinds and change
-//! signature) as at least two edits before the split.
+//! predict), and over the *recurring* ones: hunks whose concrete edit anti-unifies with edits from at least two
+//! commits before the split into a pattern the miner could have learned (applicable, changing something, with a
+//! meaningful token, and keeping the edit's change: the same tokens removed and added).
+//!
+//! Every top-1 candidate is also a calibration sample (its raw score, and whether it was right): `suture
+//! calibrate` fits the score → confidence map on the samples of some repositories and checks it on others.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Result;
-use pattern::{LibraryPattern, Pattern};
+use mine::calibrate::{Bucket, Calibration, Sample, reliability};
+use pattern::{LibraryPattern, Pattern, anti_unify};
 use serde::Serialize;
 use store::Store;
 
@@ -28,6 +33,8 @@ pub struct EvalOptions {
     pub mine: MineOptions,
     /// Candidates considered per hunk for top-k.
     pub top: usize,
+    /// The score → confidence map whose calibration is reported (the shipped one by default).
+    pub calibration: Option<Calibration>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -61,16 +68,6 @@ impl Rates {
     }
 }
 
-/// One bucket of the calibration table: top-1 candidates whose confidence falls in `[low, high)`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Bucket {
-    pub low: f64,
-    pub high: f64,
-    pub n: usize,
-    pub mean_confidence: f64,
-    pub accuracy: f64,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct Miss {
     pub commit: String,
@@ -83,15 +80,22 @@ pub struct Miss {
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct EvalReport {
+    /// The repository's directory name.
+    pub repo: String,
     pub split: String,
     pub training_commits: usize,
     pub patterns: usize,
     pub test_commits: usize,
     pub all: Rates,
     pub recurring: Rates,
+    /// Reliability of the top-1 candidates' confidence (calibrated when a map was given).
     pub calibration: Vec<Bucket>,
-    /// Expected calibration error of the top-1 candidates.
+    /// Expected calibration error of that confidence.
     pub ece: f64,
+    /// The same error for the raw score, before calibration.
+    pub ece_raw: f64,
+    /// Every top-1 candidate's raw score and whether it reproduced the human fix.
+    pub samples: Vec<Sample>,
     /// A sample of misses (recurring hunks first), for reading.
     pub misses: Vec<Miss>,
 }
@@ -125,7 +129,7 @@ pub fn evaluate(
         .into_iter()
         .map(|c| c.id)
         .collect();
-    let mut shapes: HashMap<(String, String, Vec<String>), usize> = HashMap::new();
+    let mut shapes: HashMap<Shape, Vec<(Pattern, String)>> = HashMap::new();
     for e in store.edits(&key)? {
         if !training_commits.contains(&e.commit) {
             continue;
@@ -135,19 +139,23 @@ pub fn evaluate(
             &e.after,
             (Some(&e.before_kind), Some(&e.after_kind)),
         ) {
-            *shapes.entry(shape(&p)).or_default() += 1;
+            shapes.entry(shape(&p)).or_default().push((p, e.commit));
         }
     }
     let later = git_repo.commits(Some(&format!("{split}..HEAD")), false)?;
     progress.phase("evaluating", later.len() as u64);
     let mut report = EvalReport {
+        repo: std::fs::canonicalize(repo)
+            .unwrap_or_else(|_| repo.to_path_buf())
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
         split,
         training_commits: mine_report.repos.first().map_or(0, |r| r.commits),
         patterns: patterns.len(),
         test_commits: later.len(),
         ..EvalReport::default()
     };
-    let mut top1: Vec<(f64, bool)> = Vec::new();
+    let mut top1: Vec<Sample> = Vec::new();
     let mut misses_recurring = Vec::new();
     let mut misses_other = Vec::new();
     let engine = Engine::new(&pattern_refs, &FixConfig::default());
@@ -181,7 +189,7 @@ pub fn evaluate(
                             )
                             .ok()
                         })
-                        .any(|p| shapes.get(&shape(&p)).copied().unwrap_or(0) >= 2);
+                        .any(|p| recurs(&p, &shapes));
                 let locations: Vec<Location> = (hunk.before_start
                     ..hunk.before_start + hunk.before_len)
                     .map(|line| Location {
@@ -208,8 +216,8 @@ pub fn evaluate(
                     })
                     .collect();
                 candidates.sort_by(|a, b| {
-                    b.confidence
-                        .total_cmp(&a.confidence)
+                    b.score
+                        .total_cmp(&a.score)
                         .then(a.start.byte.cmp(&b.start.byte))
                 });
                 candidates.truncate(options.top);
@@ -235,7 +243,10 @@ pub fn evaluate(
                     report.recurring.add(rank, !candidates.is_empty());
                 }
                 if let Some(best) = candidates.first() {
-                    top1.push((best.confidence, rank == Some(0)));
+                    top1.push(Sample {
+                        score: best.score,
+                        correct: rank == Some(0),
+                    });
                 }
                 if rank != Some(0) {
                     let miss = Miss {
@@ -255,8 +266,23 @@ pub fn evaluate(
         }
     }
     progress.finish();
-    report.calibration = calibration(&top1);
-    report.ece = ece(&report.calibration, top1.len());
+    let (table, ece) = reliability(&top1, |score| {
+        options
+            .calibration
+            .as_ref()
+            .map_or(score, |c| c.apply(score))
+    });
+    report.calibration = table
+        .into_iter()
+        .map(|b| Bucket {
+            mean_confidence: crate::round4(b.mean_confidence),
+            accuracy: crate::round4(b.accuracy),
+            ..b
+        })
+        .collect();
+    report.ece = crate::round4(ece);
+    report.ece_raw = crate::round4(reliability(&top1, |score| score).1);
+    report.samples = top1;
     report.misses = misses_recurring
         .into_iter()
         .chain(misses_other)
@@ -275,7 +301,9 @@ fn store_key(repo: &Path) -> String {
 }
 
 /// The shape of an edit: its root kinds and the tokens it removes and adds.
-fn shape(p: &Pattern) -> (String, String, Vec<String>) {
+type Shape = (String, String, Vec<String>);
+
+fn shape(p: &Pattern) -> Shape {
     (
         p.before.kind().to_owned(),
         p.after.kind().to_owned(),
@@ -296,44 +324,30 @@ fn squeeze(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn calibration(top1: &[(f64, bool)]) -> Vec<Bucket> {
-    (0..10)
-        .map(|b| {
-            let (low, high) = (b as f64 / 10.0, (b + 1) as f64 / 10.0);
-            let inside: Vec<&(f64, bool)> = top1
-                .iter()
-                .filter(|(c, _)| *c >= low && (*c < high || (b == 9 && *c <= 1.0)))
-                .collect();
-            let n = inside.len();
-            let mean = if n == 0 {
-                0.0
-            } else {
-                inside.iter().map(|(c, _)| c).sum::<f64>() / n as f64
-            };
-            let acc = if n == 0 {
-                0.0
-            } else {
-                inside.iter().filter(|(_, ok)| *ok).count() as f64 / n as f64
-            };
-            Bucket {
-                low,
-                high,
-                n,
-                mean_confidence: crate::round4(mean),
-                accuracy: crate::round4(acc),
+/// Whether `edit` anti-unifies with edits from at least two training commits into a pattern the miner could
+/// have learned: applicable, changing something, with a meaningful token, and keeping the edit's change.
+/// Only edits of the same shape can keep the change, so only those are tried.
+fn recurs(edit: &Pattern, shapes: &HashMap<Shape, Vec<(Pattern, String)>>) -> bool {
+    let key = shape(edit);
+    let Some(training) = shapes.get(&key) else {
+        return false;
+    };
+    let mut commits = std::collections::HashSet::new();
+    for (other, commit) in training {
+        if commits.contains(commit.as_str()) {
+            continue;
+        }
+        let general = anti_unify(edit, other);
+        if general.is_applicable()
+            && general.before.root.hash != general.after.root.hash
+            && mine::has_meaningful_token(&general.before.root)
+            && mine::change_signature(&general) == key.2
+        {
+            commits.insert(commit.as_str());
+            if commits.len() >= 2 {
+                return true;
             }
-        })
-        .collect()
-}
-
-fn ece(buckets: &[Bucket], total: usize) -> f64 {
-    if total == 0 {
-        return 0.0;
+        }
     }
-    crate::round4(
-        buckets
-            .iter()
-            .map(|b| b.n as f64 / total as f64 * (b.accuracy - b.mean_confidence).abs())
-            .sum(),
-    )
+    false
 }

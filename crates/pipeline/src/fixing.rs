@@ -47,6 +47,9 @@ pub struct FixConfig {
     pub keep_alternatives: bool,
     /// Only candidates on a location's line (for evaluations, which ask about one hunk at a time).
     pub only_on_locations: bool,
+    /// The map from raw score to confidence fitted by `suture calibrate`, for mined patterns; without one,
+    /// confidence is the raw score.
+    pub calibration: Option<mine::calibrate::Calibration>,
 }
 
 impl Default for FixConfig {
@@ -59,6 +62,7 @@ impl Default for FixConfig {
             panic_kinds: Vec::new(),
             keep_alternatives: false,
             only_on_locations: false,
+            calibration: None,
         }
     }
 }
@@ -106,7 +110,10 @@ pub struct Fix {
     pub diff: String,
     pub pattern: String,
     pub origin: Origin,
+    /// The calibrated probability that this is the fix a human would write (see `suture calibrate`).
     pub confidence: f64,
+    /// The raw ranking score: the pattern's score times where the match is. Confidence is a monotone map of it.
+    pub score: f64,
     /// 1 = best, over all fixes of the run.
     pub rank: usize,
     pub proximity: Proximity,
@@ -321,6 +328,7 @@ struct Candidate {
     pattern: usize,
     range: Range<usize>,
     replacement: String,
+    score: f64,
     confidence: f64,
     proximity: Proximity,
     /// Concrete nodes of the pattern: more specific patterns win ties.
@@ -512,7 +520,13 @@ fn fix_source(
                 if config.only_on_locations && proximity != Proximity::OnLine {
                     continue;
                 }
-                let confidence = crate::round4(p.score * proximity.factor());
+                let score = crate::round4(p.score * proximity.factor());
+                // The map was fitted on mined patterns' evaluations; a hand-written pattern's score is a
+                // person's estimate, which no evaluation measured, so it stays as written.
+                let confidence = match (&config.calibration, p.origin) {
+                    (Some(c), Origin::Mined) => crate::round4(c.apply(score)),
+                    _ => score,
+                };
                 if confidence < config.min_confidence {
                     below += 1;
                     continue;
@@ -521,6 +535,7 @@ fn fix_source(
                     pattern: m.pattern,
                     range,
                     replacement,
+                    score,
                     confidence,
                     proximity,
                     specificity: p.pattern.before.root.concrete,
@@ -745,6 +760,7 @@ fn to_fix(
         pattern: p.id.clone(),
         origin: p.origin,
         confidence: candidate.confidence,
+        score: candidate.score,
         rank: 0,
         proximity: candidate.proximity,
         reason: explain(p, candidate.proximity, locations),

@@ -34,6 +34,8 @@ pub struct HealOptions {
     /// Where candidate builds go; shared between candidates and runs so that a candidate costs an
     /// incremental build.
     pub target_dir: PathBuf,
+    /// The score → confidence map for mined patterns (the shipped one in the CLI).
+    pub calibration: Option<mine::calibrate::Calibration>,
 }
 
 /// Summary of one run of the command.
@@ -188,6 +190,7 @@ pub fn heal(
         locations,
         panic_kinds: kinds,
         keep_alternatives: true,
+        calibration: options.calibration.clone(),
         ..FixConfig::default()
     };
     let proposals = propose_fixes(&root_abs, library, &config)?;
