@@ -694,25 +694,36 @@ fn rfc3339(time: SystemTime) -> String {
     )
 }
 
-/// Whether a bearer credential is a JWT whose payload names an issuer and has not expired.
+/// Whether a bearer credential is an App JWT as GitHub accepts it: RS256, an issuer, issued no later
+/// than now (with a minute of clock drift), expiring in the future and at most 10 minutes after issue.
+/// The signature is not checked: the fake does not know the App's key.
 fn valid_jwt(token: &str) -> bool {
     let parts: Vec<&str> = token.split('.').collect();
-    if parts.len() != 3 {
-        return false;
-    }
-    let Ok(payload) =
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(parts[1].trim_end_matches('='))
-    else {
-        return false;
+    let decode = |part: &str| -> Option<Value> {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part.trim_end_matches('='))
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
     };
-    let Ok(claims) = serde_json::from_slice::<Value>(&payload) else {
+    let (Some(header), Some(claims)) = (
+        parts.first().and_then(|p| decode(p)),
+        parts.get(1).and_then(|p| decode(p)),
+    ) else {
         return false;
     };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    !claims["iss"].is_null() && claims["exp"].as_u64().is_some_and(|exp| exp > now)
+    let (Some(iat), Some(exp)) = (claims["iat"].as_u64(), claims["exp"].as_u64()) else {
+        return false;
+    };
+    parts.len() == 3
+        && header["alg"] == "RS256"
+        && !claims["iss"].is_null()
+        && iat <= now + 60
+        && exp > now
+        && exp.saturating_sub(iat) <= 600
 }
 
 /// Line numbers of the new side of each hunk of a unified-diff `patch` (added and context lines).
@@ -1759,6 +1770,31 @@ impl Respond for Router {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jwts_follow_githubs_rules() {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let encode =
+            |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+        let jwt = |alg: &str, iat: u64, exp: u64| {
+            format!(
+                "{}.{}.sig",
+                encode(json!({"alg": alg, "typ": "JWT"})),
+                encode(json!({"iss": 1, "iat": iat, "exp": exp}))
+            )
+        };
+        assert!(valid_jwt(&jwt("RS256", now - 60, now + 540)));
+        assert!(!valid_jwt(&jwt("HS256", now - 60, now + 540)));
+        assert!(
+            !valid_jwt(&jwt("RS256", now - 60, now + 3600)),
+            "more than 10 minutes"
+        );
+        assert!(!valid_jwt(&jwt("RS256", now - 700, now - 100)), "expired");
+        assert!(!valid_jwt("ghs_token"));
+    }
 
     #[test]
     fn timestamps_are_rfc3339() {
