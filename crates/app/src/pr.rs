@@ -274,7 +274,15 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         }
     }
     for (pattern, (pr, fingerprint)) in &open_fix {
-        if memory.get(fingerprint).is_some() {
+        if let Some(known) = memory.get(fingerprint).cloned() {
+            // Someone reopened a PR suture remembered as closed.
+            if known.state == PrState::Closed {
+                memory.put(FixPr {
+                    state: PrState::Open,
+                    updated_at: now(),
+                    ..known
+                })?;
+            }
             continue;
         }
         // Learned from GitHub: the head is not known to be suture's own commit, so it is left empty.
@@ -328,6 +336,18 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         report.groups.push(outcome);
     }
     validator.finish(&mut report.notes);
+    let with_findings: BTreeSet<&str> = groups.iter().map(|g| g.pattern.as_str()).collect();
+    let mut without: Vec<(u64, &str)> = open_fix
+        .iter()
+        .filter(|(pattern, _)| !with_findings.contains(pattern.as_str()))
+        .map(|(pattern, (pr, _))| (pr.number, pattern.as_str()))
+        .collect();
+    without.sort();
+    for (number, pattern) in without {
+        report.notes.push(format!(
+            "PR #{number} ({pattern}) has no findings on the checkout any more (fixed by hand, ignored, or under the threshold); close it if it is obsolete"
+        ));
+    }
 
     // Merged suture PRs that broke the default branch.
     reverts(
@@ -362,6 +382,8 @@ struct Group<'a> {
     files: BTreeMap<String, (String, String)>,
     confidence: f64,
     confidence_note: String,
+    /// Where the checkout is in its repository (`""` or `dir/`); fix paths are relative to the checkout.
+    prefix: String,
 }
 
 impl Group<'_> {
@@ -412,7 +434,8 @@ impl Group<'_> {
             .collect()
     }
 
-    fn body(&self, base_sha: &str, validation: &str, prefix: &str) -> String {
+    fn body(&self, base_sha: &str, validation: &str) -> String {
+        let prefix = &self.prefix;
         let lp = self.library_pattern;
         let locations: Vec<(String, u32, &str, &str)> = self
             .fixes
@@ -534,6 +557,7 @@ fn group_fixes<'a>(
                 files,
                 confidence,
                 confidence_note,
+                prefix: prefix.to_owned(),
             }
         })
         .collect();
@@ -641,7 +665,7 @@ async fn handle_group(
                 repo,
                 pr.number,
                 &group.title(),
-                &group.body(ctx.base_sha, validation, ""),
+                &group.body(ctx.base_sha, validation),
             )
             .await?;
         memory.put(FixPr {
@@ -737,7 +761,7 @@ async fn handle_group(
                 title: group.title(),
                 head: branch.clone(),
                 base: ctx.default_branch.to_owned(),
-                body: group.body(ctx.base_sha, &validation, ""),
+                body: group.body(ctx.base_sha, &validation),
             },
         )
         .await?;

@@ -682,3 +682,26 @@ async fn ignored_fixes_and_groups_are_not_proposed() {
     assert_eq!(count.action, Action::Ignored, "{report:#?}");
     assert_eq!(writes(&routes), open_pr_writes(1));
 }
+
+#[tokio::test]
+async fn a_checkout_subdirectory_commits_repository_paths() {
+    let setup = Setup::new(&[("app/src/lib.rs", LIB_RS)]).await;
+    let mut options = setup.options(&setup.db("store.db"));
+    options.root = setup.root().join("app");
+    options.max_per_run = 1;
+    let (report, routes) = setup.run(&options).await;
+    let len = group(&report, "m-len-zero");
+    assert_eq!(len.action, Action::Opened, "{report:#?}");
+    assert_eq!(len.files, vec!["app/src/lib.rs"]);
+    assert!(routes.contains(&format!("GET {}", repo_path("/contents/app/src/lib.rs"))));
+    let fixed = setup
+        .fake
+        .file_at(OWNER, NAME, "suture/m-len-zero", "app/src/lib.rs")
+        .unwrap();
+    assert!(fixed.contains("v.is_empty()"), "{fixed}");
+    let body = setup.fake.pull_requests(OWNER, NAME)[0]["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(body.contains("**app/src/lib.rs:2**"), "{body}");
+}
