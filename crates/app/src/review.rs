@@ -14,6 +14,7 @@
 //! independently of line numbers, so it stays the same across pushes and `@suture ignore` keeps working.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use github::{Annotation, ChangedFile, CheckRun, GitHub, RepoId, Suggestion};
@@ -85,23 +86,44 @@ pub fn fingerprint(repo: &str, path: &str, pattern: &str, before: &str) -> Strin
     hex::encode(hasher.finalize())
 }
 
-/// Reads the pull request's files and the text of its changed Rust files at `head_sha`.
+/// How many file texts are fetched at once: enough to hide latency, few enough to stay far below
+/// GitHub's secondary rate limits.
+const FETCH_CONCURRENCY: usize = 8;
+
+/// Reads the pull request's files and the text of its changed Rust files at `head_sha` (several at once).
 pub async fn fetch(gh: &GitHub, repo: &RepoId, number: u64, head_sha: &str) -> Result<Snapshot> {
     let files = gh
         .pull_request_files(repo, number)
         .await
         .with_context(|| format!("cannot list the files of {repo}#{number}"))?;
+    let wanted: Vec<String> = files
+        .iter()
+        .filter(|f| f.filename.ends_with(".rs") && f.status != "removed")
+        .map(|f| f.filename.clone())
+        .collect();
+    let permits = Arc::new(tokio::sync::Semaphore::new(FETCH_CONCURRENCY));
+    let mut tasks = tokio::task::JoinSet::new();
+    for path in wanted {
+        let (gh, repo, sha, permits) = (
+            gh.clone(),
+            repo.clone(),
+            head_sha.to_owned(),
+            Arc::clone(&permits),
+        );
+        tasks.spawn(async move {
+            let _permit = permits.acquire_owned().await;
+            let text = gh
+                .file_text(&repo, &path, &sha)
+                .await
+                .with_context(|| format!("cannot read {path} at {sha}"));
+            (path, text)
+        });
+    }
     let mut texts = BTreeMap::new();
-    for file in &files {
-        if !file.filename.ends_with(".rs") || file.status == "removed" {
-            continue;
-        }
-        let text = gh
-            .file_text(repo, &file.filename, head_sha)
-            .await
-            .with_context(|| format!("cannot read {} at {head_sha}", file.filename))?;
-        if let Some(text) = text {
-            texts.insert(file.filename.clone(), text);
+    while let Some(done) = tasks.join_next().await {
+        let (path, text) = done?;
+        if let Some(text) = text? {
+            texts.insert(path, text);
         }
     }
     Ok(Snapshot { files, texts })

@@ -683,3 +683,72 @@ async fn on_comment(shared: &Arc<Shared>, event: IssueCommentEvent) -> Result<()
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let config = ServeConfig::new(
+            "db",
+            Secret::new("hunter2"),
+            1,
+            Secret::new("-----BEGIN PRIVATE KEY-----"),
+        );
+        let printed = format!("{config:?}");
+        assert!(
+            !printed.contains("hunter2") && !printed.contains("PRIVATE"),
+            "{printed}"
+        );
+        assert_eq!(config.webhook_secret.expose(), b"hunter2");
+    }
+
+    #[test]
+    fn only_actionable_events_are_queued() {
+        let pr = |action: &str| {
+            Event::PullRequest(PullRequestEvent {
+                action: action.to_owned(),
+                number: 1,
+                pull_request: github::webhook::PullRequestPayload {
+                    head_sha: "a".into(),
+                    head_ref: "b".into(),
+                    base_ref: "main".into(),
+                    merged: false,
+                    merge_commit_sha: None,
+                    user_login: "u".into(),
+                    title: String::new(),
+                    body: String::new(),
+                },
+                repo: RepoId::new("o", "r"),
+                installation: Some(1),
+            })
+        };
+        for action in ["opened", "synchronize", "reopened", "closed"] {
+            assert!(wanted(&pr(action)), "{action}");
+        }
+        for action in ["labeled", "edited", "assigned"] {
+            assert!(!wanted(&pr(action)), "{action}");
+        }
+        let comment = |body: &str, user_type: &str, is_pull_request: bool| {
+            Event::IssueComment(IssueCommentEvent {
+                action: "created".into(),
+                comment_id: 1,
+                body: body.into(),
+                user: "u".into(),
+                user_type: user_type.into(),
+                issue_number: 1,
+                is_pull_request,
+                repo: RepoId::new("o", "r"),
+                installation: Some(1),
+            })
+        };
+        assert!(wanted(&comment("@suture explain", "User", true)));
+        assert!(wanted(&comment("@suture what", "User", true)));
+        assert!(!wanted(&comment("@suture explain", "Bot", true)));
+        assert!(!wanted(&comment("@suture explain", "User", false)));
+        assert!(!wanted(&comment("looks good", "User", true)));
+        assert!(!wanted(&Event::Ping));
+        assert!(!wanted(&Event::Other("star".into())));
+    }
+}

@@ -792,3 +792,41 @@ async fn shutdown_lets_a_running_job_finish_within_the_timeout() {
     );
     assert_eq!(store(&db).queue_stats().unwrap().running, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn suggestions_over_the_cap_go_to_the_check_run_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let head = fake.set_file(OWNER, REPO, "changes", "src/lib.rs", CHANGED);
+    // A new file: every line is added, so lines 2 and 6 each get a suggestion.
+    let patch: String = std::iter::once("@@ -0,0 +1,7 @@\n".to_owned())
+        .chain(CHANGED.lines().map(|l| format!("+{l}\n")))
+        .collect();
+    fake.set_pr_files(OWNER, REPO, 2, &[("src/lib.rs", "added", Some(&patch))]);
+    let mut config = config(&db, &fake.uri(), 1);
+    config.review.max_suggestions = 1;
+    let server = start(config).await;
+    assert_eq!(
+        deliver(server.addr, "pull_request", "cap", &opened(&head))
+            .await
+            .0,
+        202
+    );
+    settle(&db, 1).await;
+    let reviews = fake.reviews(OWNER, REPO, 2);
+    let posted: usize = reviews
+        .iter()
+        .map(|r| r["comments"].as_array().map_or(0, Vec::len))
+        .sum();
+    assert_eq!(posted, 1, "{reviews:?}");
+    let run = &fake.check_runs(OWNER, REPO)[0];
+    assert_eq!(run["output"]["annotations"].as_array().unwrap().len(), 3);
+    let summary = run["output"]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("1 more suggestion(s) were not posted"),
+        "{summary}"
+    );
+    server.stop().await;
+    fake.assert_valid();
+}
