@@ -448,6 +448,9 @@ fn fix_source(
         if possible.is_empty() {
             break;
         }
+        // Lines of this round's text, looked up by binary search: a general pattern can match thousands of
+        // nodes of a long file, and counting newlines for each was quadratic.
+        let file_lines = crate::extract::LineIndex::new(&text);
         // In the first round, only the functions around needle hits are parsed, when every possible pattern
         // matches inside a function; otherwise (and in later rounds) the whole file.
         let within_functions = possible
@@ -461,6 +464,7 @@ fn fix_source(
         for unit in &units {
             let tree = &unit.parse.tree;
             let offset = unit.offset;
+            let unit_lines = crate::extract::LineIndex::new(&tree.text);
             let error_regions: Vec<Range<usize>> = unit
                 .parse
                 .errors
@@ -482,7 +486,7 @@ fn fix_source(
                     }
                 }
                 let mut skip = |reason: String| {
-                    let line = syntax::line_of(&text, range.start as u32);
+                    let line = file_lines.line_of(range.start);
                     skipped.push(Skipped {
                         file: file.to_owned(),
                         line,
@@ -516,7 +520,7 @@ fn fix_source(
                     skip("the fix would drop a comment inside the matched code".to_owned());
                     continue;
                 }
-                let proximity = proximity(tree, m.node, unit.first_line, &locations);
+                let proximity = proximity(tree, &unit_lines, m.node, unit.first_line, &locations);
                 if config.only_on_locations && proximity != Proximity::OnLine {
                     continue;
                 }
@@ -560,7 +564,7 @@ fn fix_source(
         let mut lost_any = false;
         for &i in &order {
             let c = &candidates[i];
-            let line = syntax::line_of(&text, c.range.start as u32);
+            let line = file_lines.line_of(c.range.start);
             match choices[i] {
                 patch::Choice::LostTo(_) if config.keep_alternatives && round == 1 => {
                     let edit = patch::TextEdit {
@@ -593,7 +597,7 @@ fn fix_source(
                         reason: format!(
                             "overlaps the higher-ranked fix by {} at line {}{tie}; looked for again once that fix is applied",
                             wp.id,
-                            syntax::line_of(&text, winner.range.start as u32)
+                            file_lines.line_of(winner.range.start)
                         ),
                     });
                 }
@@ -816,11 +820,17 @@ fn suppressed(text: &str, at: usize, id: &str) -> bool {
     })
 }
 
-fn proximity(tree: &Tree, node: NodeId, first_line: u32, locations: &[&Location]) -> Proximity {
+fn proximity(
+    tree: &Tree,
+    lines: &crate::extract::LineIndex,
+    node: NodeId,
+    first_line: u32,
+    locations: &[&Location],
+) -> Proximity {
     if locations.is_empty() {
         return Proximity::Anywhere;
     }
-    let line = |offset: u32| first_line + tree.line_of(offset) - 1;
+    let line = |offset: u32| first_line + lines.line_of(offset as usize) - 1;
     let span = &tree.node(node).span;
     let (first, last) = (
         line(span.start),
