@@ -2,9 +2,9 @@
 //! have been mined, the concrete edits each one produced, and the edits it skipped and why.
 //!
 //! Choices:
-//! - rusqlite with bundled SQLite, so the store needs no system library and no server. A
-//!   separate PostgreSQL backend, if one comes, sits behind a trait in the pipeline; this crate
-//!   stays synchronous and plain.
+//! - rusqlite with bundled SQLite, so the store needs no system library and no server. The
+//!   server's tables (webhook queue, fix outcomes, fix PRs) also run on PostgreSQL, behind the
+//!   [`server::ServerStore`] trait; this crate stays synchronous and plain.
 //! - The schema is an ordered list of SQL migrations, and `PRAGMA user_version` counts how many
 //!   have run. Each migration runs in its own immediate transaction that re-reads the version
 //!   first, so two processes opening a fresh store at once apply every migration exactly once.
