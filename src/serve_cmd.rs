@@ -80,6 +80,9 @@ pub(crate) struct ServeArgs {
 pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     let config = config(&args)?;
     let library = Arc::new(load_library(&args.patterns)?);
+    // Open (and migrate) the store before listening, so a bad URL is an error, not a server that
+    // acknowledges nothing. Outside the runtime: the synchronous PostgreSQL client runs its own.
+    store::server::connect(&config.database_url).context("cannot open the server store")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

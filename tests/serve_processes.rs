@@ -226,6 +226,40 @@ fn serve_without_a_webhook_secret_is_a_configuration_error() {
         help.contains("Examples:") && help.contains("--webhook-secret-file"),
         "{help}"
     );
+
+    // A store that cannot be opened fails at startup, before anything is accepted, naming the store
+    // but not its password.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("app.pem");
+    let made = Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&key)
+        .arg("2048")
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let out = Command::new(env!("CARGO_BIN_EXE_suture"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--app-id",
+            "1",
+            "--private-key",
+        ])
+        .arg(&key)
+        .args([
+            "--database-url",
+            "postgres://suture:hunter2@127.0.0.1:1/nowhere",
+        ])
+        .env("SUTURE_WEBHOOK_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot open the server store"), "{stderr}");
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing was listening");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
