@@ -303,6 +303,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         options,
         base_sha: &base_sha,
         checkout_is_base: checkout_sha == base_sha,
+        checkout_sha: &checkout_sha,
         default_branch: &default_branch,
         repo_name: &repo_name,
     };
@@ -368,6 +369,8 @@ struct Ctx<'a> {
     base_sha: &'a str,
     /// Whether the checkout is at `base_sha`, so that its files are GitHub's.
     checkout_is_base: bool,
+    /// The checkout's commit, where the fixes were found.
+    checkout_sha: &'a str,
     default_branch: &'a str,
     repo_name: &'a str,
 }
@@ -434,7 +437,8 @@ impl Group<'_> {
             .collect()
     }
 
-    fn body(&self, base_sha: &str, validation: &str) -> String {
+    fn body(&self, ctx: &Ctx<'_>, validation: &str) -> String {
+        let base_sha = ctx.base_sha;
         let prefix = &self.prefix;
         let lp = self.library_pattern;
         let locations: Vec<(String, u32, &str, &str)> = self
@@ -477,6 +481,8 @@ impl Group<'_> {
                 .map(|(file, line, why, diff)| (file.as_str(), *line, *why, *diff))
                 .collect(),
             base_sha,
+            branch: ctx.default_branch,
+            scanned_sha: ctx.checkout_sha,
         })
     }
 }
@@ -665,7 +671,7 @@ async fn handle_group(
                 repo,
                 pr.number,
                 &group.title(),
-                &group.body(ctx.base_sha, validation),
+                &group.body(ctx, validation),
             )
             .await?;
         memory.put(FixPr {
@@ -761,7 +767,7 @@ async fn handle_group(
                 title: group.title(),
                 head: branch.clone(),
                 base: ctx.default_branch.to_owned(),
-                body: group.body(ctx.base_sha, &validation),
+                body: group.body(ctx, &validation),
             },
         )
         .await?;

@@ -273,9 +273,10 @@ async fn first_run_opens_one_pr_per_pattern_and_a_second_run_none() {
     for needle in [
         "`m-len-zero` (mined)",
         "`$A.len() == 0` → `$A.is_empty()`",
-        "acme/old `1111111111111111111111111111111111111111` src/a.rs:3",
-        "acme/old `2222222222222222222222222222222222222222` src/b.rs:9",
-        "**src/lib.rs:2**",
+        "- acme/old [`1111111111111111111111111111111111111111`](https://github.com/acme/old/commit/1111111111111111111111111111111111111111) src/a.rs:3\n",
+        "- acme/old [`2222222222222222222222222222222222222222`](https://github.com/acme/old/commit/2222222222222222222222222222222222222222) src/b.rs:9\n",
+        "| Found by | a scan of `main` at `",
+        "**src/lib.rs:2**: mined pattern m-len-zero (support 2, prevalence 0.90, specialisation 0.90)\n",
         "**src/more.rs:2**",
         "-    v.len() == 0\n+    v.is_empty()",
         "| Confidence | 0.90 (",

@@ -187,6 +187,9 @@ pub struct FixBody<'a> {
     /// (file, line, why, unified diff) of each location.
     pub locations: Vec<(&'a str, u32, &'a str, &'a str)>,
     pub base_sha: &'a str,
+    /// The default branch's name and the checkout commit that was scanned.
+    pub branch: &'a str,
+    pub scanned_sha: &'a str,
 }
 
 /// The PR body: the marker, then the provenance a reviewer needs to trust or reject the change.
@@ -224,6 +227,10 @@ pub fn fix_body(body: &FixBody<'_>) -> String {
         "| Validation | {} |\n",
         table_cell(&body.validation)
     ));
+    out.push_str(&format!(
+        "| Found by | a scan of `{}` at `{}` (scheduled `suture pr`) |\n",
+        body.branch, body.scanned_sha
+    ));
     out.push_str(&format!("| Based on | `{}` |\n\n", body.base_sha));
 
     if body.examples.is_empty() {
@@ -245,7 +252,10 @@ pub fn fix_body(body: &FixBody<'_>) -> String {
             )
         ));
         for (repo, commit, path, line) in body.examples.iter().take(10) {
-            out.push_str(&format!("- {repo} `{commit}` {path}:{line}\n"));
+            match commit_url(repo, commit) {
+                Some(url) => out.push_str(&format!("- {repo} [`{commit}`]({url}) {path}:{line}\n")),
+                None => out.push_str(&format!("- {repo} `{commit}` {path}:{line}\n")),
+            }
         }
         if body.examples.len() > 10 {
             out.push_str(&format!("- and {} more\n", body.examples.len() - 10));
@@ -256,6 +266,8 @@ pub fn fix_body(body: &FixBody<'_>) -> String {
     out.push_str("### Locations\n\n");
     let mut shown = 0;
     for (file, line, why, diff) in &body.locations {
+        // The engine's note for runs without reported locations says nothing to a reviewer here.
+        let why = why.trim_end_matches("; no location given");
         let section = format!("**{file}:{line}**: {why}\n\n```diff\n{diff}```\n\n");
         if out.len() + section.len() > MAX_BODY_CHARS {
             break;
@@ -296,6 +308,19 @@ pub fn revert_body(
     }
     out.push_str("\n---\nOpened by `suture pr`, once per merged suture PR.\n");
     out
+}
+
+/// A link to a provenance commit when its repository is named `owner/name` (as the corpus manifest names
+/// GitHub repositories) and the commit is a full sha.
+fn commit_url(repo: &str, commit: &str) -> Option<String> {
+    let (owner, name) = repo.split_once('/')?;
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    let sha = commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit());
+    (part(owner) && part(name) && sha).then(|| format!("https://github.com/{repo}/commit/{commit}"))
 }
 
 fn table_cell(text: &str) -> String {
@@ -356,6 +381,19 @@ mod tests {
     fn branch_names_are_ref_safe() {
         assert_eq!(branch_for("m-1f3a9c2e"), "suture/m-1f3a9c2e");
         assert_eq!(branch_for("len zero/..x"), "suture/len-zero---x");
+    }
+
+    #[test]
+    fn provenance_commits_link_to_github_when_named_owner_slash_name() {
+        let sha = "a".repeat(40);
+        assert_eq!(
+            commit_url("BurntSushi/ripgrep", &sha),
+            Some(format!(
+                "https://github.com/BurntSushi/ripgrep/commit/{sha}"
+            ))
+        );
+        assert_eq!(commit_url("/home/me/repo", &sha), None);
+        assert_eq!(commit_url("me/repo", "abc"), None);
     }
 
     #[test]
