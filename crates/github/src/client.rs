@@ -654,41 +654,55 @@ impl GitHub {
     /// `POST /check-runs` with the first 50 annotations, then `PATCH /check-runs/{id}` with the next
     /// 50, and so on (GitHub appends annotations on update). Returns the check run id.
     pub async fn create_check_run(&self, repo: &RepoId, run: &CheckRun) -> Result<u64, Error> {
-        let annotations: Vec<Value> = run
-            .annotations
-            .iter()
-            .map(|a| {
-                let mut v = json!({
-                    "path": a.path, "start_line": a.start_line, "end_line": a.end_line.max(a.start_line),
-                    "annotation_level": a.level, "message": a.message,
-                });
-                if let Some(title) = &a.title {
-                    v["title"] = json!(title);
-                }
-                v
-            })
-            .collect();
+        let annotations: Vec<Value> = run.annotations.iter().map(annotation_json).collect();
         let mut chunks = annotations.chunks(ANNOTATIONS_PER_REQUEST);
-        let output = |chunk: Option<&[Value]>| json!({"title": run.title, "summary": fit(&run.summary), "annotations": chunk.unwrap_or_default()});
-        let r = repo_path(repo);
+        let body = json!({
+            "name": run.name, "head_sha": run.head_sha, "status": "completed",
+            "conclusion": run.conclusion, "output": check_output(run, chunks.next()),
+        });
         let created: WireId = self
-            .post(
-                &format!("{r}/check-runs"),
-                &json!({
-                    "name": run.name, "head_sha": run.head_sha, "status": "completed",
-                    "conclusion": run.conclusion, "output": output(chunks.next()),
-                }),
-            )
+            .post(&format!("{}/check-runs", repo_path(repo)), &body)
             .await?;
+        self.append_annotations(repo, created.id, run, chunks)
+            .await?;
+        Ok(created.id)
+    }
+
+    /// Completes an existing check run with `run`'s conclusion and output: `PATCH /check-runs/{id}`
+    /// with the first 50 annotations, then further PATCHes with the next 50 (appended to any the run
+    /// already has). `run.head_sha` is not sent: a check run's commit cannot change.
+    pub async fn update_check_run(
+        &self,
+        repo: &RepoId,
+        id: u64,
+        run: &CheckRun,
+    ) -> Result<(), Error> {
+        let annotations: Vec<Value> = run.annotations.iter().map(annotation_json).collect();
+        let mut chunks = annotations.chunks(ANNOTATIONS_PER_REQUEST);
+        let body = json!({
+            "name": run.name, "status": "completed", "conclusion": run.conclusion,
+            "output": check_output(run, chunks.next()),
+        });
+        let _: Value = self
+            .patch(&format!("{}/check-runs/{id}", repo_path(repo)), &body)
+            .await?;
+        self.append_annotations(repo, id, run, chunks).await
+    }
+
+    async fn append_annotations(
+        &self,
+        repo: &RepoId,
+        id: u64,
+        run: &CheckRun,
+        chunks: std::slice::Chunks<'_, Value>,
+    ) -> Result<(), Error> {
+        let route = format!("{}/check-runs/{id}", repo_path(repo));
         for chunk in chunks {
             let _: Value = self
-                .patch(
-                    &format!("{r}/check-runs/{}", created.id),
-                    &json!({"output": output(Some(chunk))}),
-                )
+                .patch(&route, &json!({"output": check_output(run, Some(chunk))}))
                 .await?;
         }
-        Ok(created.id)
+        Ok(())
     }
 
     /// `POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions`; `content` is one of
@@ -730,6 +744,22 @@ impl GitHub {
             .map(|c| c.conclusion.unwrap_or(c.status))
             .collect())
     }
+}
+
+fn annotation_json(a: &crate::Annotation) -> Value {
+    let mut v = json!({
+        "path": a.path, "start_line": a.start_line, "end_line": a.end_line.max(a.start_line),
+        "annotation_level": a.level, "message": a.message,
+    });
+    if let Some(title) = &a.title {
+        v["title"] = json!(title);
+    }
+    v
+}
+
+/// A check run's `output` (title and summary are required on every update) with some annotations.
+fn check_output(run: &CheckRun, annotations: Option<&[Value]>) -> Value {
+    json!({"title": run.title, "summary": fit(&run.summary), "annotations": annotations.unwrap_or_default()})
 }
 
 /// A review comment holding a suggestion: the explanation, then a suggestion block whose fence is

@@ -577,14 +577,48 @@ async fn a_check_run_with_120_annotations_is_created_then_appended_50_50_20() {
         stored[0]["output"]["annotations"].as_array().unwrap().len(),
         120
     );
+    assert_eq!(stored[0]["output"]["annotations_count"], 120);
     assert_eq!(
         gh.check_conclusions(&repo(), &head).await.unwrap(),
         ["neutral"]
     );
-    fake.set_check_runs("acme", "widgets", &head, "failure");
+
+    // Updating appends: 60 more annotations in two PATCHes, with the new conclusion.
+    fake.clear_requests();
+    let more = CheckRun {
+        conclusion: "failure".into(),
+        annotations: run.annotations[..60].to_vec(),
+        ..run.clone()
+    };
+    gh.update_check_run(&repo(), id, &more).await.unwrap();
+    assert_eq!(
+        fake.routes(),
+        vec![format!("PATCH /repos/acme/widgets/check-runs/{id}"); 2]
+    );
+    assert_eq!(body(&fake, 0)["conclusion"], "failure");
+    assert_eq!(body(&fake, 0).get("head_sha"), None);
+    assert_eq!(
+        body(&fake, 1)["output"]["annotations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        10
+    );
+    let stored = fake.check_runs("acme", "widgets");
+    assert_eq!(
+        stored[0]["output"]["annotations"].as_array().unwrap().len(),
+        180
+    );
+    assert_eq!(
+        gh.check_conclusions(&repo(), &head).await.unwrap(),
+        ["failure"]
+    );
+
+    // Another run on the same commit; a branch name resolves to its head commit.
+    fake.set_check_runs("acme", "widgets", &head, "success");
     assert_eq!(
         gh.check_conclusions(&repo(), "main").await.unwrap(),
-        ["neutral", "failure"]
+        ["failure", "success"]
     );
     fake.assert_valid();
 }
