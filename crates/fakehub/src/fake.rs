@@ -1387,7 +1387,9 @@ impl State {
                     .strip_prefix(&format!("{owner}:"))
                     .unwrap_or(&head)
                     .to_string();
-                let number = self.counter + 1;
+                // Create the repository first: that takes ids too, and numbers must stay unique.
+                self.repo(owner, repo);
+                let number = self.next_id();
                 let r = self.repo(owner, repo);
                 for branch in [&head, &base] {
                     if !r.refs.contains_key(&format!("refs/heads/{branch}")) {
@@ -1420,7 +1422,6 @@ impl State {
                     files: Vec::new(),
                     reviews: Vec::new(),
                 });
-                self.counter = number;
                 (201, self.pull_json(&o, &n, number))
             }
             ("PATCH", ["pulls", number]) => {
