@@ -415,6 +415,26 @@ async fn file_text_reads_a_file_at_a_ref() {
         None
     );
     assert_eq!(fake.requests()[0].query, "ref=dev");
+    // A file removed on a later commit is gone at the branch and still there at the old commit.
+    let before = fake.branch_sha("acme", "widgets", "dev").unwrap();
+    let removed = fake.remove_file("acme", "widgets", "dev", "src/my file.rs");
+    assert_eq!(
+        gh.file_text(&repo(), "src/my file.rs", "dev")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        gh.file_text(&repo(), "src/my file.rs", &before)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let (author, message) = fake.commit_info("acme", "widgets", &removed).unwrap();
+    assert_eq!(
+        (author.as_deref(), message.as_str()),
+        (Some(fakehub::HUMAN_LOGIN), "Remove src/my file.rs")
+    );
     fake.assert_valid();
 }
 
