@@ -22,6 +22,7 @@ pub mod body;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
@@ -304,6 +305,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         base_sha: &base_sha,
         checkout_is_base: checkout_sha == base_sha,
         checkout_sha: &checkout_sha,
+        remote_texts: Mutex::new(HashMap::new()),
         default_branch: &default_branch,
         repo_name: &repo_name,
     };
@@ -371,6 +373,8 @@ struct Ctx<'a> {
     checkout_is_base: bool,
     /// The checkout's commit, where the fixes were found.
     checkout_sha: &'a str,
+    /// Files read from GitHub at `base_sha` (`None`: no such file), when the checkout is elsewhere.
+    remote_texts: Mutex<HashMap<String, Option<String>>>,
     default_branch: &'a str,
     repo_name: &'a str,
 }
@@ -800,23 +804,37 @@ async fn stale(ctx: &Ctx<'_>, group: &Group<'_>) -> Result<Option<String>> {
     if ctx.checkout_is_base {
         return Ok(None);
     }
-    let mut differ = Vec::new();
     for (path, (original, _)) in &group.files {
-        let remote = ctx
-            .github
-            .file_text(&ctx.options.repo, path, ctx.base_sha)
-            .await?;
+        // Each file is read from GitHub at most once per run, however many groups change it; the first
+        // file that differs decides.
+        let cached = ctx
+            .remote_texts
+            .lock()
+            .expect("not poisoned")
+            .get(path)
+            .cloned();
+        let remote = match cached {
+            Some(remote) => remote,
+            None => {
+                let remote = ctx
+                    .github
+                    .file_text(&ctx.options.repo, path, ctx.base_sha)
+                    .await?;
+                ctx.remote_texts
+                    .lock()
+                    .expect("not poisoned")
+                    .insert(path.clone(), remote.clone());
+                remote
+            }
+        };
         if remote.as_deref() != Some(original.as_str()) {
-            differ.push(path.as_str());
+            return Ok(Some(format!(
+                "{path} differs between the checkout and {} on GitHub; run again on a fresh checkout",
+                short(ctx.base_sha)
+            )));
         }
     }
-    Ok((!differ.is_empty()).then(|| {
-        format!(
-            "{} differ between the checkout and {} on GitHub; run again on a fresh checkout",
-            differ.join(", "),
-            short(ctx.base_sha)
-        )
-    }))
+    Ok(None)
 }
 
 /// Whether a branch head is a commit suture made: it carries the fingerprint trailer and is authored by a
