@@ -83,9 +83,12 @@ fn read_run(path: &Path) -> Result<Run> {
                 path.display()
             )
         })?;
+    // The file's stem names the run (benches/eval.sh writes OWNER+NAME.json); the report's own repo name is
+    // only the directory's, which for a fetched mirror is just `repo`.
+    let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
     let name = format!(
         "{} split {} ({} samples, {} right)",
-        report["repo"].as_str().unwrap_or("?"),
+        stem.as_deref().or(report["repo"].as_str()).unwrap_or("?"),
         report["split"]
             .as_str()
             .map_or("?", |s| &s[..12.min(s.len())]),

@@ -161,8 +161,8 @@ fn calibrate_fits_on_training_runs_checks_on_another_and_writes_a_map_fix_can_us
             })
             .collect()
     };
-    let train = dir.path().join("train.json");
-    let check = dir.path().join("check.json");
+    let train = dir.path().join("trained-on.json");
+    let check = dir.path().join("held-out.json");
     std::fs::write(&train, eval_json("trained-on", &overconfident(20))).unwrap();
     std::fs::write(&check, eval_json("held-out", &overconfident(10))).unwrap();
     let out = dir.path().join("calibration.toml");

@@ -67,8 +67,23 @@ pub fn fit(samples: &[Sample]) -> Option<Calibration> {
         })
         .collect();
     let ridge = 1e-3;
+    // The penalised log loss; every Newton step is halved until it lowers it (plain Newton overshoots when
+    // the scores sit far from 1 in log space, as mined scores do).
+    let loss = |a: f64, b: f64| -> f64 {
+        let data: f64 = xs
+            .iter()
+            .map(|&(x, t)| {
+                let z = a * x + b;
+                // log(1 + e^z) - t z, computed stably.
+                let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
+                softplus - t * z
+            })
+            .sum();
+        data + ridge / 2.0 * (a * a + b * b)
+    };
     let (mut a, mut b) = (1.0, 0.0);
-    for _ in 0..100 {
+    let mut current = loss(a, b);
+    for _ in 0..200 {
         let (mut ga, mut gb) = (ridge * a, ridge * b);
         let (mut haa, mut hab, mut hbb) = (ridge, 0.0, ridge);
         for &(x, t) in &xs {
@@ -87,9 +102,19 @@ pub fn fit(samples: &[Sample]) -> Option<Calibration> {
         }
         let da = (hbb * ga - hab * gb) / det;
         let db = (haa * gb - hab * ga) / det;
-        a -= da;
-        b -= db;
-        if da.abs() < 1e-10 && db.abs() < 1e-10 {
+        let mut step = 1.0;
+        let mut improved = false;
+        while step > 1e-6 {
+            let (na, nb) = (a - step * da, b - step * db);
+            let next = loss(na, nb);
+            if next <= current {
+                (a, b, current) = (na, nb, next);
+                improved = true;
+                break;
+            }
+            step /= 2.0;
+        }
+        if !improved || (step * da).abs() < 1e-10 && (step * db).abs() < 1e-10 {
             break;
         }
     }
