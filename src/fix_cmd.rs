@@ -269,13 +269,14 @@ fn print_report(
             fixes.sort_by_key(|f| f.rank);
             for fix in &fixes {
                 println!(
-                    "{}:{}:{}: fix #{} [{}] confidence {:.2}{}",
+                    "{}:{}:{}: fix #{} [{}] confidence {:.2} (score {:.2}){}",
                     fix.file,
                     fix.start.line,
                     fix.start.column,
                     fix.rank,
                     fix.pattern,
                     fix.confidence,
+                    fix.score,
                     if fix.round > 1 {
                         " (nested, found after an earlier fix)"
                     } else {

@@ -48,7 +48,7 @@ fn dry_run_explains_every_fix_and_skip() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let out = r.stdout.replace(repo.path_str(), "REPO");
     expect![[r#"
-        check.rs:2:13: fix #1 [m-18e3ccaaa7] confidence 0.67
+        check.rs:2:13: fix #1 [m-18e3ccaaa7] confidence 0.10 (score 0.67)
           why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -59,7 +59,7 @@ fn dry_run_explains_every_fix_and_skip() {
              let empty = items.iter().filter(|x| x.len() == 0).count();
              let left = total - used;
              let nested = (total - used) - 1;
-        check.rs:3:41: fix #2 [m-18e3ccaaa7] confidence 0.67
+        check.rs:3:41: fix #2 [m-18e3ccaaa7] confidence 0.10 (score 0.67)
           why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -71,7 +71,7 @@ fn dry_run_explains_every_fix_and_skip() {
              let left = total - used;
              let nested = (total - used) - 1;
              // suture-ignore
-        check.rs:4:16: fix #3 [m-3fcd6ad50f] confidence 0.60
+        check.rs:4:16: fix #3 [m-3fcd6ad50f] confidence 0.10 (score 0.60)
           why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -84,7 +84,7 @@ fn dry_run_explains_every_fix_and_skip() {
              let nested = (total - used) - 1;
              // suture-ignore
              let kept = total - 1;
-        check.rs:5:18: fix #4 [m-3fcd6ad50f] confidence 0.60
+        check.rs:5:18: fix #4 [m-3fcd6ad50f] confidence 0.10 (score 0.60)
           why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -97,7 +97,7 @@ fn dry_run_explains_every_fix_and_skip() {
              // suture-ignore
              let kept = total - 1;
              left + empty + nested + kept
-        check.rs:5:19: fix #5 [m-3fcd6ad50f] confidence 0.60 (nested, found after an earlier fix)
+        check.rs:5:19: fix #5 [m-3fcd6ad50f] confidence 0.10 (score 0.60) (nested, found after an earlier fix)
           why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -249,13 +249,21 @@ fn locations_rank_fixes_near_them_first() {
             (
                 f["rank"].as_i64().unwrap(),
                 f["proximity"].as_str().unwrap().to_owned(),
-                f["confidence"].as_f64().unwrap(),
+                f["score"].as_f64().unwrap(),
             )
         })
         .collect();
-    // Line 4's fix comes first; the rest of the function follows at a lower confidence.
+    // Line 4's fix comes first; the rest of the function follows at a lower score (0.7 of it).
     assert_eq!(ranked[2], (1, "on-line".to_owned(), 0.6));
     assert_eq!(ranked[0], (2, "same-function".to_owned(), 0.4667));
+    // Confidence is the shipped calibration of the score: lower than the raw score (mined patterns are
+    // overconfident), and in the same order.
+    let confidence = |i: usize| json["fixes"][i]["confidence"].as_f64().unwrap();
+    assert!(
+        confidence(2) > confidence(0) && confidence(2) < 0.6,
+        "{}",
+        json["fixes"]
+    );
 
     let diagnostics = dir.join("clippy.json");
     std::fs::write(
