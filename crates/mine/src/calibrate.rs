@@ -75,7 +75,11 @@ pub fn fit(samples: &[Sample]) -> Option<Calibration> {
             .map(|&(x, t)| {
                 let z = a * x + b;
                 // log(1 + e^z) - t z, computed stably.
-                let softplus = if z > 0.0 { z + (-z).exp().ln_1p() } else { z.exp().ln_1p() };
+                let softplus = if z > 0.0 {
+                    z + (-z).exp().ln_1p()
+                } else {
+                    z.exp().ln_1p()
+                };
                 softplus - t * z
             })
             .sum();
