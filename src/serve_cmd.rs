@@ -155,6 +155,8 @@ fn config(args: &ServeArgs) -> Result<ServeConfig> {
     config.workers = args.workers;
     config.max_body_bytes = args.max_body_bytes;
     config.review.max_suggestions = args.max_suggestions;
+    // One review per pull request: every suggestion in one request.
+    config.review.batch = args.max_suggestions.max(1);
     config.review.min_confidence = args.min_confidence;
     config.max_attempts = args.max_attempts.max(1);
     config.lease = Duration::from_secs(args.lease_seconds.max(1));

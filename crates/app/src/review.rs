@@ -30,7 +30,8 @@ use crate::ranking;
 pub struct ReviewConfig {
     /// At most this many suggestions in all; the rest are only annotated in the check run.
     pub max_suggestions: usize,
-    /// At most this many comments per review request.
+    /// At most this many comments per review request. The default equals the cap, so a pull request gets
+    /// one review; a smaller batch splits it into several.
     pub batch: usize,
     /// Fixes the engine is less confident about are not proposed.
     pub min_confidence: f64,
@@ -42,7 +43,7 @@ impl Default for ReviewConfig {
     fn default() -> Self {
         ReviewConfig {
             max_suggestions: 50,
-            batch: 30,
+            batch: 50,
             min_confidence: 0.2,
             check_name: "suture".to_owned(),
         }
