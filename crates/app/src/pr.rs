@@ -209,10 +209,11 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         ));
     }
 
-    // Scan. The threshold applies after ranking by each pattern's merge record, so every candidate is
-    // proposed first and filtered here: a pattern whose PRs keep being merged may clear the bar.
+    // Scan. The threshold applies after ranking by each pattern's merge record, so that a pattern whose PRs
+    // keep being merged may clear the bar. Ranking multiplies by less than 2, so the engine can drop
+    // everything under half the threshold itself (on this repository, that is most of the work).
     let config = FixConfig {
-        min_confidence: 0.0,
+        min_confidence: options.min_confidence / 2.0,
         ..FixConfig::default()
     };
     let fixes = pipeline::propose_fixes(&options.root, library, &config)?;
@@ -246,7 +247,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
     );
     report.files_scanned = fixes.files_scanned;
     report.nested_left = fixes.fixes().filter(|f| f.round > 1).count();
-    report.below_threshold = below;
+    report.below_threshold = below + fixes.below_threshold;
     report.fixes_found = groups.iter().map(|g| g.fixes.len()).sum();
 
     // What GitHub says is open, cached in the store.
