@@ -652,6 +652,13 @@ async fn handle_group(
             report.reason = skip;
             return Ok(report);
         }
+        let (passed, validation) = validator.validate(&group.files)?;
+        report.validation = Some(validation.clone());
+        if !passed {
+            report.action = Action::ValidationFailed;
+            report.reason = format!("the PR is left as it was: {validation}");
+            return Ok(report);
+        }
         report.action = Action::Updated;
         report.reason = format!(
             "new findings: branch rebuilt from {} and body rewritten",
@@ -660,7 +667,7 @@ async fn handle_group(
         if options.dry_run {
             return Ok(report);
         }
-        let validation = "not re-validated on update (the PR's checks run on the new commit)";
+        let validation = validation.as_str();
         let head_sha = ctx
             .github
             .commit_files(
