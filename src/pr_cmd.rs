@@ -44,10 +44,15 @@ pub(crate) struct PrArgs {
     /// Most new PRs one run opens.
     #[arg(long, default_value_t = 2)]
     max_per_run: usize,
-    /// Propose only fixes at least this confident (0 to 1), after ranking by merge record. Higher than
-    /// `suture fix`'s default: nobody asked for these pull requests.
-    #[arg(long, default_value_t = 0.5)]
+    /// Propose only fixes at least this confident (0 to 1), after ranking by merge record. Confidence is
+    /// calibrated (see `suture calibrate`); 0.09 keeps, under the shipped map, the candidates whose raw
+    /// score is at least 0.5 — higher than `suture fix`'s default: nobody asked for these pull requests.
+    #[arg(long, default_value_t = 0.09)]
     min_confidence: f64,
+    /// The score → confidence map for mined patterns: a TOML file from `suture calibrate --out`, or
+    /// `none` for raw scores (default: the shipped corpus/calibration.toml).
+    #[arg(long)]
+    calibration: Option<String>,
     /// Pattern library directories to use instead of the shipped library plus PATH/.suture/patterns.
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
@@ -112,6 +117,7 @@ pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
         max_open: args.max_open,
         max_per_run: args.max_per_run,
         min_confidence: args.min_confidence,
+        calibration: crate::calibrate_cmd::load(args.calibration.as_deref())?,
         dry_run: args.dry_run,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

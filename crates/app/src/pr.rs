@@ -50,6 +50,8 @@ pub struct PrOptions {
     pub max_per_run: usize,
     /// Fixes and groups below this confidence (after ranking by acceptance) are not proposed.
     pub min_confidence: f64,
+    /// The score → confidence map for mined patterns (the binary passes the shipped one).
+    pub calibration: Option<mine::calibrate::Calibration>,
     pub dry_run: bool,
     pub validation: Validation,
 }
@@ -214,6 +216,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
     // everything under half the threshold itself (on this repository, that is most of the work).
     let config = FixConfig {
         min_confidence: options.min_confidence / 2.0,
+        calibration: options.calibration.clone(),
         ..FixConfig::default()
     };
     let fixes = pipeline::propose_fixes(&options.root, library, &config)?;

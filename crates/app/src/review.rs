@@ -35,6 +35,8 @@ pub struct ReviewConfig {
     pub batch: usize,
     /// Fixes the engine is less confident about are not proposed.
     pub min_confidence: f64,
+    /// The score → confidence map for mined patterns (the binary passes the shipped one).
+    pub calibration: Option<mine::calibrate::Calibration>,
     /// The check run's name.
     pub check_name: String,
 }
@@ -44,7 +46,8 @@ impl Default for ReviewConfig {
         ReviewConfig {
             max_suggestions: 50,
             batch: 50,
-            min_confidence: 0.2,
+            min_confidence: 0.07,
+            calibration: None,
             check_name: "suture".to_owned(),
         }
     }
@@ -135,6 +138,7 @@ pub fn fix_config(config: &ReviewConfig) -> FixConfig {
     FixConfig {
         max_rounds: 1,
         min_confidence: config.min_confidence,
+        calibration: config.calibration.clone(),
         ..FixConfig::default()
     }
 }

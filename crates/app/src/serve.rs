@@ -619,10 +619,16 @@ async fn on_comment(shared: &Arc<Shared>, event: IssueCommentEvent) -> Result<()
         }
         Command::Ignore => {
             let (_, fixes) = pull_request_fixes(shared, &gh, &repo, number, &pr.head_sha).await?;
-            let (name, fingerprints): (String, Vec<String>) = (
-                repo.to_string(),
-                fixes.iter().map(|f| f.fingerprint.clone()).collect(),
-            );
+            let mut fingerprints: Vec<String> =
+                fixes.iter().map(|f| f.fingerprint.clone()).collect();
+            // On a fix PR of `suture pr` the review finds nothing (the PR is the fix): ignoring it means its
+            // group, whose fingerprint the PR body carries, is not proposed again.
+            if let Some(crate::pr::body::Marker::Fix { fingerprint, .. }) =
+                crate::pr::body::Marker::parse(&pr.body)
+            {
+                fingerprints.push(fingerprint);
+            }
+            let name = repo.to_string();
             let n = fingerprints.len();
             shared
                 .pool

@@ -830,3 +830,55 @@ async fn suggestions_over_the_cap_go_to_the_check_run_summary() {
     server.stop().await;
     fake.assert_valid();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ignore_on_a_suture_fix_pr_ignores_its_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let fixed = CHANGED.replace("v.len() == 0", "v.is_empty()");
+    fake.set_file(OWNER, REPO, "main", "src/lib.rs", CHANGED);
+    fake.set_file(OWNER, REPO, "suture/m-test-len-zero", "src/lib.rs", &fixed);
+    // A fix PR as `suture pr` opens it: its body carries the group's fingerprint in a hidden marker.
+    let fingerprint = "ab".repeat(32);
+    let marker = app::pr::body::Marker::Fix {
+        fingerprint: fingerprint.clone(),
+        pattern: "m-test-len-zero".to_owned(),
+        base: None,
+    };
+    let gh = github::GitHub::with_token(&fake.uri(), "gho_workflow_token").unwrap();
+    let repo = github::RepoId::new(OWNER, REPO);
+    let pr = gh
+        .create_pull_request(
+            &repo,
+            &github::NewPullRequest {
+                title: "suture: is_empty".to_owned(),
+                head: "suture/m-test-len-zero".to_owned(),
+                base: "main".to_owned(),
+                body: format!("A fix.\n\n{}", marker.render()),
+            },
+        )
+        .await
+        .unwrap();
+    fake.set_pr_files(OWNER, REPO, pr.number, &[]);
+    let server = start(config(&db, &fake.uri(), 1)).await;
+    let (status, reply) = deliver(
+        server.addr,
+        "issue_comment",
+        "ignore-fix-pr",
+        &comment(pr.number, "@suture ignore", 201),
+    )
+    .await;
+    assert_eq!(status, 202, "{reply}");
+    settle(&db, 1).await;
+    server.stop().await;
+    // The review of a fix PR finds nothing to ignore; the group itself is what `suture pr` must not
+    // propose again.
+    assert!(
+        store(&db)
+            .is_ignored(&repo.to_string(), &fingerprint)
+            .unwrap()
+    );
+    assert_eq!(fake.reactions(OWNER, REPO), vec![(201, "eyes".to_owned())]);
+    fake.assert_valid();
+}
