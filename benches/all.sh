@@ -5,6 +5,8 @@
 #   REPO      a git history to mine (default: this repository's own history)
 #   CODEBASE  a source tree to scan against ast-grep (default: this repository)
 #   RUNS      repetitions per measurement (default 3); medians are reported
+# `suture eval` on real histories has its own script (benches/eval.sh), and the calibration fit another
+# (benches/calibrate.sh): they take minutes per repository.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="${1:-$here/..}"
@@ -20,3 +22,5 @@ echo "## heal overhead"
 "$here/heal.sh" "$runs"
 echo "## the price of library size alone (same matches)"
 "$here/scan_library_size.sh" "$codebase" "$runs"
+echo "## webhook → posted review for a 500-line PR diff, against the fake GitHub API (target 2 s)"
+cargo bench --quiet --manifest-path "$here/../Cargo.toml" -p app --bench review
