@@ -689,24 +689,7 @@ async fn handle_group(
                 &group.body(ctx, validation),
             )
             .await?;
-        memory.put(FixPr {
-            repo: ctx.repo_name.to_owned(),
-            fingerprint: group.fingerprint.clone(),
-            pattern: group.pattern.clone(),
-            number: pr.number,
-            branch: pr.head_ref.clone(),
-            head_sha,
-            state: PrState::Open,
-            merge_sha: None,
-            updated_at: now(),
-        })?;
-        memory.record_fix(&FixRecord {
-            repo: ctx.repo_name.to_owned(),
-            pr: pr.number,
-            fingerprint: group.fingerprint.clone(),
-            pattern: group.pattern.clone(),
-            kind: FixKind::FixPr,
-        })?;
+        remember_open(memory, ctx, group, pr.number, pr.head_ref.clone(), head_sha)?;
         return Ok(report);
     }
 
@@ -788,11 +771,24 @@ async fn handle_group(
         .await?;
     report.pr = Some(pr.number);
     report.url = Some(pr.html_url.clone());
+    remember_open(memory, ctx, group, pr.number, branch, head_sha)?;
+    Ok(report)
+}
+
+/// Remembers a group's open fix PR (in memory and the store) and the fix it proposes.
+fn remember_open(
+    memory: &mut Memory,
+    ctx: &Ctx<'_>,
+    group: &Group<'_>,
+    number: u64,
+    branch: String,
+    head_sha: String,
+) -> Result<()> {
     memory.put(FixPr {
         repo: ctx.repo_name.to_owned(),
         fingerprint: group.fingerprint.clone(),
         pattern: group.pattern.clone(),
-        number: pr.number,
+        number,
         branch,
         head_sha,
         state: PrState::Open,
@@ -801,12 +797,12 @@ async fn handle_group(
     })?;
     memory.record_fix(&FixRecord {
         repo: ctx.repo_name.to_owned(),
-        pr: pr.number,
+        pr: number,
         fingerprint: group.fingerprint.clone(),
         pattern: group.pattern.clone(),
         kind: FixKind::FixPr,
     })?;
-    Ok(report)
+    Ok(())
 }
 
 /// When the checkout is not at the default branch's head on GitHub, a group may only be built on that head

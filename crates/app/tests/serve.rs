@@ -709,6 +709,20 @@ async fn a_job_that_keeps_failing_is_retried_then_dead() {
     fake.assert_valid();
 }
 
+/// Waits until the job has sent its first request to `github`.
+async fn job_started(github: &wiremock::MockServer) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while github
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(Instant::now() < deadline, "the job never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// A GitHub that takes `delay` to mint an installation token and knows nothing else (404).
 async fn slow_github(delay: Duration) -> wiremock::MockServer {
     let server = wiremock::MockServer::start().await;
@@ -737,16 +751,7 @@ async fn shutdown_lets_a_running_job_finish_within_the_timeout() {
     let github = slow_github(Duration::from_secs(1)).await;
     let server = start(config(&db, &github.uri(), 1)).await;
     deliver(server.addr, "pull_request", "s1", &opened(&"0".repeat(40))).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while github
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the job never started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    job_started(&github).await;
     let asked = Instant::now();
     server.stop().await;
     assert!(
@@ -773,16 +778,7 @@ async fn shutdown_lets_a_running_job_finish_within_the_timeout() {
     config.shutdown_timeout = Duration::from_millis(200);
     let server = start(config).await;
     deliver(server.addr, "pull_request", "s2", &opened(&"0".repeat(40))).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while github
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .is_empty()
-    {
-        assert!(Instant::now() < deadline, "the job never started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    job_started(&github).await;
     let asked = Instant::now();
     server.stop().await;
     assert!(
