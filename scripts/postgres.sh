@@ -29,8 +29,10 @@ bindir=$(find_bindir)
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
     log "postgresql server binaries are missing: installing the postgresql package"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update >&2
-    apt-get install -y postgresql >&2
+    # Root on CI machines; elsewhere (a GitHub runner) through sudo.
+    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
+    "${sudo[@]}" apt-get update >&2
+    "${sudo[@]}" apt-get install -y postgresql >&2
     bindir=$(find_bindir)
     if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
         log "installing postgresql did not provide /usr/lib/postgresql/*/bin/initdb"

@@ -10,11 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Root on CI machines; elsewhere (a GitHub runner) through sudo.
+if [ "$(id -u)" = 0 ]; then as_root() { "$@"; }; else as_root() { sudo "$@"; }; fi
 if ! command -v git >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq git
+  as_root apt-get update -qq && as_root apt-get install -y -qq git
 fi
 if ! command -v npm >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq npm
+  as_root apt-get update -qq && as_root apt-get install -y -qq npm
 fi
 SUTURE_NPM_DIR="${SUTURE_NPM_DIR:-$HOME/.cache/suture-npm}"
 bash scripts/npm-fixtures.sh >/dev/null
