@@ -12,7 +12,7 @@ use mine::calibrate::{Calibration, Sample, fit, reliability};
 pub(crate) const EXAMPLES: &str = "Examples:
   suture eval ~/src/tokio --split HEAD~1156 --format json > tokio.json
   suture eval ~/src/clap --split HEAD~2269 --format json > clap.json
-  suture eval ~/src/serde --split HEAD~1089--format json > serde.json
+  suture eval ~/src/serde --split HEAD~1089 --format json > serde.json
   suture calibrate --train tokio.json --train clap.json --check serde.json
   suture calibrate --train tokio.json --train clap.json --check serde.json --out corpus/calibration.toml
 
