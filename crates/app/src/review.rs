@@ -75,6 +75,8 @@ pub struct PrFix {
 pub struct Posted {
     /// Suggestions posted in the review.
     pub suggestions: usize,
+    /// Fixes not suggested because an earlier push's review already suggested them.
+    pub already: usize,
     /// Suggestions left out (over the cap, or on lines GitHub does not accept comments on).
     pub unposted: usize,
     pub check_run: u64,
@@ -324,7 +326,11 @@ fn one_line(text: &str) -> String {
     }
 }
 
-/// Posts one review of suggestions (batched and capped by `github`) and a check run annotating every fix.
+/// Posts one review of suggestions (batched and capped by `github`) for the fixes not in `already` (suggested
+/// on an earlier push), and a check run annotating every fix.
+// The pull request (repo, number, head), what was found (snapshot, fixes, already suggested) and how to post
+// it: each is needed, and a struct around them would only be built to call this.
+#[allow(clippy::too_many_arguments)]
 pub async fn post(
     gh: &GitHub,
     repo: &RepoId,
@@ -332,9 +338,17 @@ pub async fn post(
     head_sha: &str,
     snapshot: &Snapshot,
     fixes: &[PrFix],
+    already: &BTreeSet<String>,
     config: &ReviewConfig,
 ) -> Result<Posted> {
-    let suggestions = suggestions(snapshot, fixes);
+    // Fixes suggested on an earlier push are not suggested again; the check run lists them all.
+    let new: Vec<PrFix> = fixes
+        .iter()
+        .filter(|f| !already.contains(&f.fingerprint))
+        .cloned()
+        .collect();
+    let repeated = fixes.len() - new.len();
+    let suggestions = suggestions(snapshot, &new);
     let unposted = if suggestions.is_empty() {
         Vec::new()
     } else {
@@ -365,7 +379,7 @@ pub async fn post(
             1 => "1 fix suggested".to_owned(),
             n => format!("{n} fixes suggested"),
         },
-        summary: summary(fixes.len(), posted, &unposted),
+        summary: summary(fixes.len(), posted, repeated, &unposted),
         annotations: annotations(fixes),
     };
     let check_run = gh
@@ -374,15 +388,21 @@ pub async fn post(
         .with_context(|| format!("cannot create the check run on {repo}@{head_sha}"))?;
     Ok(Posted {
         suggestions: posted,
+        already: repeated,
         unposted: unposted.len(),
         check_run,
     })
 }
 
-fn summary(n_fixes: usize, posted: usize, unposted: &[Suggestion]) -> String {
+fn summary(n_fixes: usize, posted: usize, repeated: usize, unposted: &[Suggestion]) -> String {
     let mut out = format!(
         "suture found {n_fixes} fix(es) on the lines this pull request adds and posted {posted} suggestion(s) in a review."
     );
+    if repeated > 0 {
+        out.push_str(&format!(
+            " {repeated} were suggested on an earlier push and not again (`@suture recreate` suggests everything anew)."
+        ));
+    }
     if !unposted.is_empty() {
         out.push_str(&format!(
             "\n\n{} more suggestion(s) were not posted (over the cap, or outside the diff):\n",

@@ -476,7 +476,9 @@ async fn on_pull_request(shared: &Arc<Shared>, event: PullRequestEvent) -> Resul
         "opened" | "synchronize" | "reopened" => {
             let gh = installation(shared, event.installation, &repo)?;
             let head = event.pull_request.head_sha.clone();
-            review_pull_request(shared, &gh, &repo, number, &head).await
+            // A new push is reviewed for what it adds: suggestions already made on this PR are not made
+            // again (the check run still lists every fix).
+            review_pull_request(shared, &gh, &repo, number, &head, false).await
         }
         "closed" => {
             let merged = event.pull_request.merged;
@@ -539,10 +541,33 @@ async fn review_pull_request(
     repo: &RepoId,
     number: u64,
     head_sha: &str,
+    suggest_again: bool,
 ) -> Result<()> {
     let (snapshot, fixes) = pull_request_fixes(shared, gh, repo, number, head_sha).await?;
-    // Record before posting: recording is idempotent, so a retry after a failed post records nothing twice,
-    // and a fix that reached the pull request is always counted when it closes.
+    let name = repo.to_string();
+    let already: BTreeSet<String> = if suggest_again {
+        BTreeSet::new()
+    } else {
+        shared
+            .pool
+            .run(move |store| store.proposed(&name, number))
+            .await?
+            .into_iter()
+            .collect()
+    };
+    let posted = review::post(
+        gh,
+        repo,
+        number,
+        head_sha,
+        &snapshot,
+        &fixes,
+        &already,
+        &shared.config.review,
+    )
+    .await?;
+    // Record after posting, so that a retry after a failed post suggests them again; recording is
+    // idempotent, so a retry after a failed record counts nothing twice.
     let records: Vec<FixRecord> = fixes
         .iter()
         .map(|f| FixRecord {
@@ -562,22 +587,13 @@ async fn review_pull_request(
             Ok(())
         })
         .await?;
-    let posted = review::post(
-        gh,
-        repo,
-        number,
-        head_sha,
-        &snapshot,
-        &fixes,
-        &shared.config.review,
-    )
-    .await?;
     info!(
         %repo,
         pr = number,
         files = snapshot.texts.len(),
         fixes = fixes.len(),
         suggestions = posted.suggestions,
+        already_suggested = posted.already,
         unposted = posted.unposted,
         check_run = posted.check_run,
         "reviewed"
@@ -610,7 +626,9 @@ async fn on_comment(shared: &Arc<Shared>, event: IssueCommentEvent) -> Result<()
     info!(%repo, pr = number, command = command.name(), user = %event.user, "command");
     let pr = gh.pull_request(&repo, number).await?;
     match command {
-        Command::Recreate => review_pull_request(shared, &gh, &repo, number, &pr.head_sha).await,
+        Command::Recreate => {
+            review_pull_request(shared, &gh, &repo, number, &pr.head_sha, true).await
+        }
         Command::Explain => {
             let (_, fixes) = pull_request_fixes(shared, &gh, &repo, number, &pr.head_sha).await?;
             gh.comment(&repo, number, &review::explain(&shared.library, &fixes))

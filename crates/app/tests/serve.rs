@@ -288,6 +288,29 @@ async fn a_signed_pull_request_gets_a_review_and_a_check_run() {
             closed: 0
         }]
     );
+
+    // A new push that leaves the line unfixed: a new check run lists both fixes again, but the
+    // suggestion already made is not made twice (no second review).
+    let mut pushed = example("pull_request", "synchronize");
+    pushed["pull_request"]["head"]["sha"] = json!(head);
+    pushed["number"] = json!(2);
+    pushed["installation"] = json!({"id": 1});
+    let body = serde_json::to_vec(&pushed).unwrap();
+    let (status, reply) = deliver(server.addr, "pull_request", "d-synchronize", &body).await;
+    assert_eq!(status, 202, "{reply}");
+    settle(&db, 2).await;
+    assert_eq!(fake.reviews(OWNER, REPO, 2).len(), 1);
+    let runs = fake.check_runs(OWNER, REPO);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert_eq!(
+        runs[1]["output"]["annotations"].as_array().map(Vec::len),
+        Some(2)
+    );
+    let summary = runs[1]["output"]["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("suggested on an earlier push"),
+        "{summary}"
+    );
     server.stop().await;
     fake.assert_valid();
 }

@@ -221,6 +221,9 @@ pub trait ServerStore: Send {
 
     /// Idempotent on (repo, pr, fingerprint): recording the same fix again changes nothing.
     fn record_fix(&mut self, fix: &FixRecord) -> Result<(), Error>;
+    /// The fingerprints already recorded on one PR, sorted: what a review of a new push need not
+    /// suggest again.
+    fn proposed(&mut self, repo: &str, pr: u64) -> Result<Vec<String>, Error>;
     /// A PR closed: marks its fixes merged or closed; returns how many fixes it touched. A PR that
     /// is reopened and closed again overwrites the earlier outcome.
     fn record_outcome(&mut self, repo: &str, pr: u64, merged: bool) -> Result<usize, Error>;

@@ -514,6 +514,10 @@ fn fix_outcomes_feed_pattern_stats(target: Target) {
         // Recording the same fix again (a webhook redelivered, a review re-run) changes nothing.
         store.record_fix(&record).unwrap();
     }
+    // What each PR already had proposed, for reviews of later pushes.
+    assert_eq!(store.proposed(repo, 1).unwrap(), ["f1", "f2"]);
+    assert_eq!(store.proposed("acme/gadgets", 1).unwrap(), ["f1"]);
+    assert!(store.proposed(repo, 99).unwrap().is_empty());
     assert_eq!(store.record_outcome(repo, 1, true).unwrap(), 2);
     assert_eq!(store.record_outcome(repo, 2, false).unwrap(), 1);
     assert_eq!(store.record_outcome(repo, 99, true).unwrap(), 0);

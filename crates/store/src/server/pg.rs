@@ -445,6 +445,25 @@ impl ServerStore for PgStore {
         Ok(())
     }
 
+    fn proposed(&mut self, repo: &str, pr: u64) -> Result<Vec<String>, Error> {
+        let number = to_i64("pull request number", pr)?;
+        let rows = self
+            .client
+            .query(
+                "SELECT fingerprint FROM fix_record WHERE repo = $1 AND pr = $2 \
+                 ORDER BY fingerprint COLLATE \"C\"",
+                &[&repo, &number],
+            )
+            .map_err(|source| {
+                pg(
+                    &self.name,
+                    &format!("read the fixes on {repo}#{pr}"),
+                    source,
+                )
+            })?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
     fn record_outcome(&mut self, repo: &str, pr: u64, merged: bool) -> Result<usize, Error> {
         let number = to_i64("pull request number", pr)?;
         let outcome = if merged { "merged" } else { "closed" };

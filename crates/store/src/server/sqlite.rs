@@ -223,6 +223,22 @@ impl ServerStore for SqliteStore {
             .collect()
     }
 
+    fn proposed(&mut self, repo: &str, pr: u64) -> Result<Vec<String>, Error> {
+        let number = to_i64("pull request number", pr)?;
+        let what = || format!("read the fixes on {repo}#{pr}");
+        let mut statement = self
+            .conn
+            .prepare_cached(
+                "SELECT fingerprint FROM fix_record WHERE repo = ?1 AND pr = ?2 ORDER BY fingerprint",
+            )
+            .map_err(|source| sqlite(&self.name, &what(), source))?;
+        let rows = statement
+            .query_map(params![repo, number], |row| row.get(0))
+            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
+            .map_err(|source| sqlite(&self.name, &what(), source))?;
+        Ok(rows)
+    }
+
     fn record_fix(&mut self, fix: &FixRecord) -> Result<(), Error> {
         let pr = to_i64("pull request number", fix.pr)?;
         self.conn
