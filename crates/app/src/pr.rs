@@ -303,6 +303,7 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
             updated_at: now(),
         })?;
     }
+    learn_closed(&github, options, &mut memory).await?;
     let ctx = Ctx {
         github: &github,
         options,
@@ -931,6 +932,57 @@ impl Memory {
             None => Vec::new(),
         })
     }
+}
+
+/// Learns suture's recently closed PRs from GitHub, for a runner whose store starts empty (a scheduled job
+/// on a fresh machine): merged fix PRs, whose checks may call for a revert; fix PRs closed unmerged, not to
+/// be opened again; and revert PRs, not to be opened twice. What the store already knows is kept.
+async fn learn_closed(github: &GitHub, options: &PrOptions, memory: &mut Memory) -> Result<()> {
+    let repo = options.repo.to_string();
+    for pr in github.recently_closed_pull_requests(&options.repo).await? {
+        if !pr.head_ref.starts_with(body::BRANCH_PREFIX) {
+            continue;
+        }
+        let (fingerprint, pattern) = match Marker::parse(&pr.body) {
+            Some(Marker::Fix {
+                fingerprint,
+                pattern,
+                ..
+            }) => (fingerprint, pattern),
+            Some(Marker::Revert { of }) => (format!("revert-{of}"), String::new()),
+            None => continue,
+        };
+        if memory.get(&fingerprint).is_some() {
+            continue;
+        }
+        memory.put(FixPr {
+            repo: repo.clone(),
+            fingerprint: fingerprint.clone(),
+            pattern: pattern.clone(),
+            number: pr.number,
+            branch: pr.head_ref.clone(),
+            head_sha: pr.head_sha.clone(),
+            state: if pr.merged {
+                PrState::Merged
+            } else {
+                PrState::Closed
+            },
+            merge_sha: pr.merge_commit_sha.clone().filter(|_| pr.merged),
+            // The revert window counts from the merge, not from when this run learned of it.
+            updated_at: pr.closed_at.unwrap_or_else(now),
+        })?;
+        if !fingerprint.starts_with("revert-") {
+            memory.record_fix(&FixRecord {
+                repo: repo.clone(),
+                pr: pr.number,
+                fingerprint,
+                pattern,
+                kind: FixKind::FixPr,
+            })?;
+            memory.record_outcome(pr.number, pr.merged)?;
+        }
+    }
+    Ok(())
 }
 
 /// Fix PRs remembered as open that GitHub no longer lists as open were merged or closed since the last run:

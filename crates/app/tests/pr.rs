@@ -203,7 +203,7 @@ async fn first_run_opens_one_pr_per_pattern_and_a_second_run_none() {
     let mut expected = open_pr_writes(2);
     expected.extend(open_pr_writes(1));
     assert_eq!(writes(&routes), expected, "all requests: {routes:#?}");
-    // The whole conversation: read the repository, its default branch and open PRs; compare the checkout's
+    // The whole conversation: read the repository, its default branch, open and closed PRs; compare the checkout's
     // files with main (the checkout has its own history; each file is read once); then per group blobs →
     // tree → commit → ref → PR.
     let base = &report.base_sha;
@@ -214,6 +214,8 @@ async fn first_run_opens_one_pr_per_pattern_and_a_second_run_none() {
         vec![
             get(""),
             get("/branches/main"),
+            // Open PRs, then recently closed ones (for a runner whose store starts empty).
+            get("/pulls"),
             get("/pulls"),
             get("/contents/src/lib.rs"),
             get("/contents/src/more.rs"),
@@ -708,4 +710,53 @@ async fn a_checkout_subdirectory_commits_repository_paths() {
         .unwrap()
         .to_owned();
     assert!(body.contains("**app/src/lib.rs:2**"), "{body}");
+}
+
+/// A scheduled runner starts with an empty store: what became of suture's PRs is learned from GitHub.
+#[tokio::test]
+async fn a_fresh_store_learns_closed_and_merged_prs_from_github() {
+    let setup = Setup::new(&[("src/lib.rs", LIB_RS), ("src/more.rs", MORE_RS)]).await;
+    let (report, _) = setup.run(&setup.options(&setup.db("first.db"))).await;
+    let len_zero = group(&report, "m-len-zero").pr.unwrap();
+    let iter_count = group(&report, "m-iter-count").pr.unwrap();
+    // One PR is closed unmerged; the other is merged, and the default branch's checks then fail.
+    setup.fake.close_pull_request(OWNER, NAME, len_zero, false);
+    setup.fake.close_pull_request(OWNER, NAME, iter_count, true);
+    let merged = setup
+        .fake
+        .pull_requests(OWNER, NAME)
+        .into_iter()
+        .find(|p| p["number"] == iter_count)
+        .unwrap();
+    let merge_sha = merged["merge_commit_sha"].as_str().unwrap().to_owned();
+    setup
+        .fake
+        .set_check_runs(OWNER, NAME, &merge_sha, "failure");
+    setup
+        .fake
+        .set_pr_files(OWNER, NAME, iter_count, &[("src/lib.rs", "modified", None)]);
+
+    let (report, _) = setup.run(&setup.options(&setup.db("second.db"))).await;
+    assert!(report.errors.is_empty(), "{report:#?}");
+    let closed = group(&report, "m-len-zero");
+    assert_eq!(closed.action, Action::Skipped, "{report:#?}");
+    assert_eq!(
+        closed.reason,
+        format!("PR #{len_zero} with these exact fixes was closed without merging before")
+    );
+    assert_eq!(report.reverts.len(), 1, "{report:#?}");
+    assert_eq!(report.reverts[0].of, iter_count);
+    assert_eq!(report.reverts[0].action, RevertAction::Opened);
+    // Its outcome counts against the pattern in the new store too.
+    let mut store = store::server::connect(&setup.db("second.db")).unwrap();
+    let stats = store.pattern_stats().unwrap();
+    let len = stats.iter().find(|s| s.pattern == "m-len-zero").unwrap();
+    assert_eq!((len.proposed, len.merged, len.closed), (1, 0, 1));
+
+    // A third runner, empty again, finds the revert open and opens nothing.
+    let n_prs = setup.fake.pull_requests(OWNER, NAME).len();
+    let (report, routes) = setup.run(&setup.options(&setup.db("third.db"))).await;
+    assert_eq!(writes(&routes), Vec::<String>::new(), "{routes:#?}");
+    assert_eq!(report.reverts[0].action, RevertAction::AlreadyOpened);
+    assert_eq!(setup.fake.pull_requests(OWNER, NAME).len(), n_prs);
 }

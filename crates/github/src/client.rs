@@ -291,6 +291,7 @@ struct WirePull {
     /// Absent from list responses; `merged_at` tells there.
     merged: Option<bool>,
     merged_at: Option<String>,
+    closed_at: Option<String>,
     merge_commit_sha: Option<String>,
     head: WireBranchRef,
     base: WireBranchRef,
@@ -298,6 +299,29 @@ struct WirePull {
     title: String,
     body: Option<String>,
     user: Option<WireAccount>,
+}
+
+/// Unix seconds of a GitHub timestamp (`2026-11-28T10:00:00Z`, always UTC); `None` when it is not one.
+fn unix_seconds(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| text.get(r)?.parse::<i64>().ok();
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Howard Hinnant's days-from-civil.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second)
 }
 
 impl From<WirePull> for PullRequest {
@@ -314,6 +338,7 @@ impl From<WirePull> for PullRequest {
             title: p.title,
             body: p.body.unwrap_or_default(),
             user_login: p.user.map(|u| u.login).unwrap_or_default(),
+            closed_at: p.closed_at.as_deref().and_then(unix_seconds),
         }
     }
 }
@@ -501,6 +526,20 @@ impl GitHub {
     pub async fn open_pull_requests(&self, repo: &RepoId) -> Result<Vec<PullRequest>, Error> {
         let pulls: Vec<WirePull> = self
             .get_all(&format!("{}/pulls?state=open", repo_path(repo)))
+            .await?;
+        Ok(pulls.into_iter().map(PullRequest::from).collect())
+    }
+
+    /// The most recently updated closed (and merged) pull requests, at most 100: one page, newest first.
+    pub async fn recently_closed_pull_requests(
+        &self,
+        repo: &RepoId,
+    ) -> Result<Vec<PullRequest>, Error> {
+        let pulls: Vec<WirePull> = self
+            .get(&format!(
+                "{}/pulls?state=closed&sort=updated&direction=desc&per_page=100",
+                repo_path(repo)
+            ))
             .await?;
         Ok(pulls.into_iter().map(PullRequest::from).collect())
     }
@@ -788,6 +827,15 @@ fn review_comment(s: &Suggestion) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn github_timestamps_are_unix_seconds() {
+        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(unix_seconds("2000-03-01T00:00:00Z"), Some(951_868_800));
+        assert_eq!(unix_seconds("2026-11-28T10:24:37Z"), Some(1_795_861_477));
+        assert_eq!(unix_seconds("2026-11-28 10:24:37"), None);
+        assert_eq!(unix_seconds("2026-13-28T10:24:37Z"), None);
+    }
 
     #[test]
     fn suggestion_fence_outgrows_backticks_in_the_replacement() {

@@ -92,6 +92,8 @@ pub struct PullRequest {
     pub body: String,
     /// The login of the account that opened it.
     pub user_login: String,
+    /// When it was closed (or merged), in unix seconds; `None` while open.
+    pub closed_at: Option<i64>,
 }
 
 /// One file of a pull request's diff (`GET /repos/{owner}/{repo}/pulls/{n}/files`).
