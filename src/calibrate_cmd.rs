@@ -36,6 +36,21 @@ pub(crate) struct CalibrateArgs {
     out: Option<PathBuf>,
 }
 
+/// `--calibration FILE|none`, shared by every command that shows or gates confidence.
+#[derive(clap::Args)]
+pub(crate) struct CalibrationArg {
+    /// The score → confidence map for mined patterns: a TOML file from `suture calibrate --out`, or
+    /// `none` for raw scores (default: the shipped corpus/calibration.toml).
+    #[arg(long, value_name = "FILE|none")]
+    calibration: Option<String>,
+}
+
+impl CalibrationArg {
+    pub(crate) fn load(&self) -> Result<Option<Calibration>> {
+        load(self.calibration.as_deref())
+    }
+}
+
 /// The map named on the command line: a file, `none` (raw scores), or by default the shipped one.
 pub(crate) fn load(arg: Option<&str>) -> Result<Option<Calibration>> {
     match arg {

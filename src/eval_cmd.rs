@@ -31,10 +31,8 @@ pub(crate) struct EvalArgs {
     /// Fewest distinct fixing commits a learned pattern needs.
     #[arg(long, default_value_t = 2)]
     min_support: u32,
-    /// The score → confidence map to report calibration for (default: the shipped one,
-    /// corpus/calibration.toml; `none` for the raw score).
-    #[arg(long)]
-    calibration: Option<String>,
+    #[command(flatten)]
+    calibration: crate::calibrate_cmd::CalibrationArg,
     /// The SQLite store that caches the mining (default: REPO/.suture/suture.db).
     #[arg(long)]
     db: Option<PathBuf>,
@@ -55,7 +53,7 @@ pub(crate) fn run(args: EvalArgs) -> Result<ExitCode> {
         max_lines: args.max_lines,
         mine,
         top: 5,
-        calibration: crate::calibrate_cmd::load(args.calibration.as_deref())?,
+        calibration: args.calibration.load()?,
     };
     let report = pipeline::evaluate(&args.repo, &mut store, &options, &Bars::default())?;
     match args.format {

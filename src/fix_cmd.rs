@@ -55,10 +55,8 @@ pub(crate) struct FixArgs {
     /// under the shipped map, the candidates whose raw score is at least 0.2.
     #[arg(long, default_value_t = 0.07)]
     min_confidence: f64,
-    /// The score → confidence map for mined patterns: a TOML file from `suture calibrate --out`, or
-    /// `none` for raw scores (default: the shipped corpus/calibration.toml).
-    #[arg(long)]
-    calibration: Option<String>,
+    #[command(flatten)]
+    calibration: crate::calibrate_cmd::CalibrationArg,
     /// List every skipped candidate in text output, not only a count per reason.
     #[arg(long, short)]
     verbose: bool,
@@ -89,7 +87,7 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     }
     let mut config = FixConfig {
         min_confidence: args.min_confidence,
-        calibration: crate::calibrate_cmd::load(args.calibration.as_deref())?,
+        calibration: args.calibration.load()?,
         ..FixConfig::default()
     };
     for at in &args.at {

@@ -49,10 +49,8 @@ pub(crate) struct PrArgs {
     /// score is at least 0.5 — higher than `suture fix`'s default: nobody asked for these pull requests.
     #[arg(long, default_value_t = 0.09)]
     min_confidence: f64,
-    /// The score → confidence map for mined patterns: a TOML file from `suture calibrate --out`, or
-    /// `none` for raw scores (default: the shipped corpus/calibration.toml).
-    #[arg(long)]
-    calibration: Option<String>,
+    #[command(flatten)]
+    calibration: crate::calibrate_cmd::CalibrationArg,
     /// Pattern library directories to use instead of the shipped library plus PATH/.suture/patterns.
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
@@ -117,7 +115,7 @@ pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
         max_open: args.max_open,
         max_per_run: args.max_per_run,
         min_confidence: args.min_confidence,
-        calibration: crate::calibrate_cmd::load(args.calibration.as_deref())?,
+        calibration: args.calibration.load()?,
         dry_run: args.dry_run,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

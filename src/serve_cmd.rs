@@ -61,10 +61,8 @@ pub(crate) struct ServeArgs {
     /// 0.07 keeps, under the shipped map, the candidates whose raw score is at least 0.2, as `suture fix`.
     #[arg(long, default_value_t = 0.07)]
     min_confidence: f64,
-    /// The score → confidence map for mined patterns: a TOML file from `suture calibrate --out`, or
-    /// `none` for raw scores (default: the shipped corpus/calibration.toml).
-    #[arg(long)]
-    calibration: Option<String>,
+    #[command(flatten)]
+    calibration: crate::calibrate_cmd::CalibrationArg,
     /// Pattern library directories to use instead of the shipped library (repeatable).
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
@@ -163,7 +161,7 @@ fn config(args: &ServeArgs) -> Result<ServeConfig> {
     // One review per pull request: every suggestion in one request.
     config.review.batch = args.max_suggestions.max(1);
     config.review.min_confidence = args.min_confidence;
-    config.review.calibration = crate::calibrate_cmd::load(args.calibration.as_deref())?;
+    config.review.calibration = args.calibration.load()?;
     config.max_attempts = args.max_attempts.max(1);
     config.lease = Duration::from_secs(args.lease_seconds.max(1));
     config.poll_interval = Duration::from_millis(args.poll_ms.max(10));

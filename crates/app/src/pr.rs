@@ -748,32 +748,49 @@ async fn handle_group(
     if options.dry_run {
         return Ok(report);
     }
+    let (head_sha, pr) = commit_and_open(
+        ctx,
+        &branch,
+        &group.commit_message(),
+        &group.changes(),
+        group.title(),
+        group.body(ctx, &validation),
+    )
+    .await?;
+    report.pr = Some(pr.number);
+    report.url = Some(pr.html_url.clone());
+    remember_open(memory, ctx, group, pr.number, branch, head_sha)?;
+    Ok(report)
+}
+
+/// Commits `files` on `branch` from the default branch's head (Git Data API, no push) and opens a PR from it.
+/// Returns the new head sha and the PR.
+async fn commit_and_open(
+    ctx: &Ctx<'_>,
+    branch: &str,
+    message: &str,
+    files: &[FileChange],
+    title: String,
+    body: String,
+) -> Result<(String, PullRequest)> {
+    let repo = &ctx.options.repo;
     let head_sha = ctx
         .github
-        .commit_files(
-            repo,
-            &branch,
-            ctx.base_sha,
-            &group.commit_message(),
-            &group.changes(),
-        )
+        .commit_files(repo, branch, ctx.base_sha, message, files)
         .await?;
     let pr = ctx
         .github
         .create_pull_request(
             repo,
             &NewPullRequest {
-                title: group.title(),
-                head: branch.clone(),
+                title,
+                head: branch.to_owned(),
                 base: ctx.default_branch.to_owned(),
-                body: group.body(ctx, &validation),
+                body,
             },
         )
         .await?;
-    report.pr = Some(pr.number);
-    report.url = Some(pr.html_url.clone());
-    remember_open(memory, ctx, group, pr.number, branch, head_sha)?;
-    Ok(report)
+    Ok((head_sha, pr))
 }
 
 /// Remembers a group's open fix PR (in memory and the store) and the fix it proposes.
@@ -1171,28 +1188,15 @@ async fn open_revert(
     if ctx.options.dry_run {
         return Ok(report);
     }
-    let head_sha = ctx
-        .github
-        .commit_files(
-            repo,
-            &branch,
-            ctx.base_sha,
-            &body::revert_message(number, &pr.title, merge_sha),
-            &files,
-        )
-        .await?;
-    let revert = ctx
-        .github
-        .create_pull_request(
-            repo,
-            &NewPullRequest {
-                title: format!("Revert suture PR #{number}"),
-                head: branch.clone(),
-                base: ctx.default_branch.to_owned(),
-                body: body::revert_body(number, &pr.title, merge_sha, &base, &paths),
-            },
-        )
-        .await?;
+    let (head_sha, revert) = commit_and_open(
+        ctx,
+        &branch,
+        &body::revert_message(number, &pr.title, merge_sha),
+        &files,
+        format!("Revert suture PR #{number}"),
+        body::revert_body(number, &pr.title, merge_sha, &base, &paths),
+    )
+    .await?;
     report.pr = Some(revert.number);
     memory.put(FixPr {
         repo: ctx.repo_name.to_owned(),
