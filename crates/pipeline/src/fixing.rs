@@ -234,7 +234,7 @@ fn whole(text: &str) -> Unit {
 /// The functions holding the given offsets, each parsed on its own; the whole file when an offset lies
 /// outside every function. Parsing a few functions instead of the file is what lets a scan beat the parser.
 fn parse_units(text: &str, hits: &[(usize, usize)], index: &Index<'_>) -> Vec<Unit> {
-    let lines = crate::extract::LineIndex::new(text);
+    let lines = syntax::scan::LineIndex::new(text);
     let mut regions: Vec<Range<usize>> = Vec::new();
     // Whether a function holds every token run of a pattern, per (function, pattern).
     let mut checked: HashMap<(usize, usize), bool> = HashMap::new();
@@ -246,7 +246,7 @@ fn parse_units(text: &str, hits: &[(usize, usize)], index: &Index<'_>) -> Vec<Un
             Some(r) => r.clone(),
             None => {
                 let line = lines.line_of(hit);
-                let Some(region) = crate::extract::enclosing_function(text, &lines, line..line + 1)
+                let Some(region) = syntax::scan::enclosing_function(text, &lines, line..line + 1)
                 else {
                     return vec![whole(text)];
                 };
@@ -450,7 +450,7 @@ fn fix_source(
         }
         // Lines of this round's text, looked up by binary search: a general pattern can match thousands of
         // nodes of a long file, and counting newlines for each was quadratic.
-        let file_lines = crate::extract::LineIndex::new(&text);
+        let file_lines = syntax::scan::LineIndex::new(&text);
         // In the first round, only the functions around needle hits are parsed, when every possible pattern
         // matches inside a function; otherwise (and in later rounds) the whole file.
         let within_functions = possible
@@ -464,7 +464,7 @@ fn fix_source(
         for unit in &units {
             let tree = &unit.parse.tree;
             let offset = unit.offset;
-            let unit_lines = crate::extract::LineIndex::new(&tree.text);
+            let unit_lines = syntax::scan::LineIndex::new(&tree.text);
             let error_regions: Vec<Range<usize>> = unit
                 .parse
                 .errors
@@ -822,7 +822,7 @@ fn suppressed(text: &str, at: usize, id: &str) -> bool {
 
 fn proximity(
     tree: &Tree,
-    lines: &crate::extract::LineIndex,
+    lines: &syntax::scan::LineIndex,
     node: NodeId,
     first_line: u32,
     locations: &[&Location],

@@ -13,6 +13,7 @@
 //!   expression list and grafted in as a `macro_arguments` node, with spans into the original text.
 
 mod fragment;
+pub mod scan;
 mod strict;
 
 use std::ops::Range;
