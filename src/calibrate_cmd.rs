@@ -49,6 +49,16 @@ impl CalibrationArg {
     pub(crate) fn load(&self) -> Result<Option<Calibration>> {
         load(self.calibration.as_deref())
     }
+
+    /// The confidence model with this map and the shipped parameters (`corpus/confidence.toml`).
+    pub(crate) fn model(&self) -> Result<engine::ConfidenceModel> {
+        model(self.calibration.as_deref())
+    }
+}
+
+/// The confidence model with the map named on the command line (see [`load`]).
+pub(crate) fn model(arg: Option<&str>) -> Result<engine::ConfidenceModel> {
+    Ok(engine::ConfidenceModel::with_calibration(load(arg)?))
 }
 
 /// The map named on the command line: a file, `none` (raw scores), or by default the shipped one.

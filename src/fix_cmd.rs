@@ -50,10 +50,10 @@ pub(crate) struct FixArgs {
     /// Ask before each fix: y(es), n(o), a(ll remaining), q(uit).
     #[arg(long)]
     interactive: bool,
-    /// Propose only fixes at least this confident (0 to 1); the rest are counted, not listed. Confidence
-    /// is calibrated: the measured chance that the fix is what a human wrote at such a place. 0.07 keeps,
-    /// under the shipped map, the candidates whose raw score is at least 0.2.
-    #[arg(long, default_value_t = 0.07)]
+    /// Propose only fixes at least this likely to be right (0 to 1); the rest are counted, not listed. The
+    /// probability comes from the confidence model: calibrated for mined patterns, measured or
+    /// "unmeasured" for hand-written ones.
+    #[arg(long, default_value_t = engine::DEFAULT_MIN_PROBABILITY)]
     min_confidence: f64,
     #[command(flatten)]
     calibration: crate::calibrate_cmd::CalibrationArg,
@@ -86,8 +86,8 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         bail!("--min-confidence {} is outside [0, 1]", args.min_confidence);
     }
     let mut config = FixConfig {
-        min_confidence: args.min_confidence,
-        calibration: args.calibration.load()?,
+        min_confidence: engine::Probability::new(args.min_confidence),
+        model: args.calibration.model()?,
         ..FixConfig::default()
     };
     for at in &args.at {
@@ -267,14 +267,15 @@ fn print_report(
             fixes.sort_by_key(|f| f.rank);
             for fix in &fixes {
                 println!(
-                    "{}:{}:{}: fix #{} [{}] confidence {:.2} (score {:.2}){}",
+                    "{}:{}:{}: fix #{} [{}] confidence {} ({}, score {:.2}, not compile-checked){}",
                     fix.file,
                     fix.start.line,
                     fix.start.column,
                     fix.rank,
                     fix.pattern,
                     fix.confidence,
-                    fix.score,
+                    fix.basis,
+                    fix.score.get(),
                     if fix.round > 1 {
                         " (nested, found after an earlier fix)"
                     } else {
@@ -295,9 +296,7 @@ fn print_report(
                 let mut kinds: std::collections::BTreeMap<&str, usize> =
                     std::collections::BTreeMap::new();
                 for s in &report.skipped {
-                    *kinds
-                        .entry(s.reason.split(" by ").next().unwrap_or(&s.reason))
-                        .or_default() += 1;
+                    *kinds.entry(s.reason.summary()).or_default() += 1;
                 }
                 for (reason, n) in kinds {
                     println!("skipped {n} candidates: {reason} (--verbose lists them)");

@@ -27,9 +27,9 @@ pub(crate) struct HealArgs {
     /// The repository to heal (default: the current directory).
     #[arg(long, default_value = ".")]
     repo: PathBuf,
-    /// The policy environment.
-    #[arg(long, default_value = "production")]
-    env: String,
+    /// The policy environment (default: `env` in suture.toml, else `local`, a developer's own tree).
+    #[arg(long)]
+    env: Option<String>,
     /// Write a validated fix when the policy allows applying it.
     #[arg(long)]
     apply: bool,
@@ -53,19 +53,21 @@ pub(crate) fn run(args: HealArgs) -> Result<ExitCode> {
     let root = std::fs::canonicalize(&args.repo)
         .with_context(|| format!("`{}` does not exist", args.repo.display()))?;
     let library = crate::fix_cmd::load_library(&root, &args.patterns)?;
-    let policy = pipeline::load_policy(&root)?;
-    policy.thresholds_for(&args.env, "")?;
+    let settings = pipeline::load_settings(&root)?;
+    let env = args.env.unwrap_or(settings.env);
+    let policy = settings.policy;
+    policy.thresholds_for(&env, "")?;
     let mut store = store::open(&root.join(".suture/suture.db"))?;
     crate::ignore_suture_dir(&root.join(".suture"));
     let options = HealOptions {
         command: args.command,
-        env: args.env,
+        env,
         policy,
         apply: args.apply,
         timeout: Duration::from_secs(args.timeout),
         max_candidates: args.max_candidates,
         target_dir: root.join("target/suture"),
-        calibration: crate::calibrate_cmd::load(None)?,
+        model: crate::calibrate_cmd::model(None)?,
     };
     let report = pipeline::heal(&root, &library, &mut store, &options)?;
     match args.format {
@@ -116,8 +118,8 @@ fn print_report(report: &HealReport) {
     for (i, a) in report.attempts.iter().enumerate() {
         let verdict = if a.passed {
             format!(
-                "passed; confidence {:.2} after validation",
-                a.confidence.unwrap_or(0.0)
+                "passed; confidence {} after validation ({})",
+                a.confidence, a.fix.basis
             )
         } else if a.run.timed_out {
             "backed out: timed out".to_owned()

@@ -44,10 +44,9 @@ pub(crate) struct PrArgs {
     /// Most new PRs one run opens.
     #[arg(long, default_value_t = 2)]
     max_per_run: usize,
-    /// Propose only fixes at least this confident (0 to 1), after ranking by merge record. Confidence is
-    /// calibrated (see `suture calibrate`); 0.09 keeps, under the shipped map, the candidates whose raw
-    /// score is at least 0.5 — higher than `suture fix`'s default: nobody asked for these pull requests.
-    #[arg(long, default_value_t = 0.09)]
+    /// Propose only fixes at least this likely to be right (0 to 1), the pattern's merge record counted as
+    /// evidence. Higher than `suture fix`'s default: nobody asked for these pull requests.
+    #[arg(long, default_value_t = app::pr::DEFAULT_MIN_PROBABILITY)]
     min_confidence: f64,
     #[command(flatten)]
     calibration: crate::calibrate_cmd::CalibrationArg,
@@ -115,7 +114,7 @@ pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
         max_open: args.max_open,
         max_per_run: args.max_per_run,
         min_confidence: args.min_confidence,
-        calibration: args.calibration.load()?,
+        model: args.calibration.model()?,
         dry_run: args.dry_run,
     };
     let runtime = tokio::runtime::Builder::new_current_thread()

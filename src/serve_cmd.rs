@@ -57,9 +57,9 @@ pub(crate) struct ServeArgs {
     /// At most this many suggestions per pull request; the rest go into the check run only.
     #[arg(long, default_value_t = 50)]
     max_suggestions: usize,
-    /// Fixes below this confidence are not proposed. Confidence is calibrated (see `suture calibrate`);
-    /// 0.07 keeps, under the shipped map, the candidates whose raw score is at least 0.2, as `suture fix`.
-    #[arg(long, default_value_t = 0.07)]
+    /// Fixes less likely than this to be right (0 to 1) are not suggested; the pattern's merge record is
+    /// evidence. The same default as `suture fix`.
+    #[arg(long, default_value_t = engine::DEFAULT_MIN_PROBABILITY)]
     min_confidence: f64,
     #[command(flatten)]
     calibration: crate::calibrate_cmd::CalibrationArg,
@@ -161,7 +161,7 @@ fn config(args: &ServeArgs) -> Result<ServeConfig> {
     // One review per pull request: every suggestion in one request.
     config.review.batch = args.max_suggestions.max(1);
     config.review.min_confidence = args.min_confidence;
-    config.review.calibration = args.calibration.load()?;
+    config.review.model = args.calibration.model()?;
     config.max_attempts = args.max_attempts.max(1);
     config.lease = Duration::from_secs(args.lease_seconds.max(1));
     config.poll_interval = Duration::from_millis(args.poll_ms.max(10));

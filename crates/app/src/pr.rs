@@ -28,6 +28,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result, bail};
 use github::{Commit, FileChange, GitHub, NewPullRequest, PullRequest, RepoId};
 use pattern::{LibraryPattern, Origin};
+use engine::Probability;
 use pipeline::{Fix, FixConfig, FixReport, Library};
 use serde::Serialize;
 use store::server::{FixKind, FixPr, FixRecord, PatternStats, PrState, ServerStore};
@@ -48,13 +49,17 @@ pub struct PrOptions {
     pub max_open: usize,
     /// New PRs this run may open.
     pub max_per_run: usize,
-    /// Fixes and groups below this confidence (after ranking by acceptance) are not proposed.
+    /// Fixes below this probability (after the pattern's PR record) are not proposed.
     pub min_confidence: f64,
-    /// The score → confidence map for mined patterns (the binary passes the shipped one).
-    pub calibration: Option<mine::calibrate::Calibration>,
+    /// The confidence model (the binary passes the shipped calibration and parameters).
+    pub model: engine::ConfidenceModel,
     pub dry_run: bool,
     pub validation: Validation,
 }
+
+/// The default `--min-confidence` of `suture pr`: a probability, higher than `suture fix`'s because nobody
+/// asked for these pull requests.
+pub const DEFAULT_MIN_PROBABILITY: f64 = 0.09;
 
 /// How a new fix group is validated before its PR is opened.
 #[derive(Debug, Clone)]
@@ -211,17 +216,17 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         ));
     }
 
-    // Scan. The threshold applies after ranking by each pattern's merge record, so that a pattern whose PRs
-    // keep being merged may clear the bar. Ranking multiplies by less than 2, so the engine can drop
-    // everything under half the threshold itself (on this repository, that is most of the work).
+    // Scan. Each pattern's merge record is evidence for the confidence model, so the threshold applies to a
+    // probability that includes it: a pattern whose PRs keep being merged may clear the bar.
+    let records = memory.pattern_stats()?;
     let config = FixConfig {
-        min_confidence: options.min_confidence / 2.0,
-        calibration: options.calibration.clone(),
+        min_confidence: Probability::new(options.min_confidence),
+        model: options.model.clone(),
+        outcomes: crate::ranking::outcomes(&records),
         ..FixConfig::default()
     };
     let fixes = pipeline::propose_fixes(&options.root, library, &config)?;
-    let stats: HashMap<String, PatternStats> = memory
-        .pattern_stats()?
+    let stats: HashMap<String, PatternStats> = records
         .into_iter()
         .map(|s| (s.pattern.clone(), s))
         .collect();
@@ -240,17 +245,10 @@ pub async fn run(options: &PrOptions, library: &Library) -> Result<PrReport> {
         }
     }
     report.ignored_fixes = ignored.len();
-    let (groups, below) = group_fixes(
-        &fixes,
-        library,
-        &prefix,
-        &stats,
-        options.min_confidence,
-        &ignored,
-    );
+    let groups = group_fixes(&fixes, library, &prefix, &stats, &ignored);
     report.files_scanned = fixes.files_scanned;
     report.nested_left = fixes.fixes().filter(|f| f.round > 1).count();
-    report.below_threshold = below + fixes.below_threshold;
+    report.below_threshold = fixes.below_threshold;
     report.fixes_found = groups.iter().map(|g| g.fixes.len()).sum();
 
     // What GitHub says is open, cached in the store.
@@ -503,19 +501,12 @@ fn group_fixes<'a>(
     library: &'a Library,
     prefix: &str,
     stats: &HashMap<String, PatternStats>,
-    min_confidence: f64,
     ignored: &BTreeSet<(&str, usize)>,
-) -> (Vec<Group<'a>>, usize) {
-    let mut below = 0;
+) -> Vec<Group<'a>> {
     let mut by_pattern: BTreeMap<&str, Vec<(&'a pipeline::FileFixes, &'a Fix)>> = BTreeMap::new();
     for file in &report.files {
         for fix in file.fixes.iter().filter(|f| f.round == 1) {
             if ignored.contains(&(fix.file.as_str(), fix.start.byte)) {
-                continue;
-            }
-            let ranked = crate::ranking::adjust(fix.confidence, stats.get(fix.pattern.as_str()));
-            if ranked < min_confidence {
-                below += 1;
                 continue;
             }
             by_pattern
@@ -553,16 +544,19 @@ fn group_fixes<'a>(
                 .collect();
             let best = fixes
                 .iter()
-                .map(|(_, f)| f.confidence)
-                .fold(0.0f64, f64::max);
-            let stat = stats.get(pattern);
-            let confidence = crate::ranking::adjust(best, stat);
-            let confidence_note = match stat {
+                .map(|(_, f)| *f)
+                .max_by(|a, b| a.confidence.total_cmp(&b.confidence))
+                .expect("a group has a fix");
+            let confidence = best.confidence.get();
+            let confidence_note = match stats.get(pattern) {
                 Some(s) if s.merged + s.closed > 0 => format!(
-                    "best fix {best:.2}, ranked by this pattern's record: {} merged, {} closed",
-                    s.merged, s.closed
+                    "the best fix's probability ({}), with this pattern's record as evidence: {} merged, {} closed",
+                    best.basis, s.merged, s.closed
                 ),
-                _ => format!("best fix {best:.2}; no merge record for this pattern yet"),
+                _ => format!(
+                    "the best fix's probability ({}); no merge record for this pattern yet",
+                    best.basis
+                ),
             };
             Group {
                 pattern: pattern.to_owned(),
@@ -581,7 +575,7 @@ fn group_fixes<'a>(
             .total_cmp(&a.confidence)
             .then_with(|| a.pattern.cmp(&b.pattern))
     });
-    (groups, below)
+    groups
 }
 
 async fn handle_group(
@@ -597,15 +591,6 @@ async fn handle_group(
     let repo = &options.repo;
     if memory.is_ignored(&group.fingerprint)? {
         return Ok(group.report(Action::Ignored, "ignored with `@suture ignore`".to_owned()));
-    }
-    if group.confidence < options.min_confidence {
-        return Ok(group.report(
-            Action::Skipped,
-            format!(
-                "confidence {:.2} after ranking by acceptance is below --min-confidence {}",
-                group.confidence, options.min_confidence
-            ),
-        ));
     }
 
     if let Some((pr, fingerprint)) = open {

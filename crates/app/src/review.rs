@@ -13,12 +13,13 @@
 //! suggestions line by line and two suggestions on one line would conflict. A fingerprint names a fix
 //! independently of line numbers, so it stays the same across pushes and `@suture ignore` keeps working.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use github::{Annotation, ChangedFile, CheckRun, GitHub, RepoId, Suggestion};
 use pattern::LibraryPattern;
+use engine::{Outcomes, Probability, Validation};
 use pipeline::{Engine, Fix, FixConfig, Library};
 use sha2::{Digest, Sha256};
 use store::server::PatternStats;
@@ -33,10 +34,10 @@ pub struct ReviewConfig {
     /// At most this many comments per review request. The default equals the cap, so a pull request gets
     /// one review; a smaller batch splits it into several.
     pub batch: usize,
-    /// Fixes the engine is less confident about are not proposed.
+    /// Fixes with a lower probability (after the pattern's PR record) are not proposed.
     pub min_confidence: f64,
-    /// The score → confidence map for mined patterns (the binary passes the shipped one).
-    pub calibration: Option<mine::calibrate::Calibration>,
+    /// The confidence model (the binary passes the shipped calibration and parameters).
+    pub model: engine::ConfidenceModel,
     /// The check run's name.
     pub check_name: String,
 }
@@ -46,8 +47,8 @@ impl Default for ReviewConfig {
         ReviewConfig {
             max_suggestions: 50,
             batch: 50,
-            min_confidence: 0.07,
-            calibration: None,
+            min_confidence: engine::DEFAULT_MIN_PROBABILITY,
+            model: engine::ConfidenceModel::default(),
             check_name: "suture".to_owned(),
         }
     }
@@ -66,8 +67,6 @@ pub struct Snapshot {
 pub struct PrFix {
     pub fix: Fix,
     pub fingerprint: String,
-    /// The engine's confidence adjusted by the pattern's acceptance ([`ranking::adjust`]).
-    pub confidence: f64,
 }
 
 /// What [`post`] sent.
@@ -135,12 +134,14 @@ pub async fn fetch(gh: &GitHub, repo: &RepoId, number: u64, head_sha: &str) -> R
     Ok(Snapshot { files, texts })
 }
 
-/// The fix engine's configuration for reviews: one round, so positions refer to the head commit's text.
-pub fn fix_config(config: &ReviewConfig) -> FixConfig {
+/// The fix engine's configuration for reviews: one round, so positions refer to the head commit's text; the
+/// patterns' PR records (`outcomes`) are evidence for the confidence model.
+pub fn fix_config(config: &ReviewConfig, outcomes: HashMap<String, Outcomes>) -> FixConfig {
     FixConfig {
         max_rounds: 1,
-        min_confidence: config.min_confidence,
-        calibration: config.calibration.clone(),
+        min_confidence: Probability::new(config.min_confidence),
+        model: config.model.clone(),
+        outcomes,
         ..FixConfig::default()
     }
 }
@@ -151,8 +152,9 @@ pub fn find_fixes(
     repo: &RepoId,
     snapshot: &Snapshot,
     config: &ReviewConfig,
+    stats: &[PatternStats],
 ) -> Vec<PrFix> {
-    let fix_config = fix_config(config);
+    let fix_config = fix_config(config, ranking::outcomes(stats));
     let patterns: Vec<&LibraryPattern> = library.patterns.iter().collect();
     let engine = Engine::new(&patterns, &fix_config);
     let repo = repo.to_string();
@@ -165,14 +167,12 @@ pub fn find_fixes(
         if added.is_empty() {
             continue;
         }
-        let (fixes, _skipped) = engine.fix_text(&file.filename, text, &fix_config);
-        for fix in fixes.fixes {
+        for fix in engine.fix_text(&file.filename, text, &fix_config).fixes.fixes {
             if !(fix.start.line..=fix.end.line).any(|line| added.contains(&line)) {
                 continue;
             }
             out.push(PrFix {
                 fingerprint: fingerprint(&repo, &fix.file, &fix.pattern, &fix.before),
-                confidence: fix.confidence,
                 fix,
             });
         }
@@ -180,19 +180,12 @@ pub fn find_fixes(
     out
 }
 
-/// Adjusts each fix's confidence by its pattern's acceptance and sorts best first (ties by position).
-pub fn rank(fixes: &mut [PrFix], stats: &[PatternStats]) {
-    let by_pattern: BTreeMap<&str, &PatternStats> =
-        stats.iter().map(|s| (s.pattern.as_str(), s)).collect();
-    for f in fixes.iter_mut() {
-        f.confidence = ranking::adjust(
-            f.fix.confidence,
-            by_pattern.get(f.fix.pattern.as_str()).copied(),
-        );
-    }
+/// Sorts fixes best first (probability, ties by position).
+pub fn rank(fixes: &mut [PrFix]) {
     fixes.sort_by(|a, b| {
-        b.confidence
-            .total_cmp(&a.confidence)
+        b.fix
+            .confidence
+            .total_cmp(&a.fix.confidence)
             .then_with(|| a.fix.file.cmp(&b.fix.file))
             .then_with(|| a.fix.start.byte.cmp(&b.fix.start.byte))
     });
@@ -291,8 +284,8 @@ pub fn patched_files(snapshot: &Snapshot, fixes: &[PrFix]) -> BTreeMap<String, S
 /// One line saying what a fix does and why, above its suggestion block.
 fn explanation(f: &PrFix) -> String {
     format!(
-        "**suture** `{}` (confidence {:.2}): {}",
-        f.fix.pattern, f.confidence, f.fix.reason
+        "**suture** `{}` (confidence {}): {}",
+        f.fix.pattern, f.fix.confidence, f.fix.reason
     )
 }
 
@@ -306,10 +299,10 @@ pub fn annotations(fixes: &[PrFix]) -> Vec<Annotation> {
             end_line: f.fix.end.line,
             level: "notice".to_owned(),
             message: format!(
-                "replace `{}` with `{}` (confidence {:.2}): {}",
+                "replace `{}` with `{}` (confidence {}): {}",
                 one_line(&f.fix.before),
                 one_line(&f.fix.after),
-                f.confidence,
+                f.fix.confidence,
                 f.fix.reason
             ),
             title: Some(format!("suture: {}", f.fix.pattern)),
@@ -419,6 +412,16 @@ fn summary(n_fixes: usize, posted: usize, repeated: usize, unposted: &[Suggestio
     out
 }
 
+/// How a suggestion was checked, in words: every output says when a fix was not compile-checked.
+fn validation_note(v: Validation) -> &'static str {
+    match v {
+        Validation::NotRun => "not compile-checked",
+        Validation::Failed => "failed its checks",
+        Validation::Compiled => "compiles",
+        Validation::Tested => "compiles and the tests pass",
+    }
+}
+
 /// The `@suture explain` comment: each fix's pattern, confidence and the commits the pattern was learned from.
 pub fn explain(library: &Library, fixes: &[PrFix]) -> String {
     if fixes.is_empty() {
@@ -427,12 +430,13 @@ pub fn explain(library: &Library, fixes: &[PrFix]) -> String {
     let mut out = format!("suture proposes {} fix(es):\n", fixes.len());
     for f in fixes {
         out.push_str(&format!(
-            "\n- `{}` line {}: pattern `{}`, confidence {:.2} (engine {:.2}). {}",
+            "\n- `{}` line {}: pattern `{}`, confidence {} ({}; {}). {}",
             f.fix.file,
             f.fix.start.line,
             f.fix.pattern,
-            f.confidence,
             f.fix.confidence,
+            f.fix.basis,
+            validation_note(f.fix.validation),
             f.fix.reason
         ));
         let pattern = library.patterns.iter().find(|p| p.id == f.fix.pattern);
@@ -483,7 +487,7 @@ mod tests {
     fn fixes(patch: &str) -> Vec<PrFix> {
         let library = pipeline::library_from_texts(&[("m-t.toml", PATTERN)]).unwrap();
         let repo = RepoId::new("o", "r");
-        find_fixes(&library, &repo, &snapshot(patch), &ReviewConfig::default())
+        find_fixes(&library, &repo, &snapshot(patch), &ReviewConfig::default(), &[])
     }
 
     #[test]
@@ -501,7 +505,7 @@ mod tests {
     fn fixes_on_one_line_make_one_suggestion_over_the_whole_line() {
         let patch = "@@ -0,0 +1,6 @@\n+fn f(v: &[u8]) -> bool {\n+    v.len() == 0\n+}\n+fn g(a: &[u8], b: &[u8]) -> bool {\n+    a.len() == 0 && b.len() == 0\n+}\n";
         let mut found = fixes(patch);
-        rank(&mut found, &[]);
+        rank(&mut found);
         let s = suggestions(&snapshot(patch), &found);
         assert_eq!(s.len(), 2);
         let mut got: Vec<(u32, u32, &str)> = s
@@ -537,19 +541,30 @@ mod tests {
     }
 
     #[test]
-    fn ranking_uses_pattern_stats() {
+    fn a_patterns_pr_record_is_evidence_for_the_model() {
         let patch = "@@ -0,0 +1,3 @@\n+fn f(v: &[u8]) -> bool {\n+    v.len() == 0\n+}\n";
-        let mut found = fixes(patch);
-        rank(
-            &mut found,
-            &[PatternStats {
+        let library = pipeline::library_from_texts(&[("m-t.toml", PATTERN)]).unwrap();
+        let repo = RepoId::new("o", "r");
+        let with = |merged, closed| {
+            let stats = [PatternStats {
                 pattern: "m-t".into(),
-                proposed: 2,
-                merged: 0,
-                closed: 2,
-            }],
-        );
-        assert!((found[0].confidence - 0.4).abs() < 1e-9);
-        assert!((found[0].fix.confidence - 0.8).abs() < 1e-9);
+                proposed: merged + closed,
+                merged,
+                closed,
+            }];
+            let found = find_fixes(
+                &library,
+                &repo,
+                &snapshot(patch),
+                &ReviewConfig::default(),
+                &stats,
+            );
+            found[0].fix.confidence.get()
+        };
+        // The uncalibrated score 0.8, worth two observations: two closes halve it, merges raise it.
+        assert_eq!(fixes(patch)[0].fix.confidence.get(), 0.8);
+        assert_eq!(with(0, 2), 0.4);
+        assert_eq!(with(2, 0), 0.9);
+        assert_eq!(with(0, 0), 0.8);
     }
 }

@@ -503,18 +503,22 @@ async fn pull_request_fixes(
     head_sha: &str,
 ) -> Result<(Snapshot, Vec<PrFix>)> {
     let snapshot = Arc::new(review::fetch(gh, repo, number, head_sha).await?);
+    // The patterns' PR records are evidence for the confidence model, so they are read before the engine
+    // runs: the threshold then applies to the probability that includes them.
+    let stats = shared.pool.run(|store| store.pattern_stats()).await?;
     let (library, snap, r, config) = (
         Arc::clone(&shared.library),
         Arc::clone(&snapshot),
         repo.clone(),
         shared.config.review.clone(),
     );
-    let fixes =
-        tokio::task::spawn_blocking(move || review::find_fixes(&library, &r, &snap, &config))
-            .await?;
+    let fixes = tokio::task::spawn_blocking(move || {
+        review::find_fixes(&library, &r, &snap, &config, &stats)
+    })
+    .await?;
     let name = repo.to_string();
     let fingerprints: BTreeSet<String> = fixes.iter().map(|f| f.fingerprint.clone()).collect();
-    let (ignored, stats) = shared
+    let ignored = shared
         .pool
         .run(move |store| {
             let mut ignored = BTreeSet::new();
@@ -523,14 +527,14 @@ async fn pull_request_fixes(
                     ignored.insert(fp);
                 }
             }
-            Ok((ignored, store.pattern_stats()?))
+            Ok(ignored)
         })
         .await?;
     let mut fixes: Vec<PrFix> = fixes
         .into_iter()
         .filter(|f| !ignored.contains(&f.fingerprint))
         .collect();
-    review::rank(&mut fixes, &stats);
+    review::rank(&mut fixes);
     let snapshot = Arc::try_unwrap(snapshot).unwrap_or_else(|arc| (*arc).clone());
     Ok((snapshot, fixes))
 }

@@ -138,7 +138,7 @@ impl Setup {
             max_open: 5,
             max_per_run: 5,
             min_confidence: 0.0,
-            calibration: None,
+            model: engine::ConfidenceModel::default(),
             dry_run: false,
             validation: Validation::Off,
         }

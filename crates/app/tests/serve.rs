@@ -582,12 +582,13 @@ async fn a_closed_pull_request_records_the_outcome_and_moves_the_ranking() {
             closed: 2
         }]
     );
-    // Two unmerged fixes: a = 1/4, so 0.8 becomes 0.4.
-    let old = app::ranking::adjust(0.8, before.first());
-    let new = app::ranking::adjust(0.8, after.first());
-    assert!(
-        (old - 0.8).abs() < 1e-9 && (new - 0.4).abs() < 1e-9,
-        "{old} → {new}"
+    // Two unmerged fixes are the evidence the next review hands the confidence model.
+    assert_eq!(
+        app::ranking::outcomes(&after)["m-test-len-zero"],
+        engine::Outcomes {
+            merged: 0,
+            closed: 2
+        }
     );
 
     // The next review shows the lowered confidence.

@@ -22,8 +22,8 @@ use syntax::{Fragment, FragmentError, Fx, NodeId, Tree, hole_name, parse_fragmen
 
 pub use index::{Index, Match, squeeze};
 pub use library::{
-    LibraryError, LibraryPattern, Origin, Provenance, SerializableExample, SerializablePattern,
-    SerializableProvenance,
+    LibraryError, LibraryPattern, Measured, Origin, Provenance, SerializableExample,
+    SerializablePattern, SerializableProvenance,
 };
 
 /// Hole number, shared between the before and after sides of a pattern.

@@ -64,6 +64,11 @@ pub struct SerializablePattern {
     /// The fixes this pattern was learned from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<SerializableProvenance>,
+    /// How often its proposals were right where it was measured (code it did not come from). The confidence
+    /// model uses this for patterns that no calibration covers; without it a hand-written pattern is
+    /// "unmeasured".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measured: Option<Measured>,
     /// Examples that `suture patterns test` checks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<SerializableExample>,
@@ -94,6 +99,19 @@ pub struct SerializableExample {
     pub fixed: Option<String>,
 }
 
+/// A pattern's measured precision: of `proposed` fixes it made where it was measured, `right` were right.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Measured {
+    /// Fixes judged right (reproduced the human fix, or validated and accepted).
+    pub right: u32,
+    /// Fixes proposed where it was measured.
+    pub proposed: u32,
+    /// Where and how it was measured (repositories, commits, the command), for provenance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub on: Vec<String>,
+}
+
 pub type Provenance = SerializableProvenance;
 
 /// A checked pattern of a library.
@@ -110,6 +128,7 @@ pub struct LibraryPattern {
     pub parent: Option<String>,
     pub panics: Vec<String>,
     pub provenance: Vec<Provenance>,
+    pub measured: Option<Measured>,
     pub examples: Vec<SerializableExample>,
     /// The file form this pattern was read from, kept so that writing it back changes nothing.
     pub source: SerializablePattern,
@@ -123,6 +142,8 @@ pub enum LibraryError {
     OutOfRange { field: &'static str, value: f64 },
     #[error(transparent)]
     Template(#[from] TemplateError),
+    #[error("`measured.right` is {right}, more than `measured.proposed` ({proposed})")]
+    MeasuredRightOverProposed { right: u32, proposed: u32 },
     #[error("`after` uses ${holes} that `before` does not bind, so the fix cannot be built")]
     AfterOnlyHoles { holes: String },
 }
@@ -135,6 +156,7 @@ impl LibraryError {
             LibraryError::OutOfRange { field, .. } => field,
             LibraryError::Template(TemplateError::Parse { side, .. }) => side,
             LibraryError::AfterOnlyHoles { .. } => "after",
+            LibraryError::MeasuredRightOverProposed { .. } => "measured",
         }
     }
 }
@@ -154,6 +176,14 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
             if !(0.0..=1.0).contains(&value) {
                 return Err(LibraryError::OutOfRange { field, value });
             }
+        }
+        if let Some(m) = &file.measured
+            && m.right > m.proposed
+        {
+            return Err(LibraryError::MeasuredRightOverProposed {
+                right: m.right,
+                proposed: m.proposed,
+            });
         }
         let (pattern, names) = Pattern::parse_named(
             &file.before,
@@ -187,6 +217,7 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
             parent: file.parent.clone(),
             panics: file.panics.clone(),
             provenance: file.provenance.clone(),
+            measured: file.measured.clone(),
             examples: file.examples.clone(),
             source: file,
         })

@@ -1,4 +1,5 @@
-//! `suture.toml` at the repository root: the policy, and where a seed-format policy lives.
+//! `suture.toml` at the repository root: the policy, where a seed-format policy lives, and the environment
+//! local commands act in.
 //!
 //! Optional: without the file every default applies. Unknown keys are errors that name the file and line, so
 //! a typo never silently keeps a default.
@@ -19,13 +20,29 @@ pub struct SerializableConfig {
     /// replaces the thresholds of `[policy]` (whose `critical` globs still apply).
     #[serde(default)]
     pub policy_json: Option<String>,
+    /// The policy environment of `suture heal` (and other local commands) when `--env` is not given;
+    /// `local` without this key. A team that wants its developers' runs gated like staging says `"staging"`.
+    #[serde(default)]
+    pub env: Option<String>,
 }
 
-/// Reads `root/suture.toml` (if present) into a policy.
-pub fn load_policy(root: &Path) -> Result<Policy> {
+/// What `suture.toml` settles for a local run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub policy: Policy,
+    /// The environment to act in when the command line names none.
+    pub env: String,
+}
+
+/// Reads `root/suture.toml` (if present) into a policy and the local environment, checked: the environment
+/// must be one the policy knows.
+pub fn load_settings(root: &Path) -> Result<Settings> {
     let path = root.join("suture.toml");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        return Ok(Policy::default());
+        return Ok(Settings {
+            policy: Policy::default(),
+            env: policy::LOCAL.to_owned(),
+        });
     };
     let config: SerializableConfig = toml::from_str(&text).map_err(|e| {
         let line = e
@@ -52,5 +69,10 @@ pub fn load_policy(root: &Path) -> Result<Policy> {
         }
         None => Policy::from_config(config.policy.unwrap_or_default()),
     };
-    policy.with_context(|| format!("in {}", path.display()))
+    let policy = policy.with_context(|| format!("in {}", path.display()))?;
+    let env = config.env.unwrap_or_else(|| policy::LOCAL.to_owned());
+    policy
+        .thresholds_for(&env, "")
+        .with_context(|| format!("{}: `env = \"{env}\"`", path.display()))?;
+    Ok(Settings { policy, env })
 }

@@ -205,7 +205,7 @@ pub fn evaluate(
                     max_rounds: 1,
                     ..FixConfig::default()
                 };
-                let (fixes, _) = engine.fix_text(&file.path, before, &config);
+                let fixes = engine.fix_text(&file.path, before, &config).fixes;
                 let mut candidates: Vec<_> = fixes
                     .fixes
                     .iter()
@@ -217,7 +217,8 @@ pub fn evaluate(
                     .collect();
                 candidates.sort_by(|a, b| {
                     b.score
-                        .total_cmp(&a.score)
+                        .get()
+                        .total_cmp(&a.score.get())
                         .then(a.start.byte.cmp(&b.start.byte))
                 });
                 candidates.truncate(options.top);
@@ -244,7 +245,7 @@ pub fn evaluate(
                 }
                 if let Some(best) = candidates.first() {
                     top1.push(Sample {
-                        score: best.score,
+                        score: best.score.get(),
                         correct: rank == Some(0),
                     });
                 }

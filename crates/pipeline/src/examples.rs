@@ -41,7 +41,8 @@ fn check(p: &LibraryPattern, example: &SerializableExample) -> Option<String> {
         panic_kinds: p.panics.clone(),
         ..FixConfig::default()
     };
-    let (fixes, skipped) = fix_text("example.rs", &example.code, &[p], &config);
+    let outcome = fix_text("example.rs", &example.code, &[p], &config);
+    let (fixes, skipped) = (outcome.fixes, outcome.skipped);
     match &example.fixed {
         Some(expected) if fixes.patched == *expected => None,
         Some(expected) => {

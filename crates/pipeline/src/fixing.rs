@@ -1,136 +1,22 @@
-//! `propose_fixes`: a pattern library and a source tree → ranked, non-overlapping, re-parsed fixes.
+//! `propose_fixes`: the fix engine over a source tree, and `apply_fixes`, which writes what was chosen.
 //!
-//! Per file: the library index says which patterns can match at all (from the words in the file), so a file
-//! no pattern can touch is never parsed. The rest is parsed once and walked once. Each match is instantiated,
-//! checked (suppression comments, syntax-error regions, no-op), scored from the pattern's own score and from
-//! where it is relative to the reported locations, and ranked. Overlapping candidates are resolved best
-//! first; a match nested in a fix that was just applied is looked for again in the patched text, in a next
-//! round. A fix whose patched file does not re-parse strictly (syn) is dropped with its reason.
-//!
-//! Nothing here writes to the user's files: [`apply_fixes`] does that, atomically, and only when asked.
+//! The engine (`engine`) is pure: it takes one file's text. This module walks the tree the way `.gitignore`
+//! says, reads each file (skipping unreadable, oversized and non-UTF-8 ones with their reason), runs the
+//! engine on the files in parallel, ranks the fixes over the whole run, and, only when asked, writes the
+//! patched files atomically after checking that nobody changed them meanwhile.
 
 use std::collections::HashMap;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use pattern::{Index, LibraryPattern, Origin, instantiate};
+pub use engine::{
+    Engine, FileFixes, Fix, FixConfig, Location, Position, Proximity, SkipReason, Skipped, fix_text,
+};
+use pattern::LibraryPattern;
 use rayon::prelude::*;
 use serde::Serialize;
-use syntax::{NodeId, Tree};
 
 use crate::library::{Library, write_atomic};
-
-/// Where a failure or a person points: a file (relative to the root) and a 1-based line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Location {
-    pub file: String,
-    pub line: u32,
-    /// Where the location came from, for explanations: `--at`, `diagnostic: <message>`, ….
-    pub source: String,
-}
-
-#[derive(Debug, Clone)]
-pub struct FixConfig {
-    /// Locations to focus on. Empty means the whole tree, with no location preference.
-    pub locations: Vec<Location>,
-    /// Rounds of re-matching nested candidates after their parent fix was applied.
-    pub max_rounds: usize,
-    /// Files larger than this are skipped with a reason.
-    pub max_file_bytes: usize,
-    /// Candidates below this confidence are not proposed; they are only counted.
-    pub min_confidence: f64,
-    /// Panic kinds reported by traces (`overflow-sub`, …). A pattern that names the panics it fixes is only
-    /// used when one of them was reported: a saturating subtraction is a remedy, not a style.
-    pub panic_kinds: Vec<String>,
-    /// Keep candidates that lose an overlap as [`FileFixes::alternatives`] instead of skipping them.
-    pub keep_alternatives: bool,
-    /// Only candidates on a location's line (for evaluations, which ask about one hunk at a time).
-    pub only_on_locations: bool,
-    /// The map from raw score to confidence fitted by `suture calibrate`, for mined patterns; without one,
-    /// confidence is the raw score.
-    pub calibration: Option<mine::calibrate::Calibration>,
-}
-
-impl Default for FixConfig {
-    fn default() -> Self {
-        FixConfig {
-            locations: Vec::new(),
-            max_rounds: 3,
-            max_file_bytes: 1 << 20,
-            min_confidence: 0.0,
-            panic_kinds: Vec::new(),
-            keep_alternatives: false,
-            only_on_locations: false,
-            calibration: None,
-        }
-    }
-}
-
-/// Where a fix is relative to the reported locations, which scales its confidence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Proximity {
-    /// No locations were given: every match is equally placed.
-    Anywhere,
-    /// The match covers a reported line.
-    OnLine,
-    /// The match is in the same function as a reported line.
-    SameFunction,
-    /// Elsewhere in the tree.
-    Elsewhere,
-}
-
-impl Proximity {
-    fn factor(self) -> f64 {
-        match self {
-            Proximity::Anywhere | Proximity::OnLine => 1.0,
-            Proximity::SameFunction => 0.7,
-            Proximity::Elsewhere => 0.3,
-        }
-    }
-}
-
-/// A position in a file: 1-based line and column (in characters), and the byte offset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Position {
-    pub line: u32,
-    pub column: u32,
-    pub byte: usize,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Fix {
-    pub file: String,
-    pub start: Position,
-    pub end: Position,
-    pub before: String,
-    pub after: String,
-    /// The unified diff of this fix alone.
-    pub diff: String,
-    pub pattern: String,
-    pub origin: Origin,
-    /// The calibrated probability that this is the fix a human would write (see `suture calibrate`).
-    pub confidence: f64,
-    /// The raw ranking score: the pattern's score times where the match is. Confidence is a monotone map of it.
-    pub score: f64,
-    /// 1 = best, over all fixes of the run.
-    pub rank: usize,
-    pub proximity: Proximity,
-    /// Why this fix was chosen, in words.
-    pub reason: String,
-    /// 1 for fixes found in the file as it was; 2 and up for matches nested in an earlier fix, found again in
-    /// the patched text (their positions refer to that text).
-    pub round: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Skipped {
-    pub file: String,
-    pub line: u32,
-    pub pattern: String,
-    pub reason: String,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedFile {
@@ -138,21 +24,10 @@ pub struct SkippedFile {
     pub reason: String,
 }
 
-/// The fixes of one file.
-#[derive(Debug, Clone)]
-pub struct FileFixes {
-    pub file: String,
-    pub path: PathBuf,
-    pub original: String,
-    pub patched: String,
-    pub fixes: Vec<Fix>,
-    /// With [`FixConfig::keep_alternatives`]: first-round candidates that lost an overlap, each as a fix of
-    /// the original text on its own (`rank` 0), for a caller that validates candidates one by one.
-    pub alternatives: Vec<Fix>,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct FixReport {
+    /// The directory the files' names are relative to.
+    pub base: PathBuf,
     pub files: Vec<FileFixes>,
     pub skipped: Vec<Skipped>,
     pub skipped_files: Vec<SkippedFile>,
@@ -176,13 +51,9 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     } else {
         root
     };
-    let applicable: Vec<&LibraryPattern> = library
-        .patterns
-        .iter()
-        .filter(|p| usable(p, config))
-        .collect();
-    let index = Index::new(applicable.iter().map(|p| &p.pattern).collect());
-    let results: Vec<FileOutcome> = files
+    let patterns: Vec<&LibraryPattern> = library.patterns.iter().collect();
+    let engine = Engine::new(&patterns, config);
+    let results: Vec<Result<engine::FileOutcome, SkippedFile>> = files
         .par_iter()
         .map(|path| {
             let file = path
@@ -190,111 +61,30 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
                 .unwrap_or(path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            fix_file(path, &file, &index, &applicable, config)
+            let text = read_source(path, &file, config)?;
+            Ok(engine.fix_text(&file, &text, config))
         })
         .collect();
     let mut report = FixReport {
+        base: base.to_path_buf(),
         files_scanned: files.len(),
-        patterns: applicable.len(),
+        patterns: engine.len(),
         ..FixReport::default()
     };
     for outcome in results {
         match outcome {
-            FileOutcome::Skipped(s) => report.skipped_files.push(s),
-            FileOutcome::Done(fixes, skipped, below) => {
-                report.below_threshold += below;
-                report.skipped.extend(skipped);
-                if !fixes.fixes.is_empty() || !fixes.alternatives.is_empty() {
-                    report.files.push(fixes);
+            Err(s) => report.skipped_files.push(s),
+            Ok(outcome) => {
+                report.below_threshold += outcome.below_threshold;
+                report.skipped.extend(outcome.skipped);
+                if !outcome.fixes.fixes.is_empty() || !outcome.fixes.alternatives.is_empty() {
+                    report.files.push(outcome.fixes);
                 }
             }
         }
     }
-    rank_globally(&mut report);
+    engine::rank(&mut report.files, &mut report.skipped);
     Ok(report)
-}
-
-/// A parsed piece of a file: the whole file, or one function of it.
-struct Unit {
-    /// Where the piece starts in the file, in bytes.
-    offset: usize,
-    /// The 1-based line of the file the piece starts on.
-    first_line: u32,
-    parse: syntax::Parse,
-}
-
-fn whole(text: &str) -> Unit {
-    Unit {
-        offset: 0,
-        first_line: 1,
-        parse: syntax::parse(text),
-    }
-}
-
-/// The functions holding the given offsets, each parsed on its own; the whole file when an offset lies
-/// outside every function. Parsing a few functions instead of the file is what lets a scan beat the parser.
-fn parse_units(text: &str, hits: &[(usize, usize)], index: &Index<'_>) -> Vec<Unit> {
-    let lines = syntax::scan::LineIndex::new(text);
-    let mut regions: Vec<Range<usize>> = Vec::new();
-    // Whether a function holds every token run of a pattern, per (function, pattern).
-    let mut checked: HashMap<(usize, usize), bool> = HashMap::new();
-    let mut squeezed: HashMap<usize, String> = HashMap::new();
-    // Functions already found, so that many hits in one long function scan it once.
-    let mut known: Vec<Range<usize>> = Vec::new();
-    for &(hit, pattern) in hits {
-        let region = match known.iter().find(|r| r.contains(&hit)) {
-            Some(r) => r.clone(),
-            None => {
-                let line = lines.line_of(hit);
-                let Some(region) = syntax::scan::enclosing_function(text, &lines, line..line + 1)
-                else {
-                    return vec![whole(text)];
-                };
-                known.push(region.clone());
-                region
-            }
-        };
-        let holds = *checked.entry((region.start, pattern)).or_insert_with(|| {
-            let code = squeezed
-                .entry(region.start)
-                .or_insert_with(|| pattern::squeeze(&text[region.clone()]));
-            index
-                .runs_of(pattern)
-                .iter()
-                .all(|r| code.contains(r.as_str()))
-        });
-        if holds && !regions.contains(&region) {
-            regions.push(region);
-        }
-    }
-    regions.sort_by_key(|r| (r.start, std::cmp::Reverse(r.end)));
-    let mut merged: Vec<Range<usize>> = Vec::new();
-    for r in regions {
-        match merged.last_mut() {
-            Some(last) if r.start < last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    let mut units = Vec::with_capacity(merged.len());
-    for r in merged {
-        let parse = syntax::parse(&text[r.clone()]);
-        if !parse.errors.is_empty() {
-            // A function that does not parse alone (the scan misjudged its extent): read the whole file.
-            return vec![whole(text)];
-        }
-        units.push(Unit {
-            offset: r.start,
-            first_line: lines.line_of(r.start),
-            parse,
-        });
-    }
-    units
-}
-
-/// Whether a pattern takes part in this run: applicable, and either general or a remedy for a reported panic.
-fn usable(p: &LibraryPattern, config: &FixConfig) -> bool {
-    p.pattern.is_applicable()
-        && (p.panics.is_empty() || p.panics.iter().any(|k| config.panic_kinds.contains(k)))
 }
 
 /// The Rust files under `root`, sorted, skipping what `.gitignore` and friends exclude.
@@ -318,105 +108,26 @@ pub fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-enum FileOutcome {
-    Skipped(SkippedFile),
-    Done(FileFixes, Vec<Skipped>, usize),
-}
-
-/// One candidate fix in one round.
-struct Candidate {
-    pattern: usize,
-    range: Range<usize>,
-    replacement: String,
-    score: f64,
-    confidence: f64,
-    proximity: Proximity,
-    /// Concrete nodes of the pattern: more specific patterns win ties.
-    specificity: u32,
-}
-
-fn fix_file(
-    path: &Path,
-    file: &str,
-    index: &Index<'_>,
-    patterns: &[&LibraryPattern],
-    config: &FixConfig,
-) -> FileOutcome {
-    let skip = |reason: String| {
-        FileOutcome::Skipped(SkippedFile {
-            file: file.to_owned(),
-            reason,
-        })
+/// A file's text, or why it is skipped: unreadable, over the size limit, or not UTF-8.
+fn read_source(path: &Path, file: &str, config: &FixConfig) -> Result<String, SkippedFile> {
+    let skip = |reason: String| SkippedFile {
+        file: file.to_owned(),
+        reason,
     };
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) => return skip(format!("cannot read: {e}")),
-    };
+    let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
     if bytes.len() > config.max_file_bytes {
-        return skip(format!(
+        return Err(skip(format!(
             "file is {} bytes, over the {}-byte limit",
             bytes.len(),
             config.max_file_bytes
-        ));
+        )));
     }
-    let original = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            return skip(format!(
-                "not valid UTF-8 (byte {})",
-                e.utf8_error().valid_up_to()
-            ));
-        }
-    };
-    let (fixes, skipped, below) = fix_source(file, path, original, index, patterns, config);
-    FileOutcome::Done(fixes, skipped, below)
-}
-
-/// Fixes one file's text in memory (the engine behind `suture fix` and `suture patterns test`).
-pub fn fix_text(
-    file: &str,
-    text: &str,
-    patterns: &[&LibraryPattern],
-    config: &FixConfig,
-) -> (FileFixes, Vec<Skipped>) {
-    Engine::new(patterns, config).fix_text(file, text, config)
-}
-
-/// The usable patterns of a library compiled into an index, for callers that fix many texts with the same
-/// patterns (an evaluation asks about thousands of hunks; rebuilding the index for each would dominate).
-pub struct Engine<'a> {
-    patterns: Vec<&'a LibraryPattern>,
-    index: Index<'a>,
-}
-
-impl<'a> Engine<'a> {
-    pub fn new(patterns: &[&'a LibraryPattern], config: &FixConfig) -> Engine<'a> {
-        let patterns: Vec<&LibraryPattern> = patterns
-            .iter()
-            .copied()
-            .filter(|p| usable(p, config))
-            .collect();
-        let index = Index::new(patterns.iter().map(|p| &p.pattern).collect());
-        Engine { patterns, index }
-    }
-
-    /// Like [`fix_text`]. `config` must agree with the one the engine was built with on `panic_kinds`.
-    pub fn fix_text(
-        &self,
-        file: &str,
-        text: &str,
-        config: &FixConfig,
-    ) -> (FileFixes, Vec<Skipped>) {
-        let (fixes, skipped, _) = fix_source(
-            file,
-            Path::new(file),
-            text.to_owned(),
-            &self.index,
-            &self.patterns,
-            config,
-        );
-        (fixes, skipped)
-    }
+    String::from_utf8(bytes).map_err(|e| {
+        skip(format!(
+            "not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// The workspace-relative paths (with `/`) of the Rust files under `base`: what traces are mapped onto.
@@ -426,489 +137,6 @@ pub fn workspace_files(base: &Path) -> Result<std::collections::HashSet<String>>
         .filter_map(|p| p.strip_prefix(base).ok())
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .collect())
-}
-
-fn fix_source(
-    file: &str,
-    path: &Path,
-    original: String,
-    index: &Index<'_>,
-    patterns: &[&LibraryPattern],
-    config: &FixConfig,
-) -> (FileFixes, Vec<Skipped>, usize) {
-    let mut below = 0;
-    let locations: Vec<&Location> = config.locations.iter().filter(|l| l.file == file).collect();
-    let mut skipped = Vec::new();
-    let mut fixes = Vec::new();
-    let mut alternatives = Vec::new();
-    let mut text = original.clone();
-    let mut focus: Option<Vec<Range<usize>>> = None;
-    for round in 1..=config.max_rounds.max(1) {
-        let (possible, hits) = index.possible_with_hits(&text);
-        if possible.is_empty() {
-            break;
-        }
-        // Lines of this round's text, looked up by binary search: a general pattern can match thousands of
-        // nodes of a long file, and counting newlines for each was quadratic.
-        let file_lines = syntax::scan::LineIndex::new(&text);
-        // In the first round, only the functions around needle hits are parsed, when every possible pattern
-        // matches inside a function; otherwise (and in later rounds) the whole file.
-        let within_functions = possible
-            .iter()
-            .all(|&i| !index.kind_of(i).ends_with("_item"));
-        let units = match hits {
-            Some(hits) if round == 1 && within_functions => parse_units(&text, &hits, index),
-            _ => vec![whole(&text)],
-        };
-        let mut candidates = Vec::new();
-        for unit in &units {
-            let tree = &unit.parse.tree;
-            let offset = unit.offset;
-            let unit_lines = syntax::scan::LineIndex::new(&tree.text);
-            let error_regions: Vec<Range<usize>> = unit
-                .parse
-                .errors
-                .iter()
-                .map(|e| error_region(tree, e))
-                .map(|r| r.start + offset..r.end + offset)
-                .collect();
-            for m in index.matches(tree, &possible) {
-                let p = patterns[m.pattern];
-                let span = tree.node(m.node).span.clone();
-                let range = span.start as usize + offset..span.end as usize + offset;
-                if let Some(focus) = &focus {
-                    // Later rounds only revisit what the previous round rewrote.
-                    if !focus
-                        .iter()
-                        .any(|f| f.start <= range.start && range.end <= f.end)
-                    {
-                        continue;
-                    }
-                }
-                let mut skip = |reason: String| {
-                    let line = file_lines.line_of(range.start);
-                    skipped.push(Skipped {
-                        file: file.to_owned(),
-                        line,
-                        pattern: p.id.clone(),
-                        reason,
-                    });
-                };
-                if suppressed(&text, range.start, &p.id) {
-                    skip("suppressed by a `// suture-ignore` comment".to_owned());
-                    continue;
-                }
-                if error_regions
-                    .iter()
-                    .any(|e| e.start < range.end && range.start <= e.end)
-                {
-                    skip("the code around it has a syntax error".to_owned());
-                    continue;
-                }
-                let indent = patch::indentation_at(&text, range.start);
-                let replacement = match instantiate(&p.pattern.after, tree, &m.bindings, indent) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        skip(e.to_string());
-                        continue;
-                    }
-                };
-                if replacement == text[range.clone()] {
-                    continue;
-                }
-                if comments_lost(&text[range.clone()], &replacement) {
-                    skip("the fix would drop a comment inside the matched code".to_owned());
-                    continue;
-                }
-                let proximity = proximity(tree, &unit_lines, m.node, unit.first_line, &locations);
-                if config.only_on_locations && proximity != Proximity::OnLine {
-                    continue;
-                }
-                let score = crate::round4(p.score * proximity.factor());
-                // The map was fitted on mined patterns' evaluations; a hand-written pattern's score is a
-                // person's estimate, which no evaluation measured, so it stays as written.
-                let confidence = match (&config.calibration, p.origin) {
-                    (Some(c), Origin::Mined) => crate::round4(c.apply(score)),
-                    _ => score,
-                };
-                if confidence < config.min_confidence {
-                    below += 1;
-                    continue;
-                }
-                candidates.push(Candidate {
-                    pattern: m.pattern,
-                    range,
-                    replacement,
-                    score,
-                    confidence,
-                    proximity,
-                    specificity: p.pattern.before.root.concrete,
-                });
-            }
-        }
-        if candidates.is_empty() {
-            break;
-        }
-        // Best first: confidence, then the more specific pattern, then the pattern id, then position.
-        let mut order: Vec<usize> = (0..candidates.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (ca, cb) = (&candidates[a], &candidates[b]);
-            cb.confidence
-                .total_cmp(&ca.confidence)
-                .then(cb.specificity.cmp(&ca.specificity))
-                .then_with(|| patterns[ca.pattern].id.cmp(&patterns[cb.pattern].id))
-                .then(ca.range.start.cmp(&cb.range.start))
-        });
-        let choices = patch::choose(candidates.len(), &order, |i| candidates[i].range.clone());
-        let mut kept = Vec::new();
-        let mut lost_any = false;
-        for &i in &order {
-            let c = &candidates[i];
-            let line = file_lines.line_of(c.range.start);
-            match choices[i] {
-                patch::Choice::LostTo(_) if config.keep_alternatives && round == 1 => {
-                    let edit = patch::TextEdit {
-                        range: c.range.clone(),
-                        replacement: c.replacement.clone(),
-                    };
-                    alternatives.push(to_fix(
-                        file,
-                        &text,
-                        &edit,
-                        c,
-                        patterns[c.pattern],
-                        &locations,
-                        round,
-                    ));
-                }
-                patch::Choice::LostTo(w) => {
-                    lost_any = true;
-                    let winner = &candidates[w];
-                    let wp = patterns[winner.pattern];
-                    let tie = if winner.confidence == c.confidence {
-                        " (a tie on confidence, broken by specificity, then id)"
-                    } else {
-                        ""
-                    };
-                    skipped.push(Skipped {
-                        file: file.to_owned(),
-                        line,
-                        pattern: patterns[c.pattern].id.clone(),
-                        reason: format!(
-                            "overlaps the higher-ranked fix by {} at line {}{tie}; looked for again once that fix is applied",
-                            wp.id,
-                            file_lines.line_of(winner.range.start)
-                        ),
-                    });
-                }
-                patch::Choice::Kept => {
-                    let edit = patch::TextEdit {
-                        range: c.range.clone(),
-                        replacement: c.replacement.clone(),
-                    };
-                    kept.push((i, edit));
-                }
-            }
-        }
-        // Every fix must leave code that parses strictly. The check reads the functions that were parsed
-        // (or the whole file when the whole file was): one re-parse for all fixes of a scope, and only when
-        // that fails each fix alone, to find the culprits.
-        let scopes: Vec<Range<usize>> = units
-            .iter()
-            .map(|u| u.offset..u.offset + u.parse.tree.text.len())
-            .collect();
-        let problem = |edits: &[&patch::TextEdit]| -> Option<String> {
-            for scope in &scopes {
-                let local: Vec<patch::TextEdit> = edits
-                    .iter()
-                    .filter(|e| scope.start <= e.range.start && e.range.end <= scope.end)
-                    .map(|e| patch::TextEdit {
-                        range: e.range.start - scope.start..e.range.end - scope.start,
-                        replacement: e.replacement.clone(),
-                    })
-                    .collect();
-                if local.is_empty() {
-                    continue;
-                }
-                let before = &text[scope.clone()];
-                let after = patch::apply(before, &local);
-                // Parsing strictly after the fix is the common case and settles it; only when it fails does
-                // it matter whether the code parsed strictly before (if not, no new syntax error is the bar).
-                if syntax::strict_reparse(&after).is_ok() {
-                    continue;
-                }
-                let strict = syntax::strict_reparse(before).is_ok();
-                let errors = if strict {
-                    0
-                } else {
-                    syntax::parse(before).errors.len()
-                };
-                if let Some(reason) = reparse_problem(&after, strict, errors) {
-                    return Some(reason);
-                }
-            }
-            None
-        };
-        let together: Vec<&patch::TextEdit> = kept.iter().map(|(_, e)| e).collect();
-        if !together.is_empty() && problem(&together).is_some() {
-            let mut culprits = Vec::new();
-            for (k, (i, edit)) in kept.iter().enumerate() {
-                if let Some(reason) = problem(&[edit]) {
-                    skipped.push(Skipped {
-                        file: file.to_owned(),
-                        line: syntax::line_of(&text, edit.range.start as u32),
-                        pattern: patterns[candidates[*i].pattern].id.clone(),
-                        reason,
-                    });
-                    culprits.push(k);
-                }
-            }
-            let mut k = 0;
-            kept.retain(|_| {
-                k += 1;
-                !culprits.contains(&(k - 1))
-            });
-            let rest: Vec<&patch::TextEdit> = kept.iter().map(|(_, e)| e).collect();
-            if !rest.is_empty()
-                && let Some(reason) = problem(&rest)
-            {
-                // Each parses alone, together they do not: keep none rather than a broken file.
-                for (i, edit) in kept.drain(..) {
-                    skipped.push(Skipped {
-                        file: file.to_owned(),
-                        line: syntax::line_of(&text, edit.range.start as u32),
-                        pattern: patterns[candidates[i].pattern].id.clone(),
-                        reason: format!("the fixes of this file together do not parse: {reason}"),
-                    });
-                }
-            }
-        }
-        if kept.is_empty() {
-            break;
-        }
-        let edits: Vec<patch::TextEdit> = kept.iter().map(|(_, e)| e.clone()).collect();
-        let patched = patch::apply(&text, &edits);
-        for (i, edit) in &kept {
-            let c = &candidates[*i];
-            fixes.push(to_fix(
-                file,
-                &text,
-                edit,
-                c,
-                patterns[c.pattern],
-                &locations,
-                round,
-            ));
-        }
-        // Where the kept fixes landed in the patched text, for the next round.
-        let mut shift: isize = 0;
-        let mut landed = Vec::new();
-        let mut sorted: Vec<&patch::TextEdit> = edits.iter().collect();
-        sorted.sort_by_key(|e| e.range.start);
-        for e in sorted {
-            let start = (e.range.start as isize + shift) as usize;
-            landed.push(start..start + e.replacement.len());
-            shift += e.replacement.len() as isize - e.range.len() as isize;
-        }
-        text = patched;
-        if !lost_any {
-            break;
-        }
-        focus = Some(landed);
-    }
-    (
-        FileFixes {
-            file: file.to_owned(),
-            path: path.to_path_buf(),
-            original,
-            patched: text,
-            fixes,
-            alternatives,
-        },
-        skipped,
-        below,
-    )
-}
-
-/// The code a syntax error makes untrustworthy: the function (or other item) around it, since error recovery
-/// can regroup anything in it; at the top level, just the nodes around the error.
-fn error_region(tree: &Tree, error: &syntax::SyntaxError) -> Range<usize> {
-    let node = tree.covering_node(error.span.clone());
-    let item = tree.ancestors(node).find(|&a| {
-        matches!(
-            tree.node(a).kind,
-            "function_item" | "impl_item" | "trait_item" | "mod_item" | "macro_definition"
-        )
-    });
-    let span = &tree.node(item.unwrap_or(node)).span;
-    span.start as usize..span.end as usize
-}
-
-/// The report of one candidate fix of `text`; its rank is set once all files are done.
-fn to_fix(
-    file: &str,
-    text: &str,
-    edit: &patch::TextEdit,
-    candidate: &Candidate,
-    p: &LibraryPattern,
-    locations: &[&Location],
-    round: usize,
-) -> Fix {
-    Fix {
-        file: file.to_owned(),
-        start: position(text, edit.range.start),
-        end: position(text, edit.range.end),
-        before: text[edit.range.clone()].to_owned(),
-        after: edit.replacement.clone(),
-        diff: patch::edit_diff(file, text, edit),
-        pattern: p.id.clone(),
-        origin: p.origin,
-        confidence: candidate.confidence,
-        score: candidate.score,
-        rank: 0,
-        proximity: candidate.proximity,
-        reason: explain(p, candidate.proximity, locations),
-        round,
-    }
-}
-
-/// Why a patched text is not acceptable, if it is not: it must parse strictly when the original did, and must
-/// not add syntax errors when the original had some.
-fn reparse_problem(patched: &str, strict_before: bool, errors_before: usize) -> Option<String> {
-    if strict_before {
-        return syntax::strict_reparse(patched)
-            .err()
-            .map(|e| format!("the patched file does not parse: {e}"));
-    }
-    let after = syntax::parse(patched).errors.len();
-    (after > errors_before)
-        .then(|| "the patched file has more syntax errors than before".to_owned())
-}
-
-/// Whether the matched code holds a comment outside the subtrees the fix carries over, which the replacement
-/// would silently drop.
-fn comments_lost(original: &str, replacement: &str) -> bool {
-    let count = |s: &str| s.matches("//").count() + s.matches("/*").count();
-    count(original) > count(replacement)
-}
-
-/// `// suture-ignore` or `// suture-ignore: <id>` on the match's line or the line above it.
-fn suppressed(text: &str, at: usize, id: &str) -> bool {
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    let prev_start = text[..line_start.saturating_sub(1)]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
-    let lines = [
-        &text[line_start..line_end],
-        if line_start > 0 {
-            &text[prev_start..line_start - 1]
-        } else {
-            ""
-        },
-    ];
-    lines.iter().any(|line| {
-        line.match_indices("// suture-ignore").any(|(i, m)| {
-            let rest = line[i + m.len()..].trim_start();
-            match rest.strip_prefix(':') {
-                Some(ids) => ids.split([',', ' ']).map(str::trim).any(|x| x == id),
-                None => {
-                    rest.is_empty() || !rest.starts_with(|c: char| c.is_alphanumeric() || c == '-')
-                }
-            }
-        })
-    })
-}
-
-fn proximity(
-    tree: &Tree,
-    lines: &syntax::scan::LineIndex,
-    node: NodeId,
-    first_line: u32,
-    locations: &[&Location],
-) -> Proximity {
-    if locations.is_empty() {
-        return Proximity::Anywhere;
-    }
-    let line = |offset: u32| first_line + lines.line_of(offset as usize) - 1;
-    let span = &tree.node(node).span;
-    let (first, last) = (
-        line(span.start),
-        line(span.end.saturating_sub(1).max(span.start)),
-    );
-    if locations.iter().any(|l| first <= l.line && l.line <= last) {
-        return Proximity::OnLine;
-    }
-    let function = tree
-        .ancestors(node)
-        .find(|&a| tree.node(a).kind == "function_item");
-    if let Some(f) = function {
-        let fspan = &tree.node(f).span;
-        let (ff, fl) = (line(fspan.start), line(fspan.end.saturating_sub(1)));
-        if locations.iter().any(|l| ff <= l.line && l.line <= fl) {
-            return Proximity::SameFunction;
-        }
-    }
-    Proximity::Elsewhere
-}
-
-fn explain(p: &LibraryPattern, proximity: Proximity, locations: &[&Location]) -> String {
-    let what = match p.origin {
-        Origin::Mined => format!(
-            "mined pattern {} (support {}, prevalence {:.2}, specialisation {:.2})",
-            p.id, p.support, p.prevalence, p.specialisation
-        ),
-        Origin::HandWritten => format!("hand-written pattern {} (score {:.2})", p.id, p.score),
-    };
-    let sources = || {
-        let mut s: Vec<&str> = locations.iter().map(|l| l.source.as_str()).collect();
-        s.dedup();
-        s.join(", ")
-    };
-    let place = match proximity {
-        Proximity::Anywhere => "no location given".to_owned(),
-        Proximity::OnLine => format!("on a reported line ({})", sources()),
-        Proximity::SameFunction => format!("in the function of a reported line ({})", sources()),
-        Proximity::Elsewhere => "away from the reported locations".to_owned(),
-    };
-    format!("{what}; {place}")
-}
-
-fn position(text: &str, byte: usize) -> Position {
-    let line_start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
-    Position {
-        line: syntax::line_of(text, byte as u32),
-        column: text[line_start..byte].chars().count() as u32 + 1,
-        byte,
-    }
-}
-
-/// Numbers fixes 1.. over the whole run, best first (confidence, then file and position).
-fn rank_globally(report: &mut FixReport) {
-    let mut all: Vec<(usize, usize)> = report
-        .files
-        .iter()
-        .enumerate()
-        .flat_map(|(f, ff)| (0..ff.fixes.len()).map(move |i| (f, i)))
-        .collect();
-    all.sort_by(|&(fa, ia), &(fb, ib)| {
-        let (a, b) = (&report.files[fa].fixes[ia], &report.files[fb].fixes[ib]);
-        b.confidence
-            .total_cmp(&a.confidence)
-            .then(a.file.cmp(&b.file))
-            .then(a.start.byte.cmp(&b.start.byte))
-    });
-    for (rank, (f, i)) in all.into_iter().enumerate() {
-        report.files[f].fixes[i].rank = rank + 1;
-    }
-    for f in &mut report.files {
-        f.fixes.sort_by_key(|x| (x.round, x.start.byte));
-    }
-    report.files.sort_by(|a, b| a.file.cmp(&b.file));
-    report
-        .skipped
-        .sort_by(|a, b| (&a.file, a.line, &a.pattern).cmp(&(&b.file, b.line, &b.pattern)));
-    report.skipped.dedup();
 }
 
 /// Writes each patched file atomically. `keep(fix)` decides fix by fix (for `--interactive`); a file whose
@@ -946,18 +174,19 @@ pub fn apply_fixes(
     }
     // Check every file before writing any, so that a file changed on disk meanwhile stops the whole run.
     for (file, _, _) in &plan {
-        let now = std::fs::read_to_string(&file.path)
-            .with_context(|| format!("cannot read `{}`", file.path.display()))?;
+        let path = report.base.join(&file.file);
+        let now = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read `{}`", path.display()))?;
         if now != file.original {
             bail!(
                 "`{}` changed while suture was running; nothing was written",
-                file.path.display()
+                path.display()
             );
         }
     }
     let mut written = Vec::new();
     for (file, text, n) in plan {
-        write_atomic(&file.path, text.as_bytes())?;
+        write_atomic(&report.base.join(&file.file), text.as_bytes())?;
         written.push((file.file.clone(), n));
     }
     Ok(written)

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use policy::{Decision, Policy};
+use engine::{Evidence, Validation};
+use policy::{Decision, Policy, Probability};
 use serde::Serialize;
 use store::{NewAudit, Store};
 
@@ -34,8 +35,8 @@ pub struct HealOptions {
     /// Where candidate builds go; shared between candidates and runs so that a candidate costs an
     /// incremental build.
     pub target_dir: PathBuf,
-    /// The score → confidence map for mined patterns (the shipped one in the CLI).
-    pub calibration: Option<mine::calibrate::Calibration>,
+    /// The confidence model (the CLI passes the shipped calibration and parameters).
+    pub model: engine::ConfidenceModel,
 }
 
 /// Summary of one run of the command.
@@ -67,8 +68,9 @@ pub struct Attempt {
     pub run: CommandRun,
     /// The last lines of the command's output, kept for the report.
     pub output_tail: String,
-    /// Confidence after validation (only for a passing candidate).
-    pub confidence: Option<f64>,
+    /// The probability after validation: the model's answer given how the candidate validated (0 for one
+    /// that failed).
+    pub confidence: Probability,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -190,7 +192,7 @@ pub fn heal(
         locations,
         panic_kinds: kinds,
         keep_alternatives: true,
-        calibration: options.calibration.clone(),
+        model: options.model.clone(),
         ..FixConfig::default()
     };
     let proposals = propose_fixes(&root_abs, library, &config)?;
@@ -269,8 +271,27 @@ pub fn heal(
             .iter()
             .map(|r| format!("{}: {}", r.name, describe(&summarize(r))))
             .collect();
-        let confidence = passed
-            .then(|| crate::round4(candidate.confidence + (1.0 - candidate.confidence) / 2.0));
+        let validation = if passed {
+            Validation::Tested
+        } else {
+            Validation::Failed
+        };
+        let confidence = match library.patterns.iter().find(|p| p.id == candidate.pattern) {
+            Some(pattern) => {
+                options
+                    .model
+                    .assess(&Evidence {
+                        pattern,
+                        proximity: candidate.proximity,
+                        validation,
+                        outcomes: engine::Outcomes::default(),
+                    })
+                    .probability
+            }
+            None => Probability::ZERO,
+        };
+        let mut candidate = candidate;
+        candidate.validation = validation;
         let verdict = if passed {
             format!("validated: {}", steps_report.join("; "))
         } else {
@@ -309,7 +330,7 @@ pub fn heal(
         return Ok(report);
     };
     let attempt = &report.attempts[best];
-    let confidence = attempt.confidence.unwrap_or(0.0);
+    let confidence = attempt.confidence;
     let decision = options
         .policy
         .decide(&options.env, &attempt.fix.file, confidence)?;

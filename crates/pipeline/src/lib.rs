@@ -16,13 +16,13 @@ pub mod locate;
 pub mod mining;
 pub mod output;
 
-pub use config::load_policy;
+pub use config::{Settings, load_settings};
 pub use eval::{EvalOptions, EvalReport, evaluate};
 pub use examples::{ExampleResult, synthesize_examples, test_examples};
 pub use extract::{ExtractConfig, ExtractedEdit, FileEdits, extract_file_edits};
 pub use fixing::{
-    Engine, FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, Skipped,
-    SkippedFile, apply_fixes, fix_text, propose_fixes, rust_files, workspace_files,
+    Engine, FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, SkipReason,
+    Skipped, SkippedFile, apply_fixes, fix_text, propose_fixes, rust_files, workspace_files,
 };
 pub use healing::{HealOptions, HealOutcome, HealReport, heal, locate};
 pub use library::{

@@ -462,6 +462,7 @@ fn build_library(
                 parent: s.parent.map(|p| ids[p].clone()),
                 panics: Vec::new(),
                 provenance: prov,
+                measured: None,
                 examples: crate::examples::synthesize_examples(
                     &p.before.render(),
                     &p.after.render(),

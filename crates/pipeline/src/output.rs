@@ -21,7 +21,13 @@ pub fn to_json(report: &FixReport, applied: bool) -> Value {
         "files_scanned": report.files_scanned,
         "patterns": report.patterns,
         "fixes": report.fixes().collect::<Vec<_>>(),
-        "skipped": report.skipped,
+        "skipped": report.skipped.iter().map(|s| json!({
+            "file": s.file,
+            "line": s.line,
+            "pattern": s.pattern,
+            "code": s.reason.code(),
+            "reason": s.reason,
+        })).collect::<Vec<_>>(),
         "skipped_files": report.skipped_files,
     })
 }
@@ -57,7 +63,7 @@ pub fn to_sarif(report: &FixReport) -> Value {
             json!({
                 "ruleId": fix.pattern,
                 "ruleIndex": rule_index[fix.pattern.as_str()],
-                "level": if fix.confidence >= 0.5 { "warning" } else { "note" },
+                "level": if fix.confidence.get() >= 0.5 { "warning" } else { "note" },
                 "message": { "text": format!("replace `{}` with `{}`: {}", one_line(&fix.before), one_line(&fix.after), fix.reason) },
                 "locations": [ { "physicalLocation": location } ],
                 "properties": { "confidence": fix.confidence, "rank": fix.rank },

@@ -5,6 +5,13 @@
 //! (or opened as a ready PR), at or above `requireApproval` is proposed for a human to accept, at or above
 //! `notifyOnly` is only reported, and below that only recorded. Pure: the caller reads the files.
 //!
+//! Three environments ship: `production` and `staging` with the seed's numbers, and `local`, a developer's
+//! own tree (`suture fix`, `suture heal` without `--env`): there every change lands as an uncommitted edit the
+//! developer reviews in git, so an explicit `--apply` of a fix that is more likely right than not may land.
+//!
+//! The gate reads only a [`Probability`]: the confidence model (`engine::confidence`) turns all the evidence
+//! into one, and nothing here knows where it came from.
+//!
 //! Two wire shapes are accepted: the `[policy]` table of `suture.toml` and the seed's JSON
 //! (`remediationPolicies` → env → criticality → `autoRemediateConfidenceThreshold`, …). Both compile into the
 //! same [`Policy`], checked: thresholds in [0, 1] and ordered.
@@ -27,6 +34,46 @@ pub struct Thresholds {
     pub require_approval: f64,
     pub notify_only: f64,
 }
+
+/// The probability that a fix is right, in [0, 1]. Only the confidence model makes one from evidence; the gate
+/// and the reports read it.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Probability(f64);
+
+impl Probability {
+    pub const ZERO: Probability = Probability(0.0);
+    pub const ONE: Probability = Probability(1.0);
+
+    /// A probability; values outside [0, 1] are clamped, NaN is 0.
+    pub fn new(p: f64) -> Probability {
+        if p.is_nan() {
+            Probability(0.0)
+        } else {
+            Probability(p.clamp(0.0, 1.0))
+        }
+    }
+
+    pub fn get(self) -> f64 {
+        self.0
+    }
+
+    /// Total order (NaN cannot occur), best first when reversed.
+    pub fn total_cmp(&self, other: &Probability) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+impl std::fmt::Display for Probability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2}", self.0)
+    }
+}
+
+/// The environment of a developer's own machine, the default of `suture fix` and `suture heal`.
+pub const LOCAL: &str = "local";
+/// The environment of `suture serve` and `suture pr`.
+pub const PRODUCTION: &str = "production";
 
 /// What a fix earns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -92,6 +139,16 @@ impl Default for Policy {
             BTreeMap::from([
                 (Criticality::Critical, t(0.85, 0.65, 0.4)),
                 (Criticality::NonCritical, t(0.75, 0.5, 0.3)),
+            ]),
+        );
+        // Not the seed's: a developer's tree, where an applied fix is an uncommitted change in front of the
+        // person who asked for it. More likely right than wrong (with a margin) may be applied on request;
+        // critical paths keep staging's bar.
+        thresholds.insert(
+            LOCAL.to_owned(),
+            BTreeMap::from([
+                (Criticality::Critical, t(0.85, 0.65, 0.4)),
+                (Criticality::NonCritical, t(0.7, 0.4, 0.1)),
             ]),
         );
         Policy::new(thresholds, Vec::new()).expect("the defaults are valid")
@@ -228,8 +285,14 @@ impl Policy {
             .expect("an environment has thresholds"))
     }
 
-    pub fn decide(&self, env: &str, path: &str, confidence: f64) -> Result<Decision, PolicyError> {
+    pub fn decide(
+        &self,
+        env: &str,
+        path: &str,
+        probability: Probability,
+    ) -> Result<Decision, PolicyError> {
         let t = self.thresholds_for(env, path)?;
+        let confidence = probability.get();
         Ok(if confidence >= t.auto_remediate {
             Decision::Apply
         } else if confidence >= t.require_approval {

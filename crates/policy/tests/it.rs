@@ -1,6 +1,6 @@
 //! Tests of the confidence gate: the seed defaults, both wire shapes, criticality globs and bad input.
 
-use policy::{Decision, Policy, PolicyError, SerializablePolicy};
+use policy::{Decision, Policy, PolicyError, Probability, SerializablePolicy};
 
 #[test]
 fn seed_defaults_decide_by_environment_and_criticality() {
@@ -9,7 +9,7 @@ fn seed_defaults_decide_by_environment_and_criticality() {
         ..Default::default()
     })
     .unwrap();
-    let d = |env, path, c| p.decide(env, path, c).unwrap();
+    let d = |env, path, c| p.decide(env, path, Probability::new(c)).unwrap();
     assert_eq!(d("production", "src/billing/pay.rs", 0.95), Decision::Apply);
     assert_eq!(
         d("production", "src/billing/pay.rs", 0.94),
@@ -24,9 +24,13 @@ fn seed_defaults_decide_by_environment_and_criticality() {
     assert_eq!(d("staging", "src/ui.rs", 0.75), Decision::Apply);
     assert_eq!(d("staging", "src/ui.rs", 0.3), Decision::Notify);
     assert_eq!(d("staging", "src/billing/x.rs", 0.4), Decision::Notify);
+    // A developer's own tree: more likely right than wrong, with a margin, may be applied on request.
+    assert_eq!(d("local", "src/ui.rs", 0.7), Decision::Apply);
+    assert_eq!(d("local", "src/ui.rs", 0.69), Decision::Propose);
+    assert_eq!(d("local", "src/billing/x.rs", 0.7), Decision::Propose);
     assert_eq!(
-        p.decide("qa", "x.rs", 0.9).unwrap_err().to_string(),
-        "policy: unknown environment `qa` (known: production, staging)"
+        p.decide("qa", "x.rs", Probability::new(0.9)).unwrap_err().to_string(),
+        "policy: unknown environment `qa` (known: local, production, staging)"
     );
 }
 
@@ -37,11 +41,11 @@ fn seed_json_shape_is_accepted() {
         "nonCritical": {"autoRemediateConfidenceThreshold": 0.9, "requireApprovalThreshold": 0.7, "notifyOnlyThreshold": 0.5}}}}"#;
     let p = Policy::from_seed_json(json, vec!["core/**".into()]).unwrap();
     assert_eq!(
-        p.decide("production", "core/a.rs", 0.95).unwrap(),
+        p.decide("production", "core/a.rs", Probability::new(0.95)).unwrap(),
         Decision::Propose
     );
     assert_eq!(
-        p.decide("production", "app/a.rs", 0.95).unwrap(),
+        p.decide("production", "app/a.rs", Probability::new(0.95)).unwrap(),
         Decision::Apply
     );
 }
@@ -54,11 +58,11 @@ fn toml_overrides_and_bad_values_are_precise() {
     .unwrap();
     let p = Policy::from_config(config).unwrap();
     assert_eq!(
-        p.decide("staging", "src/a.rs", 0.8).unwrap(),
+        p.decide("staging", "src/a.rs", Probability::new(0.8)).unwrap(),
         Decision::Propose
     );
     assert_eq!(
-        p.decide("production", "src/a.rs", 0.95).unwrap(),
+        p.decide("production", "src/a.rs", Probability::new(0.95)).unwrap(),
         Decision::Apply
     );
     let bad: SerializablePolicy =

@@ -1,0 +1,247 @@
+//! The confidence model: all the evidence about one candidate fix in, one probability that it is right out.
+//!
+//! Why one model: a confidence used to be four different quantities (a calibrated score, a hand-written
+//! prior, `c + (1 − c)/2` after validation, `× 2a` after PR outcomes), so no threshold meant one thing. Here
+//! every piece of evidence is a step of one Bayesian update, and nothing outside this file does arithmetic
+//! on confidences:
+//!
+//! 1. **Base rate** of the pattern, `P(right)` where it matches on a reported line: for a mined pattern the
+//!    calibration map (Platt scaling fitted by `suture calibrate` on `suture eval` samples) of its score; for
+//!    any pattern with a `measured` record in its file, the posterior mean of that record under a uniform
+//!    prior, `(right + 1) / (proposed + 2)`; a hand-written pattern with no record is **unmeasured** and starts
+//!    from the uniform prior's mean, ½, and says so wherever it is shown.
+//! 2. **Likelihood ratios**, multiplied into the odds: where the match is (a line a trace or a person pointed
+//!    at, the same function, elsewhere), and how the fix validated (`cargo check` clean; the failing test and
+//!    the suite pass). A fix that failed validation has probability 0: it is backed out, never shown.
+//! 3. **Outcomes** of earlier fixes of the same pattern (merged / closed unmerged pull requests): a Beta
+//!    update in which the probability of step 2 is worth [`Parameters::outcome_weight`] observations.
+//!
+//! The parameters are data ([`Parameters`], `corpus/confidence.toml`), each with where its number comes from;
+//! the ones no measurement supports yet say so. The raw score ([`RawScore`]) only ranks candidates of one
+//! origin against each other; the probability is what gates and what is shown.
+
+use pattern::{LibraryPattern, Measured, Origin};
+use policy::Probability;
+use serde::{Deserialize, Serialize};
+
+use crate::Proximity;
+
+/// A pattern's score times its location weight: orders candidates, means nothing as a number.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize)]
+#[serde(transparent)]
+pub struct RawScore(f64);
+
+impl RawScore {
+    pub fn get(self) -> f64 {
+        self.0
+    }
+}
+
+/// How a candidate was checked before it was shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validation {
+    /// Not checked beyond a strict re-parse: the fix may not compile.
+    NotRun,
+    /// A check failed: the fix is backed out.
+    Failed,
+    /// `cargo check` (or the configured checker) passed with no new error or warning.
+    Compiled,
+    /// The failing test (or command) passes now and nothing that passed fails.
+    Tested,
+}
+
+/// Earlier fixes of a pattern delivered as pull requests or suggestions, and what became of them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Outcomes {
+    pub merged: u32,
+    pub closed: u32,
+}
+
+/// What the base rate of a candidate rests on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Basis {
+    /// A mined pattern's score through the calibration map.
+    Calibrated,
+    /// A mined pattern's raw score, taken as a probability (`--calibration none`).
+    Uncalibrated,
+    /// The pattern's measured record.
+    Measured { right: u32, proposed: u32 },
+    /// No measurement: the uniform prior.
+    Unmeasured,
+}
+
+impl std::fmt::Display for Basis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Basis::Calibrated => write!(f, "calibrated"),
+            Basis::Uncalibrated => write!(f, "uncalibrated raw score"),
+            Basis::Measured { right, proposed } => write!(f, "measured: {right} of {proposed} right"),
+            Basis::Unmeasured => write!(f, "unmeasured"),
+        }
+    }
+}
+
+/// Everything known about one candidate.
+#[derive(Debug, Clone)]
+pub struct Evidence<'a> {
+    pub pattern: &'a LibraryPattern,
+    pub proximity: Proximity,
+    pub validation: Validation,
+    pub outcomes: Outcomes,
+}
+
+/// The model's answer for one candidate.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assessment {
+    pub raw: RawScore,
+    pub probability: Probability,
+    pub basis: Basis,
+}
+
+/// The numbers of the model other than the calibration map, each a likelihood ratio (odds multiplier) unless
+/// said otherwise. The provenance of each is in `corpus/confidence.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parameters {
+    /// A match in the function of a reported line, against one on the line.
+    pub same_function: f64,
+    /// A match away from every reported location, against one on the line.
+    pub elsewhere: f64,
+    /// `cargo check` passed with no new diagnostic: `1 / P(compiles | wrong)`.
+    pub compiled: f64,
+    /// The failing test and the suite pass: `1 / P(passes | wrong)` (includes the compile).
+    pub tested: f64,
+    /// How many PR outcomes the model's own estimate is worth in the Beta update.
+    pub outcome_weight: f64,
+    /// Where these numbers come from, one line each.
+    #[serde(default)]
+    pub provenance: Vec<String>,
+}
+
+/// The shipped parameters (`corpus/confidence.toml`), checked.
+pub const SHIPPED_PARAMETERS: &str = include_str!("../../../corpus/confidence.toml");
+
+impl Parameters {
+    /// Reads parameters from TOML; every ratio must be finite and positive.
+    pub fn from_toml(text: &str) -> Result<Parameters, String> {
+        let p: Parameters = toml_lite(text)?;
+        for (name, v) in [
+            ("same_function", p.same_function),
+            ("elsewhere", p.elsewhere),
+            ("compiled", p.compiled),
+            ("tested", p.tested),
+            ("outcome_weight", p.outcome_weight),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("`{name}` must be finite and positive, got {v}"));
+            }
+        }
+        Ok(p)
+    }
+}
+
+fn toml_lite(text: &str) -> Result<Parameters, String> {
+    toml::from_str(text).map_err(|e| e.message().to_owned())
+}
+
+/// The one confidence model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConfidenceModel {
+    /// The score → probability map of mined patterns; `None` takes raw scores as probabilities.
+    pub calibration: Option<mine::calibrate::Calibration>,
+    pub parameters: Parameters,
+}
+
+impl Default for ConfidenceModel {
+    /// The shipped parameters without a calibration map.
+    fn default() -> Self {
+        ConfidenceModel {
+            calibration: None,
+            parameters: Parameters::from_toml(SHIPPED_PARAMETERS)
+                .expect("the shipped confidence parameters are valid"),
+        }
+    }
+}
+
+fn odds(p: f64) -> f64 {
+    p / (1.0 - p)
+}
+
+fn from_odds(o: f64) -> f64 {
+    if o.is_infinite() { 1.0 } else { o / (1.0 + o) }
+}
+
+/// Four decimals, as every report writes numbers (stable output, readable diffs).
+fn round4(x: f64) -> f64 {
+    (x * 1e4).round() / 1e4
+}
+
+impl ConfidenceModel {
+    pub fn with_calibration(calibration: Option<mine::calibrate::Calibration>) -> ConfidenceModel {
+        ConfidenceModel {
+            calibration,
+            ..ConfidenceModel::default()
+        }
+    }
+
+    /// The location weight of the raw score and the likelihood ratio of the location.
+    fn location(&self, proximity: Proximity) -> f64 {
+        match proximity {
+            Proximity::Anywhere | Proximity::OnLine => 1.0,
+            Proximity::SameFunction => self.parameters.same_function,
+            Proximity::Elsewhere => self.parameters.elsewhere,
+        }
+    }
+
+    /// The ranking score of a pattern at a place.
+    pub fn raw(&self, pattern: &LibraryPattern, proximity: Proximity) -> RawScore {
+        RawScore(round4(pattern.score * self.location(proximity)))
+    }
+
+    /// The base rate of a pattern on a reported line, and what it rests on.
+    pub fn base_rate(&self, pattern: &LibraryPattern) -> (f64, Basis) {
+        match (&pattern.measured, pattern.origin, &self.calibration) {
+            (Some(Measured { right, proposed, .. }), _, _) => (
+                (*right as f64 + 1.0) / (*proposed as f64 + 2.0),
+                Basis::Measured {
+                    right: *right,
+                    proposed: *proposed,
+                },
+            ),
+            (None, Origin::Mined, Some(c)) => (c.apply(pattern.score), Basis::Calibrated),
+            (None, Origin::Mined, None) => (pattern.score, Basis::Uncalibrated),
+            (None, Origin::HandWritten, _) => (0.5, Basis::Unmeasured),
+        }
+    }
+
+    /// The probability that the candidate is the right fix, given everything in `evidence`.
+    pub fn assess(&self, evidence: &Evidence<'_>) -> Assessment {
+        let raw = self.raw(evidence.pattern, evidence.proximity);
+        let (base, basis) = self.base_rate(evidence.pattern);
+        let validation = match evidence.validation {
+            Validation::NotRun => 1.0,
+            Validation::Failed => 0.0,
+            Validation::Compiled => self.parameters.compiled,
+            Validation::Tested => self.parameters.tested,
+        };
+        let p = if base >= 1.0 && validation > 0.0 {
+            1.0
+        } else {
+            from_odds(odds(base) * self.location(evidence.proximity) * validation)
+        };
+        let Outcomes { merged, closed } = evidence.outcomes;
+        let k = self.parameters.outcome_weight;
+        let p = if validation == 0.0 {
+            0.0
+        } else {
+            (p * k + merged as f64) / (k + merged as f64 + closed as f64)
+        };
+        Assessment {
+            raw,
+            probability: Probability::new(round4(p)),
+            basis,
+        }
+    }
+}

@@ -1,0 +1,96 @@
+//! Why a candidate fix was not proposed, as a value.
+//!
+//! Why an enum and not a sentence: summaries count reasons, JSON readers branch on them, and the server
+//! explains them; each used to parse the prose back (`split(" by ")`). The sentence is rendered at the edge
+//! from the value ([`std::fmt::Display`]), and [`SkipReason::code`] is the stable name machines read.
+
+use serde::{Serialize, Serializer};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// `// suture-ignore` (or `// suture-ignore: <id>`) on the line or the line above.
+    Suppressed,
+    /// The match lies in code a syntax error makes untrustworthy.
+    SyntaxErrorAround,
+    /// The after side could not be built from the bindings.
+    Instantiate(String),
+    /// The replacement would lose a comment inside the matched code.
+    DropsComment,
+    /// A better candidate overlaps this one; looked for again once that fix is applied.
+    Overlaps {
+        winner: String,
+        line: u32,
+        /// The two had the same probability; specificity, then the id decided.
+        tie: bool,
+    },
+    /// The patched code does not parse strictly (the message is syn's).
+    DoesNotParse(String),
+    /// The original had syntax errors, and the patched code has more.
+    MoreSyntaxErrors,
+    /// Each fix of the file parses alone, together they do not.
+    TogetherDoNotParse(Box<SkipReason>),
+}
+
+impl SkipReason {
+    /// What all reasons with this code have in common, for a count per reason.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            SkipReason::Suppressed => "suppressed by a `// suture-ignore` comment",
+            SkipReason::SyntaxErrorAround => "the code around it has a syntax error",
+            SkipReason::Instantiate(_) => "the fix could not be built from the match",
+            SkipReason::DropsComment => "the fix would drop a comment inside the matched code",
+            SkipReason::Overlaps { .. } => "overlaps a higher-ranked fix",
+            SkipReason::DoesNotParse(_) => "the patched file does not parse",
+            SkipReason::MoreSyntaxErrors => "the patched file has more syntax errors than before",
+            SkipReason::TogetherDoNotParse(_) => "the fixes of a file together do not parse",
+        }
+    }
+
+    /// A stable kebab-case name, for counting and for JSON.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SkipReason::Suppressed => "suppressed",
+            SkipReason::SyntaxErrorAround => "syntax-error-around",
+            SkipReason::Instantiate(_) => "cannot-instantiate",
+            SkipReason::DropsComment => "drops-comment",
+            SkipReason::Overlaps { .. } => "overlaps",
+            SkipReason::DoesNotParse(_) => "does-not-parse",
+            SkipReason::MoreSyntaxErrors => "more-syntax-errors",
+            SkipReason::TogetherDoNotParse(_) => "together-do-not-parse",
+        }
+    }
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SkipReason::Suppressed => write!(f, "suppressed by a `// suture-ignore` comment"),
+            SkipReason::SyntaxErrorAround => write!(f, "the code around it has a syntax error"),
+            SkipReason::Instantiate(e) => write!(f, "{e}"),
+            SkipReason::DropsComment => {
+                write!(f, "the fix would drop a comment inside the matched code")
+            }
+            SkipReason::Overlaps { winner, line, tie } => {
+                write!(f, "overlaps the higher-ranked fix by {winner} at line {line}")?;
+                if *tie {
+                    write!(f, " (a tie on confidence, broken by specificity, then id)")?;
+                }
+                write!(f, "; looked for again once that fix is applied")
+            }
+            SkipReason::DoesNotParse(e) => write!(f, "the patched file does not parse: {e}"),
+            SkipReason::MoreSyntaxErrors => {
+                write!(f, "the patched file has more syntax errors than before")
+            }
+            SkipReason::TogetherDoNotParse(r) => {
+                write!(f, "the fixes of this file together do not parse: {r}")
+            }
+        }
+    }
+}
+
+/// Serialised as its sentence, so that the JSON `reason` field reads as before; `code` is written beside it.
+impl Serialize for SkipReason {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
