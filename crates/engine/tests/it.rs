@@ -1,0 +1,504 @@
+//! The engine's rules, one fixture each, through one `check`.
+//!
+//! A fixture is Rust source with directives on `//-` lines (removed before the engine sees the text, so line
+//! numbers count the source lines only):
+//!
+//! - `//- pattern ID ORIGIN SCORE: BEFORE => AFTER` — a pattern (`mined` or `hand-written`);
+//!   `//- remedy ID KIND: BEFORE => AFTER` — a hand-written remedy for panic KIND;
+//! - `//- at LINE` — a reported location; `//- panic KIND` — a reported panic kind;
+//! - `//- min P` — the probability threshold; `//- outcomes ID MERGED CLOSED` — a PR record;
+//! - `//- calibrated A B` — a calibration map for mined patterns.
+//!
+//! The rendering lists each fix (rank, line, pattern, probability and its basis, where it is, before → after),
+//! each skipped candidate with its reason, the count under the threshold, and the patched text.
+
+use engine::{
+    ConfidenceModel, Evidence, FixConfig, Location, Outcomes, Probability, Proximity, Validation,
+    fix_text, rank,
+};
+use expect_test::{Expect, expect};
+use pattern::{LibraryPattern, Origin, SerializablePattern};
+
+fn pattern(id: &str, origin: Origin, score: f64, rule: &str, panics: Vec<String>) -> LibraryPattern {
+    let (before, after) = rule.split_once(" => ").expect("BEFORE => AFTER");
+    LibraryPattern::try_from(SerializablePattern {
+        id: id.to_owned(),
+        origin,
+        description: None,
+        before: before.trim().to_owned(),
+        after: after.trim().to_owned(),
+        before_kind: None,
+        after_kind: None,
+        support: 0,
+        score,
+        prevalence: 0.0,
+        specialisation: 0.0,
+        parent: None,
+        panics,
+        provenance: Vec::new(),
+        measured: None,
+        examples: Vec::new(),
+    })
+    .expect("a valid pattern")
+}
+
+#[track_caller]
+fn check(fixture: &str, expected: Expect) {
+    let mut patterns = Vec::new();
+    let mut config = FixConfig::default();
+    let mut source = String::new();
+    for line in fixture.lines() {
+        let Some(directive) = line.strip_prefix("//- ") else {
+            source.push_str(line);
+            source.push('\n');
+            continue;
+        };
+        let (head, rule) = directive.split_once(": ").unwrap_or((directive, ""));
+        let words: Vec<&str> = head.split_whitespace().collect();
+        match words.as_slice() {
+            ["pattern", id, origin, score] => {
+                let origin = match *origin {
+                    "mined" => Origin::Mined,
+                    _ => Origin::HandWritten,
+                };
+                patterns.push(pattern(id, origin, score.parse().unwrap(), rule, Vec::new()));
+            }
+            ["remedy", id, kind] => patterns.push(pattern(
+                id,
+                Origin::HandWritten,
+                0.5,
+                rule,
+                vec![kind.to_string()],
+            )),
+            ["at", line] => config.locations.push(Location {
+                file: "lib.rs".to_owned(),
+                line: line.parse().unwrap(),
+                source: "--at".to_owned(),
+            }),
+            ["panic", kind] => config.panic_kinds.push(kind.to_string()),
+            ["min", p] => config.min_confidence = Probability::new(p.parse().unwrap()),
+            ["outcomes", id, merged, closed] => {
+                config.outcomes.insert(
+                    id.to_string(),
+                    Outcomes {
+                        merged: merged.parse().unwrap(),
+                        closed: closed.parse().unwrap(),
+                    },
+                );
+            }
+            ["calibrated", a, b] => {
+                config.model.calibration = Some(mine::calibrate::Calibration {
+                    a: a.parse().unwrap(),
+                    b: b.parse().unwrap(),
+                    fitted_on: Vec::new(),
+                })
+            }
+            _ => panic!("unknown directive `{line}`"),
+        }
+    }
+    let refs: Vec<&LibraryPattern> = patterns.iter().collect();
+    let outcome = fix_text("lib.rs", &source, &refs, &config);
+    let mut files = vec![outcome.fixes];
+    let mut skipped = outcome.skipped;
+    rank(&mut files, &mut skipped);
+    let file = &files[0];
+    let mut out = String::new();
+    for f in &file.fixes {
+        out.push_str(&format!(
+            "fix #{} line {} [{}] {} ({}) {:?} round {}: `{}` → `{}`\n",
+            f.rank,
+            f.start.line,
+            f.pattern,
+            f.confidence,
+            f.basis,
+            f.proximity,
+            f.round,
+            f.before,
+            f.after
+        ));
+    }
+    for s in &skipped {
+        out.push_str(&format!(
+            "skip line {} [{}] {}: {}\n",
+            s.line,
+            s.pattern,
+            s.reason.code(),
+            s.reason
+        ));
+    }
+    if outcome.below_threshold > 0 {
+        out.push_str(&format!("below threshold: {}\n", outcome.below_threshold));
+    }
+    if file.patched != source {
+        out.push_str("---\n");
+        out.push_str(&file.patched);
+    }
+    expected.assert_eq(&out);
+}
+
+#[test]
+fn a_match_is_instantiated_and_spliced_into_the_original_text() {
+    check(
+        r#"
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+fn f(v: &[u8]) -> bool {
+    // the length check
+    v.len()  ==  0 // trailing
+}
+"#,
+        expect![[r#"
+            fix #1 line 4 [m-len] 0.80 (uncalibrated raw score) Anywhere round 1: `v.len()  ==  0` → `v.is_empty()`
+            ---
+
+            fn f(v: &[u8]) -> bool {
+                // the length check
+                v.is_empty() // trailing
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn overlapping_candidates_best_first_and_nested_ones_found_again() {
+    check(
+        r#"
+//- pattern m-sub mined 0.6: $A - $B => $A.saturating_sub($B)
+fn f(total: u32, used: u32) -> u32 {
+    (total - used) - 1
+}
+"#,
+        expect![[r#"
+            fix #1 line 3 [m-sub] 0.60 (uncalibrated raw score) Anywhere round 1: `(total - used) - 1` → `(total - used).saturating_sub(1)`
+            fix #2 line 3 [m-sub] 0.60 (uncalibrated raw score) Anywhere round 2: `total - used` → `total.saturating_sub(used)`
+            skip line 3 [m-sub] overlaps: overlaps the higher-ranked fix by m-sub at line 3 (a tie on confidence, broken by specificity, then id); looked for again once that fix is applied
+            ---
+
+            fn f(total: u32, used: u32) -> u32 {
+                (total.saturating_sub(used)).saturating_sub(1)
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn the_more_likely_pattern_wins_an_overlap() {
+    check(
+        r#"
+//- pattern m-general mined 0.3: $A == 0 => $A < 1
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+fn f(v: &[u8]) -> bool {
+    v.len() == 0
+}
+"#,
+        expect![[r#"
+            fix #1 line 3 [m-len] 0.80 (uncalibrated raw score) Anywhere round 1: `v.len() == 0` → `v.is_empty()`
+            skip line 3 [m-general] overlaps: overlaps the higher-ranked fix by m-len at line 3; looked for again once that fix is applied
+            ---
+
+            fn f(v: &[u8]) -> bool {
+                v.is_empty()
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn a_tie_on_probability_goes_to_the_more_specific_pattern() {
+    check(
+        r#"
+//- pattern m-a general 0.5: $A == $B => $B == $A
+//- pattern m-b mined 0.5: $A.len() == 0 => $A.is_empty()
+fn f(v: &[u8]) -> bool {
+    v.len() == 0
+}
+"#,
+        expect![[r#"
+            fix #1 line 3 [m-b] 0.50 (uncalibrated raw score) Anywhere round 1: `v.len() == 0` → `v.is_empty()`
+            skip line 3 [m-a] overlaps: overlaps the higher-ranked fix by m-b at line 3 (a tie on confidence, broken by specificity, then id); looked for again once that fix is applied
+            ---
+
+            fn f(v: &[u8]) -> bool {
+                v.is_empty()
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn suppression_comments_syntax_errors_and_comments_inside_refuse_a_candidate() {
+    check(
+        r#"
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+fn a(v: &[u8]) -> bool {
+    // suture-ignore: m-len
+    v.len() == 0
+}
+fn b(v: &[u8]) -> bool {
+    v.len() == 0 // suture-ignore
+}
+fn c(v: &[u8]) -> bool {
+    v.len() == 0 && let
+}
+fn d(v: &[u8]) -> bool {
+    v.len(/* why */) == 0
+}
+fn e(v: &[u8]) -> bool {
+    // suture-ignore: m-other
+    v.len() == 0
+}
+"#,
+        expect![[r#"
+            fix #1 line 10 [m-len] 0.80 (uncalibrated raw score) Anywhere round 1: `v.len() == 0` → `v.is_empty()`
+            fix #2 line 17 [m-len] 0.80 (uncalibrated raw score) Anywhere round 1: `v.len() == 0` → `v.is_empty()`
+            skip line 4 [m-len] suppressed: suppressed by a `// suture-ignore` comment
+            skip line 7 [m-len] suppressed: suppressed by a `// suture-ignore` comment
+            skip line 13 [m-len] drops-comment: the fix would drop a comment inside the matched code
+            ---
+
+            fn a(v: &[u8]) -> bool {
+                // suture-ignore: m-len
+                v.len() == 0
+            }
+            fn b(v: &[u8]) -> bool {
+                v.len() == 0 // suture-ignore
+            }
+            fn c(v: &[u8]) -> bool {
+                v.is_empty() && let
+            }
+            fn d(v: &[u8]) -> bool {
+                v.len(/* why */) == 0
+            }
+            fn e(v: &[u8]) -> bool {
+                // suture-ignore: m-other
+                v.is_empty()
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn a_fix_that_would_not_parse_strictly_is_refused() {
+    // `x as u32 < y` is read by Rust as the start of generic arguments: tree-sitter accepts the template,
+    // the strict re-parse (syn) does not accept the patched function.
+    check(
+        r#"
+//- pattern m-cast mined 0.8: $A == $B => $A as u32 < $B
+fn f(x: u8, y: u32) -> bool {
+    x == y
+}
+"#,
+        expect![[r#"
+            skip line 3 [m-cast] does-not-parse: the patched file does not parse: line 4, column 1: expected `,`
+        "#]],
+    );
+}
+
+#[test]
+fn candidates_under_the_threshold_are_counted_not_listed() {
+    check(
+        r#"
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+//- pattern m-weak mined 0.05: $A + 0 => $A
+//- min 0.07
+fn f(v: &[u8], n: u32) -> u32 {
+    if v.len() == 0 { n + 0 } else { n }
+}
+"#,
+        expect![[r#"
+            fix #1 line 3 [m-len] 0.80 (uncalibrated raw score) Anywhere round 1: `v.len() == 0` → `v.is_empty()`
+            below threshold: 1
+            ---
+
+            fn f(v: &[u8], n: u32) -> u32 {
+                if v.is_empty() { n + 0 } else { n }
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn panic_remedies_take_part_only_when_their_panic_is_reported() {
+    let fixture = r#"
+//- remedy h-sub overflow-sub: $A - $B => $A.saturating_sub($B)
+fn f(a: u32, b: u32) -> u32 {
+    a - b
+}
+"#;
+    check(fixture, expect![""]);
+    check(
+        &format!("//- panic overflow-sub\n//- at 3\n{fixture}"),
+        expect![[r#"
+            fix #1 line 3 [h-sub] 0.50 (unmeasured) OnLine round 1: `a - b` → `a.saturating_sub(b)`
+            ---
+
+            fn f(a: u32, b: u32) -> u32 {
+                a.saturating_sub(b)
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn where_the_match_is_weighs_on_its_probability() {
+    check(
+        r#"
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+//- at 3
+fn f(v: &[u8], w: &[u8]) -> bool {
+    v.len() == 0
+        || w.len() == 0
+}
+fn g(v: &[u8]) -> bool {
+    v.len() == 0
+}
+"#,
+        expect![[r#"
+            fix #1 line 3 [m-len] 0.80 (uncalibrated raw score) OnLine round 1: `v.len() == 0` → `v.is_empty()`
+            fix #2 line 4 [m-len] 0.74 (uncalibrated raw score) SameFunction round 1: `w.len() == 0` → `w.is_empty()`
+            fix #3 line 7 [m-len] 0.55 (uncalibrated raw score) Elsewhere round 1: `v.len() == 0` → `v.is_empty()`
+            ---
+
+            fn f(v: &[u8], w: &[u8]) -> bool {
+                v.is_empty()
+                    || w.is_empty()
+            }
+            fn g(v: &[u8]) -> bool {
+                v.is_empty()
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn a_patterns_pr_record_moves_its_probability() {
+    check(
+        r#"
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+//- pattern m-sub mined 0.8: $A - 1 => $A.saturating_sub(1)
+//- outcomes m-len 0 2
+//- outcomes m-sub 6 0
+fn f(v: &[u8], n: u32) -> u32 {
+    if v.len() == 0 { n - 1 } else { n }
+}
+"#,
+        expect![[r#"
+            fix #2 line 3 [m-len] 0.40 (uncalibrated raw score) Anywhere round 1: `v.len() == 0` → `v.is_empty()`
+            fix #1 line 3 [m-sub] 0.95 (uncalibrated raw score) Anywhere round 1: `n - 1` → `n.saturating_sub(1)`
+            ---
+
+            fn f(v: &[u8], n: u32) -> u32 {
+                if v.is_empty() { n.saturating_sub(1) } else { n }
+            }
+        "#]],
+    );
+}
+
+#[test]
+fn mined_patterns_go_through_the_calibration_map() {
+    check(
+        r#"
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+//- calibrated 0.27 -2.1
+fn f(v: &[u8]) -> bool {
+    v.len() == 0
+}
+"#,
+        expect![[r#"
+            fix #1 line 3 [m-len] 0.10 (calibrated) Anywhere round 1: `v.len() == 0` → `v.is_empty()`
+            ---
+
+            fn f(v: &[u8]) -> bool {
+                v.is_empty()
+            }
+        "#]],
+    );
+}
+
+fn assess(p: &LibraryPattern, proximity: Proximity, validation: Validation, outcomes: Outcomes) -> f64 {
+    ConfidenceModel::default()
+        .assess(&Evidence {
+            pattern: p,
+            proximity,
+            validation,
+            outcomes,
+        })
+        .probability
+        .get()
+}
+
+#[test]
+fn the_model_takes_validation_as_a_likelihood_ratio() {
+    let remedy = pattern(
+        "h",
+        Origin::HandWritten,
+        0.6,
+        "$A - $B => $A.saturating_sub($B)",
+        vec!["overflow-sub".into()],
+    );
+    let none = Outcomes::default();
+    // Unmeasured: the uniform prior's ½, whatever score the file states.
+    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::NotRun, none), 0.5);
+    // odds 1 × 2.8 and × 2.9 (corpus/confidence.toml).
+    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Compiled, none), 0.7368);
+    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Tested, none), 0.7436);
+    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Failed, none), 0.0);
+    // A failed fix stays at 0 whatever its record.
+    let merged = Outcomes {
+        merged: 10,
+        closed: 0,
+    };
+    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Failed, merged), 0.0);
+    // Location: odds × 0.7 in the same function.
+    assert_eq!(
+        assess(&remedy, Proximity::SameFunction, Validation::NotRun, none),
+        0.4118
+    );
+}
+
+#[test]
+fn a_measured_record_replaces_the_uniform_prior() {
+    let mut remedy = pattern(
+        "h",
+        Origin::HandWritten,
+        0.6,
+        "$A - $B => $A.saturating_sub($B)",
+        Vec::new(),
+    );
+    remedy.measured = Some(pattern::Measured {
+        right: 8,
+        proposed: 10,
+        on: Vec::new(),
+    });
+    let none = Outcomes::default();
+    // (8 + 1) / (10 + 2)
+    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::NotRun, none), 0.75);
+    let model = ConfidenceModel::default();
+    assert_eq!(
+        model.base_rate(&remedy).1.to_string(),
+        "measured: 8 of 10 right"
+    );
+}
+
+#[test]
+fn probabilities_are_monotone_in_the_raw_score_for_mined_patterns() {
+    let model = ConfidenceModel::with_calibration(Some(mine::calibrate::Calibration {
+        a: 0.27,
+        b: -2.1,
+        fitted_on: Vec::new(),
+    }));
+    let mut last = 0.0;
+    for score in [0.001, 0.01, 0.1, 0.3, 0.6, 0.9, 1.0] {
+        let p = pattern("m", Origin::Mined, score, "$A - 1 => $A", Vec::new());
+        let got = model
+            .assess(&Evidence {
+                pattern: &p,
+                proximity: Proximity::OnLine,
+                validation: Validation::NotRun,
+                outcomes: Outcomes::default(),
+            })
+            .probability
+            .get();
+        assert!(got > last, "{score}: {got} ≤ {last}");
+        last = got;
+    }
+}
