@@ -285,13 +285,36 @@ pub(crate) fn connect(path: &Path) -> Result<Connection, Error> {
     };
     let conn = Connection::open(path).map_err(open_error)?;
     // SQLite opens lazily: a directory or a file that is not a database fails here.
-    conn.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
-        .map_err(open_error)?;
+    set_wal(&conn).map_err(open_error)?;
     conn.pragma_update(None, "synchronous", "normal")
         .map_err(open_error)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(open_error)?;
     Ok(conn)
+}
+
+/// How long opening waits for other connections that are switching the same new file to WAL.
+const WAL_SWITCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Puts the file in WAL mode. Switching a new file needs its exclusive lock, and a connection that
+/// asks while another one holds the lock half-way through is told "busy" at once, without its busy
+/// timeout (waiting could deadlock), so processes or threads opening one new file at once (workers
+/// starting together) retry here for a while instead of failing.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + WAL_SWITCH_WAIT;
+    loop {
+        match conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
+        {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other.map(drop),
+        }
+    }
 }
 
 /// One ordered list of migrations and where a database records how many of them have run. The
