@@ -1,4 +1,5 @@
-//! Tests of anti-unification, matching and instantiation on real Rust fragments.
+//! Tests of anti-unification, matching and instantiation on real Rust fragments, and one property test
+//! (proptest) that anti-unifying two edits of one rewrite gives back both edits.
 
 use expect_test::{Expect, expect};
 use pattern::{Pattern, anti_unify, generalisation_cost, instantiate, match_at};
@@ -228,4 +229,308 @@ fn needles_inside_string_literals_are_not_code() {
         index.matches(&tree, &[0]).is_empty(),
         "the whole-file parse agrees: no code match in a string"
     );
+}
+
+/// The property anti-unification exists for: two concrete edits made by one rewrite generalise into a pattern
+/// that matches both befores and, from each match's bindings, writes exactly each after.
+///
+/// Each case is a rewrite template (a before expression or statement with holes, and an after built from the
+/// same holes and fresh concrete code) filled in twice with random subterms. The texts are rendered without
+/// depending on context: a filling is always an atom (a name, a field, a call, or parenthesised), so the
+/// same subterm is the same text, and the same subtree, on both sides of an edit. Otherwise an after side
+/// could hold `a + b` where the before side held `(a + b)`, which no pattern over whole subtrees can express.
+mod anti_unification_property {
+    use pattern::{Pattern, anti_unify, instantiate, match_at};
+    use proptest::prelude::*;
+    use proptest::sample::select;
+    use syntax::{Tree, parse_fragment};
+
+    /// How many holes a template may use.
+    const HOLES: usize = 3;
+
+    #[derive(Debug, Clone)]
+    enum Expr {
+        /// Filled in by the edit's subterms; only in templates.
+        Hole(usize),
+        Name(&'static str),
+        Int(u8),
+        Paren(Box<Expr>),
+        Field(Box<Expr>, &'static str),
+        Method(Box<Expr>, &'static str, Vec<Expr>),
+        Call(&'static str, Vec<Expr>),
+        Binary(Box<Expr>, &'static str, Box<Expr>),
+    }
+
+    /// The node an edit replaces: an expression, or a statement around one.
+    #[derive(Debug, Clone)]
+    enum Node {
+        Expr(Expr),
+        Let(&'static str, Expr),
+        Statement(Expr),
+    }
+
+    impl Expr {
+        /// `self` as the operand of a binary operator.
+        fn operand(self) -> Expr {
+            match self {
+                Expr::Binary(..) => Expr::Paren(Box::new(self)),
+                _ => self,
+            }
+        }
+
+        /// `self` where a method call or field access needs a receiver, and as a filling, which must read
+        /// the same in every position: `1.len()` would lex as a float, and `a + b.len()` as another tree.
+        fn atom(self) -> Expr {
+            match self {
+                Expr::Binary(..) | Expr::Int(_) => Expr::Paren(Box::new(self)),
+                _ => self,
+            }
+        }
+
+        fn holes(&self, out: &mut Vec<usize>) {
+            match self {
+                Expr::Hole(k) => out.push(*k),
+                Expr::Name(_) | Expr::Int(_) => {}
+                Expr::Paren(e) | Expr::Field(e, _) => e.holes(out),
+                Expr::Method(e, _, args) => {
+                    e.holes(out);
+                    args.iter().for_each(|a| a.holes(out));
+                }
+                Expr::Call(_, args) => args.iter().for_each(|a| a.holes(out)),
+                Expr::Binary(l, _, r) => {
+                    l.holes(out);
+                    r.holes(out);
+                }
+            }
+        }
+
+        fn render(&self, fills: &[Expr], out: &mut String) {
+            let list = |args: &[Expr], out: &mut String| {
+                out.push('(');
+                for (i, arg) in args.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    arg.render(fills, out);
+                }
+                out.push(')');
+            };
+            match self {
+                Expr::Hole(k) => fills[*k].render(&[], out),
+                Expr::Name(name) => out.push_str(name),
+                Expr::Int(n) => out.push_str(&n.to_string()),
+                Expr::Paren(e) => {
+                    out.push('(');
+                    e.render(fills, out);
+                    out.push(')');
+                }
+                Expr::Field(e, field) => {
+                    e.render(fills, out);
+                    out.push('.');
+                    out.push_str(field);
+                }
+                Expr::Method(e, method, args) => {
+                    e.render(fills, out);
+                    out.push('.');
+                    out.push_str(method);
+                    list(args, out);
+                }
+                Expr::Call(function, args) => {
+                    out.push_str(function);
+                    list(args, out);
+                }
+                Expr::Binary(l, op, r) => {
+                    l.render(fills, out);
+                    out.push_str(&format!(" {op} "));
+                    r.render(fills, out);
+                }
+            }
+        }
+    }
+
+    impl Node {
+        fn expr(&self) -> &Expr {
+            match self {
+                Node::Expr(e) | Node::Let(_, e) | Node::Statement(e) => e,
+            }
+        }
+
+        fn render(&self, fills: &[Expr]) -> String {
+            let mut out = String::new();
+            match self {
+                Node::Expr(e) => e.render(fills, &mut out),
+                Node::Let(name, e) => {
+                    out.push_str(&format!("let {name} = "));
+                    e.render(fills, &mut out);
+                    out.push(';');
+                }
+                Node::Statement(e) => {
+                    e.render(fills, &mut out);
+                    out.push(';');
+                }
+            }
+            out
+        }
+    }
+
+    /// Expressions built from `leaf`: names, fields, method and function calls, binary operators.
+    fn expr(leaf: BoxedStrategy<Expr>) -> BoxedStrategy<Expr> {
+        leaf.prop_recursive(3, 12, 2, |inner| {
+            let args = prop::collection::vec(inner.clone(), 0..=2);
+            prop_oneof![
+                (inner.clone(), select(&["len", "pos", "items"][..]))
+                    .prop_map(|(e, f)| Expr::Field(Box::new(e.atom()), f)),
+                (
+                    inner.clone(),
+                    select(&["len", "is_empty", "max", "unwrap_or", "get", "clone"][..]),
+                    args.clone()
+                )
+                    .prop_map(|(e, m, args)| Expr::Method(
+                        Box::new(e.atom()),
+                        m,
+                        args
+                    )),
+                (select(&["f", "g", "Some"][..]), args).prop_map(|(f, args)| Expr::Call(f, args)),
+                (
+                    inner.clone(),
+                    select(&["+", "-", "*", "==", "<", "&&"][..]),
+                    inner
+                )
+                    .prop_map(|(l, op, r)| Expr::Binary(
+                        Box::new(l.operand()),
+                        op,
+                        Box::new(r.operand())
+                    )),
+            ]
+        })
+        .boxed()
+    }
+
+    fn concrete_leaf() -> BoxedStrategy<Expr> {
+        prop_oneof![
+            select(&["a", "b", "x", "v", "items", "len"][..]).prop_map(Expr::Name),
+            (0u8..3).prop_map(Expr::Int),
+        ]
+        .boxed()
+    }
+
+    /// A subterm filling one hole of one edit.
+    fn filling() -> BoxedStrategy<Expr> {
+        expr(concrete_leaf()).prop_map(Expr::atom).boxed()
+    }
+
+    /// A node whose root is concrete (a template whose before side is a bare hole matches anything and is
+    /// never applicable).
+    fn node(leaf: BoxedStrategy<Expr>) -> BoxedStrategy<Node> {
+        let concrete_root = expr(leaf).prop_map(|e| match e {
+            Expr::Hole(_) => Expr::Method(Box::new(e), "clone", Vec::new()),
+            e => e,
+        });
+        prop_oneof![
+            concrete_root.clone().prop_map(Node::Expr),
+            (select(&["n", "out"][..]), concrete_root.clone()).prop_map(|(n, e)| Node::Let(n, e)),
+            concrete_root.prop_map(Node::Statement),
+        ]
+        .boxed()
+    }
+
+    /// A rewrite: a random before side, and an after side built from the before side's holes and new code.
+    fn random_rewrite() -> BoxedStrategy<(Node, Node)> {
+        let hole = (0..HOLES).prop_map(Expr::Hole);
+        node(prop_oneof![2 => hole, 1 => concrete_leaf()].boxed())
+            .prop_flat_map(|before| {
+                let mut holes = Vec::new();
+                before.expr().holes(&mut holes);
+                let leaf = if holes.is_empty() {
+                    concrete_leaf()
+                } else {
+                    prop_oneof![select(holes).prop_map(Expr::Hole), concrete_leaf()].boxed()
+                };
+                (Just(before), node(leaf))
+            })
+            .boxed()
+    }
+
+    /// Rewrites of the kind suture learns, with holes where the examples differ.
+    fn known_rewrite() -> BoxedStrategy<(Node, Node)> {
+        use Expr::*;
+        let hole = |k| Box::new(Hole(k));
+        let cases = vec![
+            // $A.len() == 0 => $A.is_empty()
+            (
+                Node::Expr(Binary(
+                    Box::new(Method(hole(0), "len", vec![])),
+                    "==",
+                    Box::new(Int(0)),
+                )),
+                Node::Expr(Method(hole(0), "is_empty", vec![])),
+            ),
+            // $A - $B => $A.saturating_sub($B)
+            (
+                Node::Expr(Binary(hole(0), "-", hole(1))),
+                Node::Expr(Method(hole(0), "saturating_sub", vec![Hole(1)])),
+            ),
+            // let n = $A.get($B).unwrap_or($C); => let n = $C.max($A.get($B));
+            (
+                Node::Let(
+                    "n",
+                    Method(
+                        Box::new(Method(hole(0), "get", vec![Hole(1)])),
+                        "unwrap_or",
+                        vec![Hole(2)],
+                    ),
+                ),
+                Node::Let(
+                    "n",
+                    Method(hole(2), "max", vec![Method(hole(0), "get", vec![Hole(1)])]),
+                ),
+            ),
+            // $A.clone().len(); => $A.len();
+            (
+                Node::Statement(Method(
+                    Box::new(Method(hole(0), "clone", vec![])),
+                    "len",
+                    vec![],
+                )),
+                Node::Statement(Method(hole(0), "len", vec![])),
+            ),
+        ];
+        select(cases).boxed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn anti_unified_edits_reproduce_both_afters(
+            (before, after) in prop_oneof![known_rewrite(), random_rewrite()],
+            fills in prop::collection::vec((filling(), filling()), HOLES),
+        ) {
+            check(&before, &after, fills)?;
+        }
+    }
+
+    /// Fills the rewrite `before => after` with each side of `fills`, anti-unifies the two edits, and checks
+    /// that the generalisation is applicable, matches both befores, and writes both afters exactly.
+    fn check(before: &Node, after: &Node, fills: Vec<(Expr, Expr)>) -> Result<(), TestCaseError> {
+        let (first, second): (Vec<Expr>, Vec<Expr>) = fills.into_iter().unzip();
+        let edits = [first, second].map(|fills| (before.render(&fills), after.render(&fills)));
+        let patterns = edits.clone().map(|(b, a)| {
+            Pattern::parse(&b, &a, (None, None)).unwrap_or_else(|e| {
+                panic!("the generator wrote `{b}` => `{a}`, which does not parse: {e}")
+            })
+        });
+        let general = anti_unify(&patterns[0], &patterns[1]);
+        let shown = format!("{} => {}", general.before.render(), general.after.render());
+        prop_assert!(general.is_applicable(), "not applicable: {}", shown);
+        for (b, a) in &edits {
+            let tree = parse_fragment(b, None).unwrap().tree;
+            let n_holes = general.hole_count() as usize;
+            let bindings = match_at(&general.before, &tree, Tree::ROOT, n_holes);
+            prop_assert!(bindings.is_some(), "{} does not match `{}`", shown, b);
+            let written = instantiate(&general.after, &tree, &bindings.unwrap(), "").unwrap();
+            prop_assert_eq!(&written, a, "{} on `{}`", shown, b);
+        }
+        Ok(())
+    }
 }

@@ -1,10 +1,14 @@
-//! The embedded SQLite store. It starts with the mining cache: which commits of a repository
-//! have been mined, the concrete edits each one produced, and the edits it skipped and why.
+//! The embedded SQLite store of one checkout: the mining cache (which commits of a repository
+//! have been mined, the concrete edits each one produced, and the edits it skipped and why) and
+//! the audit trail of `suture heal` and `suture fix`.
 //!
 //! Choices:
-//! - rusqlite with bundled SQLite, so the store needs no system library and no server. The
-//!   server's tables (webhook queue, fix outcomes, fix PRs) also run on PostgreSQL, behind the
-//!   [`server::ServerStore`] trait; this crate stays synchronous and plain.
+//! - rusqlite with bundled SQLite, so the store needs no system library and no server.
+//! - This store holds only its own tables. The server's tables (webhook queue, fix outcomes, fix
+//!   PRs, ignores) belong to [`server::ServerStore`], whose SQLite backend keeps its own migration
+//!   track in the table `suture_server_migrations`, so opening a mining store never creates
+//!   server tables and opening a server store never creates mining tables. The two may still
+//!   share one file, each bringing only its own schema up to date.
 //! - The schema is an ordered list of SQL migrations, and `PRAGMA user_version` counts how many
 //!   have run. Each migration runs in its own immediate transaction that re-reads the version
 //!   first, so two processes opening a fresh store at once apply every migration exactly once.
@@ -112,8 +116,9 @@ pub enum Error {
     },
 }
 
-/// The ordered schema migrations. Migration `n` (0-based) brings the store to version `n + 1`.
-/// Append only: never edit a migration that has shipped.
+/// The ordered schema migrations of the mining store. Migration `n` (0-based) brings the store to
+/// version `n + 1`. Append only: never edit a migration that has shipped (migration 3 was emptied
+/// once, when the server tables moved to their own track, and says why).
 const MIGRATIONS: &[&str] = &[
     // 1: the mining cache.
     "
@@ -163,64 +168,12 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX audit_by_run ON audit (run, id);
     ",
-    // 3: the server store (`server` module): webhook deliveries and their job queue, fixes proposed on
-    // pull requests with their outcomes, fix PRs, and ignored fingerprints. Times are Unix seconds,
-    // except the lease, which is in milliseconds.
-    "
-    CREATE TABLE delivery (
-        id TEXT PRIMARY KEY,
-        event TEXT NOT NULL,
-        received_at INTEGER NOT NULL
-    ) STRICT;
-
-    CREATE TABLE job (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        delivery TEXT NOT NULL UNIQUE REFERENCES delivery (id),
-        event TEXT NOT NULL,
-        payload BLOB NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
-        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
-        lease_owner TEXT,
-        lease_until_ms INTEGER,
-        last_error TEXT,
-        completions INTEGER NOT NULL DEFAULT 0,
-        enqueued_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL
-    ) STRICT;
-    CREATE INDEX job_open ON job (id) WHERE state IN ('queued', 'running');
-
-    CREATE TABLE fix_record (
-        repo TEXT NOT NULL,
-        pr INTEGER NOT NULL CHECK (pr >= 0),
-        fingerprint TEXT NOT NULL,
-        pattern TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (kind IN ('review', 'fix_pr')),
-        outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'merged', 'closed')),
-        PRIMARY KEY (repo, pr, fingerprint)
-    ) STRICT;
-    CREATE INDEX fix_record_by_pattern ON fix_record (pattern);
-
-    CREATE TABLE fix_pr (
-        repo TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        pattern TEXT NOT NULL,
-        number INTEGER NOT NULL CHECK (number >= 0),
-        branch TEXT NOT NULL,
-        head_sha TEXT NOT NULL,
-        state TEXT NOT NULL
-            CHECK (state IN ('open', 'merged', 'closed', 'human_edited', 'reverted')),
-        merge_sha TEXT,
-        updated_at INTEGER NOT NULL,
-        PRIMARY KEY (repo, fingerprint)
-    ) STRICT;
-    CREATE INDEX fix_pr_by_number ON fix_pr (repo, number);
-
-    CREATE TABLE ignored_fingerprint (
-        repo TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        PRIMARY KEY (repo, fingerprint)
-    ) STRICT;
-    ",
+    // 3: empty. Builds before the server store had its own track created the server's tables
+    // here, on every mining store. A store those builds brought to version 3 keeps the tables
+    // and their rows (the SQLite server backend adopts them, see `server/sqlite.rs`); a new
+    // store passes version 3 without creating them. The version number stays taken so that
+    // both kinds of file read as up to date, and so that builds agree on what 4 will mean.
+    "",
 ];
 
 /// One action to record in the audit trail.
@@ -251,7 +204,7 @@ pub struct AuditRow {
     pub entry: NewAudit,
 }
 
-/// The schema version this build writes: the number of migrations.
+/// The mining store's schema version this build writes: the number of its migrations.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
 /// An open store. Like the SQLite connection inside it, it is `Send` but not `Sync`: open one per
@@ -303,8 +256,22 @@ pub struct SkippedEdit {
 }
 
 /// Opens the store at `path`, creating the file and its parent directories if needed, and brings
-/// its schema up to date.
+/// its schema up to date. Tables of other tracks in the same file (the server store's) are left
+/// alone.
 pub fn open(path: &Path) -> Result<Store, Error> {
+    let conn = connect(path)?;
+    let mut store = Store {
+        conn,
+        name: path.display().to_string(),
+    };
+    migrate(&mut store.conn, &store.name, &LOCAL_TRACK)?;
+    Ok(store)
+}
+
+/// Opens the SQLite file at `path` for either store, creating the file and its parent
+/// directories if needed, with the settings both rely on (WAL, `synchronous = NORMAL`, foreign
+/// keys); creates no table.
+pub(crate) fn connect(path: &Path) -> Result<Connection, Error> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
             dir: dir.to_owned(),
@@ -318,18 +285,95 @@ pub fn open(path: &Path) -> Result<Store, Error> {
     };
     let conn = Connection::open(path).map_err(open_error)?;
     // SQLite opens lazily: a directory or a file that is not a database fails here.
-    conn.pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
-        .map_err(open_error)?;
+    set_wal(&conn).map_err(open_error)?;
     conn.pragma_update(None, "synchronous", "normal")
         .map_err(open_error)?;
     conn.pragma_update(None, "foreign_keys", true)
         .map_err(open_error)?;
-    let mut store = Store {
-        conn,
-        name: path.display().to_string(),
-    };
-    store.migrate()?;
-    Ok(store)
+    Ok(conn)
+}
+
+/// How long opening waits for other connections that are switching the same new file to WAL.
+const WAL_SWITCH_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Puts the file in WAL mode. Switching a new file needs its exclusive lock, and a connection that
+/// asks while another one holds the lock half-way through is told "busy" at once, without its busy
+/// timeout (waiting could deadlock), so processes or threads opening one new file at once (workers
+/// starting together) retry here for a while instead of failing.
+fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    let deadline = std::time::Instant::now() + WAL_SWITCH_WAIT;
+    loop {
+        match conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
+        {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other.map(drop),
+        }
+    }
+}
+
+/// One ordered list of migrations and where a database records how many of them have run. The
+/// mining store counts in `PRAGMA user_version`; the SQLite server store in a table of its own,
+/// so that the two tracks can share a file without either counting the other's migrations.
+pub(crate) struct Track {
+    pub(crate) migrations: &'static [&'static str],
+    /// Run at the start of every migration transaction, before `version` (for example to create
+    /// the table that holds the version).
+    pub(crate) setup: &'static str,
+    /// How many migrations of this track have run.
+    pub(crate) version: fn(&Connection) -> rusqlite::Result<u32>,
+    /// Records that `version` migrations have run.
+    pub(crate) set_version: fn(&Connection, u32) -> rusqlite::Result<()>,
+}
+
+/// The mining store's track.
+const LOCAL_TRACK: Track = Track {
+    migrations: MIGRATIONS,
+    setup: "",
+    version: |conn| conn.pragma_query_value(None, "user_version", |row| row.get(0)),
+    set_version: |conn, version| conn.pragma_update(None, "user_version", version),
+};
+
+/// Applies the migrations of `track` that `conn` has not seen yet, one immediate transaction each
+/// that re-reads the version first, so that processes opening a fresh file at once apply each
+/// migration exactly once. A version above what this build knows is refused. `name` is the
+/// store's name for errors.
+pub(crate) fn migrate(conn: &mut Connection, name: &str, track: &Track) -> Result<(), Error> {
+    let supported = track.migrations.len() as u32;
+    loop {
+        let migrate_error = |version, source| Error::Migrate {
+            store: name.to_owned(),
+            version,
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|source| migrate_error(supported, source))?;
+        let found = tx
+            .execute_batch(track.setup)
+            .and_then(|()| (track.version)(&tx))
+            .map_err(|source| migrate_error(supported, source))?;
+        if found > supported {
+            return Err(Error::TooNew {
+                store: name.to_owned(),
+                found,
+                supported,
+            });
+        }
+        let Some(sql) = track.migrations.get(found as usize) else {
+            return Ok(());
+        };
+        let version = found + 1;
+        tx.execute_batch(sql)
+            .and_then(|()| (track.set_version)(&tx, version))
+            .and_then(|()| tx.commit())
+            .map_err(|source| migrate_error(version, source))?;
+    }
 }
 
 /// Opens a fresh store that lives in memory, for tests and dry runs.
@@ -346,7 +390,7 @@ pub fn open_in_memory() -> Result<Store, Error> {
         conn,
         name: ":memory:".to_owned(),
     };
-    store.migrate()?;
+    migrate(&mut store.conn, &store.name, &LOCAL_TRACK)?;
     Ok(store)
 }
 
@@ -529,39 +573,6 @@ impl Store {
             })
             .map_err(self.sqlite(format!("cannot count the edits of `{repo}`")))?;
         Ok(count as usize)
-    }
-
-    /// Applies the migrations this store has not seen yet.
-    fn migrate(&mut self) -> Result<(), Error> {
-        loop {
-            let migrate_error = |version, source| Error::Migrate {
-                store: self.name.clone(),
-                version,
-                source,
-            };
-            let tx = self
-                .conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|source| migrate_error(SCHEMA_VERSION, source))?;
-            let found: u32 = tx
-                .pragma_query_value(None, "user_version", |row| row.get(0))
-                .map_err(|source| migrate_error(SCHEMA_VERSION, source))?;
-            if found > SCHEMA_VERSION {
-                return Err(Error::TooNew {
-                    store: self.name.clone(),
-                    found,
-                    supported: SCHEMA_VERSION,
-                });
-            }
-            let Some(sql) = MIGRATIONS.get(found as usize) else {
-                return Ok(());
-            };
-            let version = found + 1;
-            tx.execute_batch(sql)
-                .and_then(|()| tx.pragma_update(None, "user_version", version))
-                .and_then(|()| tx.commit())
-                .map_err(|source| migrate_error(version, source))?;
-        }
     }
 
     /// Appends one action to the audit trail and returns its id. `data` must be valid JSON.

@@ -5,11 +5,12 @@
 //! repository asked to ignore.
 //!
 //! One trait, [`ServerStore`], two backends chosen by [`connect`]'s URL:
-//! - SQLite, the default: a file, shared with the mining cache and audit trail of [`crate::Store`].
-//!   The server tables are migrations of the same `user_version` list, so either side can open a
-//!   file first. Several threads or processes may share the file (WAL, a 5 s busy timeout); each
-//!   claim takes the write lock up front with `BEGIN IMMEDIATE`, so a claim is a serialised
-//!   read-then-write and one job never goes to two workers.
+//! - SQLite, the default: a file, which may also hold the mining cache and audit trail of
+//!   [`crate::Store`]. The server tables have their own migration track (the table
+//!   `suture_server_migrations`, not `user_version`), so neither store creates the other's tables
+//!   and either can open a file first. Several threads or processes may share the file (WAL, a
+//!   5 s busy timeout); each claim takes the write lock up front with `BEGIN IMMEDIATE`, so a
+//!   claim is a serialised read-then-write and one job never goes to two workers.
 //! - PostgreSQL (`postgres://…`), for several `suture serve` replicas. A claim is one
 //!   `UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED)`: concurrent workers skip the rows
 //!   others are claiming instead of waiting on them. Migrations live in `suture_migrations` and run

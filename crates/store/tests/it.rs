@@ -209,6 +209,24 @@ fn a_file_store_persists_and_migrates_once() {
     assert_eq!(store.count_edits(REPO).unwrap(), 1);
 }
 
+/// The mining store creates only its own tables; the server's tables are the server store's
+/// (see `tests/server.rs`), even in a file the two share.
+#[test]
+fn a_new_store_has_only_the_mining_tables() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("suture.db");
+    drop(store::open(&path).unwrap());
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let tables: Vec<String> = raw
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(tables, ["audit", "edit", "mined_commit", "skipped_edit"]);
+}
+
 #[test]
 fn a_store_from_a_newer_build_is_refused() {
     let dir = TempDir::new().unwrap();

@@ -100,8 +100,14 @@ impl Target {
         match &self.kind {
             Kind::Sqlite { dir } => {
                 let raw = rusqlite::Connection::open(dir.path().join("state/server.db")).unwrap();
-                raw.pragma_query_value(None, "user_version", |row| row.get(0))
-                    .unwrap()
+                let versions = sqlite_server_versions(&raw);
+                assert_eq!(versions, (1..=versions.len() as u32).collect::<Vec<_>>());
+                // The file's `user_version` belongs to the mining store, which never opened it.
+                let user_version: u32 = raw
+                    .pragma_query_value(None, "user_version", |row| row.get(0))
+                    .unwrap();
+                assert_eq!(user_version, 0);
+                versions.len() as u32
             }
             Kind::Postgres { base, schema } => {
                 let mut raw = postgres::Client::connect(base, postgres::NoTls).unwrap();
@@ -127,7 +133,11 @@ impl Target {
         match &self.kind {
             Kind::Sqlite { dir } => {
                 let raw = rusqlite::Connection::open(dir.path().join("state/server.db")).unwrap();
-                raw.pragma_update(None, "user_version", newer).unwrap();
+                raw.execute(
+                    "INSERT INTO suture_server_migrations (version, applied_at) VALUES (?1, 0)",
+                    [newer],
+                )
+                .unwrap();
             }
             Kind::Postgres { base, schema } => {
                 let mut raw = postgres::Client::connect(base, postgres::NoTls).unwrap();
@@ -140,6 +150,29 @@ impl Target {
         }
         newer
     }
+}
+
+/// The versions recorded in a SQLite file's server migration track, in order.
+fn sqlite_server_versions(raw: &rusqlite::Connection) -> Vec<u32> {
+    let mut stmt = raw
+        .prepare("SELECT version FROM suture_server_migrations ORDER BY version")
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+/// The tables of a SQLite file, by name.
+fn sqlite_tables(path: &std::path::Path) -> Vec<String> {
+    let raw = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = raw
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
 }
 
 impl Drop for Target {
@@ -729,6 +762,270 @@ fn sqlite_file_is_shared_with_the_mining_store_in_any_order() {
         assert_eq!(open_server().queue_stats().unwrap(), stats(1, 0, 0, 0));
         assert!(mining.mined_commits("repo").unwrap().contains("c1"));
     }
+}
+
+/// Each store creates its own tables only: a server store on a new file makes no mining tables
+/// and leaves `user_version` (the mining store's counter) alone, and the mining store, opened
+/// next, adds its tables and nothing else.
+#[test]
+fn each_sqlite_store_creates_only_its_own_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("suture.db");
+    drop(server::connect(path.to_str().unwrap()).unwrap());
+    expect_test::expect![[r#"
+        [
+            "delivery",
+            "fix_pr",
+            "fix_record",
+            "ignored_fingerprint",
+            "job",
+            "sqlite_sequence",
+            "suture_server_migrations",
+        ]
+    "#]]
+    .assert_debug_eq(&sqlite_tables(&path));
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    let user_version: u32 = raw
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!((user_version, sqlite_server_versions(&raw)), (0, vec![1]));
+    drop(raw);
+
+    drop(store::open(&path).unwrap());
+    let server_tables = [
+        "delivery",
+        "fix_pr",
+        "fix_record",
+        "ignored_fingerprint",
+        "job",
+        "sqlite_sequence",
+        "suture_server_migrations",
+    ];
+    let mining_tables: Vec<String> = sqlite_tables(&path)
+        .into_iter()
+        .filter(|table| !server_tables.contains(&table.as_str()))
+        .collect();
+    assert_eq!(
+        mining_tables,
+        ["audit", "edit", "mined_commit", "skipped_edit"]
+    );
+}
+
+/// The whole schema as builds before the server store had its own migration track wrote it: the
+/// mining store's migrations 1 to 3, the third of which created the server tables in every store
+/// file, with `user_version` 3 and no `suture_server_migrations`. Copied from those builds; do not
+/// edit.
+const SCHEMA_BEFORE_THE_SPLIT: &str = "
+    CREATE TABLE mined_commit (
+        repo TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        time INTEGER NOT NULL,
+        PRIMARY KEY (repo, commit_id)
+    ) STRICT;
+
+    CREATE TABLE edit (
+        repo TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        line INTEGER NOT NULL CHECK (line >= 0),
+        before_text TEXT NOT NULL,
+        after_text TEXT NOT NULL,
+        before_kind TEXT NOT NULL,
+        after_kind TEXT NOT NULL,
+        FOREIGN KEY (repo, commit_id) REFERENCES mined_commit (repo, commit_id)
+    ) STRICT;
+    CREATE INDEX edit_by_commit ON edit (repo, commit_id);
+
+    CREATE TABLE skipped_edit (
+        repo TEXT NOT NULL,
+        commit_id TEXT NOT NULL,
+        path TEXT NOT NULL,
+        line INTEGER NOT NULL CHECK (line >= 0),
+        reason TEXT NOT NULL,
+        FOREIGN KEY (repo, commit_id) REFERENCES mined_commit (repo, commit_id)
+    ) STRICT;
+    CREATE INDEX skipped_edit_by_commit ON skipped_edit (repo, commit_id);
+
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        run TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        step TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        commit_id TEXT,
+        data TEXT NOT NULL CHECK (json_valid(data))
+    ) STRICT;
+    CREATE INDEX audit_by_run ON audit (run, id);
+
+    CREATE TABLE delivery (
+        id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE job (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery TEXT NOT NULL UNIQUE REFERENCES delivery (id),
+        event TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        lease_owner TEXT,
+        lease_until_ms INTEGER,
+        last_error TEXT,
+        completions INTEGER NOT NULL DEFAULT 0,
+        enqueued_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX job_open ON job (id) WHERE state IN ('queued', 'running');
+
+    CREATE TABLE fix_record (
+        repo TEXT NOT NULL,
+        pr INTEGER NOT NULL CHECK (pr >= 0),
+        fingerprint TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('review', 'fix_pr')),
+        outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'merged', 'closed')),
+        PRIMARY KEY (repo, pr, fingerprint)
+    ) STRICT;
+    CREATE INDEX fix_record_by_pattern ON fix_record (pattern);
+
+    CREATE TABLE fix_pr (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        number INTEGER NOT NULL CHECK (number >= 0),
+        branch TEXT NOT NULL,
+        head_sha TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('open', 'merged', 'closed', 'human_edited', 'reverted')),
+        merge_sha TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+    ) STRICT;
+    CREATE INDEX fix_pr_by_number ON fix_pr (repo, number);
+
+    CREATE TABLE ignored_fingerprint (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+    ) STRICT;
+
+    PRAGMA user_version = 3;
+";
+
+/// A store file written before the split, with rows in every table, opens with both stores, in
+/// either order, and twice; nothing is lost, and both stores write to it afterwards.
+#[test]
+fn a_file_from_before_the_split_opens_with_both_stores() {
+    for server_first in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("suture.db");
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        raw.execute_batch(SCHEMA_BEFORE_THE_SPLIT).unwrap();
+        raw.execute_batch(
+            "INSERT INTO mined_commit VALUES ('repo', 'c1', 10);
+             INSERT INTO edit VALUES ('repo', 'c1', 'a.rs', 3, 'v.len() == 0', 'v.is_empty()',
+                 'binary_expression', 'call_expression');
+             INSERT INTO skipped_edit VALUES ('repo', 'c1', 'b.rs', 7, 'outside a function');
+             INSERT INTO audit (run, at, step, actor, subject, reason, commit_id, data)
+                 VALUES ('r1', 5, 'trace', 'suture', 'a.rs:3', 'panic site', 'c1', '{}');
+             INSERT INTO delivery VALUES ('d1', 'pull_request', 1);
+             INSERT INTO job (delivery, event, payload, state, enqueued_at, updated_at)
+                 VALUES ('d1', 'pull_request', X'7B7D', 'queued', 1, 1);
+             INSERT INTO fix_record (repo, pr, fingerprint, pattern, kind, outcome)
+                 VALUES ('acme/w', 4, 'f1', 'p1', 'review', 'merged');
+             INSERT INTO fix_pr VALUES ('acme/w', 'f2', 'p2', 9, 'suture/p2', 'abc', 'open', NULL, 1);
+             INSERT INTO ignored_fingerprint VALUES ('acme/w', 'f3');",
+        )
+        .unwrap();
+        drop(raw);
+
+        let url = path.to_str().unwrap();
+        let (mut mining, mut queue) = if server_first {
+            let queue = server::connect(url).unwrap();
+            (store::open(&path).unwrap(), queue)
+        } else {
+            let mining = store::open(&path).unwrap();
+            (mining, server::connect(url).unwrap())
+        };
+
+        // Every old row reads back through the stores' own API.
+        assert_eq!(
+            places_of(&mining),
+            ["c1@a.rs:3 v.len() == 0 -> v.is_empty()"]
+        );
+        let skipped = mining.skipped("repo").unwrap();
+        assert_eq!(
+            (skipped.len(), skipped[0].reason.as_str()),
+            (1, "outside a function")
+        );
+        assert_eq!(mining.last_run().unwrap().as_deref(), Some("r1"));
+        assert_eq!(queue.queue_stats().unwrap(), stats(1, 0, 0, 0));
+        assert_eq!(queue.pattern_stats().unwrap(), [pattern("p1", 1, 1, 0)]);
+        let fix_pr = queue.fix_pr("acme/w", "f2").unwrap().unwrap();
+        assert_eq!((fix_pr.number, fix_pr.state), (9, PrState::Open));
+        assert!(queue.is_ignored("acme/w", "f3").unwrap());
+        let job = queue.claim("w", LONG).unwrap().unwrap();
+        assert_eq!(
+            (job.delivery.as_str(), job.payload.as_slice()),
+            ("d1", &b"{}"[..])
+        );
+
+        // Both write, and the old job ids are not reused.
+        assert_eq!(
+            queue.enqueue(&delivery("d2")).unwrap(),
+            Enqueued::New { job: job.id + 1 }
+        );
+        assert_eq!(queue.enqueue(&delivery("d1")).unwrap(), Enqueued::Duplicate);
+        mining
+            .record_commit(
+                "repo",
+                &store::MinedCommit {
+                    id: "c2".to_owned(),
+                    time: 20,
+                    edits: vec![],
+                    skipped: vec![],
+                },
+            )
+            .unwrap();
+        drop((mining, queue));
+
+        // Reopening migrates nothing more: the mining store stays at version 3, and the server
+        // track recorded its one migration once.
+        let mining = store::open(&path).unwrap();
+        let mut queue = server::connect(url).unwrap();
+        assert_eq!(
+            mining.mined_commits("repo").unwrap(),
+            HashSet::from(["c1".to_owned(), "c2".to_owned()])
+        );
+        assert_eq!(queue.queue_stats().unwrap(), stats(1, 1, 0, 0));
+        let raw = rusqlite::Connection::open(&path).unwrap();
+        let user_version: u32 = raw
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            (user_version, sqlite_server_versions(&raw)),
+            (store::SCHEMA_VERSION, vec![1])
+        );
+    }
+}
+
+/// A mining store's edits as `commit@path:line before -> after`.
+fn places_of(mining: &store::Store) -> Vec<String> {
+    mining
+        .edits("repo")
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}@{}:{} {} -> {}",
+                e.commit, e.path, e.line, e.before, e.after
+            )
+        })
+        .collect()
 }
 
 #[test]

@@ -35,8 +35,8 @@ const MIGRATION_LOCK: i64 = 0x7375_7475_7265;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The ordered schema migrations. Migration `n` (0-based) brings the store to version `n + 1`.
-/// Append only: never edit a migration that has shipped. The tables mirror SQLite's migration 3,
-/// with PostgreSQL types: BYTEA payloads, TIMESTAMPTZ lease times, BIGINT pull request numbers.
+/// Append only: never edit a migration that has shipped. The tables mirror the SQLite server
+/// store's migration 1, with PostgreSQL types: BYTEA payloads, TIMESTAMPTZ lease times, BIGINT pull request numbers.
 const MIGRATIONS: &[&str] = &[
     // 1: deliveries and their job queue, fixes and outcomes, fix PRs, ignored fingerprints.
     "

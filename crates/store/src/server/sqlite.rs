@@ -1,5 +1,14 @@
-//! The server store on SQLite: the same file and the same `user_version` migrations as
-//! [`crate::Store`], so the mining cache, the audit trail and the server tables live together.
+//! The server store on SQLite. It may share a file with the mining store ([`crate::Store`]), but
+//! it has its own tables and its own migration track: the versions it has applied are rows of
+//! `suture_server_migrations`, not the file's `user_version`, which counts the mining store's
+//! migrations. So opening either store creates only its own tables, and either can open a file
+//! first.
+//!
+//! Files from builds before the split hold the server tables already, created by the mining
+//! store's old migration 3, and no `suture_server_migrations`. Migration 1 below is that old
+//! migration with `IF NOT EXISTS` on every table and index, so on such a file it adopts the
+//! tables and their rows as they are, and on a new file it creates them; either way it then
+//! records version 1. Later migrations need no `IF NOT EXISTS`: the track table gates them.
 //!
 //! Every write that reads first (enqueue, claim) runs in a `BEGIN IMMEDIATE` transaction: it takes
 //! the database's write lock before reading, so two connections can never both see a job as
@@ -18,9 +27,97 @@ use super::{
     Delivery, Enqueued, Error, FixPr, FixRecord, Job, PatternStats, QueueStats, RawFixPr,
     ServerStore, add_state, lease_ms, to_i64, to_unsigned,
 };
+use crate::Track;
 
 /// How long a writer waits for another connection's write lock before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The ordered schema migrations of the SQLite server store. Migration `n` (0-based) brings it to
+/// version `n + 1`. Append only: never edit a migration that has shipped.
+const MIGRATIONS: &[&str] = &[
+    // 1: webhook deliveries and their job queue, fixes proposed on pull requests with their
+    // outcomes, fix PRs, and ignored fingerprints. Times are Unix seconds, except the lease, which
+    // is in milliseconds. `IF NOT EXISTS` adopts the identical tables of older files (see above).
+    "
+    CREATE TABLE IF NOT EXISTS delivery (
+        id TEXT PRIMARY KEY,
+        event TEXT NOT NULL,
+        received_at INTEGER NOT NULL
+    ) STRICT;
+
+    CREATE TABLE IF NOT EXISTS job (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery TEXT NOT NULL UNIQUE REFERENCES delivery (id),
+        event TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        lease_owner TEXT,
+        lease_until_ms INTEGER,
+        last_error TEXT,
+        completions INTEGER NOT NULL DEFAULT 0,
+        enqueued_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS job_open ON job (id) WHERE state IN ('queued', 'running');
+
+    CREATE TABLE IF NOT EXISTS fix_record (
+        repo TEXT NOT NULL,
+        pr INTEGER NOT NULL CHECK (pr >= 0),
+        fingerprint TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('review', 'fix_pr')),
+        outcome TEXT NOT NULL DEFAULT 'open' CHECK (outcome IN ('open', 'merged', 'closed')),
+        PRIMARY KEY (repo, pr, fingerprint)
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS fix_record_by_pattern ON fix_record (pattern);
+
+    CREATE TABLE IF NOT EXISTS fix_pr (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        number INTEGER NOT NULL CHECK (number >= 0),
+        branch TEXT NOT NULL,
+        head_sha TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('open', 'merged', 'closed', 'human_edited', 'reverted')),
+        merge_sha TEXT,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+    ) STRICT;
+    CREATE INDEX IF NOT EXISTS fix_pr_by_number ON fix_pr (repo, number);
+
+    CREATE TABLE IF NOT EXISTS ignored_fingerprint (
+        repo TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        PRIMARY KEY (repo, fingerprint)
+    ) STRICT;
+    ",
+];
+
+/// The server store's track: one row per applied migration in `suture_server_migrations`, as the
+/// PostgreSQL backend keeps them in `suture_migrations`.
+const SERVER_TRACK: Track = Track {
+    migrations: MIGRATIONS,
+    setup: "CREATE TABLE IF NOT EXISTS suture_server_migrations (
+        version INTEGER PRIMARY KEY,
+        applied_at INTEGER NOT NULL
+    ) STRICT",
+    version: |conn| {
+        conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM suture_server_migrations",
+            [],
+            |row| row.get(0),
+        )
+    },
+    set_version: |conn, version| {
+        conn.execute(
+            "INSERT INTO suture_server_migrations (version, applied_at) VALUES (?1, ?2)",
+            params![version, now_ms() / 1000],
+        )
+        .map(drop)
+    },
+};
 
 pub(super) struct SqliteStore {
     conn: Connection,
@@ -29,15 +126,17 @@ pub(super) struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the store file through [`crate::open`], which applies every
-    /// migration, the server tables included.
+    /// Opens (creating if needed) the store file and applies the server track's migrations; the
+    /// mining store's tables, if the file has them, are left alone.
     pub(super) fn open(path: &Path) -> Result<SqliteStore, Error> {
-        let crate::Store { conn, name } = crate::open(path)?;
+        let mut conn = crate::connect(path)?;
+        let name = path.display().to_string();
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|source| Error::Open {
                 path: path.to_owned(),
                 source,
             })?;
+        crate::migrate(&mut conn, &name, &SERVER_TRACK)?;
         Ok(SqliteStore { conn, name })
     }
 }
