@@ -10,13 +10,19 @@
 //! Words alone let too much through (`clone` and `into` are in most files). So each pattern also has a
 //! *needle*: the longest run of its before side's tokens with no hole between them, written without spaces
 //! (`.clone().into()` for `$A.clone().into()`). A file is squeezed once (whitespace and comments removed,
-//! strings kept), and one Aho-Corasick pass finds every needle at once, whatever the library's size. A match
-//! needs its needle to be there, so a file without it is never parsed for that pattern.
+//! literals kept minus their whitespace, as needles are), and one Aho-Corasick pass finds every needle at
+//! once, whatever the library's size. A match needs its needle to be there, so a file without it is never
+//! parsed for that pattern.
+//!
+//! Squeezing lexes with `syntax::scan::Spans`, the lexer behind the bracket scan that finds the function
+//! around a hit, so the two agree on what is a string or a comment. Each squeezed byte keeps its offset in the
+//! file, marked when it lies inside a literal: a needle that starts inside one is text in a string, not code.
 
 use std::collections::{HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
+use syntax::scan::{Class, Spans};
 use syntax::{NodeId, Tree};
 
 use crate::{Bindings, PNode, Pattern, match_at};
@@ -245,7 +251,8 @@ pub fn squeeze(text: &str) -> String {
     squeeze_mapped(text).0
 }
 
-/// Set in a map entry of [`squeeze_mapped`] for a byte inside a string or char literal (after its first byte).
+/// Set in a map entry of [`squeeze_mapped`] for a byte inside a string or char literal (after its first byte,
+/// which is its quote or prefix: a needle may start a literal, as in `"a".into()`, but never start inside one).
 const IN_LITERAL: u32 = 1 << 31;
 
 /// [`squeeze`], with the offset in `text` of every byte of the result ([`IN_LITERAL`] marks literal insides).
@@ -256,117 +263,34 @@ fn squeeze_mapped(text: &str) -> (String, Vec<u32>) {
 }
 
 /// [`squeeze_mapped`] into buffers the caller reuses from file to file (fresh buffers for every file cost
-/// page faults that showed in profiles).
+/// page faults that showed in profiles). Built on [`syntax::scan::Spans`], the lexer the bracket scan uses, so
+/// that what the index takes for a string or a comment is what `enclosing_function` does.
 fn squeeze_into(text: &str, out: &mut Vec<u8>, map: &mut Vec<u32>) {
     out.clear();
     map.clear();
     out.reserve(text.len());
     map.reserve(text.len());
     let bytes = text.as_bytes();
-    let mut i = 0;
-    let copy = |out: &mut Vec<u8>, map: &mut Vec<u32>, from: usize, to: usize| {
-        for (k, c) in bytes[from..to].iter().enumerate() {
-            if !c.is_ascii_whitespace() {
-                out.push(*c);
-                map.push((from + k) as u32 | if k > 0 { IN_LITERAL } else { 0 });
-            }
-        }
-    };
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                // Block comments nest in Rust.
-                let mut depth = 0;
-                while i < bytes.len() {
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        depth += 1;
-                        i += 2;
-                    } else if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        depth -= 1;
-                        i += 2;
-                        if depth == 0 {
-                            break;
-                        }
-                    } else {
-                        i += 1;
+    for token in Spans::new(text, 0) {
+        match token.class {
+            Class::Code | Class::Whitespace => {
+                for (k, &c) in bytes[token.range()].iter().enumerate() {
+                    if !c.is_ascii_whitespace() {
+                        out.push(c);
+                        map.push((token.start + k) as u32);
                     }
                 }
             }
-            b'r' if matches!(bytes.get(i + 1), Some(b'"' | b'#'))
-                && (i == 0 || !is_ident_byte(bytes[i - 1])) =>
-            {
-                // A raw string r"…" or r#"…"#, copied up to its closing quote and hashes.
-                let mut j = i + 1;
-                while bytes.get(j) == Some(&b'#') {
-                    j += 1;
-                }
-                if bytes.get(j) != Some(&b'"') {
-                    out.push(b);
-                    map.push(i as u32);
-                    i += 1;
-                    continue;
-                }
-                let closing = format!("\"{}", "#".repeat(j - i - 1));
-                let end = text[j + 1..]
-                    .find(&closing)
-                    .map_or(bytes.len(), |k| j + 1 + k + closing.len());
-                copy(out, map, i, end);
-                i = end;
-            }
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                let end = (i + 1).min(bytes.len());
-                copy(out, map, start, end);
-                i = end;
-            }
-            b'\'' => {
-                // A char literal ('x', '\n', '"') is copied whole so that its quote cannot open a string; a
-                // lifetime ('a) has no closing quote right after it.
-                let end = if bytes.get(i + 2) == Some(&b'\'') && bytes.get(i + 1) != Some(&b'\\') {
-                    Some(i + 3)
-                } else if bytes.get(i + 1) == Some(&b'\\') {
-                    text.get(i + 3..)
-                        .and_then(|rest| rest.find('\''))
-                        .map(|k| i + 4 + k)
-                } else {
-                    None
-                };
-                match end.filter(|&e| e <= bytes.len()) {
-                    Some(end) => {
-                        out.extend_from_slice(&bytes[i..end]);
-                        map.extend((i..end).map(|k| k as u32 | if k > i { IN_LITERAL } else { 0 }));
-                        i = end;
-                    }
-                    None => {
-                        out.push(b);
-                        map.push(i as u32);
-                        i += 1;
+            Class::Str | Class::Char => {
+                for (k, &c) in bytes[token.range()].iter().enumerate() {
+                    if !c.is_ascii_whitespace() {
+                        out.push(c);
+                        let at = (token.start + k) as u32;
+                        map.push(if k > 0 { at | IN_LITERAL } else { at });
                     }
                 }
             }
-            _ if b.is_ascii_whitespace() => i += 1,
-            _ => {
-                out.push(b);
-                map.push(i as u32);
-                i += 1;
-            }
+            Class::LineComment | Class::BlockComment => {}
         }
     }
-}
-
-fn is_ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
 }

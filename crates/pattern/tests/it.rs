@@ -202,6 +202,50 @@ fn squeeze_drops_whitespace_and_comments_but_keeps_literals() {
         "letc='\"';letd=\"//q\";fnf<'a>(x:&'astr){}"
     );
     assert_eq!(squeeze("'\\n' '\\'' x"), "'\\n''\\''x");
+    // The lexer is `syntax::scan::Tokens`: byte, C and raw strings with hashes, `"\\"`, escapes in chars.
+    assert_eq!(
+        squeeze(r###"f(br#"a " // b"#, c"x y", b"\\") // c"###),
+        r###"f(br#"a"//b"#,c"xy",b"\\")"###
+    );
+    assert_eq!(squeeze(r"'\'' /* ' */ '\u{7f}' 'a: x"), r"'\'''\u{7f}''a:x");
+}
+
+#[test]
+fn a_needle_with_a_space_char_is_found() {
+    use pattern::Index;
+    // Needles drop whitespace inside literals, so squeezing must too, in chars as in strings (it once kept
+    // the space of `' '`, and this pattern could never match).
+    let p = Pattern::parse("$A.split(' ').count()", "$A.len()", (None, None)).unwrap();
+    let index = Index::new(vec![&p]);
+    assert_eq!(index.possible("fn f() { s.split(' ').count() }"), vec![0]);
+}
+
+#[test]
+fn needle_hits_are_offsets_into_the_original_text() {
+    use pattern::Index;
+    let p = Pattern::parse("$A.clone().into()", "$A.into()", (None, None)).unwrap();
+    let index = Index::new(vec![&p]);
+    let text = r##"fn f() {
+    /* a.clone().into() */ let s = r#"" {"#;
+    let t = a
+        .clone() // x
+        .into();
+    let u = br"b.clone().into() \"; let c = '\'';
+    v.clone().into()
+}
+"##;
+    let (possible, hits) = index.possible_with_hits(text);
+    assert_eq!(possible, vec![0]);
+    // The needle starts at the `.` of `.clone()`: after `a` and after `v`, not in the comment nor in the raw
+    // byte string (whose backslash escapes nothing, so the code after it is code).
+    let offsets: Vec<usize> = hits.unwrap().iter().map(|&(offset, _)| offset).collect();
+    assert_eq!(
+        offsets,
+        vec![
+            text.find(".clone() // x").unwrap(),
+            text.find("v.clone").unwrap() + 1
+        ]
+    );
 }
 
 #[test]

@@ -245,3 +245,222 @@ fn strict_reparse_names_the_line() {
     let e = strict_reparse("fn f() {\n let x = ;\n}").unwrap_err();
     assert_eq!((e.line, e.column), (2, 10));
 }
+
+/// The tokens of `text` except whitespace, one per line as `Class text`; checks on the way that the tokens
+/// cover the text exactly, in order and without empty ones, whitespace tokens holding only whitespace.
+#[track_caller]
+fn check_tokens(text: &str, expected: Expect) {
+    use syntax::scan::{Class, Tokens};
+    let mut out = String::new();
+    let mut at = 0;
+    for token in Tokens::new(text, 0) {
+        assert_eq!(token.start, at, "tokens are contiguous");
+        assert!(token.end > token.start, "tokens are not empty");
+        at = token.end;
+        let piece = &text[token.range()];
+        if token.class == Class::Whitespace {
+            assert!(piece.bytes().all(|b| b.is_ascii_whitespace()), "{piece:?}");
+        } else {
+            out.push_str(&format!("{:?} {piece}\n", token.class));
+        }
+    }
+    assert_eq!(at, text.len(), "tokens cover the text");
+    expected.assert_eq(&out);
+}
+
+/// The brackets and semicolons [`syntax::scan::Punctuation`] reports in `text`, in order.
+#[track_caller]
+fn check_punctuation(text: &str, expected: &str) {
+    let found: String = syntax::scan::Punctuation::new(text, 0)
+        .map(|(i, b)| {
+            assert_eq!(text.as_bytes()[i], b, "offsets point at the byte");
+            b as char
+        })
+        .collect();
+    assert_eq!(found, expected, "in {text:?}");
+}
+
+#[test]
+fn tokens_of_raw_and_byte_strings() {
+    check_tokens(
+        r###"let s = r#"a " { b"#; let t = br"x"; f(b"\"{", c"c", cr##"y"#"##, r"\");"###,
+        expect![[r###"
+            Code let
+            Code s
+            Code =
+            Str r#"a " { b"#
+            Code ;
+            Code let
+            Code t
+            Code =
+            Str br"x"
+            Code ;
+            Code f(
+            Str b"\"{"
+            Code ,
+            Str c"c"
+            Code ,
+            Str cr##"y"#"##
+            Code ,
+            Str r"\"
+            Code );
+        "###]],
+    );
+    // Raw identifiers and identifiers that start like a prefix are code.
+    check_tokens(
+        "r#match br bar(r) c",
+        expect![[r#"
+            Code r#match
+            Code br
+            Code bar(r)
+            Code c
+        "#]],
+    );
+}
+
+#[test]
+fn tokens_of_chars_lifetimes_and_labels() {
+    check_tokens(
+        r"['{', '\'', '\u{7f}', '\\', b'}', 'é', '\x41']",
+        expect![[r#"
+            Code [
+            Char '{'
+            Code ,
+            Char '\''
+            Code ,
+            Char '\u{7f}'
+            Code ,
+            Char '\\'
+            Code ,
+            Char b'}'
+            Code ,
+            Char 'é'
+            Code ,
+            Char '\x41'
+            Code ]
+        "#]],
+    );
+    check_tokens(
+        "fn f<'a>(x: &'a str) -> &'static str { 'outer: loop { break 'outer; } }",
+        expect![[r#"
+            Code fn
+            Code f<'a>(x:
+            Code &'a
+            Code str)
+            Code ->
+            Code &'static
+            Code str
+            Code {
+            Code 'outer:
+            Code loop
+            Code {
+            Code break
+            Code 'outer;
+            Code }
+            Code }
+        "#]],
+    );
+    // A lifetime right before a char literal in one run of code.
+    check_tokens(
+        "<'a>'{'",
+        expect![[r#"
+            Code <'a>
+            Char '{'
+        "#]],
+    );
+}
+
+#[test]
+fn tokens_of_comments_and_escapes() {
+    check_tokens(
+        "a /* /* nested */ { */ b // { line\n/// doc {\n//! inner {\n/** block doc { */ \"\\\\\"{ \"\\\"\" x/y",
+        expect![[r#"
+            Code a
+            BlockComment /* /* nested */ { */
+            Code b
+            LineComment // { line
+            LineComment /// doc {
+            LineComment //! inner {
+            BlockComment /** block doc { */
+            Str "\\"
+            Code {
+            Str "\""
+            Code x/y
+        "#]],
+    );
+    // Unterminated literals and comments run to the end of the text.
+    check_tokens(
+        "a \"b { c",
+        expect![[r#"
+            Code a
+            Str "b { c
+        "#]],
+    );
+    check_tokens(
+        "a /* b /* c */ {",
+        expect![[r#"
+            Code a
+            BlockComment /* b /* c */ {
+        "#]],
+    );
+    check_tokens(
+        "r##\"x\"# {",
+        expect![[r##"
+            Str r##"x"# {
+        "##]],
+    );
+}
+
+#[test]
+fn punctuation_skips_literals_and_comments() {
+    check_punctuation(r##"f(r#"a " { b"#);"##, "();");
+    check_punctuation(r#"f(br"x{", b"{\"[");"#, "();");
+    check_punctuation(r"m('{', '\'', '\u{7f}', b'}');", "();");
+    check_punctuation("fn f<'a>(x: &'a [u8]) { 'outer: loop {} }", "([]){{}}");
+    check_punctuation("/* /* nested */ { */ [ // {\n ]", "[]");
+    check_punctuation("/// doc {\n//! inner (\n/** [ */ ;", ";");
+    check_punctuation(r#"g("\\"); {"#, "();{");
+}
+
+#[test]
+fn a_raw_string_with_a_brace_does_not_unbalance_the_enclosing_function() {
+    use syntax::scan::{LineIndex, enclosing_function};
+    let text = r##"fn a() {
+    let s = r#"a " { b"#;
+    x();
+}
+fn b() {
+    let c = '{';
+    y();
+}
+"##;
+    let lines = LineIndex::new(text);
+    let found = |line: u32| enclosing_function(text, &lines, line..line + 1).map(|r| &text[r]);
+    assert_eq!(
+        found(3),
+        Some("fn a() {\n    let s = r#\"a \" { b\"#;\n    x();\n}")
+    );
+    assert_eq!(found(7), Some("fn b() {\n    let c = '{';\n    y();\n}"));
+}
+
+#[test]
+fn punctuation_is_the_brackets_of_the_code_spans() {
+    use syntax::scan::{Class, Punctuation, Spans};
+    // The fixtures above and this crate's sources, which are full of quotes, lifetimes and raw strings.
+    let texts = [
+        include_str!("../src/scan.rs"),
+        include_str!("../src/lib.rs"),
+        include_str!("it.rs"),
+    ];
+    for text in texts {
+        let from_spans: Vec<(usize, u8)> = Spans::new(text, 0)
+            .filter(|t| t.class == Class::Code)
+            .flat_map(|t| t.range())
+            .map(|i| (i, text.as_bytes()[i]))
+            .filter(|(_, b)| b"{}()[];".contains(b))
+            .collect();
+        let from_punctuation: Vec<(usize, u8)> = Punctuation::new(text, 0).collect();
+        assert_eq!(from_punctuation, from_spans);
+        assert!(from_spans.len() > 100);
+    }
+}
