@@ -48,8 +48,8 @@ fn dry_run_explains_every_fix_and_skip() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let out = r.stdout.replace(repo.path_str(), "REPO");
     expect![[r#"
-        check.rs:2:13: fix #1 [m-18e3ccaaa7] confidence 0.10 (score 0.67)
-          why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00); no location given
+        check.rs:2:13: fix #1 [m-18e3ccaaa7] confidence 0.10 (calibrated, score 0.67, not compile-checked)
+          why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
         @@ -1,5 +1,5 @@
@@ -59,8 +59,8 @@ fn dry_run_explains_every_fix_and_skip() {
              let empty = items.iter().filter(|x| x.len() == 0).count();
              let left = total - used;
              let nested = (total - used) - 1;
-        check.rs:3:41: fix #2 [m-18e3ccaaa7] confidence 0.10 (score 0.67)
-          why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00); no location given
+        check.rs:3:41: fix #2 [m-18e3ccaaa7] confidence 0.10 (calibrated, score 0.67, not compile-checked)
+          why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
         @@ -1,6 +1,6 @@
@@ -71,8 +71,8 @@ fn dry_run_explains_every_fix_and_skip() {
              let left = total - used;
              let nested = (total - used) - 1;
              // suture-ignore
-        check.rs:4:16: fix #3 [m-3fcd6ad50f] confidence 0.10 (score 0.60)
-          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
+        check.rs:4:16: fix #3 [m-3fcd6ad50f] confidence 0.10 (calibrated, score 0.60, not compile-checked)
+          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
         @@ -1,7 +1,7 @@
@@ -84,8 +84,8 @@ fn dry_run_explains_every_fix_and_skip() {
              let nested = (total - used) - 1;
              // suture-ignore
              let kept = total - 1;
-        check.rs:5:18: fix #4 [m-3fcd6ad50f] confidence 0.10 (score 0.60)
-          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
+        check.rs:5:18: fix #4 [m-3fcd6ad50f] confidence 0.10 (calibrated, score 0.60, not compile-checked)
+          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
         @@ -2,7 +2,7 @@
@@ -97,8 +97,8 @@ fn dry_run_explains_every_fix_and_skip() {
              // suture-ignore
              let kept = total - 1;
              left + empty + nested + kept
-        check.rs:5:19: fix #5 [m-3fcd6ad50f] confidence 0.10 (score 0.60) (nested, found after an earlier fix)
-          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00); no location given
+        check.rs:5:19: fix #5 [m-3fcd6ad50f] confidence 0.10 (calibrated, score 0.60, not compile-checked) (nested, found after an earlier fix)
+          why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
         @@ -2,7 +2,7 @@

@@ -106,8 +106,11 @@ pub struct Output {
 
 /// Runs the `suture` binary.
 pub fn run(args: &[&str]) -> Output {
+    // The crates the tests build are all named alike; a CARGO_TARGET_DIR inherited from the test run would
+    // let one test's build answer for another's. Each repository builds in its own target directory.
     let out = Command::new(env!("CARGO_BIN_EXE_suture"))
         .args(args)
+        .env_remove("CARGO_TARGET_DIR")
         .output()
         .unwrap();
     Output {

@@ -26,9 +26,9 @@ use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, bail};
+use engine::Probability;
 use github::{Commit, FileChange, GitHub, NewPullRequest, PullRequest, RepoId};
 use pattern::{LibraryPattern, Origin};
-use engine::Probability;
 use pipeline::{Fix, FixConfig, FixReport, Library};
 use serde::Serialize;
 use store::server::{FixKind, FixPr, FixRecord, PatternStats, PrState, ServerStore};

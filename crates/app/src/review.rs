@@ -17,9 +17,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
+use engine::{Outcomes, Probability, Validation};
 use github::{Annotation, ChangedFile, CheckRun, GitHub, RepoId, Suggestion};
 use pattern::LibraryPattern;
-use engine::{Outcomes, Probability, Validation};
 use pipeline::{Engine, Fix, FixConfig, Library};
 use sha2::{Digest, Sha256};
 use store::server::PatternStats;
@@ -167,7 +167,11 @@ pub fn find_fixes(
         if added.is_empty() {
             continue;
         }
-        for fix in engine.fix_text(&file.filename, text, &fix_config).fixes.fixes {
+        for fix in engine
+            .fix_text(&file.filename, text, &fix_config)
+            .fixes
+            .fixes
+        {
             if !(fix.start.line..=fix.end.line).any(|line| added.contains(&line)) {
                 continue;
             }
@@ -487,7 +491,13 @@ mod tests {
     fn fixes(patch: &str) -> Vec<PrFix> {
         let library = pipeline::library_from_texts(&[("m-t.toml", PATTERN)]).unwrap();
         let repo = RepoId::new("o", "r");
-        find_fixes(&library, &repo, &snapshot(patch), &ReviewConfig::default(), &[])
+        find_fixes(
+            &library,
+            &repo,
+            &snapshot(patch),
+            &ReviewConfig::default(),
+            &[],
+        )
     }
 
     #[test]

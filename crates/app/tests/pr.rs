@@ -280,7 +280,7 @@ async fn first_run_opens_one_pr_per_pattern_and_a_second_run_none() {
         "- acme/old [`1111111111111111111111111111111111111111`](https://github.com/acme/old/commit/1111111111111111111111111111111111111111) src/a.rs:3\n",
         "- acme/old [`2222222222222222222222222222222222222222`](https://github.com/acme/old/commit/2222222222222222222222222222222222222222) src/b.rs:9\n",
         "| Found by | a scan of `main` at `",
-        "**src/lib.rs:2**: mined pattern m-len-zero (support 2, prevalence 0.90, specialisation 0.90)\n",
+        "**src/lib.rs:2**: mined pattern m-len-zero (support 2, prevalence 0.90, specialisation 0.90; uncalibrated raw score)",
         "**src/more.rs:2**",
         "-    v.len() == 0\n+    v.is_empty()",
         "| Confidence | 0.90 (",
@@ -609,10 +609,11 @@ async fn merge_records_rank_groups_against_the_threshold() {
     let mut options = setup.options(&db);
     options.min_confidence = 0.5;
     let (report, routes) = setup.run(&options).await;
-    // m-len-zero: 0.9 × 2 × 4/5 = 1.44, clamped to 1. m-iter-count: 0.8 × 2 × 1/5 = 0.32 < 0.5.
+    // The records are evidence for the model, its own estimate worth two observations:
+    // m-len-zero (0.9 × 2 + 3) / (2 + 3) = 0.96; m-iter-count (0.8 × 2 + 0) / (2 + 3) = 0.32 < 0.5.
     assert_eq!(report.groups.len(), 1, "{report:#?}");
     assert_eq!(report.groups[0].pattern, "m-len-zero");
-    assert_eq!(report.groups[0].confidence, 1.0);
+    assert_eq!(report.groups[0].confidence, 0.96);
     assert_eq!(report.below_threshold, 1);
     assert_eq!(writes(&routes), open_pr_writes(2));
     let body = setup.fake.pull_requests(OWNER, NAME)[0]["body"]
@@ -620,7 +621,7 @@ async fn merge_records_rank_groups_against_the_threshold() {
         .unwrap()
         .to_owned();
     assert!(
-        body.contains("| Confidence | 1.00 (best fix 0.90, ranked by this pattern's record: 3 merged, 0 closed) |"),
+        body.contains("| Confidence | 0.96 (the best fix's probability (uncalibrated raw score), with this pattern's record as evidence: 3 merged, 0 closed) |"),
         "{body}"
     );
 }

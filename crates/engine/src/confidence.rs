@@ -77,7 +77,9 @@ impl std::fmt::Display for Basis {
         match self {
             Basis::Calibrated => write!(f, "calibrated"),
             Basis::Uncalibrated => write!(f, "uncalibrated raw score"),
-            Basis::Measured { right, proposed } => write!(f, "measured: {right} of {proposed} right"),
+            Basis::Measured { right, proposed } => {
+                write!(f, "measured: {right} of {proposed} right")
+            }
             Basis::Unmeasured => write!(f, "unmeasured"),
         }
     }
@@ -203,7 +205,13 @@ impl ConfidenceModel {
     /// The base rate of a pattern on a reported line, and what it rests on.
     pub fn base_rate(&self, pattern: &LibraryPattern) -> (f64, Basis) {
         match (&pattern.measured, pattern.origin, &self.calibration) {
-            (Some(Measured { right, proposed, .. }), _, _) => (
+            (
+                Some(Measured {
+                    right, proposed, ..
+                }),
+                _,
+                _,
+            ) => (
                 (*right as f64 + 1.0) / (*proposed as f64 + 2.0),
                 Basis::Measured {
                     right: *right,

@@ -23,7 +23,9 @@ use serde::Serialize;
 use syntax::scan::LineIndex;
 use syntax::{NodeId, Tree};
 
-use crate::confidence::{Assessment, Basis, ConfidenceModel, Evidence, Outcomes, RawScore, Validation};
+use crate::confidence::{
+    Assessment, Basis, ConfidenceModel, Evidence, Outcomes, RawScore, Validation,
+};
 use crate::skip::SkipReason;
 
 /// Where a failure or a person points: a file (relative to the root) and a 1-based line.
@@ -133,7 +135,6 @@ pub struct Skipped {
     pub reason: SkipReason,
 }
 
-
 /// The fixes of one file.
 #[derive(Debug, Clone)]
 pub struct FileFixes {
@@ -145,7 +146,6 @@ pub struct FileFixes {
     /// the original text on its own (`rank` 0), for a caller that validates candidates one by one.
     pub alternatives: Vec<Fix>,
 }
-
 
 /// A parsed piece of a file: the whole file, or one function of it.
 struct Unit {
@@ -229,7 +229,6 @@ fn usable(p: &LibraryPattern, config: &FixConfig) -> bool {
     p.pattern.is_applicable()
         && (p.panics.is_empty() || p.panics.iter().any(|k| config.panic_kinds.contains(k)))
 }
-
 
 /// One candidate fix in one round.
 struct Candidate {

@@ -13,8 +13,8 @@ pub use confidence::{
     Assessment, Basis, ConfidenceModel, Evidence, Outcomes, Parameters, RawScore, Validation,
 };
 pub use fix::{
-    Engine, FileFixes, FileOutcome, Fix, FixConfig, Location, Position, Proximity, Skipped, fix_text,
-    rank,
+    Engine, FileFixes, FileOutcome, Fix, FixConfig, Location, Position, Proximity, Skipped,
+    fix_text, rank,
 };
 pub use policy::Probability;
 pub use skip::SkipReason;

@@ -71,7 +71,10 @@ impl std::fmt::Display for SkipReason {
                 write!(f, "the fix would drop a comment inside the matched code")
             }
             SkipReason::Overlaps { winner, line, tie } => {
-                write!(f, "overlaps the higher-ranked fix by {winner} at line {line}")?;
+                write!(
+                    f,
+                    "overlaps the higher-ranked fix by {winner} at line {line}"
+                )?;
                 if *tie {
                     write!(f, " (a tie on confidence, broken by specificity, then id)")?;
                 }

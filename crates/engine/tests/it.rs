@@ -19,7 +19,13 @@ use engine::{
 use expect_test::{Expect, expect};
 use pattern::{LibraryPattern, Origin, SerializablePattern};
 
-fn pattern(id: &str, origin: Origin, score: f64, rule: &str, panics: Vec<String>) -> LibraryPattern {
+fn pattern(
+    id: &str,
+    origin: Origin,
+    score: f64,
+    rule: &str,
+    panics: Vec<String>,
+) -> LibraryPattern {
     let (before, after) = rule.split_once(" => ").expect("BEFORE => AFTER");
     LibraryPattern::try_from(SerializablePattern {
         id: id.to_owned(),
@@ -61,7 +67,13 @@ fn check(fixture: &str, expected: Expect) {
                     "mined" => Origin::Mined,
                     _ => Origin::HandWritten,
                 };
-                patterns.push(pattern(id, origin, score.parse().unwrap(), rule, Vec::new()));
+                patterns.push(pattern(
+                    id,
+                    origin,
+                    score.parse().unwrap(),
+                    rule,
+                    Vec::new(),
+                ));
             }
             ["remedy", id, kind] => patterns.push(pattern(
                 id,
@@ -439,7 +451,12 @@ fn f(v: &[u8]) -> bool {
     );
 }
 
-fn assess(p: &LibraryPattern, proximity: Proximity, validation: Validation, outcomes: Outcomes) -> f64 {
+fn assess(
+    p: &LibraryPattern,
+    proximity: Proximity,
+    validation: Validation,
+    outcomes: Outcomes,
+) -> f64 {
     ConfidenceModel::default()
         .assess(&Evidence {
             pattern: p,
@@ -462,17 +479,32 @@ fn the_model_takes_validation_as_a_likelihood_ratio() {
     );
     let none = Outcomes::default();
     // Unmeasured: the uniform prior's ½, whatever score the file states.
-    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::NotRun, none), 0.5);
+    assert_eq!(
+        assess(&remedy, Proximity::OnLine, Validation::NotRun, none),
+        0.5
+    );
     // odds 1 × 2.8 and × 2.9 (corpus/confidence.toml).
-    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Compiled, none), 0.7368);
-    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Tested, none), 0.7436);
-    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Failed, none), 0.0);
+    assert_eq!(
+        assess(&remedy, Proximity::OnLine, Validation::Compiled, none),
+        0.7368
+    );
+    assert_eq!(
+        assess(&remedy, Proximity::OnLine, Validation::Tested, none),
+        0.7436
+    );
+    assert_eq!(
+        assess(&remedy, Proximity::OnLine, Validation::Failed, none),
+        0.0
+    );
     // A failed fix stays at 0 whatever its record.
     let merged = Outcomes {
         merged: 10,
         closed: 0,
     };
-    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::Failed, merged), 0.0);
+    assert_eq!(
+        assess(&remedy, Proximity::OnLine, Validation::Failed, merged),
+        0.0
+    );
     // Location: odds × 0.7 in the same function.
     assert_eq!(
         assess(&remedy, Proximity::SameFunction, Validation::NotRun, none),
@@ -496,7 +528,10 @@ fn a_measured_record_replaces_the_uniform_prior() {
     });
     let none = Outcomes::default();
     // (8 + 1) / (10 + 2)
-    assert_eq!(assess(&remedy, Proximity::OnLine, Validation::NotRun, none), 0.75);
+    assert_eq!(
+        assess(&remedy, Proximity::OnLine, Validation::NotRun, none),
+        0.75
+    );
     let model = ConfidenceModel::default();
     assert_eq!(
         model.base_rate(&remedy).1.to_string(),
@@ -526,4 +561,129 @@ fn probabilities_are_monotone_in_the_raw_score_for_mined_patterns() {
         assert!(got > last, "{score}: {got} ≤ {last}");
         last = got;
     }
+}
+
+/// The pure core stays pure: no core crate depends, even transitively, on IO, async, process or network
+/// crates, and no core source file names the standard library's IO modules. Reads `cargo metadata` (offline).
+#[test]
+fn the_pure_core_has_no_io_async_or_network_dependency() {
+    const CORE: &[&str] = &[
+        "syntax", "treediff", "pattern", "mine", "trace", "policy", "patch", "engine",
+    ];
+    const FORBIDDEN: &[&str] = &[
+        "tokio",
+        "mio",
+        "hyper",
+        "reqwest",
+        "octocrab",
+        "axum",
+        "socket2",
+        "git2",
+        "libgit2-sys",
+        "rusqlite",
+        "libsqlite3-sys",
+        "postgres",
+        "tokio-postgres",
+        "rayon",
+        "ignore",
+        "libc",
+        "wiremock",
+        "tempfile",
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--offline", "--locked"])
+        .current_dir(&root)
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let name_of = |id: &str| -> String {
+        meta["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == id)
+            .map(|p| p["name"].as_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    let nodes = meta["resolve"]["nodes"].as_array().unwrap();
+    let node = |id: &str| nodes.iter().find(|n| n["id"] == id).unwrap();
+    // Normal (non-dev, non-build) dependencies only: what the crate's library links.
+    let normal_deps = |id: &str| -> Vec<String> {
+        node(id)["deps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| {
+                d["dep_kinds"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|k| k["kind"].is_null())
+            })
+            .map(|d| d["pkg"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut checked = 0;
+    for package in meta["packages"].as_array().unwrap() {
+        let name = package["name"].as_str().unwrap();
+        if !CORE.contains(&name) || package["source"].is_string() {
+            continue;
+        }
+        checked += 1;
+        let mut seen = std::collections::BTreeSet::new();
+        let mut stack = vec![(
+            package["id"].as_str().unwrap().to_owned(),
+            vec![name.to_owned()],
+        )];
+        while let Some((id, chain)) = stack.pop() {
+            for dep in normal_deps(&id) {
+                let dep_name = name_of(&dep);
+                let mut path = chain.clone();
+                path.push(dep_name.clone());
+                assert!(
+                    !FORBIDDEN.contains(&dep_name.as_str()),
+                    "core crate `{name}` depends on `{dep_name}`: {}",
+                    path.join(" → ")
+                );
+                if seen.insert(dep.clone()) {
+                    stack.push((dep, path));
+                }
+            }
+        }
+        let src = std::path::Path::new(package["manifest_path"].as_str().unwrap())
+            .parent()
+            .unwrap()
+            .join("src");
+        let mut dirs = vec![src];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for io in [
+                        "std::fs",
+                        "std::net",
+                        "std::process",
+                        "std::thread::spawn",
+                        "std::env::var",
+                    ] {
+                        assert!(
+                            !text.contains(io),
+                            "core file {} uses `{io}`",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    assert_eq!(checked, CORE.len(), "every core crate was found");
 }

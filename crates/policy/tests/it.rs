@@ -29,7 +29,9 @@ fn seed_defaults_decide_by_environment_and_criticality() {
     assert_eq!(d("local", "src/ui.rs", 0.69), Decision::Propose);
     assert_eq!(d("local", "src/billing/x.rs", 0.7), Decision::Propose);
     assert_eq!(
-        p.decide("qa", "x.rs", Probability::new(0.9)).unwrap_err().to_string(),
+        p.decide("qa", "x.rs", Probability::new(0.9))
+            .unwrap_err()
+            .to_string(),
         "policy: unknown environment `qa` (known: local, production, staging)"
     );
 }
@@ -41,11 +43,13 @@ fn seed_json_shape_is_accepted() {
         "nonCritical": {"autoRemediateConfidenceThreshold": 0.9, "requireApprovalThreshold": 0.7, "notifyOnlyThreshold": 0.5}}}}"#;
     let p = Policy::from_seed_json(json, vec!["core/**".into()]).unwrap();
     assert_eq!(
-        p.decide("production", "core/a.rs", Probability::new(0.95)).unwrap(),
+        p.decide("production", "core/a.rs", Probability::new(0.95))
+            .unwrap(),
         Decision::Propose
     );
     assert_eq!(
-        p.decide("production", "app/a.rs", Probability::new(0.95)).unwrap(),
+        p.decide("production", "app/a.rs", Probability::new(0.95))
+            .unwrap(),
         Decision::Apply
     );
 }
@@ -58,11 +62,13 @@ fn toml_overrides_and_bad_values_are_precise() {
     .unwrap();
     let p = Policy::from_config(config).unwrap();
     assert_eq!(
-        p.decide("staging", "src/a.rs", Probability::new(0.8)).unwrap(),
+        p.decide("staging", "src/a.rs", Probability::new(0.8))
+            .unwrap(),
         Decision::Propose
     );
     assert_eq!(
-        p.decide("production", "src/a.rs", Probability::new(0.95)).unwrap(),
+        p.decide("production", "src/a.rs", Probability::new(0.95))
+            .unwrap(),
         Decision::Apply
     );
     let bad: SerializablePolicy =
