@@ -752,8 +752,6 @@ fn position(text: &str, byte: usize) -> Position {
     }
 }
 
-/// Numbers fixes 1.. over the whole run, best first (confidence, then file and position).
-
 /// Numbers the fixes of a run 1.. over all files, best first (probability, then raw score, then file and
 /// position); sorts each file's fixes by round and position, the files by name, and the skipped candidates by
 /// place, without duplicates.
