@@ -62,6 +62,21 @@ pub(crate) struct FixArgs {
     verbose: bool,
     #[arg(long, value_enum, default_value_t = FixFormat::Text)]
     format: FixFormat,
+    /// How fixes are checked before they are shown: `check` runs `cargo check --workspace --all-targets` in
+    /// a scratch git worktree and backs out every fix that adds an error or a warning; `test` also runs
+    /// `cargo test --workspace`; `none` only re-parses (each fix then says it was not compile-checked).
+    #[arg(long, value_enum, default_value_t = ValidateArg::Check)]
+    validate: ValidateArg,
+    /// Seconds each cargo run of the check may take.
+    #[arg(long, default_value_t = 900)]
+    validate_timeout: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ValidateArg {
+    None,
+    Check,
+    Test,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -129,7 +144,37 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         config.locations.extend(locations);
         config.panic_kinds = kinds;
     }
-    let report = pipeline::propose_fixes(&root, &library, &config)?;
+    let mode = match args.validate {
+        ValidateArg::None => pipeline::ValidateMode::None,
+        ValidateArg::Check => pipeline::ValidateMode::Check,
+        ValidateArg::Test => pipeline::ValidateMode::Test,
+    };
+    if mode != pipeline::ValidateMode::None && pipeline::cannot_check(&root).is_none() {
+        // Nested fixes are found again after the check, in passes, so that each pass is checked.
+        config.max_rounds = 1;
+    }
+    let mut report = pipeline::propose_fixes(&root, &library, &config)?;
+    let options = pipeline::CheckOptions {
+        mode,
+        timeout: std::time::Duration::from_secs(args.validate_timeout),
+        target_dir: std::fs::canonicalize(&root)
+            .unwrap_or_else(|_| root.clone())
+            .join("target/suture"),
+        max_passes: 3,
+    };
+    let quiet = args.format != FixFormat::Text;
+    pipeline::check_fixes(
+        &root,
+        &library,
+        &config,
+        &mut report,
+        &options,
+        &mut |what| {
+            if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                eprintln!("suture: {what}");
+            }
+        },
+    )?;
     let write = args.apply || args.interactive;
     if write && report.fixes().next().is_some() && !args.allow_dirty {
         refuse_dirty(&root)?;
@@ -145,6 +190,16 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// How a fix was checked, in words: every output says when a fix was not compile-checked.
+fn validation_words(v: engine::Validation) -> &'static str {
+    match v {
+        engine::Validation::NotRun => "not compile-checked",
+        engine::Validation::Failed => "failed its checks",
+        engine::Validation::Compiled => "compiles",
+        engine::Validation::Tested => "compiles, tests pass",
+    }
 }
 
 /// The shipped library plus the repository's own mined library, or exactly the given directories.
@@ -267,7 +322,7 @@ fn print_report(
             fixes.sort_by_key(|f| f.rank);
             for fix in &fixes {
                 println!(
-                    "{}:{}:{}: fix #{} [{}] confidence {} ({}, score {:.2}, not compile-checked){}",
+                    "{}:{}:{}: fix #{} [{}] confidence {} ({}, {}, score {:.2}){}",
                     fix.file,
                     fix.start.line,
                     fix.start.column,
@@ -275,6 +330,7 @@ fn print_report(
                     fix.pattern,
                     fix.confidence,
                     fix.basis,
+                    validation_words(fix.validation),
                     fix.score.get(),
                     if fix.round > 1 {
                         " (nested, found after an earlier fix)"
@@ -310,6 +366,43 @@ fn print_report(
             }
             for s in &report.skipped_files {
                 println!("skipped file {}: {}", s.file, s.reason);
+            }
+            for s in report
+                .skipped
+                .iter()
+                .filter(|s| s.reason.code() == "does-not-compile")
+                .filter(|_| !verbose)
+            {
+                println!(
+                    "backed out {}:{} [{}]: {}",
+                    s.file, s.line, s.pattern, s.reason
+                );
+            }
+            if let Some(v) = &report.validation {
+                if v.checked {
+                    println!(
+                        "checked with `cargo check{}`: {} runs in {:.1} s ({:.1} s for the tree without fixes); {} fixes backed out{}",
+                        if v.mode == pipeline::ValidateMode::Test {
+                            "` and `cargo test"
+                        } else {
+                            ""
+                        },
+                        v.runs,
+                        v.seconds,
+                        v.baseline_seconds,
+                        v.backed_out,
+                        if v.formatted.is_empty() {
+                            String::new()
+                        } else {
+                            format!("; rustfmt formatted {}", v.formatted.join(", "))
+                        }
+                    );
+                } else if let Some(reason) = &v.reason {
+                    println!("{reason}");
+                }
+                for note in &v.notes {
+                    println!("note: {note}");
+                }
             }
             let n_files = report.files.len();
             let summary = format!(

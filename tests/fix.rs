@@ -48,7 +48,7 @@ fn dry_run_explains_every_fix_and_skip() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let out = r.stdout.replace(repo.path_str(), "REPO");
     expect![[r#"
-        check.rs:2:13: fix #1 [m-18e3ccaaa7] confidence 0.10 (calibrated, score 0.67, not compile-checked)
+        check.rs:2:13: fix #1 [m-18e3ccaaa7] confidence 0.10 (calibrated, not compile-checked, score 0.67)
           why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -59,7 +59,7 @@ fn dry_run_explains_every_fix_and_skip() {
              let empty = items.iter().filter(|x| x.len() == 0).count();
              let left = total - used;
              let nested = (total - used) - 1;
-        check.rs:3:41: fix #2 [m-18e3ccaaa7] confidence 0.10 (calibrated, score 0.67, not compile-checked)
+        check.rs:3:41: fix #2 [m-18e3ccaaa7] confidence 0.10 (calibrated, not compile-checked, score 0.67)
           why: mined pattern m-18e3ccaaa7 (support 4, prevalence 0.67, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -71,7 +71,7 @@ fn dry_run_explains_every_fix_and_skip() {
              let left = total - used;
              let nested = (total - used) - 1;
              // suture-ignore
-        check.rs:4:16: fix #3 [m-3fcd6ad50f] confidence 0.10 (calibrated, score 0.60, not compile-checked)
+        check.rs:4:16: fix #3 [m-3fcd6ad50f] confidence 0.10 (calibrated, not compile-checked, score 0.60)
           why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -84,7 +84,7 @@ fn dry_run_explains_every_fix_and_skip() {
              let nested = (total - used) - 1;
              // suture-ignore
              let kept = total - 1;
-        check.rs:5:18: fix #4 [m-3fcd6ad50f] confidence 0.10 (calibrated, score 0.60, not compile-checked)
+        check.rs:5:18: fix #4 [m-3fcd6ad50f] confidence 0.10 (calibrated, not compile-checked, score 0.60)
           why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -97,7 +97,7 @@ fn dry_run_explains_every_fix_and_skip() {
              // suture-ignore
              let kept = total - 1;
              left + empty + nested + kept
-        check.rs:5:19: fix #5 [m-3fcd6ad50f] confidence 0.10 (calibrated, score 0.60, not compile-checked) (nested, found after an earlier fix)
+        check.rs:5:19: fix #5 [m-3fcd6ad50f] confidence 0.10 (calibrated, not compile-checked, score 0.60) (nested, found after an earlier fix)
           why: mined pattern m-3fcd6ad50f (support 3, prevalence 0.60, specialisation 1.00; calibrated); no location given
         --- a/check.rs
         +++ b/check.rs
@@ -112,6 +112,7 @@ fn dry_run_explains_every_fix_and_skip() {
              left + empty + nested + kept
         skipped check.rs:5 [m-3fcd6ad50f]: overlaps the higher-ranked fix by m-3fcd6ad50f at line 5 (a tie on confidence, broken by specificity, then id); looked for again once that fix is applied
         skipped check.rs:7 [m-3fcd6ad50f]: suppressed by a `// suture-ignore` comment
+        no Cargo.toml in `REPO/unseen`: not compile-checked
         5 fixes in 1 files (1 files scanned, 2 patterns, 2 candidates skipped); dry run, nothing written (use --apply)
     "#]]
     .assert_eq(&out);
@@ -536,4 +537,179 @@ fn learns_from_half_and_fixes_the_other_half() {
     );
     // Measured: every held-out fix is reproduced exactly, and nothing is changed wrongly.
     assert_eq!((exact, wrong), (18, 0));
+}
+
+/// A crate where three patterns match: one fix compiles, one breaks type checking, one drops a `?` (a new
+/// `unused_must_use` warning).
+const THREE: &str = r#"use std::io::Write;
+
+pub fn empty(v: &[u8]) -> bool {
+    v.len() == 0
+}
+
+pub fn widen(x: u32) -> u64 {
+    let y: u64 = x as u64;
+    y
+}
+
+pub fn save(out: &mut Vec<u8>) -> std::io::Result<()> {
+    out.write_all(b"x")?;
+    out.flush()?;
+    Ok(())
+}
+"#;
+
+const THREE_PATTERNS: &[(&str, &str)] = &[
+    (
+        "m-len.toml",
+        "id = \"m-len\"\norigin = \"mined\"\nbefore = \"$A.len() == 0\"\nafter = \"$A.is_empty()\"\nscore = 0.9\n",
+    ),
+    (
+        "m-cast.toml",
+        "id = \"m-cast\"\norigin = \"mined\"\nbefore = \"$A as u64\"\nafter = \"$A\"\nscore = 0.9\n",
+    ),
+    (
+        "m-flush.toml",
+        "id = \"m-flush\"\norigin = \"mined\"\nbefore = \"$A.flush()?\"\nafter = \"$A.flush()\"\nscore = 0.9\n",
+    ),
+];
+
+#[test]
+fn only_fixes_that_compile_without_new_warnings_are_applied() {
+    let repo = Repo::new();
+    repo.commit(
+        "the crate",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"three\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            (
+                "Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"three\"\nversion = \"0.1.0\"\n",
+            ),
+            ("src/lib.rs", THREE),
+            (".gitignore", "/target\n"),
+        ],
+    );
+    let patterns = tempfile::tempdir().unwrap();
+    for (name, text) in THREE_PATTERNS {
+        std::fs::write(patterns.path().join(name), text).unwrap();
+    }
+    let r = run(&[
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--calibration",
+        "none",
+        "--apply",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    // Only the first fix is applied.
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(),
+        THREE.replace("v.len() == 0", "v.is_empty()")
+    );
+    // The output names the compiler's reason for each backed-out fix.
+    assert!(
+        r.stdout.contains("backed out src/lib.rs:8 [m-cast]: new with it: error[E0308]: mismatched types at src/lib.rs:8"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("backed out src/lib.rs:14 [m-flush]: new with it: warning[unused_must_use]: unused `Result` that must be used at src/lib.rs:14"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "src/lib.rs:4:5: fix #1 [m-len] confidence 0.96 (uncalibrated raw score, compiles"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("2 fixes backed out"), "{}", r.stdout);
+    // The crate still checks, with no warning at all (it had none before).
+    let check = std::process::Command::new("cargo")
+        .args([
+            "check",
+            "--all-targets",
+            "--offline",
+            "--message-format=short",
+        ])
+        .env_remove("CARGO_TARGET_DIR")
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    // The user's tree holds no scratch worktree.
+    let worktrees = std::process::Command::new("git")
+        .args(["worktree", "list"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&worktrees.stdout).lines().count(),
+        1
+    );
+}
+
+#[test]
+fn a_fix_is_formatted_the_way_the_project_formats() {
+    // The project formats with rustfmt; the fix makes the chain short enough for one line, which rustfmt
+    // wants, so the fix as spliced would fail `cargo fmt --check`.
+    let lib = "pub fn f(v: &[Vec<u8>]) -> usize {\n    v.iter()\n        .map(|xx| xx.iter().count())\n        .filter(|n| *n > 1)\n        .sum()\n}\n";
+    let repo = Repo::new();
+    repo.commit(
+        "the crate",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"fmt\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            (
+                "Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"fmt\"\nversion = \"0.1.0\"\n",
+            ),
+            ("src/lib.rs", lib),
+            (".gitignore", "/target\n"),
+        ],
+    );
+    let patterns = tempfile::tempdir().unwrap();
+    std::fs::write(
+        patterns.path().join("m-count.toml"),
+        "id = \"m-count\"\norigin = \"mined\"\nbefore = \"$A.iter().count()\"\nafter = \"$A.len()\"\nscore = 0.9\n",
+    )
+    .unwrap();
+    let r = run(&[
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--apply",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("rustfmt formatted src/lib.rs"),
+        "{}",
+        r.stdout
+    );
+    let fixed = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
+    assert_eq!(
+        fixed,
+        "pub fn f(v: &[Vec<u8>]) -> usize {\n    v.iter().map(|xx| xx.len()).filter(|n| *n > 1).sum()\n}\n"
+    );
+    let fmt = std::process::Command::new("cargo")
+        .args(["fmt", "--check"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(
+        fmt.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
 }

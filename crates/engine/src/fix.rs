@@ -388,6 +388,12 @@ fn fix_source(
                     skip(SkipReason::DropsComment);
                     continue;
                 }
+                if let Some(function) =
+                    calls_itself(tree, m.node, &text[range.clone()], &replacement)
+                {
+                    skip(SkipReason::SelfRecursion { function });
+                    continue;
+                }
                 let proximity = proximity(tree, &unit_lines, m.node, unit.first_line, &locations);
                 if config.only_on_locations && proximity != Proximity::OnLine {
                     continue;
@@ -654,6 +660,29 @@ fn reparse_problem(patched: &str, strict_before: bool, errors_before: usize) -> 
 fn comments_lost(original: &str, replacement: &str) -> bool {
     let count = |s: &str| s.matches("//").count() + s.matches("/*").count();
     count(original) > count(replacement)
+}
+
+/// The name of the function around `node` when the replacement calls it and the matched code did not: the
+/// fix would turn the body of `fn is_empty` into a call of `is_empty`.
+fn calls_itself(tree: &Tree, node: NodeId, matched: &str, replacement: &str) -> Option<String> {
+    let function = tree
+        .ancestors(node)
+        .find(|&a| tree.node(a).kind == "function_item")?;
+    let name = tree
+        .node(function)
+        .children
+        .iter()
+        .find(|&&c| tree.node(c).kind == "identifier")
+        .map(|&c| tree.text_of(c).to_owned())?;
+    let calls = |code: &str| {
+        code.match_indices(name.as_str()).any(|(i, _)| {
+            let before = code[..i].chars().next_back();
+            let after = code[i + name.len()..].trim_start();
+            !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                && (after.starts_with('(') || after.starts_with("::<"))
+        })
+    };
+    (calls(replacement) && !calls(matched)).then_some(name)
 }
 
 /// `// suture-ignore` or `// suture-ignore: <id>` on the match's line or the line above it.

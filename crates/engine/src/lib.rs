@@ -5,6 +5,7 @@
 //! them. Values in, values out: no files, no processes, no network, no async (a test in the workspace fails
 //! if this crate gains such a dependency).
 
+pub mod check;
 pub mod confidence;
 mod fix;
 mod skip;

@@ -29,6 +29,11 @@ pub enum SkipReason {
     MoreSyntaxErrors,
     /// Each fix of the file parses alone, together they do not.
     TogetherDoNotParse(Box<SkipReason>),
+    /// The fix would make the function call itself (`self.len() == 0` → `self.is_empty()` inside
+    /// `fn is_empty`).
+    SelfRecursion { function: String },
+    /// The compiler reported new errors or warnings on the patched code; the fix was backed out.
+    DoesNotCompile(Vec<String>),
 }
 
 impl SkipReason {
@@ -43,6 +48,10 @@ impl SkipReason {
             SkipReason::DoesNotParse(_) => "the patched file does not parse",
             SkipReason::MoreSyntaxErrors => "the patched file has more syntax errors than before",
             SkipReason::TogetherDoNotParse(_) => "the fixes of a file together do not parse",
+            SkipReason::SelfRecursion { .. } => "the fix would make a function call itself",
+            SkipReason::DoesNotCompile(_) => {
+                "backed out: the compiler reports new errors or warnings"
+            }
         }
     }
 
@@ -57,6 +66,8 @@ impl SkipReason {
             SkipReason::DoesNotParse(_) => "does-not-parse",
             SkipReason::MoreSyntaxErrors => "more-syntax-errors",
             SkipReason::TogetherDoNotParse(_) => "together-do-not-parse",
+            SkipReason::SelfRecursion { .. } => "self-recursion",
+            SkipReason::DoesNotCompile(_) => "does-not-compile",
         }
     }
 }
@@ -86,6 +97,16 @@ impl std::fmt::Display for SkipReason {
             }
             SkipReason::TogetherDoNotParse(r) => {
                 write!(f, "the fixes of this file together do not parse: {r}")
+            }
+            SkipReason::SelfRecursion { function } => {
+                write!(f, "the fix would make `{function}` call itself")
+            }
+            SkipReason::DoesNotCompile(messages) if messages.is_empty() => write!(
+                f,
+                "the check fails with it (found by bisection), with no message on its lines"
+            ),
+            SkipReason::DoesNotCompile(messages) => {
+                write!(f, "new with it: {}", messages.join("; "))
             }
         }
     }

@@ -687,3 +687,125 @@ fn the_pure_core_has_no_io_async_or_network_dependency() {
     }
     assert_eq!(checked, CORE.len(), "every core crate was found");
 }
+
+#[test]
+fn a_fix_that_would_make_a_function_call_itself_is_refused() {
+    check(
+        r#"
+//- pattern m-len mined 0.8: $A.len() == 0 => $A.is_empty()
+impl Stack {
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn none(&self) -> bool {
+        self.len() == 0
+    }
+}
+"#,
+        expect![[r#"
+            fix #1 line 7 [m-len] 0.80 (uncalibrated raw score) Anywhere round 1: `self.len() == 0` → `self.is_empty()`
+            skip line 4 [m-len] self-recursion: the fix would make `is_empty` call itself
+            ---
+
+            impl Stack {
+                fn is_empty(&self) -> bool {
+                    self.len() == 0
+                }
+                fn none(&self) -> bool {
+                    self.is_empty()
+                }
+            }
+        "#]],
+    );
+}
+
+mod checking {
+    use std::collections::BTreeMap;
+
+    use engine::check::{Diagnostic, Edit, Verdict, new_diagnostics, settle};
+
+    fn diag(file: &str, line: u32, code: &str, message: &str) -> Diagnostic {
+        Diagnostic {
+            file: file.to_owned(),
+            line,
+            end_line: line,
+            level: "error".to_owned(),
+            code: Some(code.to_owned()),
+            message: message.to_owned(),
+        }
+    }
+
+    #[test]
+    fn new_diagnostics_are_counted_without_lines() {
+        let before = [diag("a.rs", 3, "unused_variables", "unused variable: `x`")];
+        let after = [
+            diag("a.rs", 9, "unused_variables", "unused variable: `x`"),
+            diag("a.rs", 12, "unused_variables", "unused variable: `x`"),
+            diag("b.rs", 1, "E0308", "mismatched types"),
+        ];
+        let new = new_diagnostics(&before, &after);
+        assert_eq!(new, vec![after[1].clone(), after[2].clone()]);
+    }
+
+    /// `n` one-line files, one edit each (`ok` → `OK`); the check reports an error for each edit in `bad`,
+    /// on the edit's own line when `by_place`, else in a caller's file that no edit touches.
+    fn run(n: usize, bad: &[usize], by_place: bool) -> (Vec<usize>, Vec<usize>, usize) {
+        let originals: BTreeMap<String, String> = (0..n)
+            .map(|i| (format!("f{i}.rs"), "ok\n".to_owned()))
+            .collect();
+        let edits: Vec<Edit> = (0..n)
+            .map(|i| Edit {
+                file: format!("f{i}.rs"),
+                range: 0..2,
+                replacement: "OK".to_owned(),
+            })
+            .collect();
+        let settled = settle(&originals, &edits, |files| {
+            let new: Vec<Diagnostic> = bad
+                .iter()
+                .filter(|&&b| files.contains_key(&format!("f{b}.rs")))
+                .map(|&b| {
+                    let file = if by_place {
+                        format!("f{b}.rs")
+                    } else {
+                        "main.rs".to_owned()
+                    };
+                    diag(&file, 1, "E0308", &format!("mismatched types in f{b}"))
+                })
+                .collect();
+            if new.is_empty() {
+                Verdict::Clean
+            } else {
+                Verdict::Broken(new)
+            }
+        });
+        let backed: Vec<usize> = settled.backed_out.iter().map(|(i, _)| *i).collect();
+        (settled.kept, backed, settled.runs)
+    }
+
+    #[test]
+    fn diagnostics_on_a_fixs_lines_back_it_out_in_one_more_run() {
+        let (kept, backed, runs) = run(10, &[2, 7], true);
+        assert_eq!(kept, vec![0, 1, 3, 4, 5, 6, 8, 9]);
+        assert_eq!(backed, vec![2, 7]);
+        assert_eq!(runs, 2);
+    }
+
+    #[test]
+    fn diagnostics_no_place_explains_are_bisected() {
+        let (kept, backed, runs) = run(10, &[2, 7], false);
+        assert_eq!(kept, vec![0, 1, 3, 4, 5, 6, 8, 9]);
+        assert_eq!(backed, vec![2, 7]);
+        // Each culprit costs about two runs per halving (2 · 2 · log2 10 ≈ 14 at most), plus the first run and
+        // the final one.
+        assert_eq!(runs, 10);
+        // Among 64 edits, two culprits still cost a few dozen runs at most, not 64.
+        let (kept, backed, runs) = run(64, &[5, 50], false);
+        assert_eq!(backed, vec![5, 50]);
+        assert_eq!(kept.len(), 62);
+        assert!(runs <= 2 * 2 * 6 + 2, "{runs} runs");
+        let (_, backed, runs) = run(10, &[], false);
+        assert!(backed.is_empty());
+        assert_eq!(runs, 1);
+    }
+}

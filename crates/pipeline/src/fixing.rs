@@ -35,6 +35,8 @@ pub struct FixReport {
     pub patterns: usize,
     /// Candidates under [`FixConfig::min_confidence`], not listed one by one.
     pub below_threshold: usize,
+    /// What the compiler check did (`crate::checking`); `None` before it ran.
+    pub validation: Option<crate::checking::CheckReport>,
 }
 
 impl FixReport {

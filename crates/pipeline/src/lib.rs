@@ -5,6 +5,7 @@
 //! turns changes into edits with the core, remembers progress in `store`, and reads and writes pattern
 //! libraries. It uses `anyhow` with context, because its errors go straight to a person.
 
+pub mod checking;
 pub mod config;
 pub mod eval;
 pub mod examples;
@@ -16,6 +17,7 @@ pub mod locate;
 pub mod mining;
 pub mod output;
 
+pub use checking::{CheckOptions, CheckReport, ValidateMode, cannot_check, check_fixes};
 pub use config::{Settings, load_settings};
 pub use eval::{EvalOptions, EvalReport, evaluate};
 pub use examples::{ExampleResult, synthesize_examples, test_examples};

@@ -29,6 +29,7 @@ pub fn to_json(report: &FixReport, applied: bool) -> Value {
             "reason": s.reason,
         })).collect::<Vec<_>>(),
         "skipped_files": report.skipped_files,
+        "validation": report.validation,
     })
 }
 
@@ -66,7 +67,7 @@ pub fn to_sarif(report: &FixReport) -> Value {
                 "level": if fix.confidence.get() >= 0.5 { "warning" } else { "note" },
                 "message": { "text": format!("replace `{}` with `{}`: {}", one_line(&fix.before), one_line(&fix.after), fix.reason) },
                 "locations": [ { "physicalLocation": location } ],
-                "properties": { "confidence": fix.confidence, "rank": fix.rank },
+                "properties": { "confidence": fix.confidence, "rank": fix.rank, "validation": fix.validation },
                 "fixes": [ {
                     "description": { "text": format!("apply suture pattern {}", fix.pattern) },
                     "artifactChanges": [ {

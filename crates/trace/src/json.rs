@@ -83,5 +83,6 @@ fn diagnostic(message: &Map<String, Value>) -> Option<Diagnostic> {
         file: span.get("file_name")?.as_str()?.to_owned(),
         line: number("line_start")?,
         column: number("column_start")?,
+        end_line: number("line_end").or(number("line_start"))?,
     })
 }

@@ -110,6 +110,8 @@ pub struct Diagnostic {
     pub file: String,
     pub line: u32,
     pub column: u32,
+    /// The last line of the primary span (the same as `line` where the text format gives only one).
+    pub end_line: u32,
 }
 
 /// Everything found in one text.

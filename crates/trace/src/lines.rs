@@ -200,6 +200,7 @@ impl Parser {
                 file: file.to_owned(),
                 line,
                 column: column.unwrap_or(1),
+                end_line: line,
             });
             return;
         }

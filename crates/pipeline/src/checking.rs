@@ -1,0 +1,582 @@
+//! The compiler in the loop of `suture fix`: every fix is checked with the real compiler before it is shown.
+//!
+//! As `cargo fix` does, but for learned fixes: in a scratch git worktree (never the user's tree), the tree
+//! without fixes is checked once for a baseline, then all candidates together; every new error *and* warning
+//! is mapped back to the fix whose lines it is on, those fixes are backed out, and the check repeats until
+//! clean; what no fix's lines explain is found by bisection (`engine::check::settle`, pure). The survivors are
+//! looked at again (a fix may enable another), for a bounded number of passes. Files that `rustfmt` leaves
+//! unchanged before the fixes are formatted after them, with the project's `rustfmt.toml`, so a fix never
+//! breaks a `cargo fmt --check` CI; files that were not formatted stay as the fixes left them.
+//!
+//! Why `cargo check --workspace --all-targets --message-format=json`: the repository's own workspace,
+//! features and targets decide what compiles, tests included; JSON gives each diagnostic's primary span,
+//! through macro expansions, which is what blame needs. Output goes to a file, not a pipe: a real crate's
+//! warnings exceed any in-memory cap, and a lost baseline warning would look new.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use engine::check::{Diagnostic, Edit, Verdict, new_diagnostics, settle};
+use engine::{Engine, Evidence, Fix, FixConfig, Outcomes, SkipReason, Skipped, Validation};
+use pattern::LibraryPattern;
+use serde::Serialize;
+
+use crate::fixing::FixReport;
+use crate::library::Library;
+
+/// What `--validate` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ValidateMode {
+    /// Re-parse only; every fix says it was not compile-checked.
+    None,
+    /// `cargo check --workspace --all-targets`: no new error, no new warning.
+    Check,
+    /// `check`, then `cargo test --workspace`: nothing that passed may fail.
+    Test,
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    pub mode: ValidateMode,
+    /// Limit for each cargo run.
+    pub timeout: Duration,
+    /// Where the scratch builds go; kept between runs so that a re-run is an incremental build.
+    pub target_dir: PathBuf,
+    /// Passes of "check, then look again in what the survivors changed".
+    pub max_passes: usize,
+}
+
+/// What the check did, for every output.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub mode: ValidateMode,
+    /// Whether the fixes shown were checked; when not, why.
+    pub checked: bool,
+    pub reason: Option<String>,
+    /// Compiler runs, the baseline included, and their wall time.
+    pub runs: usize,
+    pub seconds: f64,
+    /// The baseline run alone (the first build of the scratch tree).
+    pub baseline_seconds: f64,
+    /// Fixes backed out.
+    pub backed_out: usize,
+    /// Files rustfmt formatted after the fixes.
+    pub formatted: Vec<String>,
+    /// Things worth saying that are not failures (rustfmt missing, a file left unformatted).
+    pub notes: Vec<String>,
+}
+
+impl CheckReport {
+    fn unchecked(mode: ValidateMode, reason: String) -> CheckReport {
+        CheckReport {
+            mode,
+            checked: false,
+            reason: Some(reason),
+            runs: 0,
+            seconds: 0.0,
+            baseline_seconds: 0.0,
+            backed_out: 0,
+            formatted: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Checks the fixes of `report` (found with `config`, one round) and keeps only those that compile with no
+/// new diagnostic; backed-out fixes become skipped candidates with the compiler's messages. Fixes that
+/// survive say `compiled` (or `tested`) and their confidence is the model's given that.
+pub fn check_fixes(
+    root: &Path,
+    library: &Library,
+    config: &FixConfig,
+    report: &mut FixReport,
+    options: &CheckOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<()> {
+    let outcome = check_report(root, library, config, report, options, progress)?;
+    report.validation = Some(outcome);
+    Ok(())
+}
+
+fn check_report(
+    root: &Path,
+    library: &Library,
+    config: &FixConfig,
+    report: &mut FixReport,
+    options: &CheckOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<CheckReport> {
+    if options.mode == ValidateMode::None {
+        return Ok(CheckReport::unchecked(
+            options.mode,
+            "--validate none: not compile-checked".to_owned(),
+        ));
+    }
+    if report.files.is_empty() {
+        return Ok(CheckReport::unchecked(
+            options.mode,
+            "no fix to check".to_owned(),
+        ));
+    }
+    if let Some(why) = cannot_check(root) {
+        return Ok(CheckReport::unchecked(options.mode, why));
+    }
+    let root =
+        std::fs::canonicalize(root).with_context(|| format!("cannot read `{}`", root.display()))?;
+    let started = Instant::now();
+    let mut worktree = validate::create_worktree(&root)?;
+    let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let json = scratch.path().join("cargo.json");
+    let runner = Runner {
+        dir: worktree.path.clone(),
+        json: json.clone(),
+        target_dir: options.target_dir.clone(),
+        timeout: options.timeout,
+    };
+    progress("checking the tree without fixes (the first build of the scratch tree)");
+    let baseline = match runner.check() {
+        Ok(d) => d,
+        Err(why) => {
+            return Ok(CheckReport::unchecked(
+                options.mode,
+                format!("the baseline `cargo check` did not run: {why}; not compile-checked"),
+            ));
+        }
+    };
+    let baseline_seconds = started.elapsed().as_secs_f64();
+    let mut runs = 1;
+    let mut backed_out = 0;
+    // The disk texts, and the texts after the passes so far.
+    let originals: BTreeMap<String, String> = report
+        .files
+        .iter()
+        .map(|f| (f.file.clone(), f.original.clone()))
+        .collect();
+    let mut current = originals.clone();
+    let mut kept_fixes: BTreeMap<String, Vec<Fix>> = BTreeMap::new();
+    let mut refused: HashSet<(String, String, String)> = HashSet::new();
+    let mut pass_fixes: Vec<Fix> = report.files.iter().flat_map(|f| f.fixes.clone()).collect();
+    let patterns: Vec<&LibraryPattern> = library.patterns.iter().collect();
+    let engine = Engine::new(&patterns, config);
+    let mut tests_failed_note = None;
+    for pass in 1..=options.max_passes.max(1) {
+        if pass_fixes.is_empty() {
+            break;
+        }
+        progress(&format!(
+            "checking {} fixes with `cargo check` (pass {pass})",
+            pass_fixes.len()
+        ));
+        let edits: Vec<Edit> = pass_fixes
+            .iter()
+            .map(|f| Edit {
+                file: f.file.clone(),
+                range: f.start.byte..f.end.byte,
+                replacement: f.after.clone(),
+            })
+            .collect();
+        let earlier: BTreeMap<String, String> = current
+            .iter()
+            .filter(|(file, text)| originals.get(*file) != Some(*text))
+            .map(|(f, t)| (f.clone(), t.clone()))
+            .collect();
+        let mut failure: Option<anyhow::Error> = None;
+        let settled = settle(&current, &edits, |files| {
+            if failure.is_some() {
+                // Nothing more can be learned; end the settling quickly and report the failure below.
+                return Verdict::Clean;
+            }
+            runs += 1;
+            let mut writes = earlier.clone();
+            writes.extend(files.iter().map(|(f, t)| (f.clone(), t.clone())));
+            let writes: Vec<(String, String)> = writes.into_iter().collect();
+            let result = worktree
+                .reset()
+                .and_then(|()| worktree.write_files(&writes))
+                .map_err(anyhow::Error::from)
+                .and_then(|()| runner.check().map_err(|e| anyhow::anyhow!(e)));
+            match result {
+                Ok(after) => {
+                    let new: Vec<Diagnostic> = new_diagnostics(&baseline, &after)
+                        .into_iter()
+                        .filter(|d| d.level == "error" || d.level == "warning")
+                        .collect();
+                    if !new.is_empty() {
+                        return Verdict::Broken(new);
+                    }
+                    if options.mode == ValidateMode::Test {
+                        runs += 1;
+                        if let Err(why) = runner.test() {
+                            tests_failed_note = Some(why);
+                            return Verdict::Broken(Vec::new());
+                        }
+                    }
+                    Verdict::Clean
+                }
+                Err(e) => {
+                    // A check that cannot run says nothing about the fixes; treat the set as broken so that
+                    // nothing unchecked is shown, and report why.
+                    failure.get_or_insert(e);
+                    Verdict::Broken(Vec::new())
+                }
+            }
+        });
+        if let Some(e) = failure {
+            worktree.reset().ok();
+            return Err(e.context("a `cargo check` of the fixes could not run"));
+        }
+        for (i, diagnostics) in &settled.backed_out {
+            let f = &pass_fixes[*i];
+            backed_out += 1;
+            refused.insert((f.file.clone(), f.pattern.clone(), f.before.clone()));
+            report.skipped.push(Skipped {
+                file: f.file.clone(),
+                line: f.start.line,
+                pattern: f.pattern.clone(),
+                reason: SkipReason::DoesNotCompile(
+                    diagnostics
+                        .iter()
+                        .map(|d| format!("{d} at {}:{}", d.file, d.line))
+                        .collect(),
+                ),
+            });
+        }
+        let kept: Vec<usize> = settled.kept.clone();
+        let (patched, _) = engine::check::patch_set(&current, &edits, &kept);
+        let validation = if options.mode == ValidateMode::Test {
+            Validation::Tested
+        } else {
+            Validation::Compiled
+        };
+        for &i in &kept {
+            let mut fix = pass_fixes[i].clone();
+            fix.round = pass;
+            fix.validation = validation;
+            if let Some(p) = library.patterns.iter().find(|p| p.id == fix.pattern) {
+                fix.confidence = config
+                    .model
+                    .assess(&Evidence {
+                        pattern: p,
+                        proximity: fix.proximity,
+                        validation,
+                        outcomes: config
+                            .outcomes
+                            .get(&fix.pattern)
+                            .copied()
+                            .unwrap_or(Outcomes::default()),
+                    })
+                    .probability;
+            }
+            kept_fixes.entry(fix.file.clone()).or_default().push(fix);
+        }
+        current.extend(patched.clone());
+        // Look again in the files this pass changed: a fix may have enabled another (a match nested in it).
+        pass_fixes = Vec::new();
+        if pass < options.max_passes {
+            for (file, text) in &patched {
+                let outcome = engine.fix_text(file, text, config);
+                pass_fixes.extend(outcome.fixes.fixes.into_iter().filter(|f| {
+                    !refused.contains(&(f.file.clone(), f.pattern.clone(), f.before.clone()))
+                }));
+            }
+        }
+    }
+    worktree.reset().ok();
+    // Format what the fixes touched, where the project's files were formatted before.
+    let mut formatted = Vec::new();
+    let mut notes = Vec::new();
+    for (file, text) in current.iter_mut() {
+        let original = &originals[file];
+        if text == original {
+            continue;
+        }
+        match rustfmt(&runner.dir, file, original) {
+            Ok(Some(same)) if same == *original => match rustfmt(&runner.dir, file, text) {
+                Ok(Some(pretty)) => {
+                    if pretty != *text {
+                        formatted.push(file.clone());
+                    }
+                    *text = pretty;
+                }
+                Ok(None) | Err(_) => notes.push(format!(
+                    "{file}: rustfmt could not format the fixed file; left as the fixes wrote it"
+                )),
+            },
+            Ok(Some(_)) => notes.push(format!(
+                "{file}: not rustfmt-formatted before the fixes, so not formatted after them"
+            )),
+            Ok(None) => notes.push(format!("{file}: rustfmt rejects the file; not formatted")),
+            Err(why) => {
+                notes.push(format!(
+                    "rustfmt did not run ({why}); fixes are not formatted"
+                ));
+                break;
+            }
+        }
+    }
+    if let Some(why) = tests_failed_note {
+        notes.push(format!("a `cargo test` run failed during bisection: {why}"));
+    }
+    // The report now holds what survived.
+    for file in &mut report.files {
+        file.fixes = kept_fixes.remove(&file.file).unwrap_or_default();
+        file.patched = current
+            .get(&file.file)
+            .cloned()
+            .unwrap_or_else(|| file.original.clone());
+        file.alternatives.clear();
+    }
+    report.files.retain(|f| !f.fixes.is_empty());
+    engine::rank(&mut report.files, &mut report.skipped);
+    drop(worktree);
+    Ok(CheckReport {
+        mode: options.mode,
+        checked: true,
+        reason: None,
+        runs,
+        seconds: started.elapsed().as_secs_f64(),
+        baseline_seconds,
+        backed_out,
+        formatted,
+        notes,
+    })
+}
+
+/// Why the fixes under `root` cannot be compile-checked, if they cannot: the check needs the root of a Cargo
+/// workspace (or package) inside a git repository, for the scratch worktree.
+pub fn cannot_check(root: &Path) -> Option<String> {
+    if !root.is_dir() || !root.join("Cargo.toml").is_file() {
+        return Some(format!(
+            "no Cargo.toml in `{}`: not compile-checked",
+            root.display()
+        ));
+    }
+    if git::discover(root).is_none() {
+        return Some(
+            "not a git repository, so no scratch worktree: not compile-checked".to_owned(),
+        );
+    }
+    None
+}
+
+/// Runs cargo in the scratch tree.
+struct Runner {
+    dir: PathBuf,
+    json: PathBuf,
+    target_dir: PathBuf,
+    timeout: Duration,
+}
+
+impl Runner {
+    fn env(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "CARGO_TARGET_DIR".to_owned(),
+                self.target_dir.display().to_string(),
+            ),
+            ("CARGO_TERM_COLOR".to_owned(), "never".to_owned()),
+            ("SUTURE_JSON".to_owned(), self.json.display().to_string()),
+        ]
+    }
+
+    /// `cargo check`'s diagnostics (errors and warnings in this tree), or why it did not run to the end.
+    fn check(&self) -> Result<Vec<Diagnostic>, String> {
+        let step = validate::Step {
+            name: "cargo check".to_owned(),
+            program: "sh".to_owned(),
+            args: vec![
+                "-c".to_owned(),
+                "cargo check --workspace --all-targets --message-format=json >\"$SUTURE_JSON\""
+                    .to_owned(),
+            ],
+            timeout: self.timeout,
+            env: self.env(),
+            must_pass: Vec::new(),
+        };
+        let result = validate::run_step(&self.dir, &step);
+        match &result.outcome {
+            // A failed check (errors) still reports its diagnostics; only a run that did not finish is not a
+            // verdict.
+            validate::Outcome::Passed | validate::Outcome::Failed { .. } => {}
+            validate::Outcome::TimedOut => {
+                return Err(format!("timed out after {} s", self.timeout.as_secs()));
+            }
+            validate::Outcome::NotStarted { error } => return Err(error.clone()),
+            validate::Outcome::TestsMissing { .. } => {}
+        }
+        let text = std::fs::read_to_string(&self.json)
+            .map_err(|e| format!("cannot read cargo's JSON output: {e}"))?;
+        let diagnostics = diagnostics_in(&text, &self.dir);
+        if matches!(result.outcome, validate::Outcome::Failed { .. })
+            && !diagnostics.iter().any(|d| d.level == "error")
+        {
+            // cargo failed before compiling (a manifest error, a registry that cannot be reached).
+            return Err(format!(
+                "cargo failed without a compiler error: {}",
+                result
+                    .stderr
+                    .lines()
+                    .find(|l| l.starts_with("error"))
+                    .unwrap_or("see its output")
+            ));
+        }
+        Ok(diagnostics)
+    }
+
+    /// `cargo test --workspace`: Ok when everything passes.
+    fn test(&self) -> Result<(), String> {
+        let step = validate::Step {
+            name: "cargo test".to_owned(),
+            program: "cargo".to_owned(),
+            args: vec!["test".to_owned(), "--workspace".to_owned()],
+            timeout: self.timeout,
+            env: self.env(),
+            must_pass: Vec::new(),
+        };
+        let result = validate::run_step(&self.dir, &step);
+        match result.outcome {
+            validate::Outcome::Passed => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    }
+}
+
+/// The compiler messages of a `cargo --message-format=json` output, with files relative to `dir` (cargo
+/// prints them relative to the workspace root, which may lie above `dir`).
+fn diagnostics_in(text: &str, dir: &Path) -> Vec<Diagnostic> {
+    let trace = trace::parse(text);
+    let workspace = cargo_workspace_root(dir).unwrap_or_else(|| dir.to_path_buf());
+    let mut seen = HashSet::new();
+    trace
+        .diagnostics
+        .into_iter()
+        // `--all-targets` compiles a library twice (as itself and as its unit tests): one message each time.
+        .filter(|d| {
+            seen.insert((
+                d.file.clone(),
+                d.line,
+                d.column,
+                d.code.clone(),
+                d.message.clone(),
+            ))
+        })
+        .map(|d| {
+            let absolute = workspace.join(&d.file);
+            let file = absolute
+                .strip_prefix(dir)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or(d.file);
+            Diagnostic {
+                file,
+                line: d.line,
+                end_line: d.end_line,
+                level: d.level,
+                code: d.code,
+                message: d.message,
+            }
+        })
+        .collect()
+}
+
+/// The directory of the workspace's root manifest, as cargo sees it from `dir`.
+fn cargo_workspace_root(dir: &Path) -> Option<PathBuf> {
+    let out = std::process::Command::new("cargo")
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let manifest = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    manifest.parent().map(Path::to_path_buf)
+}
+
+/// `text` formatted by rustfmt as the file `file` of the tree at `dir` would be (its edition and the nearest
+/// `rustfmt.toml`); `Ok(None)` when rustfmt rejects it; `Err` when rustfmt cannot run.
+fn rustfmt(dir: &Path, file: &str, text: &str) -> Result<Option<String>, String> {
+    use std::io::Write;
+    let path = dir.join(file);
+    let start = path.parent().unwrap_or(dir);
+    let mut args = vec![
+        "--edition".to_owned(),
+        edition_of(start, dir),
+        "--emit".to_owned(),
+        "stdout".to_owned(),
+        "--quiet".to_owned(),
+    ];
+    if let Some(config) = nearest(start, dir, &["rustfmt.toml", ".rustfmt.toml"]) {
+        args.push("--config-path".to_owned());
+        args.push(config.display().to_string());
+    }
+    let mut child = std::process::Command::new("rustfmt")
+        .args(&args)
+        .current_dir(start)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run rustfmt: {e}"))?;
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write to rustfmt: {e}"))?;
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("rustfmt: {e}"))?;
+    Ok(out
+        .status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+/// The first of `names` found in `start` or a parent, up to `top`.
+fn nearest(start: &Path, top: &Path, names: &[&str]) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        for name in names {
+            let candidate = d.join(name);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+        }
+        if d == top {
+            break;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// The edition of the package a file belongs to: `edition = "…"` of the nearest `Cargo.toml` (or the
+/// workspace's `[workspace.package]`), 2015 when none says, as cargo reads it.
+fn edition_of(start: &Path, top: &Path) -> String {
+    let mut dir = Some(start);
+    let mut found = None;
+    while let Some(d) = dir {
+        if let Ok(manifest) = std::fs::read_to_string(d.join("Cargo.toml")) {
+            if let Some(edition) = manifest
+                .lines()
+                .map(str::trim)
+                .find_map(|l| l.strip_prefix("edition"))
+                .and_then(|rest| rest.split('"').nth(1))
+            {
+                found = Some(edition.to_owned());
+                break;
+            }
+            if manifest.contains("[package]") && !manifest.contains("edition.workspace") {
+                break;
+            }
+        }
+        if d == top {
+            break;
+        }
+        dir = d.parent();
+    }
+    found.unwrap_or_else(|| "2015".to_owned())
+}
