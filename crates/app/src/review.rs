@@ -288,8 +288,11 @@ pub fn patched_files(snapshot: &Snapshot, fixes: &[PrFix]) -> BTreeMap<String, S
 /// One line saying what a fix does and why, above its suggestion block.
 fn explanation(f: &PrFix) -> String {
     format!(
-        "**suture** `{}` (confidence {}): {}",
-        f.fix.pattern, f.fix.confidence, f.fix.reason
+        "**suture** `{}` (confidence {}, {}): {}",
+        f.fix.pattern,
+        f.fix.confidence,
+        validation_note(f.fix.validation),
+        f.fix.reason
     )
 }
 
