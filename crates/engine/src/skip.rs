@@ -34,6 +34,9 @@ pub enum SkipReason {
     SelfRecursion { function: String },
     /// The compiler reported new errors or warnings on the patched code; the fix was backed out.
     DoesNotCompile(Vec<String>),
+    /// The check does not compile the file (a feature or `cfg` leaves it out), so it cannot vouch for the
+    /// fix.
+    NotCompiled,
 }
 
 impl SkipReason {
@@ -52,6 +55,9 @@ impl SkipReason {
             SkipReason::DoesNotCompile(_) => {
                 "backed out: the compiler reports new errors or warnings"
             }
+            SkipReason::NotCompiled => {
+                "the check does not compile its file, so it cannot be checked"
+            }
         }
     }
 
@@ -68,6 +74,7 @@ impl SkipReason {
             SkipReason::TogetherDoNotParse(_) => "together-do-not-parse",
             SkipReason::SelfRecursion { .. } => "self-recursion",
             SkipReason::DoesNotCompile(_) => "does-not-compile",
+            SkipReason::NotCompiled => "not-compiled",
         }
     }
 }
@@ -108,6 +115,10 @@ impl std::fmt::Display for SkipReason {
             SkipReason::DoesNotCompile(messages) => {
                 write!(f, "new with it: {}", messages.join("; "))
             }
+            SkipReason::NotCompiled => write!(
+                f,
+                "`cargo check --workspace --all-targets` does not compile this file (a feature or cfg leaves it out), so the fix cannot be checked"
+            ),
         }
     }
 }
