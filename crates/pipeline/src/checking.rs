@@ -137,7 +137,7 @@ fn check_report(
         timeout: options.timeout,
     };
     progress("checking the tree without fixes (the first build of the scratch tree)");
-    let baseline = match runner.check() {
+    let mut baseline = match runner.check() {
         Ok(d) => d,
         Err(why) => {
             return Ok(CheckReport::unchecked(
@@ -147,6 +147,9 @@ fn check_report(
         }
     };
     let baseline_seconds = started.elapsed().as_secs_f64();
+    // The files the check compiles at all: a fix in a file that a feature or `cfg` leaves out would "pass"
+    // without being looked at.
+    let compiled = compiled_files(&options.target_dir, &runner.dir);
     let mut runs = 1;
     let mut backed_out = 0;
     // The disk texts, and the texts after the passes so far.
@@ -163,6 +166,18 @@ fn check_report(
     let engine = Engine::new(&patterns, config);
     let mut tests_failed_note = None;
     for pass in 1..=options.max_passes.max(1) {
+        pass_fixes.retain(|f| {
+            if compiled.contains(&f.file) {
+                return true;
+            }
+            report.skipped.push(Skipped {
+                file: f.file.clone(),
+                line: f.start.line,
+                pattern: f.pattern.clone(),
+                reason: SkipReason::NotCompiled,
+            });
+            false
+        });
         if pass_fixes.is_empty() {
             break;
         }
@@ -200,10 +215,39 @@ fn check_report(
                 .and_then(|()| runner.check().map_err(|e| anyhow::anyhow!(e)));
             match result {
                 Ok(after) => {
-                    let new: Vec<Diagnostic> = new_diagnostics(&baseline, &after)
-                        .into_iter()
-                        .filter(|d| d.level == "error" || d.level == "warning")
-                        .collect();
+                    let fresh = |baseline: &[Diagnostic]| -> Vec<Diagnostic> {
+                        new_diagnostics(baseline, &after)
+                            .into_iter()
+                            .filter(|d| d.level == "error" || d.level == "warning")
+                            .collect()
+                    };
+                    let mut new = fresh(&baseline);
+                    if new
+                        .iter()
+                        .any(|d| !writes.iter().any(|(f, _)| *f == d.file))
+                    {
+                        // A message in a file no fix touched may only be printed when its crate is rebuilt
+                        // (the fixed crate's dependents are; in the baseline they may have been fresh). Check
+                        // the same files again with their original text, so that the same crates rebuild,
+                        // and count what that prints as baseline too.
+                        runs += 1;
+                        let same: Vec<(String, String)> = writes
+                            .iter()
+                            .map(|(f, _)| {
+                                (f.clone(), originals.get(f).cloned().unwrap_or_default())
+                            })
+                            .collect();
+                        let refreshed = worktree
+                            .reset()
+                            .and_then(|()| worktree.write_files(&same))
+                            .map_err(|e| e.to_string())
+                            .and_then(|()| runner.check());
+                        if let Ok(again) = refreshed {
+                            let extra = new_diagnostics(&baseline, &again);
+                            baseline.extend(extra);
+                            new = fresh(&baseline);
+                        }
+                    }
                     if !new.is_empty() {
                         return Verdict::Broken(new);
                     }
@@ -442,6 +486,40 @@ impl Runner {
             other => Err(format!("{other:?}")),
         }
     }
+}
+
+/// The workspace files rustc compiled into `target_dir`, relative to `dir`, from the dep-info files cargo
+/// leaves beside each crate (`debug/deps/*.d`). Workspace sources are listed relative to the workspace root;
+/// dependencies' are absolute and are left out.
+fn compiled_files(target_dir: &Path, dir: &Path) -> HashSet<String> {
+    let workspace = cargo_workspace_root(dir).unwrap_or_else(|| dir.to_path_buf());
+    let mut files = HashSet::new();
+    let Ok(entries) = std::fs::read_dir(target_dir.join("debug/deps")) else {
+        return files;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_none_or(|e| e != "d") {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for line in text.lines() {
+            let Some((_, deps)) = line.split_once(": ") else {
+                continue;
+            };
+            for dep in deps.split_whitespace() {
+                if dep.starts_with('/') || !dep.ends_with(".rs") {
+                    continue;
+                }
+                if let Ok(relative) = workspace.join(dep).strip_prefix(dir) {
+                    files.insert(relative.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+    }
+    files
 }
 
 /// The compiler messages of a `cargo --message-format=json` output, with files relative to `dir` (cargo
