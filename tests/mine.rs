@@ -350,3 +350,86 @@ fn write_str_is_learned_for_brace_free_strings_only() {
         "fn f(f: &mut std::fmt::Formatter, x: u32) {\n    let _ = write!(f, \"b\");\n    let _ = write!(f, \"{x}\");\n}\n",
     ));
 }
+
+#[test]
+fn toggles_are_refused_both_ways() {
+    let repo = fixes(
+        "pub fn a() {\n    let mut p = f();\n    let mut q = g();\n    let mut r = h();\n    let s = i();\n    let t = j();\n    let u = k();\n}\n",
+        &[
+            ("let mut p = f();", "let p = f();"),
+            ("let s = i();", "let mut s = i();"),
+            ("let mut q = g();", "let q = g();"),
+            ("let t = j();", "let mut t = j();"),
+            ("let mut r = h();", "let r = h();"),
+            ("let u = k();", "let mut u = k();"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      2× toggle (both directions learned)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}
+
+#[test]
+fn renames_are_refused_unless_kept() {
+    let repo = fixes(
+        "pub fn a(x: OldName) {}\npub fn b(y: OldName) {}\npub fn c(z: OldName) {}\n",
+        &[
+            ("x: OldName", "x: NewName"),
+            ("y: OldName", "y: NewName"),
+            ("z: OldName", "z: NewName"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× rename (after side keeps a name of the training code)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+    let (refused, library) = mine_summary(&repo, &["--keep-renames"]);
+    expect![""].assert_eq(&refused);
+    expect![[r#"
+        OldName => NewName
+          origin mined, support 3, score 0.6, specialisation 1.0
+          provenance: fix 1, fix 2, fix 3
+    "#]]
+    .assert_eq(&library);
+}
+
+#[test]
+fn dropping_question_marks_is_refused() {
+    let repo = fixes(
+        "pub fn a(s: &mut S) -> R {\n    s.load(1, 2)?;\n    s.store(3, 4)?;\n    s.sync(5, 6)?;\n    Ok(())\n}\n",
+        &[
+            ("s.load(1, 2)?;", "s.load(1, 2);"),
+            ("s.store(3, 4)?;", "s.store(3, 4);"),
+            ("s.sync(5, 6)?;", "s.sync(5, 6);"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× drops `?`
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}
+
+#[test]
+fn test_data_edits_are_refused() {
+    let repo = fixes(
+        "pub fn a() {\n    p.retries(3);\n    q.retries(3);\n    r.retries(3);\n}\n",
+        &[
+            ("p.retries(3)", "p.retries(5)"),
+            ("q.retries(3)", "q.retries(5)"),
+            ("r.retries(3)", "r.retries(5)"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× test data (only strings or numbers change)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}
