@@ -87,6 +87,10 @@ struct MineArgs {
     /// Fewest holes a pattern needs (1 keeps only general templates, as in the shipped library).
     #[arg(long, default_value_t = 0)]
     min_holes: u32,
+    /// Keep patterns whose after side introduces a name of the training code (renames, migrations). Off
+    /// by default, as a cross-project library needs; a team mining its own history may want them.
+    #[arg(long)]
+    keep_renames: bool,
     /// Name of each repository in provenance, in the order of REPOS (default: the directory name).
     #[arg(long = "name")]
     names: Vec<String>,
@@ -170,6 +174,7 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     options.score.min_support = args.min_support;
     options.score.min_repos = args.min_repos;
     options.score.min_holes = args.min_holes;
+    options.refuse.renames = !args.keep_renames;
     options.extract.max_hunk_lines = args.max_hunk_lines;
     options.limits.max_files = args.max_files;
     let progress = Bars::default();
@@ -216,6 +221,9 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
                 written.unchanged,
                 written.removed
             );
+            for (reason, n) in &report.refused {
+                println!("  refused {n:>6}× {reason}");
+            }
             for p in library.iter().take(10) {
                 println!(
                     "  {:.3}  {}  {}  =>  {}  (support {})",

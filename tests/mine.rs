@@ -223,3 +223,213 @@ fn shallow_clone_is_reported_and_mined_as_far_as_it_goes() {
     assert!(r.stderr.contains("is a shallow clone"), "{}", r.stderr);
     assert!(r.stdout.contains("4 commits in range"), "{}", r.stdout);
 }
+
+/// A history whose three fixes make one change at different sites, `from` → `to` for each pair, in a file
+/// that starts as `initial`.
+fn fixes(initial: &str, changes: &[(&str, &str)]) -> support::Repo {
+    let repo = support::Repo::new();
+    repo.commit("initial", &[("src/lib.rs", initial)]);
+    for (i, (from, to)) in changes.iter().enumerate() {
+        repo.edit(&format!("fix {}", i + 1), "src/lib.rs", from, to);
+    }
+    repo
+}
+
+/// Mines `repo` into `REPO/lib` and returns the text summary and the library.
+fn mine_summary(repo: &support::Repo, extra: &[&str]) -> (String, String) {
+    let out = repo.path().join("lib");
+    let mut args = vec!["mine", repo.path_str(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let result = run(&args);
+    assert_eq!(result.code, 0, "{}", result.stderr);
+    let refused: String = result
+        .stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("refused"))
+        .map(|l| format!("{}\n", l.trim()))
+        .collect();
+    (refused, summarise_library(repo, &out))
+}
+
+/// The `guards` table of the only pattern mined into `REPO/lib`, on one line.
+fn guards(repo: &support::Repo) -> String {
+    let lib = support::read_dir_sorted(&repo.path().join("lib"));
+    assert_eq!(lib.len(), 1, "{lib:?}");
+    let file: toml::Table = toml::from_str(&lib[0].1).unwrap();
+    file.get("guards")
+        .map(|g| g.to_string())
+        .unwrap_or_default()
+}
+
+/// Runs `suture fix` with the library mined into `REPO/lib` on a file holding `code`; returns the diff.
+fn fix_with_mined(repo: &support::Repo, code: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("target.rs"), code).unwrap();
+    let lib = repo.path().join("lib");
+    let r = run(&[
+        "fix",
+        dir.path().to_str().unwrap(),
+        "--patterns",
+        lib.to_str().unwrap(),
+        "--validate",
+        "none",
+        "--min-confidence",
+        "0",
+        "--format",
+        "diff",
+    ]);
+    assert!(r.code <= 1, "{}\n{}", r.stdout, r.stderr);
+    r.stdout
+}
+
+#[test]
+fn then_some_is_learned_for_cheap_arguments_only() {
+    let repo = fixes(
+        "pub fn a(p: bool) -> Option<u32> {\n    p.then(|| 1)\n}\n\npub fn b(q: bool) -> Option<u32> {\n    q.then(|| MAX)\n}\n\npub fn c(r: bool, y: u32) -> Option<u32> {\n    r.then(|| y)\n}\n",
+        &[
+            ("p.then(|| 1)", "p.then_some(1)"),
+            ("q.then(|| MAX)", "q.then_some(MAX)"),
+            ("r.then(|| y)", "r.then_some(y)"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![""].assert_eq(&refused);
+    expect![[r#"
+        $A.then(|| $B) => $A.then_some($B)
+          origin mined, support 3, score 0.6, specialisation 1.0
+          provenance: fix 1, fix 2, fix 3
+    "#]]
+    .assert_eq(&library);
+    // The closure body bound literals and identifiers (pure); the receiver stays a receiver, so it binds anything.
+    expect![[r#"{ B = "pure" }"#]].assert_eq(&guards(&repo));
+    expect![[r#"
+        --- a/target.rs
+        +++ b/target.rs
+        @@ -1,4 +1,4 @@
+         fn f(ready: bool) {
+        -    let a = ready.then(|| 5);
+        +    let a = ready.then_some(5);
+             let b = ready.then(|| expensive());
+         }
+    "#]].assert_eq(&fix_with_mined(
+        &repo,
+        "fn f(ready: bool) {\n    let a = ready.then(|| 5);\n    let b = ready.then(|| expensive());\n}\n",
+    ));
+}
+
+#[test]
+fn write_str_is_learned_for_brace_free_strings_only() {
+    let repo = fixes(
+        "use std::fmt::{self, Write};\n\npub fn a(f: &mut fmt::Formatter) -> fmt::Result {\n    write!(f, \"a\")\n}\n\npub fn b(out: &mut String) -> fmt::Result {\n    write!(out, \"none\")\n}\n\npub fn c(w: &mut fmt::Formatter) -> fmt::Result {\n    write!(w, \"[]\")\n}\n",
+        &[
+            ("write!(f, \"a\")", "f.write_str(\"a\")"),
+            ("write!(out, \"none\")", "out.write_str(\"none\")"),
+            ("write!(w, \"[]\")", "w.write_str(\"[]\")"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![""].assert_eq(&refused);
+    expect![[r#"
+        write!($A, "$B") => $A.write_str("$B")
+          origin mined, support 3, score 0.6, specialisation 1.0
+          provenance: fix 1, fix 2, fix 3
+    "#]]
+    .assert_eq(&library);
+    expect![[r#"{ B = "string-no-brace" }"#]].assert_eq(&guards(&repo));
+    expect![[r#"
+        --- a/target.rs
+        +++ b/target.rs
+        @@ -1,4 +1,4 @@
+         fn f(f: &mut std::fmt::Formatter, x: u32) {
+        -    let _ = write!(f, "b");
+        +    let _ = f.write_str("b");
+             let _ = write!(f, "{x}");
+         }
+    "#]].assert_eq(&fix_with_mined(
+        &repo,
+        "fn f(f: &mut std::fmt::Formatter, x: u32) {\n    let _ = write!(f, \"b\");\n    let _ = write!(f, \"{x}\");\n}\n",
+    ));
+}
+
+#[test]
+fn toggles_are_refused_both_ways() {
+    let repo = fixes(
+        "pub fn a() {\n    let mut p = f();\n    let mut q = g();\n    let mut r = h();\n    let s = i();\n    let t = j();\n    let u = k();\n}\n",
+        &[
+            ("let mut p = f();", "let p = f();"),
+            ("let s = i();", "let mut s = i();"),
+            ("let mut q = g();", "let q = g();"),
+            ("let t = j();", "let mut t = j();"),
+            ("let mut r = h();", "let r = h();"),
+            ("let u = k();", "let mut u = k();"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      2× toggle (both directions learned)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}
+
+#[test]
+fn renames_are_refused_unless_kept() {
+    let repo = fixes(
+        "pub fn a(x: OldName) {}\npub fn b(y: OldName) {}\npub fn c(z: OldName) {}\n",
+        &[
+            ("x: OldName", "x: NewName"),
+            ("y: OldName", "y: NewName"),
+            ("z: OldName", "z: NewName"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× rename (after side keeps a name of the training code)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+    let (refused, library) = mine_summary(&repo, &["--keep-renames"]);
+    expect![""].assert_eq(&refused);
+    expect![[r#"
+        OldName => NewName
+          origin mined, support 3, score 0.6, specialisation 1.0
+          provenance: fix 1, fix 2, fix 3
+    "#]]
+    .assert_eq(&library);
+}
+
+#[test]
+fn dropping_question_marks_is_refused() {
+    let repo = fixes(
+        "pub fn a(s: &mut S) -> R {\n    s.load(1, 2)?;\n    s.store(3, 4)?;\n    s.sync(5, 6)?;\n    Ok(())\n}\n",
+        &[
+            ("s.load(1, 2)?;", "s.load(1, 2);"),
+            ("s.store(3, 4)?;", "s.store(3, 4);"),
+            ("s.sync(5, 6)?;", "s.sync(5, 6);"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× drops `?`
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}
+
+#[test]
+fn test_data_edits_are_refused() {
+    let repo = fixes(
+        "pub fn a() {\n    p.retries(3);\n    q.retries(3);\n    r.retries(3);\n}\n",
+        &[
+            ("p.retries(3)", "p.retries(5)"),
+            ("q.retries(3)", "q.retries(5)"),
+            ("r.retries(3)", "r.retries(5)"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× test data (only strings or numbers change)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}

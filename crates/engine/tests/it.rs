@@ -41,6 +41,7 @@ fn pattern(
         specialisation: 0.0,
         parent: None,
         panics,
+        guards: Default::default(),
         provenance: Vec::new(),
         measured: None,
         examples: Vec::new(),

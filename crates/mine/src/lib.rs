@@ -12,12 +12,14 @@
 //! level costs O(n · max_group) anti-unifications, so the whole is near-linear in the number of edits.
 
 pub mod calibrate;
+mod refuse;
 mod score;
 
 use std::collections::BTreeMap;
 
 use pattern::{Pattern, anti_unify, generalisation_cost};
 
+pub use refuse::{Dropped, Refusal, RefuseConfig, refusal, toggles};
 pub use score::{Origins, ScoreConfig, Scored, count_matches, has_meaningful_token, score, select};
 
 #[derive(Debug, Clone)]
@@ -250,4 +252,43 @@ fn merge_cost(dendrogram: &Dendrogram, a: usize, b: usize) -> (u32, u32, Pattern
     let general = anti_unify(pa, pb);
     let cost = generalisation_cost(pa, pb, &general);
     (cost, general.hole_count(), general)
+}
+
+/// Sets the guards of the `selected` clusters' patterns from the edits under them (`edits[e]` is edit `e`, a
+/// concrete pattern): each hole's guard is the join of the classes it binds in every edit
+/// ([`pattern::learn_guards`]).
+pub fn learn_guards(dendrogram: &mut Dendrogram, selected: &[usize], edits: &[Pattern]) {
+    for &c in selected {
+        let cluster = &dendrogram.clusters[c];
+        let guards =
+            pattern::learn_guards(&cluster.pattern, cluster.edits.iter().map(|&e| &edits[e]));
+        dendrogram.clusters[c].pattern.guards = guards;
+    }
+}
+
+/// Splits `selected` into the clusters kept and those refused with their reasons (see [`refusal`] and
+/// [`toggles`]); guards must be learned first.
+pub fn refuse(
+    dendrogram: &Dendrogram,
+    selected: &[usize],
+    origins: Origins<'_>,
+    config: &RefuseConfig,
+) -> (Vec<usize>, Vec<(usize, Refusal)>) {
+    let candidates: Vec<(&Pattern, u32)> = selected
+        .iter()
+        .map(|&c| {
+            let cluster = &dendrogram.clusters[c];
+            let support = score::support(cluster.edits.iter().map(|&e| origins.commit[e]));
+            (&cluster.pattern, support)
+        })
+        .collect();
+    let toggled = toggles(&candidates);
+    let (mut kept, mut refused) = (Vec::new(), Vec::new());
+    for ((&c, (pattern, _)), toggle) in selected.iter().zip(&candidates).zip(toggled) {
+        match toggle.or_else(|| refusal(pattern, config)) {
+            Some(reason) => refused.push((c, reason)),
+            None => kept.push(c),
+        }
+    }
+    (kept, refused)
 }

@@ -86,7 +86,7 @@ pub fn select(dendrogram: &Dendrogram, origins: Origins<'_>, config: &ScoreConfi
     selected
 }
 
-fn support(commits: impl Iterator<Item = usize>) -> u32 {
+pub(crate) fn support(commits: impl Iterator<Item = usize>) -> u32 {
     commits.collect::<BTreeSet<_>>().len() as u32
 }
 

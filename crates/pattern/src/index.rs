@@ -194,8 +194,10 @@ impl<'a> Index<'a> {
                 continue;
             };
             for &i in candidates {
-                if let Some(bindings) =
-                    match_at(&self.patterns[i].before, tree, id as NodeId, self.holes[i])
+                let pattern = self.patterns[i];
+                // Guards are part of what a pattern means: a binding outside its hole's class is no match.
+                if let Some(bindings) = match_at(&pattern.before, tree, id as NodeId, self.holes[i])
+                    .filter(|b| pattern.admits(tree, b))
                 {
                     out.push(Match {
                         pattern: i,

@@ -12,6 +12,7 @@
 //! Rendering a template replaces hole spans with `$A`, `$B`, …, so a template prints as the Rust its examples
 //! were written in, with their formatting.
 
+mod guard;
 mod index;
 mod library;
 
@@ -20,6 +21,7 @@ use std::ops::Range;
 
 use syntax::{Fragment, FragmentError, Fx, NodeId, Tree, hole_name, parse_fragment};
 
+pub use guard::{HoleClass, bind_instance, classify_node, classify_tree, learn_guards};
 pub use index::{Index, Match, squeeze};
 pub use library::{
     LibraryError, LibraryPattern, Measured, Origin, Provenance, SerializableExample,
@@ -64,6 +66,9 @@ pub struct Template {
 pub struct Pattern {
     pub before: Template,
     pub after: Template,
+    /// The guard of each hole, indexed by hole id; a missing entry is [`HoleClass::Any`]. Guards restrict
+    /// where the pattern matches but are not part of its structure: [`Pattern::hash`] ignores them.
+    pub guards: Vec<HoleClass>,
 }
 
 /// What each hole is bound to in a target tree.
@@ -286,6 +291,7 @@ impl Pattern {
         Pattern {
             before: Template::from_tree(before, before_id),
             after: Template::from_tree(after, after_id),
+            guards: Vec::new(),
         }
     }
 
@@ -317,7 +323,14 @@ impl Pattern {
         let before = side(before, kinds.0, "before")?;
         let after = side(after, kinds.1, "after")?;
         let names = names.map(|n| n.0).unwrap_or_default();
-        Ok((Pattern { before, after }, names))
+        Ok((
+            Pattern {
+                before,
+                after,
+                guards: Vec::new(),
+            },
+            names,
+        ))
     }
 
     /// Holes used on the after side but never bound by the before side: the fix would invent that code.
@@ -374,6 +387,7 @@ pub fn anti_unify(a: &Pattern, b: &Pattern) -> Pattern {
             root: after,
             text: a.after.text.clone(),
         },
+        guards: Vec::new(),
     }
 }
 

@@ -6,10 +6,12 @@
 //! the templates and says precisely which field is wrong. Mined and hand-written patterns share this format;
 //! [`Origin`] tells them apart so that nobody mistakes a hand-written rule for a learned one.
 
+use std::collections::BTreeMap;
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::{Pattern, TemplateError, hole_display_name};
+use crate::{HoleClass, Pattern, TemplateError, hole_display_name};
 
 /// Where a pattern came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -61,6 +63,12 @@ pub struct SerializablePattern {
     /// reports one of these kinds, the matcher prefers this pattern at the failing location.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub panics: Vec<String>,
+    /// What each hole may bind, by hole name without `$` (`A = "pure"`): `any`, `pure` (no call, no macro),
+    /// `literal`, `string-no-brace`, `string-with-brace`, `identifier`, `path`, `field`, `call` or `macro`.
+    /// A mined pattern's guards are the smallest classes covering what each hole bound in its fixes. The
+    /// pattern only matches where every binding is in its hole's class; a hole without a guard binds anything.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub guards: BTreeMap<String, HoleClass>,
     /// The fixes this pattern was learned from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<SerializableProvenance>,
@@ -146,6 +154,8 @@ pub enum LibraryError {
     MeasuredRightOverProposed { right: u32, proposed: u32 },
     #[error("`after` uses ${holes} that `before` does not bind, so the fix cannot be built")]
     AfterOnlyHoles { holes: String },
+    #[error("`guards` names ${hole}, which `before` does not have")]
+    GuardUnknownHole { hole: String },
 }
 
 impl LibraryError {
@@ -157,6 +167,7 @@ impl LibraryError {
             LibraryError::Template(TemplateError::Parse { side, .. }) => side,
             LibraryError::AfterOnlyHoles { .. } => "after",
             LibraryError::MeasuredRightOverProposed { .. } => "measured",
+            LibraryError::GuardUnknownHole { .. } => "guards",
         }
     }
 }
@@ -185,7 +196,7 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
                 proposed: m.proposed,
             });
         }
-        let (pattern, names) = Pattern::parse_named(
+        let (mut pattern, names) = Pattern::parse_named(
             &file.before,
             &file.after,
             (file.before_kind.as_deref(), file.after_kind.as_deref()),
@@ -204,6 +215,24 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
             return Err(LibraryError::AfterOnlyHoles {
                 holes: names.join(", $"),
             });
+        }
+        let mut before_holes = Vec::new();
+        pattern.before.root.hole_ids(&mut before_holes);
+        for (name, &class) in &file.guards {
+            let name = name.strip_prefix('$').unwrap_or(name);
+            let hole = names
+                .iter()
+                .position(|n| n == name)
+                .map(|h| h as crate::HoleId)
+                .filter(|h| before_holes.contains(h))
+                .ok_or_else(|| LibraryError::GuardUnknownHole {
+                    hole: name.to_owned(),
+                })?;
+            let slot = hole as usize;
+            if pattern.guards.len() <= slot {
+                pattern.guards.resize(slot + 1, HoleClass::Any);
+            }
+            pattern.guards[slot] = class;
         }
         Ok(LibraryPattern {
             id: file.id.clone(),

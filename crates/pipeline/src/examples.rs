@@ -5,7 +5,9 @@
 //! the same engine as `suture fix`, with the pattern alone, so a passing example means the real command would
 //! do exactly that.
 
-use pattern::{LibraryPattern, SerializableExample};
+use std::collections::BTreeMap;
+
+use pattern::{HoleClass, LibraryPattern, SerializableExample};
 
 use syntax::FragmentContext;
 
@@ -63,17 +65,21 @@ fn check(p: &LibraryPattern, example: &SerializableExample) -> Option<String> {
     }
 }
 
-/// Examples made from the templates themselves, for mined patterns: holes become fresh names, the before side
-/// must be fixed into the after side, and the after side must be left alone (a fix that matches its own
-/// output would fire forever). Each side is placed where its root kind stands (a function body, a file, a
-/// type alias). Returns nothing when the templates cannot stand in a file on their own.
+/// Examples made from the templates themselves, for mined patterns: holes become fresh code of their guard's
+/// class (`hole_a`, `1`, `"hole_a"`, …), the before side must be fixed into the after side, and the after side
+/// must be left alone (a fix that matches its own output would fire forever). Each guarded hole adds one more
+/// example: the before side with that hole filled outside its class (`hole_a()` for a `pure` hole, `{hole_a}`
+/// in a `string-no-brace` one), which must be left alone, so that `patterns test` checks the guards as data.
+/// Each side is placed where its root kind stands (a function body, a file, a type alias). Returns nothing
+/// when the templates cannot stand in a file on their own.
 pub fn synthesize_examples(
     before: &str,
     after: &str,
     kinds: (Option<&str>, Option<&str>),
+    guards: &BTreeMap<String, HoleClass>,
 ) -> Vec<SerializableExample> {
-    let wrap = |template: &str, kind: Option<&str>| -> Option<String> {
-        let filled = fill_holes(template);
+    let wrap = |template: &str, kind: Option<&str>, violate: Option<&str>| -> Option<String> {
+        let filled = fill_holes(template, guards, violate);
         let code = match syntax::fragment_context(&filled, kind)? {
             FragmentContext::FunctionBody => format!(
                 "fn example() {{\n    {}\n}}\n",
@@ -84,10 +90,11 @@ pub fn synthesize_examples(
         };
         syntax::strict_reparse(&code).is_ok().then_some(code)
     };
-    let (Some(code), Some(fixed)) = (wrap(before, kinds.0), wrap(after, kinds.1)) else {
+    let (Some(code), Some(fixed)) = (wrap(before, kinds.0, None), wrap(after, kinds.1, None))
+    else {
         return Vec::new();
     };
-    vec![
+    let mut examples = vec![
         SerializableExample {
             code,
             fixed: Some(fixed.clone()),
@@ -96,15 +103,27 @@ pub fn synthesize_examples(
             code: fixed,
             fixed: None,
         },
-    ]
+    ];
+    for hole in guards.keys() {
+        if let Some(code) = wrap(before, kinds.0, Some(hole)) {
+            examples.push(SerializableExample { code, fixed: None });
+        }
+    }
+    examples
 }
 
 fn indent_continuation(text: &str) -> String {
     text.replace('\n', "\n    ")
 }
 
-/// Replaces `$A`, `$B`, … with names that read as ordinary code: `a`, `b`, ….
-fn fill_holes(template: &str) -> String {
+/// Replaces `$A`, `$B`, … with code that reads as ordinary code of each hole's guard (`hole_a` without one);
+/// the hole named `violate` gets code outside its guard instead. Inside a string literal (an odd number of
+/// quotes before the hole) a hole stands for the string's contents.
+fn fill_holes(
+    template: &str,
+    guards: &BTreeMap<String, HoleClass>,
+    violate: Option<&str>,
+) -> String {
     let mut out = String::with_capacity(template.len());
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -121,7 +140,36 @@ fn fill_holes(template: &str) -> String {
                 name.push(n);
                 chars.next();
             }
-            out.push_str(&format!("hole_{}", name.to_ascii_lowercase()));
+            let in_string = out.matches('"').count() % 2 == 1;
+            let class = guards.get(&name).copied().unwrap_or(HoleClass::Any);
+            let plain = format!("hole_{}", name.to_ascii_lowercase());
+            let quoted = |text: String| {
+                if in_string {
+                    text
+                } else {
+                    format!("\"{text}\"")
+                }
+            };
+            let fill = if violate == Some(name.as_str()) {
+                match class {
+                    HoleClass::StringNoBrace => quoted(format!("{{{plain}}}")),
+                    HoleClass::StringWithBrace => quoted(plain),
+                    HoleClass::Call | HoleClass::Macro => plain,
+                    _ => format!("{plain}()"),
+                }
+            } else {
+                match class {
+                    HoleClass::Literal => "1".to_owned(),
+                    HoleClass::StringNoBrace => quoted(plain),
+                    HoleClass::StringWithBrace => quoted(format!("{{{plain}}}")),
+                    HoleClass::Path => format!("hole::{}", name.to_ascii_lowercase()),
+                    HoleClass::Field => format!("hole.{}", name.to_ascii_lowercase()),
+                    HoleClass::Call => format!("{plain}()"),
+                    HoleClass::Macro => format!("{plain}!()"),
+                    HoleClass::Any | HoleClass::Pure | HoleClass::Identifier => plain,
+                }
+            };
+            out.push_str(&fill);
         } else {
             out.push(c);
         }

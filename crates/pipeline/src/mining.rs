@@ -51,6 +51,8 @@ pub struct MineOptions {
     pub score: ScoreConfig,
     /// Most provenance entries written per pattern (the support count is always exact).
     pub max_provenance: usize,
+    /// Which noise rules refuse candidates (toggles, renames, drops, test data).
+    pub refuse: mine::RefuseConfig,
 }
 
 impl Default for MineOptions {
@@ -66,6 +68,7 @@ impl Default for MineOptions {
             cluster: ClusterConfig::default(),
             score: ScoreConfig::default(),
             max_provenance: 20,
+            refuse: mine::RefuseConfig::default(),
         }
     }
 }
@@ -100,6 +103,9 @@ pub struct MineReport {
     pub scanned_files: usize,
     /// Patterns dropped because they did not fix their own example or matched their own output.
     pub failed_examples: usize,
+    /// Candidates refused as noise, by reason, most frequent first: (reason kind, count). See
+    /// `mine::Refusal`: toggles, renames, drops of `?`/calls/operands/arguments, test data.
+    pub refused: Vec<(String, usize)>,
     /// Wall time of each phase, in seconds.
     pub seconds: Timings,
 }
@@ -414,6 +420,16 @@ fn build_library(
         repo: &repo_of,
     };
     let selected = select(&dendrogram, origins, &options.score);
+    // Guards come from the edits under each candidate; the drop rule reads them, so they come first.
+    mine::learn_guards(&mut dendrogram, &selected, &patterns);
+    let (selected, refused) = mine::refuse(&dendrogram, &selected, origins, &options.refuse);
+    let mut reasons: HashMap<String, usize> = HashMap::new();
+    for (_, reason) in &refused {
+        *reasons.entry(reason.kind()).or_default() += 1;
+    }
+    let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
+    reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    report.refused = reasons;
     let templates: Vec<&Template> = selected
         .iter()
         .map(|&c| &dendrogram.clusters[c].pattern.before)
@@ -444,6 +460,13 @@ fn build_library(
             prov.dedup();
             let prov = representative(prov, options.max_provenance);
             let p = &cluster.pattern;
+            let guards: std::collections::BTreeMap<String, pattern::HoleClass> = p
+                .guards
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| **g != pattern::HoleClass::Any)
+                .map(|(h, &g)| (pattern::hole_display_name(h as pattern::HoleId), g))
+                .collect();
             SerializablePattern {
                 id: ids[k].clone(),
                 origin: Origin::Mined,
@@ -461,13 +484,15 @@ fn build_library(
                 specialisation: crate::round4(s.specialisation),
                 parent: s.parent.map(|p| ids[p].clone()),
                 panics: Vec::new(),
-                provenance: prov,
-                measured: None,
                 examples: crate::examples::synthesize_examples(
                     &p.before.render(),
                     &p.after.render(),
                     (Some(p.before.kind()), Some(p.after.kind())),
+                    &guards,
                 ),
+                guards,
+                provenance: prov,
+                measured: None,
             }
         })
         .collect();

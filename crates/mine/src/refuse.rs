@@ -1,0 +1,384 @@
+//! Refusing noise: candidates that their examples cannot make right, however often they recur.
+//!
+//! Support measures how often a change was made, not whether it is a fix. Reviewed by hand, the patterns a
+//! plain miner ships include changes that are right only with knowledge the examples do not hold. Each rule
+//! here refuses one such family, and every refusal is counted by its [`Refusal`] so that the mine summary
+//! says what was left out and why:
+//! - **Toggle**: both directions of one change were learned (`let mut $A` ↔ `let $A`, `&$A` ↔ `&mut $A`).
+//!   With comparable support (the smaller at least a third of the larger) neither is kept: the history says
+//!   both are right somewhere, so without context neither is right everywhere. Otherwise the minority
+//!   direction is refused and the majority kept.
+//! - **Rename**: the after side introduces a name that the before side does not have and that is not API
+//!   vocabulary. Introduced names are allowed when they are what is called (the method of a method call, the
+//!   last segment of a called path, a called function or an invoked macro: the fix uses another API) or are
+//!   names of Rust's prelude (`Some`, `Ok`, `Default`, …). Any other introduced name (a variable, a field, a
+//!   type, a module) comes from the training code: `$A::$B(key)` → `key` or `a: OldName` → `a: NewName` is
+//!   a migration, right only in the repository that is migrating. FIXME: a mined edit is shrunk to the
+//!   smallest differing subtree, so a method swap (`$A.iter().count` → `$A.len`) and a field rename
+//!   (`self.crate_def_map` → `self.def_map`) look alike, and the field of a root field access counts as
+//!   called; field renames get through until edits keep their parent. It is refused unless [`RefuseConfig::renames`] is off
+//!   (a team's own library).
+//! - **Drops**: the fix removes a `?` (errors silently ignored), a call of varying callee (`self.$A($B)?` →
+//!   `$B`), or an operand of `||`/`&&` or a whole argument bound by a hole (the examples dropped different
+//!   code each time). What every example shows the same is vouched for: a concrete call or argument
+//!   (`.iter()` in `$A.iter().count()` → `$A.len()`, `Vec::new()` in `std::mem::replace($A, Vec::new())`),
+//!   and a hole whose learned guard is `literal` (every example dropped a constant). A `?` is always the
+//!   same token, yet nothing in a tree shows that dropping it is right (that needs the context the examples
+//!   share), so it is always refused.
+//! - **Test data**: the two sides differ only in string contents or numbers (`timeout(100)` →
+//!   `timeout(200)`). That is a change of data, not of code.
+
+use std::collections::HashSet;
+
+use pattern::{HoleClass, HoleId, Label, PNode, Pattern};
+
+/// Which rules apply.
+#[derive(Debug, Clone)]
+pub struct RefuseConfig {
+    /// Refuse patterns whose after side introduces a name of the training code (on for a cross-project
+    /// library, the default; off for a team's own history, where a migration is worth finishing).
+    pub renames: bool,
+}
+
+impl Default for RefuseConfig {
+    fn default() -> Self {
+        RefuseConfig { renames: true }
+    }
+}
+
+/// Why a candidate was refused.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Refusal {
+    /// The opposite direction was learned too.
+    Toggle,
+    /// The after side introduces this name of the training code.
+    Rename(String),
+    /// The fix removes this.
+    Drops(Dropped),
+    /// Only string contents or numbers change.
+    TestData,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Dropped {
+    Try,
+    Call,
+    Operand,
+    Argument,
+}
+
+impl Refusal {
+    /// The reason's kind, without particulars, for counting: `toggle`, `rename`, `drops ?`, `test data`.
+    pub fn kind(&self) -> String {
+        match self {
+            Refusal::Toggle => "toggle (both directions learned)".to_owned(),
+            Refusal::Rename(_) => {
+                "rename (after side keeps a name of the training code)".to_owned()
+            }
+            Refusal::Drops(Dropped::Try) => "drops `?`".to_owned(),
+            Refusal::Drops(Dropped::Call) => "drops a call".to_owned(),
+            Refusal::Drops(Dropped::Operand) => "drops an operand of `||`/`&&`".to_owned(),
+            Refusal::Drops(Dropped::Argument) => "drops an argument".to_owned(),
+            Refusal::TestData => "test data (only strings or numbers change)".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Rename(name) => write!(f, "rename: after side introduces `{name}`"),
+            other => f.write_str(&other.kind()),
+        }
+    }
+}
+
+/// The rules about one pattern alone (rename, drops, test data), with its learned guards set.
+pub fn refusal(pattern: &Pattern, config: &RefuseConfig) -> Option<Refusal> {
+    if is_test_data(&pattern.before.root, &pattern.after.root) {
+        return Some(Refusal::TestData);
+    }
+    if let Some(dropped) = drops(pattern) {
+        return Some(Refusal::Drops(dropped));
+    }
+    if config.renames
+        && let Some(name) = introduced_name(pattern)
+    {
+        return Some(Refusal::Rename(name));
+    }
+    None
+}
+
+/// For candidates with their support, which are toggles: `Some(Refusal::Toggle)` at each refused position.
+pub fn toggles(candidates: &[(&Pattern, u32)]) -> Vec<Option<Refusal>> {
+    let mut out = vec![None; candidates.len()];
+    let forward: Vec<u64> = candidates
+        .iter()
+        .map(|(p, _)| canonical_hash(&p.before.root, &p.after.root))
+        .collect();
+    for (i, (p, support)) in candidates.iter().enumerate() {
+        let reverse = canonical_hash(&p.after.root, &p.before.root);
+        for (j, &f) in forward.iter().enumerate() {
+            if f != reverse || i == j {
+                continue;
+            }
+            let other = candidates[j].1;
+            // Comparable: the smaller at least a third of the larger. Otherwise only the minority goes.
+            let comparable = support.min(&other) * 3 >= *support.max(&other);
+            if comparable || *support < other {
+                out[i] = Some(Refusal::Toggle);
+            }
+        }
+    }
+    out
+}
+
+/// A hash of two templates with holes numbered by first appearance, so that `$B → $A` and `$A → $B` agree.
+fn canonical_hash(first: &PNode, second: &PNode) -> u64 {
+    fn walk(node: &PNode, names: &mut Vec<HoleId>, h: &mut syntax::Fx) {
+        match &node.label {
+            Label::Hole(id) => {
+                let k = names.iter().position(|n| n == id).unwrap_or_else(|| {
+                    names.push(*id);
+                    names.len() - 1
+                });
+                h.write(b"$");
+                h.write_u64(k as u64);
+            }
+            Label::Node { kind, leaf } => {
+                h.write(kind.as_bytes());
+                if let Some(text) = leaf {
+                    h.write(&[0xff]);
+                    h.write(text.as_bytes());
+                }
+                h.write_u64(node.children.len() as u64);
+                node.children.iter().for_each(|c| walk(c, names, h));
+            }
+        }
+    }
+    let (mut names, mut h) = (Vec::new(), syntax::Fx::new());
+    walk(first, &mut names, &mut h);
+    h.write(b"=>");
+    walk(second, &mut names, &mut h);
+    h.finish()
+}
+
+const NUMBERS_AND_STRINGS: &[&str] = &[
+    "integer_literal",
+    "float_literal",
+    "string_literal",
+    "raw_string_literal",
+    "string_content",
+    "escape_sequence",
+];
+
+/// Whether the two sides have one shape and differ only at numbers and strings (or holes standing for them).
+fn is_test_data(before: &PNode, after: &PNode) -> bool {
+    fn data(n: &PNode) -> bool {
+        n.is_hole() || n.kind().is_some_and(|k| NUMBERS_AND_STRINGS.contains(&k))
+    }
+    fn walk(b: &PNode, a: &PNode, differs: &mut bool) -> bool {
+        if b.hash == a.hash {
+            return true;
+        }
+        if data(b) && data(a) && !(b.is_hole() && a.is_hole()) {
+            *differs = true;
+            return true;
+        }
+        b.label == a.label
+            && !b.is_hole()
+            && b.children.len() == a.children.len()
+            && b.children
+                .iter()
+                .zip(&a.children)
+                .all(|(cb, ca)| walk(cb, ca, differs))
+    }
+    let mut differs = false;
+    walk(before, after, &mut differs) && differs
+}
+
+/// What the fix removes, if it removes something the examples cannot vouch for.
+fn drops(pattern: &Pattern) -> Option<Dropped> {
+    let (before, after) = (&pattern.before.root, &pattern.after.root);
+    let count = |root: &PNode, f: &dyn Fn(&PNode) -> bool| {
+        let mut n = 0;
+        visit(root, &mut |node, _| n += usize::from(f(node)));
+        n
+    };
+    let is_try = |n: &PNode| n.kind() == Some("try_expression");
+    if count(before, &is_try) > count(after, &is_try) {
+        return Some(Dropped::Try);
+    }
+    // A call whose callee is a hole (`self.$A($B)`) calls something different in every example.
+    let variable_call = |n: &PNode| {
+        matches!(n.kind(), Some("call_expression" | "macro_invocation"))
+            && n.children.first().is_some_and(callee_is_hole)
+    };
+    if count(before, &variable_call) > count(after, &variable_call) {
+        return Some(Dropped::Call);
+    }
+    let mut after_holes = Vec::new();
+    after.hole_ids(&mut after_holes);
+    // A part is dropped when it holds holes and none of them is used by the after side. A dropped part
+    // without holes is the same code in every example, which the examples vouch for (`Vec::new()` in
+    // `std::mem::replace($A, Vec::new())`); so is a hole that bound a literal in every example.
+    let dropped = |part: &PNode| {
+        let mut holes = Vec::new();
+        part.hole_ids(&mut holes);
+        let literal = part.is_hole()
+            && holes
+                .iter()
+                .all(|&h| HoleClass::Literal.contains(pattern.guard(h)));
+        !(holes.is_empty() || holes.iter().any(|h| after_holes.contains(h)) || literal)
+    };
+    let mut found = None;
+    visit(before, &mut |node, _| {
+        let logical = node.kind() == Some("binary_expression")
+            && node.children.len() == 3
+            && matches!(leaf(&node.children[1]), Some("||" | "&&"));
+        if found.is_none() && logical && (dropped(&node.children[0]) || dropped(&node.children[2]))
+        {
+            found = Some(Dropped::Operand);
+        }
+        let arguments = node.kind() == Some("arguments");
+        if found.is_none()
+            && arguments
+            && node
+                .children
+                .iter()
+                .filter(|c| !matches!(leaf(c), Some("(" | ")" | ",")))
+                .any(&dropped)
+        {
+            found = Some(Dropped::Argument);
+        }
+    });
+    found
+}
+
+/// Whether the function part of a call names a hole: `$F(..)`, `$A.$B(..)`, `$A::$B(..)`.
+fn callee_is_hole(function: &PNode) -> bool {
+    match function.kind() {
+        None => true,
+        Some("field_expression" | "scoped_identifier") => {
+            function.children.last().is_some_and(PNode::is_hole)
+        }
+        Some("generic_function") => function.children.first().is_some_and(callee_is_hole),
+        _ => false,
+    }
+}
+
+fn leaf(node: &PNode) -> Option<&str> {
+    match &node.label {
+        Label::Node { leaf, .. } => leaf.as_deref(),
+        Label::Hole(_) => None,
+    }
+}
+
+/// Preorder visit with each node's parent.
+fn visit<'a>(root: &'a PNode, f: &mut impl FnMut(&'a PNode, Option<&'a PNode>)) {
+    fn go<'a>(
+        node: &'a PNode,
+        parent: Option<&'a PNode>,
+        f: &mut impl FnMut(&'a PNode, Option<&'a PNode>),
+    ) {
+        f(node, parent);
+        node.children.iter().for_each(|c| go(c, Some(node), f));
+    }
+    go(root, None, f);
+}
+
+/// Names of Rust's prelude and keywords that a fix may introduce anywhere.
+const PRELUDE: &[&str] = &[
+    "Some",
+    "None",
+    "Ok",
+    "Err",
+    "Option",
+    "Result",
+    "Vec",
+    "String",
+    "Box",
+    "Default",
+    "Iterator",
+    "IntoIterator",
+    "From",
+    "Into",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Send",
+    "Sync",
+    "Sized",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Drop",
+    "self",
+    "Self",
+    "std",
+    "core",
+    "alloc",
+    "crate",
+    "super",
+    "_",
+];
+
+const NAME_KINDS: &[&str] = &[
+    "identifier",
+    "field_identifier",
+    "type_identifier",
+    "shorthand_field_identifier",
+];
+
+/// The first name on the after side that the before side lacks and that is not API vocabulary.
+fn introduced_name(pattern: &Pattern) -> Option<String> {
+    let mut before_words = HashSet::new();
+    let mut tokens = Vec::new();
+    pattern.before.root.literal_tokens(&mut tokens);
+    before_words.extend(tokens);
+    // Nodes that are called: the `function` of a call (through a turbofish or a method's field access to
+    // the name), or the name of an invoked macro.
+    let mut called: HashSet<*const PNode> = HashSet::new();
+    visit(&pattern.after.root, &mut |node, _| {
+        let target = match node.kind() {
+            Some("call_expression" | "macro_invocation") => node.children.first(),
+            _ => None,
+        };
+        let mut target = target;
+        while let Some(t) = target {
+            match t.kind() {
+                Some("generic_function") => target = t.children.first(),
+                Some("field_expression" | "scoped_identifier") => target = t.children.last(),
+                _ => {
+                    called.insert(t as *const PNode);
+                    break;
+                }
+            }
+        }
+    });
+    // A mined edit is shrunk to the smallest differing subtree, so `$A.iter().count()` → `$A.len()` is
+    // learned as `$A.iter().count` → `$A.len`: the field of a root field access may be a callee whose call
+    // the template does not show, and counts as called.
+    let root = &pattern.after.root;
+    if root.kind() == Some("field_expression")
+        && let Some(field) = root.children.last()
+    {
+        called.insert(field as *const PNode);
+    }
+    let mut found = None;
+    visit(root, &mut |node, _| {
+        if found.is_some() || !node.kind().is_some_and(|k| NAME_KINDS.contains(&k)) {
+            return;
+        }
+        let Some(name) = leaf(node) else { return };
+        if before_words.contains(name)
+            || PRELUDE.contains(&name)
+            || called.contains(&(node as *const PNode))
+        {
+            return;
+        }
+        found = Some(name.to_owned());
+    });
+    found
+}

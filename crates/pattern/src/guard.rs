@@ -1,0 +1,394 @@
+//! Hole guards: the class of code a hole may bind, learned from the examples a pattern was mined from.
+//!
+//! A hole of an anti-unified pattern matches any subtree, but its examples rarely justify that:
+//! `.then(|| 1)`, `.then(|| MAX)` and `.then(|| y)` → `.then_some(..)` says nothing about
+//! `.then(|| expensive())`, whose evaluation the fix would make eager. So each hole records the class of what
+//! it bound in every supporting fix, and the guard is the smallest class covering them all (their join).
+//!
+//! Why a small fixed lattice read off the tree, and not kind sets or types: the classes that decide whether
+//! a fix is right are about evaluation (does the code call or expand anything: effects and cost) and about
+//! string contents (a format string must not gain or lose `{`), and both are visible in the syntax alone.
+//! Kind sets would overfit (`1` and `2` justify any literal, not only integers), and types are not in the
+//! tree. The lattice is a tree, so the join of two classes is their nearest common ancestor:
+//!
+//! ```text
+//! any ─┬─ pure ─┬─ literal ─┬─ string-no-brace
+//!      │        │           └─ string-with-brace
+//!      │        ├─ identifier
+//!      │        ├─ path        (a `scoped_identifier`: `u32::MAX`, `Ordering::Less`)
+//!      │        └─ field       (field accesses of identifiers: `self.items.len`)
+//!      ├─ call                 (contains a call or `.await`)
+//!      └─ macro                (contains a macro invocation and no call)
+//! ```
+//!
+//! `pure` means no call, no macro and no `.await` anywhere inside, so evaluating the code has no side effect
+//! and costs little (operator overloading aside). Classification sees only kinds and leaf texts, so it gives
+//! the same answer on a parsed file ([`classify_tree`]) and on a template's concrete nodes ([`classify_node`]).
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use syntax::{NodeId, Tree};
+
+use crate::{Bindings, Label, PNode, Pattern};
+
+/// What a hole may bind. See the module documentation for the lattice.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum HoleClass {
+    /// Anything: no guard.
+    Any,
+    /// No call, no macro, no `.await` anywhere inside.
+    Pure,
+    /// A number, character, boolean or string literal (or a string's contents).
+    Literal,
+    /// A string literal, or a string's contents, without `{`: it reads the same as a format string.
+    StringNoBrace,
+    /// A string literal, or a string's contents, holding `{`.
+    StringWithBrace,
+    /// One identifier (including `self` and field or type names).
+    Identifier,
+    /// A path of identifiers, such as `u32::MAX` or `Ordering::Less`.
+    Path,
+    /// A field access of identifiers and fields, such as `self.items` or `point.0`.
+    Field,
+    /// Code containing a call or `.await`.
+    Call,
+    /// Code containing a macro invocation and no call.
+    Macro,
+}
+
+const LITERALS: &[&str] = &[
+    "integer_literal",
+    "float_literal",
+    "boolean_literal",
+    "char_literal",
+];
+const STRINGS: &[&str] = &[
+    "string_literal",
+    "raw_string_literal",
+    "string_content",
+    "escape_sequence",
+];
+const IDENTIFIERS: &[&str] = &[
+    "identifier",
+    "self",
+    "field_identifier",
+    "type_identifier",
+    "shorthand_field_identifier",
+];
+
+impl HoleClass {
+    /// The next larger class; `None` for [`HoleClass::Any`].
+    pub fn parent(self) -> Option<HoleClass> {
+        use HoleClass::*;
+        match self {
+            Any => None,
+            Pure | Call | Macro => Some(Any),
+            Literal | Identifier | Path | Field => Some(Pure),
+            StringNoBrace | StringWithBrace => Some(Literal),
+        }
+    }
+
+    /// Whether every code of class `other` is in `self`.
+    pub fn contains(self, other: HoleClass) -> bool {
+        std::iter::successors(Some(other), |c| c.parent()).any(|c| c == self)
+    }
+
+    /// The smallest class containing both.
+    pub fn join(self, other: HoleClass) -> HoleClass {
+        std::iter::successors(Some(self), |c| c.parent())
+            .find(|c| c.contains(other))
+            .unwrap_or(HoleClass::Any)
+    }
+
+    /// Every class, smallest first within each branch of the lattice.
+    pub const ALL: [HoleClass; 10] = {
+        use HoleClass::*;
+        [
+            StringNoBrace,
+            StringWithBrace,
+            Literal,
+            Identifier,
+            Path,
+            Field,
+            Pure,
+            Call,
+            Macro,
+            Any,
+        ]
+    };
+
+    /// The class of a name used in pattern files.
+    pub fn from_name(name: &str) -> Option<HoleClass> {
+        HoleClass::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The name used in pattern files (`string-no-brace`).
+    pub fn name(self) -> &'static str {
+        use HoleClass::*;
+        match self {
+            Any => "any",
+            Pure => "pure",
+            Literal => "literal",
+            StringNoBrace => "string-no-brace",
+            StringWithBrace => "string-with-brace",
+            Identifier => "identifier",
+            Path => "path",
+            Field => "field",
+            Call => "call",
+            Macro => "macro",
+        }
+    }
+}
+
+/// The most specific class of a subtree, from its kinds in preorder (root first) and whether one of its leaves
+/// holds `{`.
+fn classify(kinds: &[&str], brace: bool) -> HoleClass {
+    let Some(&root) = kinds.first() else {
+        return HoleClass::Any;
+    };
+    if kinds
+        .iter()
+        .any(|k| matches!(*k, "call_expression" | "await_expression"))
+    {
+        return HoleClass::Call;
+    }
+    if kinds.contains(&"macro_invocation") {
+        return HoleClass::Macro;
+    }
+    let only = |allowed: &[&str]| kinds.iter().all(|k| allowed.contains(k));
+    if STRINGS.contains(&root) {
+        return if brace {
+            HoleClass::StringWithBrace
+        } else {
+            HoleClass::StringNoBrace
+        };
+    }
+    if LITERALS.contains(&root) {
+        return HoleClass::Literal;
+    }
+    if IDENTIFIERS.contains(&root) {
+        return HoleClass::Identifier;
+    }
+    if root == "scoped_identifier"
+        && only(&[
+            "scoped_identifier",
+            "identifier",
+            "type_identifier",
+            "::",
+            "self",
+            "super",
+            "crate",
+        ])
+    {
+        return HoleClass::Path;
+    }
+    if root == "field_expression"
+        && only(&[
+            "field_expression",
+            "identifier",
+            "self",
+            "field_identifier",
+            "integer_literal",
+            ".",
+        ])
+    {
+        return HoleClass::Field;
+    }
+    HoleClass::Pure
+}
+
+/// The class of the subtree of `id` in a parsed file.
+pub fn classify_tree(tree: &Tree, id: NodeId) -> HoleClass {
+    let ids = tree.descendants(id);
+    let brace = ids
+        .clone()
+        .any(|d| tree.label_text(d).is_some_and(|t| t.contains('{')));
+    let kinds: Vec<&str> = ids.map(|d| tree.node(d).kind).collect();
+    classify(&kinds, brace)
+}
+
+/// The class of a concrete template node (one without holes; a hole inside counts as [`HoleClass::Any`]).
+pub fn classify_node(node: &PNode) -> HoleClass {
+    fn walk<'a>(node: &'a PNode, kinds: &mut Vec<&'a str>, brace: &mut bool) -> bool {
+        match &node.label {
+            Label::Hole(_) => false,
+            Label::Node { kind, leaf } => {
+                kinds.push(kind);
+                *brace |= leaf.as_deref().is_some_and(|t| t.contains('{'));
+                node.children.iter().all(|c| walk(c, kinds, brace))
+            }
+        }
+    }
+    let (mut kinds, mut brace) = (Vec::new(), false);
+    if !walk(node, &mut kinds, &mut brace) {
+        return HoleClass::Any;
+    }
+    classify(&kinds, brace)
+}
+
+/// Binds the holes of `general` to the subtrees of `instance`, a template it generalises (for example one of
+/// the concrete edits it was anti-unified from). `false` when `instance` is not an instance of `general`.
+pub fn bind_instance<'a>(
+    general: &PNode,
+    instance: &'a PNode,
+    out: &mut Vec<Option<&'a PNode>>,
+) -> bool {
+    match &general.label {
+        Label::Hole(h) => {
+            let slot = *h as usize;
+            if slot >= out.len() {
+                out.resize(slot + 1, None);
+            }
+            match out[slot] {
+                Some(prev) => prev.hash == instance.hash,
+                None => {
+                    out[slot] = Some(instance);
+                    true
+                }
+            }
+        }
+        Label::Node { .. } => {
+            general.label == instance.label
+                && general.children.len() == instance.children.len()
+                && general
+                    .children
+                    .iter()
+                    .zip(&instance.children)
+                    .all(|(g, i)| bind_instance(g, i, out))
+        }
+    }
+}
+
+/// The guard of each hole of `general` (indexed by hole id): the join of the classes its before side binds in
+/// every example. A hole no example binds, or an example that is not an instance, gives [`HoleClass::Any`]:
+/// no evidence, no guard.
+///
+/// A guard is kept only for a hole whose code the fix evaluates or reads differently: moved out of a closure
+/// (`.then(|| $B)` → `.then_some($B)`: made eager), into or out of a format string (`write!($A, "$B")` →
+/// `$A.write_str("$B")`), into or out of a loop or a branch, dropped or duplicated. A hole moved verbatim to an
+/// equivalent position (the receiver of `$A.len() == 0` → `$A.is_empty()`) is as right for any binding as for
+/// the examples', and three examples would otherwise narrow it to whatever they happened to hold.
+pub fn learn_guards<'a>(
+    general: &Pattern,
+    examples: impl IntoIterator<Item = &'a Pattern>,
+) -> Vec<HoleClass> {
+    let slots = general.before.root.hole_slots();
+    let mut guards: Vec<Option<HoleClass>> = vec![None; slots];
+    for example in examples {
+        let mut bound = Vec::new();
+        if !bind_instance(&general.before.root, &example.before.root, &mut bound) {
+            return vec![HoleClass::Any; slots];
+        }
+        for (guard, node) in guards
+            .iter_mut()
+            .zip(bound.iter().chain(std::iter::repeat(&None)))
+        {
+            let class = node.map_or(HoleClass::Any, classify_node);
+            *guard = Some(guard.map_or(class, |g| g.join(class)));
+        }
+    }
+    let (before, after) = (
+        contexts(&general.before.root),
+        contexts(&general.after.root),
+    );
+    guards
+        .into_iter()
+        .enumerate()
+        .map(|(h, g)| {
+            let h = h as crate::HoleId;
+            let of = |all: &[(crate::HoleId, Vec<&'static str>)]| {
+                let mut c: Vec<_> = all
+                    .iter()
+                    .filter(|(id, _)| *id == h)
+                    .map(|(_, m)| m.clone())
+                    .collect();
+                c.sort();
+                c
+            };
+            // Moved verbatim to a position evaluated and read the same way: what the examples bound there
+            // says nothing about where the fix is right, so the hole binds anything.
+            if of(&before) == of(&after) {
+                HoleClass::Any
+            } else {
+                g.unwrap_or(HoleClass::Any)
+            }
+        })
+        .collect()
+}
+
+/// For each hole occurrence, the markers of how its code is evaluated or read there: inside a closure or an
+/// async block (`lazy`), a loop (`loop`), a conditional branch or the right operand of `&&`/`||` (`branch`),
+/// a string of a macro (`format-string`) or another string (`string`).
+fn contexts(root: &PNode) -> Vec<(crate::HoleId, Vec<&'static str>)> {
+    fn walk(
+        node: &PNode,
+        markers: &mut Vec<&'static str>,
+        in_macro: bool,
+        out: &mut Vec<(crate::HoleId, Vec<&'static str>)>,
+    ) {
+        let kind = match &node.label {
+            Label::Hole(h) => {
+                out.push((*h, markers.clone()));
+                return;
+            }
+            Label::Node { kind, .. } => *kind,
+        };
+        let marker = match kind {
+            "closure_expression" | "async_block" => Some("lazy"),
+            "loop_expression" | "while_expression" | "for_expression" => Some("loop"),
+            "match_arm" => Some("branch"),
+            "string_literal" | "raw_string_literal" if in_macro => Some("format-string"),
+            "string_literal" | "raw_string_literal" => Some("string"),
+            _ => None,
+        };
+        markers.extend(marker);
+        let in_macro = in_macro || kind == "macro_invocation";
+        let logical = kind == "binary_expression"
+            && node.children.len() == 3
+            && matches!(
+                &node.children[1].label,
+                Label::Node { leaf: Some(op), .. } if matches!(&**op, "&&" | "||")
+            );
+        for (i, child) in node.children.iter().enumerate() {
+            let branch = (logical && i == 2) || (kind == "if_expression" && i >= 2);
+            if branch {
+                markers.push("branch");
+            }
+            walk(child, markers, in_macro, out);
+            if branch {
+                markers.pop();
+            }
+        }
+        if marker.is_some() {
+            markers.pop();
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, &mut Vec::new(), false, &mut out);
+    out
+}
+
+impl Pattern {
+    /// Whether every binding is in its hole's guard.
+    pub fn admits(&self, tree: &Tree, bindings: &Bindings) -> bool {
+        self.guards.iter().enumerate().all(|(h, &guard)| {
+            guard == HoleClass::Any
+                || bindings
+                    .get(h)
+                    .copied()
+                    .flatten()
+                    .is_none_or(|id| guard.contains(classify_tree(tree, id)))
+        })
+    }
+
+    /// The guard of hole `h` ([`HoleClass::Any`] when it has none).
+    pub fn guard(&self, h: crate::HoleId) -> HoleClass {
+        self.guards
+            .get(h as usize)
+            .copied()
+            .unwrap_or(HoleClass::Any)
+    }
+}
