@@ -12,14 +12,19 @@
 //! tree. The lattice is a tree, so the join of two classes is their nearest common ancestor:
 //!
 //! ```text
-//! any ─┬─ pure ─┬─ literal ─┬─ string-no-brace
-//!      │        │           └─ string-with-brace
-//!      │        ├─ identifier
-//!      │        ├─ path        (a `scoped_identifier`: `u32::MAX`, `Ordering::Less`)
-//!      │        └─ field       (field accesses of identifiers: `self.items.len`)
+//! any ─┬─ accessor ─ pure ─┬─ literal ─┬─ string-no-brace
+//!      │                   │           └─ string-with-brace
+//!      │                   ├─ identifier
+//!      │                   ├─ path        (a `scoped_identifier`: `u32::MAX`, `Ordering::Less`)
+//!      │                   └─ field       (field accesses of identifiers: `self.items.len`)
 //!      ├─ call                 (contains a call or `.await`)
 //!      └─ macro                (contains a macro invocation and no call)
 //! ```
+//!
+//! `accessor` is pure code whose only calls are method calls without arguments (`p.raw_vals.len()`,
+//! `x.is_empty()`): what people write in `.then_some(..)` when the examples hold a `.len()`, and still no
+//! function call, no argument computed, no macro. It cannot tell a getter from a method with an effect
+//! (`state.fresh_sha()`); the compiler cannot either, which is why a learned guard is a bound, not a proof.
 //!
 //! `pure` means no call, no macro and no `.await` anywhere inside, so evaluating the code has no side effect
 //! and costs little (operator overloading aside). Classification sees only kinds and leaf texts, so it gives
@@ -41,6 +46,8 @@ pub enum HoleClass {
     Any,
     /// No call, no macro, no `.await` anywhere inside.
     Pure,
+    /// Pure code plus method calls without arguments (`items.len()`).
+    Accessor,
     /// A number, character, boolean or string literal (or a string's contents).
     Literal,
     /// A string literal, or a string's contents, without `{`: it reads the same as a format string.
@@ -85,7 +92,8 @@ impl HoleClass {
         use HoleClass::*;
         match self {
             Any => None,
-            Pure | Call | Macro => Some(Any),
+            Accessor | Call | Macro => Some(Any),
+            Pure => Some(Accessor),
             Literal | Identifier | Path | Field => Some(Pure),
             StringNoBrace | StringWithBrace => Some(Literal),
         }
@@ -104,7 +112,7 @@ impl HoleClass {
     }
 
     /// Every class, smallest first within each branch of the lattice.
-    pub const ALL: [HoleClass; 10] = {
+    pub const ALL: [HoleClass; 11] = {
         use HoleClass::*;
         [
             StringNoBrace,
@@ -114,6 +122,7 @@ impl HoleClass {
             Path,
             Field,
             Pure,
+            Accessor,
             Call,
             Macro,
             Any,
@@ -131,6 +140,7 @@ impl HoleClass {
         match self {
             Any => "any",
             Pure => "pure",
+            Accessor => "accessor",
             Literal => "literal",
             StringNoBrace => "string-no-brace",
             StringWithBrace => "string-with-brace",
@@ -143,17 +153,21 @@ impl HoleClass {
     }
 }
 
-/// The most specific class of a subtree, from its kinds in preorder (root first) and whether one of its leaves
-/// holds `{`.
-fn classify(kinds: &[&str], brace: bool) -> HoleClass {
+/// The most specific class of a subtree, from its kinds in preorder (root first), whether one of its leaves
+/// holds `{`, and whether each of its calls is a method call without arguments.
+fn classify(kinds: &[&str], brace: bool, accessor_calls: bool) -> HoleClass {
     let Some(&root) = kinds.first() else {
         return HoleClass::Any;
     };
-    if kinds
-        .iter()
-        .any(|k| matches!(*k, "call_expression" | "await_expression"))
-    {
+    if kinds.contains(&"await_expression") {
         return HoleClass::Call;
+    }
+    if kinds.contains(&"call_expression") {
+        return if accessor_calls && !kinds.contains(&"macro_invocation") {
+            HoleClass::Accessor
+        } else {
+            HoleClass::Call
+        };
     }
     if kinds.contains(&"macro_invocation") {
         return HoleClass::Macro;
@@ -206,27 +220,67 @@ pub fn classify_tree(tree: &Tree, id: NodeId) -> HoleClass {
     let brace = ids
         .clone()
         .any(|d| tree.label_text(d).is_some_and(|t| t.contains('{')));
+    let accessor_calls = ids.clone().all(|d| {
+        let node = tree.node(d);
+        node.kind != "call_expression"
+            || is_accessor_call(node.children.iter().map(|&c| {
+                let child = tree.node(c);
+                (
+                    child.kind,
+                    child.children.iter().map(|&g| tree.node(g).kind).collect(),
+                )
+            }))
+    });
     let kinds: Vec<&str> = ids.map(|d| tree.node(d).kind).collect();
-    classify(&kinds, brace)
+    classify(&kinds, brace, accessor_calls)
+}
+
+/// Whether a call, given its children (kind and the kinds of their children), is `receiver.method()`: its
+/// function is a field expression and its argument list holds nothing but the parentheses.
+fn is_accessor_call<'a>(mut children: impl Iterator<Item = (&'a str, Vec<&'a str>)>) -> bool {
+    let function = children.next();
+    let arguments = children.find(|(kind, _)| *kind == "arguments");
+    matches!(function, Some(("field_expression", _)))
+        && arguments.is_some_and(|(_, inner)| inner.iter().all(|k| matches!(*k, "(" | ")")))
 }
 
 /// The class of a concrete template node (one without holes; a hole inside counts as [`HoleClass::Any`]).
 pub fn classify_node(node: &PNode) -> HoleClass {
-    fn walk<'a>(node: &'a PNode, kinds: &mut Vec<&'a str>, brace: &mut bool) -> bool {
+    fn kind_of(node: &PNode) -> &str {
+        match &node.label {
+            Label::Hole(_) => "$hole",
+            Label::Node { kind, .. } => kind,
+        }
+    }
+    fn walk<'a>(
+        node: &'a PNode,
+        kinds: &mut Vec<&'a str>,
+        brace: &mut bool,
+        accessor_calls: &mut bool,
+    ) -> bool {
         match &node.label {
             Label::Hole(_) => false,
             Label::Node { kind, leaf } => {
                 kinds.push(kind);
                 *brace |= leaf.as_deref().is_some_and(|t| t.contains('{'));
-                node.children.iter().all(|c| walk(c, kinds, brace))
+                if *kind == "call_expression" {
+                    *accessor_calls &= is_accessor_call(
+                        node.children
+                            .iter()
+                            .map(|c| (kind_of(c), c.children.iter().map(kind_of).collect())),
+                    );
+                }
+                node.children
+                    .iter()
+                    .all(|c| walk(c, kinds, brace, accessor_calls))
             }
         }
     }
-    let (mut kinds, mut brace) = (Vec::new(), false);
-    if !walk(node, &mut kinds, &mut brace) {
+    let (mut kinds, mut brace, mut accessor_calls) = (Vec::new(), false, true);
+    if !walk(node, &mut kinds, &mut brace, &mut accessor_calls) {
         return HoleClass::Any;
     }
-    classify(&kinds, brace)
+    classify(&kinds, brace, accessor_calls)
 }
 
 /// Binds the holes of `general` to the subtrees of `instance`, a template it generalises (for example one of

@@ -578,3 +578,29 @@ mod anti_unification_property {
         Ok(())
     }
 }
+
+#[test]
+fn method_calls_without_arguments_are_accessors_and_other_calls_are_not() {
+    use pattern::{HoleClass, classify_tree};
+    let class = |code: &str| {
+        let parse = syntax::parse(&format!("fn f() {{ {code}; }}"));
+        let tree = &parse.tree;
+        // The expression statement's expression: the first node whose text is the code.
+        let id = (0..tree.len() as u32)
+            .find(|&i| tree.text_of(i) == code)
+            .expect("the expression is a node");
+        classify_tree(tree, id)
+    };
+    assert_eq!(class("p.raw_vals.len()"), HoleClass::Accessor);
+    assert_eq!(class("x.is_empty()"), HoleClass::Accessor);
+    assert_eq!(class("self.start"), HoleClass::Field);
+    assert_eq!(class("expensive()"), HoleClass::Call);
+    assert_eq!(class("self.text_of(id)"), HoleClass::Call);
+    assert_eq!(class("a.checked_sub(1).expect(\"x\")"), HoleClass::Call);
+    assert_eq!(
+        HoleClass::Field.join(HoleClass::Accessor),
+        HoleClass::Accessor
+    );
+    assert_eq!(HoleClass::Accessor.join(HoleClass::Call), HoleClass::Any);
+    assert!(HoleClass::Accessor.contains(HoleClass::Identifier));
+}

@@ -166,7 +166,10 @@ fn fill_holes(
                     HoleClass::Field => format!("hole.{}", name.to_ascii_lowercase()),
                     HoleClass::Call => format!("{plain}()"),
                     HoleClass::Macro => format!("{plain}!()"),
-                    HoleClass::Any | HoleClass::Pure | HoleClass::Identifier => plain,
+                    HoleClass::Any
+                    | HoleClass::Pure
+                    | HoleClass::Accessor
+                    | HoleClass::Identifier => plain,
                 }
             };
             out.push_str(&fill);
