@@ -42,6 +42,7 @@ fn pattern(
         parent: None,
         panics,
         guards: Default::default(),
+        accessors: Default::default(),
         provenance: Vec::new(),
         measured: None,
         examples: Vec::new(),
@@ -809,4 +810,35 @@ mod checking {
         assert!(backed.is_empty());
         assert_eq!(runs, 1);
     }
+}
+
+#[test]
+fn an_accessor_guard_admits_only_the_methods_its_examples_called() {
+    let file: SerializablePattern = toml::from_str(
+        r#"
+id = "m-then"
+origin = "mined"
+before = "$A.then(|| $B)"
+after = "$A.then_some($B)"
+score = 0.9
+[guards]
+B = "accessor"
+[accessors]
+B = ["len"]
+"#,
+    )
+    .unwrap();
+    let p = LibraryPattern::try_from(file).unwrap();
+    let text = "fn f(ready: bool, v: &[u8], s: &mut S) {\n    let a = ready.then(|| v.len());\n    let b = ready.then(|| s.fresh_sha());\n    let c = ready.then(|| x);\n    let d = ready.then(|| compute(v));\n}\n";
+    let outcome = fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    let fixed: Vec<&str> = outcome
+        .fixes
+        .fixes
+        .iter()
+        .map(|f| f.after.as_str())
+        .collect();
+    assert_eq!(
+        fixed,
+        vec!["ready.then_some(v.len())", "ready.then_some(x)"]
+    );
 }

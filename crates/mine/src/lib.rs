@@ -262,7 +262,13 @@ pub fn learn_guards(dendrogram: &mut Dendrogram, selected: &[usize], edits: &[Pa
         let cluster = &dendrogram.clusters[c];
         let guards =
             pattern::learn_guards(&cluster.pattern, cluster.edits.iter().map(|&e| &edits[e]));
+        let accessors = pattern::learn_accessors(
+            &cluster.pattern,
+            &guards,
+            cluster.edits.iter().map(|&e| &edits[e]),
+        );
         dendrogram.clusters[c].pattern.guards = guards;
+        dendrogram.clusters[c].pattern.accessors = accessors;
     }
 }
 

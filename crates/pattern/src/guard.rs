@@ -425,16 +425,106 @@ fn contexts(root: &PNode) -> Vec<(crate::HoleId, Vec<&'static str>)> {
     out
 }
 
+/// The methods called without arguments inside the subtree of `id` (`["len"]` for `p.items.len()`).
+pub fn called_methods_tree(tree: &Tree, id: NodeId) -> Vec<String> {
+    let mut out: Vec<String> = tree
+        .descendants(id)
+        .filter(|&d| tree.node(d).kind == "call_expression")
+        .filter_map(|d| {
+            let function = *tree.node(d).children.first()?;
+            let field = tree.node(function);
+            (field.kind == "field_expression")
+                .then(|| {
+                    field
+                        .children
+                        .iter()
+                        .rev()
+                        .find(|&&c| tree.node(c).kind == "field_identifier")
+                        .map(|&c| tree.text_of(c).to_owned())
+                })
+                .flatten()
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// [`called_methods_tree`] on a concrete template node.
+pub fn called_methods_node(node: &PNode) -> Vec<String> {
+    fn walk(node: &PNode, out: &mut Vec<String>) {
+        if let Label::Node { kind, .. } = &node.label
+            && *kind == "call_expression"
+            && let Some(function) = node.children.first()
+            && matches!(&function.label, Label::Node { kind, .. } if *kind == "field_expression")
+            && let Some(name) = function.children.iter().rev().find_map(|c| match &c.label {
+                Label::Node {
+                    kind: "field_identifier",
+                    leaf: Some(text),
+                } => Some(text.clone()),
+                _ => None,
+            })
+        {
+            out.push(name.to_string());
+        }
+        for c in &node.children {
+            walk(c, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(node, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// For each hole whose guard is [`HoleClass::Accessor`], the methods its examples called: the accessor guard
+/// then admits only those (`.then(|| p.items.len())` justifies `len`, not `fresh_sha`). Other holes get none.
+pub fn learn_accessors<'a>(
+    general: &Pattern,
+    guards: &[HoleClass],
+    examples: impl IntoIterator<Item = &'a Pattern>,
+) -> Vec<Vec<String>> {
+    let mut methods: Vec<Vec<String>> = vec![Vec::new(); guards.len()];
+    for example in examples {
+        let mut bound = Vec::new();
+        if !bind_instance(&general.before.root, &example.before.root, &mut bound) {
+            return vec![Vec::new(); guards.len()];
+        }
+        for (h, node) in bound.iter().enumerate() {
+            if guards.get(h) == Some(&HoleClass::Accessor)
+                && let Some(node) = node
+            {
+                methods[h].extend(called_methods_node(node));
+            }
+        }
+    }
+    for m in &mut methods {
+        m.sort();
+        m.dedup();
+    }
+    methods
+}
+
 impl Pattern {
-    /// Whether every binding is in its hole's guard.
+    /// Whether every binding is in its hole's guard (and, for an `accessor` guard with learned methods, calls
+    /// only those).
     pub fn admits(&self, tree: &Tree, bindings: &Bindings) -> bool {
         self.guards.iter().enumerate().all(|(h, &guard)| {
             guard == HoleClass::Any
-                || bindings
-                    .get(h)
-                    .copied()
-                    .flatten()
-                    .is_none_or(|id| guard.contains(classify_tree(tree, id)))
+                || bindings.get(h).copied().flatten().is_none_or(|id| {
+                    guard.contains(classify_tree(tree, id))
+                        && match self.accessors.get(h) {
+                            Some(allowed)
+                                if guard == HoleClass::Accessor && !allowed.is_empty() =>
+                            {
+                                called_methods_tree(tree, id)
+                                    .iter()
+                                    .all(|m| allowed.contains(m))
+                            }
+                            _ => true,
+                        }
+                })
         })
     }
 

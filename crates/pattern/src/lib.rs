@@ -21,7 +21,10 @@ use std::ops::Range;
 
 use syntax::{Fragment, FragmentError, Fx, NodeId, Tree, hole_name, parse_fragment};
 
-pub use guard::{HoleClass, bind_instance, classify_node, classify_tree, learn_guards};
+pub use guard::{
+    HoleClass, bind_instance, called_methods_node, called_methods_tree, classify_node,
+    classify_tree, learn_accessors, learn_guards,
+};
 pub use index::{Index, Match, squeeze};
 pub use library::{
     LibraryError, LibraryPattern, Measured, Origin, Provenance, SerializableExample,
@@ -69,6 +72,9 @@ pub struct Pattern {
     /// The guard of each hole, indexed by hole id; a missing entry is [`HoleClass::Any`]. Guards restrict
     /// where the pattern matches but are not part of its structure: [`Pattern::hash`] ignores them.
     pub guards: Vec<HoleClass>,
+    /// For a hole guarded `accessor`, the methods its examples called (`["len"]`); the hole then binds only
+    /// calls of those. Indexed by hole id; empty means no restriction.
+    pub accessors: Vec<Vec<String>>,
 }
 
 /// What each hole is bound to in a target tree.
@@ -292,6 +298,7 @@ impl Pattern {
             before: Template::from_tree(before, before_id),
             after: Template::from_tree(after, after_id),
             guards: Vec::new(),
+            accessors: Vec::new(),
         }
     }
 
@@ -328,6 +335,7 @@ impl Pattern {
                 before,
                 after,
                 guards: Vec::new(),
+                accessors: Vec::new(),
             },
             names,
         ))
@@ -388,6 +396,7 @@ pub fn anti_unify(a: &Pattern, b: &Pattern) -> Pattern {
             text: a.after.text.clone(),
         },
         guards: Vec::new(),
+        accessors: Vec::new(),
     }
 }
 

@@ -69,6 +69,10 @@ pub struct SerializablePattern {
     /// pattern only matches where every binding is in its hole's class; a hole without a guard binds anything.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub guards: BTreeMap<String, HoleClass>,
+    /// For a hole guarded `accessor`, the methods it may call (`B = ["len"]`): the ones its examples called.
+    /// Absent: any method without arguments.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accessors: BTreeMap<String, Vec<String>>,
     /// The fixes this pattern was learned from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<SerializableProvenance>,
@@ -233,6 +237,12 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
                 pattern.guards.resize(slot + 1, HoleClass::Any);
             }
             pattern.guards[slot] = class;
+            if let Some(methods) = file.accessors.get(name) {
+                if pattern.accessors.len() <= slot {
+                    pattern.accessors.resize(slot + 1, Vec::new());
+                }
+                pattern.accessors[slot] = methods.clone();
+            }
         }
         Ok(LibraryPattern {
             id: file.id.clone(),

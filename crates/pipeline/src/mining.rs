@@ -467,6 +467,15 @@ fn build_library(
                 .filter(|(_, g)| **g != pattern::HoleClass::Any)
                 .map(|(h, &g)| (pattern::hole_display_name(h as pattern::HoleId), g))
                 .collect();
+            let accessors: std::collections::BTreeMap<String, Vec<String>> = p
+                .accessors
+                .iter()
+                .enumerate()
+                .filter(|(h, m)| {
+                    !m.is_empty() && p.guards.get(*h) == Some(&pattern::HoleClass::Accessor)
+                })
+                .map(|(h, m)| (pattern::hole_display_name(h as pattern::HoleId), m.clone()))
+                .collect();
             SerializablePattern {
                 id: ids[k].clone(),
                 origin: Origin::Mined,
@@ -491,6 +500,7 @@ fn build_library(
                     &guards,
                 ),
                 guards,
+                accessors,
                 provenance: prov,
                 measured: None,
             }
