@@ -645,15 +645,23 @@ fn only_fixes_that_compile_without_new_warnings_are_applied() {
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert!(check.status.success(), "{stderr}");
     assert!(!stderr.contains("warning"), "{stderr}");
-    // The user's tree holds no scratch worktree.
+    // The only other worktree is suture's own, kept for the next run under the ignored build directory,
+    // and it holds the user's files as they are (every candidate was reset).
     let worktrees = std::process::Command::new("git")
-        .args(["worktree", "list"])
+        .args(["worktree", "list", "--porcelain"])
         .current_dir(repo.path())
         .output()
         .unwrap();
+    let listed: Vec<String> = String::from_utf8_lossy(&worktrees.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("worktree ").map(str::to_owned))
+        .collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed[1].ends_with("target/suture/tree"), "{listed:?}");
     assert_eq!(
-        String::from_utf8_lossy(&worktrees.stdout).lines().count(),
-        1
+        std::fs::read_to_string(std::path::Path::new(&listed[1]).join("src/lib.rs")).unwrap(),
+        THREE,
+        "the kept tree holds the file as the run found it, not a candidate"
     );
 }
 

@@ -8,6 +8,10 @@
 //! unchanged before the fixes are formatted after them, with the project's `rustfmt.toml`, so a fix never
 //! breaks a `cargo fmt --check` CI; files that were not formatted stay as the fixes left them.
 //!
+//! The scratch worktree is kept between runs in `target/suture/tree` (`validate::persistent_worktree`): files
+//! that did not change keep their times, so the baseline of a second run is an incremental build, not a
+//! rebuild of every workspace crate.
+//!
 //! Why `cargo check --workspace --all-targets --message-format=json`: the repository's own workspace,
 //! features and targets decide what compiles, tests included; JSON gives each diagnostic's primary span,
 //! through macro expansions, which is what blame needs. Output goes to a file, not a pipe: a real crate's
@@ -127,7 +131,8 @@ fn check_report(
     let root =
         std::fs::canonicalize(root).with_context(|| format!("cannot read `{}`", root.display()))?;
     let started = Instant::now();
-    let mut worktree = validate::create_worktree(&root)?;
+    // Kept between runs beside the builds, so that only what changed since the last run is rebuilt.
+    let mut worktree = validate::persistent_worktree(&root, &options.target_dir.join("tree"))?;
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
     let json = scratch.path().join("cargo.json");
     let runner = Runner {

@@ -40,4 +40,4 @@ pub use cargo::{Timeouts, cargo_steps};
 pub use run::{
     OUTPUT_CAP, Outcome, Step, StepResult, all_passed, kill_running_steps, run_step, run_steps,
 };
-pub use worktree::{Error, Worktree, create_worktree, create_worktree_in};
+pub use worktree::{Error, Worktree, create_worktree, create_worktree_in, persistent_worktree};

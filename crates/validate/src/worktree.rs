@@ -24,6 +24,10 @@
 //!   own admin directory is deleted. Never `git worktree prune`, which works on the whole repository
 //!   and would also forget the user's other worktrees whose directories happen to be missing (on an
 //!   unmounted drive, say).
+//! - A worktree may also be kept between runs ([`persistent_worktree`], under a build directory): brought to
+//!   the user's HEAD and uncommitted state by rewriting only the files whose content differs, so the files
+//!   keep their modification times and cargo's next build is incremental instead of a rebuild of every
+//!   workspace crate. It is never removed on drop; a missing or broken one is made again.
 //! - Submodules are not checked out and nested repositories are not copied; a build that needs them
 //!   fails in the worktree, visibly, rather than silently using the user's copy.
 
@@ -396,6 +400,146 @@ fn remove_non_dir(path: &Path) -> io::Result<()> {
 /// Deleting a directory by hand is only done for a `.git/worktrees/<name>` directory.
 fn is_our_admin_dir(dir: &Path) -> bool {
     dir.parent().and_then(Path::file_name) == Some(OsStr::new("worktrees"))
+}
+
+/// A worktree kept at `at` between runs. The first call makes it (`git worktree add --force --detach`, which
+/// also takes over a registration whose directory was deleted); later calls bring it to the user's HEAD
+/// (`git reset --hard`, `git clean -fd`), then copy the user's uncommitted state, writing only files whose
+/// content differs. Two runs on one repository at once must not share `at`.
+pub fn persistent_worktree(repo_root: &Path, at: &Path) -> Result<Worktree, Error> {
+    let located = git(
+        repo_root,
+        &["rev-parse", "--show-toplevel", "--show-prefix"],
+    )
+    .map_err(|error| Error::NotARepo {
+        path: repo_root.to_path_buf(),
+        reason: match error {
+            Error::Git { stderr, .. } => stderr,
+            other => other.to_string(),
+        },
+    })?;
+    let mut lines = located.split(|&b| b == b'\n');
+    let user_top = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+    let prefix = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+    let head = git(
+        &user_top,
+        &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+    )
+    .map_err(|_| Error::NoCommit {
+        path: repo_root.to_path_buf(),
+    })?;
+    let head = String::from_utf8_lossy(trim_newline(&head)).into_owned();
+    let ours = git(at, &["rev-parse", "--show-toplevel"])
+        .ok()
+        .map(|t| PathBuf::from(OsStr::from_bytes(trim_newline(&t))))
+        .zip(at.canonicalize().ok())
+        .is_some_and(|(top, real)| top == real);
+    if ours {
+        git(at, &["reset", "--quiet", "--hard", head.as_str()])?;
+        // Untracked files the user no longer has go; the ones they still have stay (and keep their times
+        // when their content is the same).
+        let theirs = git(
+            &user_top,
+            &["ls-files", "--others", "--exclude-standard", "-z"],
+        )?;
+        let theirs: Vec<&[u8]> = theirs.split(|&b| b == 0).collect();
+        let mine = git(at, &["ls-files", "--others", "--exclude-standard", "-z"])?;
+        for name in mine.split(|&b| b == 0) {
+            if name.is_empty() || name.ends_with(b"/") || theirs.contains(&name) {
+                continue;
+            }
+            let path = at.join(OsStr::from_bytes(name));
+            remove_non_dir(&path).map_err(|source| Error::Io {
+                action: "remove",
+                path: path.clone(),
+                source,
+            })?;
+        }
+    } else {
+        if at.exists() {
+            std::fs::remove_dir_all(at).map_err(|source| Error::Io {
+                action: "remove",
+                path: at.to_path_buf(),
+                source,
+            })?;
+        }
+        if let Some(parent) = at.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                action: "create directory",
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        git(
+            &user_top,
+            &[
+                "-c".as_ref(),
+                "core.hooksPath=/dev/null".as_ref(),
+                "worktree".as_ref(),
+                "add".as_ref(),
+                "--force".as_ref(),
+                "--detach".as_ref(),
+                "--quiet".as_ref(),
+                at.as_os_str(),
+                head.as_ref(),
+            ],
+        )?;
+    }
+    let top = at.to_path_buf();
+    let top_real = top.canonicalize().map_err(|source| Error::Io {
+        action: "resolve",
+        path: top.clone(),
+        source,
+    })?;
+    let admin = git(&top, &["rev-parse", "--absolute-git-dir"])?;
+    copy_uncommitted_if_changed(&user_top, &top)?;
+    Ok(Worktree {
+        path: top.join(&prefix),
+        top_real,
+        top,
+        user_top,
+        admin_dir: PathBuf::from(OsStr::from_bytes(trim_newline(&admin))),
+        originals: BTreeMap::new(),
+        created_dirs: Vec::new(),
+        // No temp dir: dropping it leaves the worktree in place for the next run.
+        temp: None,
+    })
+}
+
+/// [`copy_uncommitted`], but a file whose content is already the user's is left alone (and keeps its
+/// modification time).
+fn copy_uncommitted_if_changed(user_top: &Path, top: &Path) -> Result<(), Error> {
+    let changed = git(
+        user_top,
+        &["diff", "HEAD", "--name-only", "--no-renames", "-z"],
+    )?;
+    let untracked = git(
+        user_top,
+        &["ls-files", "--others", "--exclude-standard", "-z"],
+    )?;
+    for name in changed
+        .split(|&b| b == 0)
+        .chain(untracked.split(|&b| b == 0))
+    {
+        if name.is_empty() || name.ends_with(b"/") {
+            continue;
+        }
+        let relative = Path::new(OsStr::from_bytes(name));
+        let (from, to) = (user_top.join(relative), top.join(relative));
+        let same = match (
+            std::fs::symlink_metadata(&from),
+            std::fs::symlink_metadata(&to),
+        ) {
+            (Ok(a), Ok(b)) if a.is_file() && b.is_file() => {
+                std::fs::read(&from).ok() == std::fs::read(&to).ok()
+            }
+            _ => false,
+        };
+        if !same {
+            copy_path(&from, &to)?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `git -C dir args…` and returns its stdout, or its stderr as the error.

@@ -642,3 +642,49 @@ fn cargo_steps_run_doctests_with_doc_and_share_the_target_dir() {
             .contains(&("CARGO_TARGET_DIR".to_string(), "/t".to_string()))
     }));
 }
+
+#[test]
+fn a_persistent_worktree_follows_the_user_and_keeps_unchanged_files_untouched() {
+    let repo = user_repo();
+    let scratch = tempfile::tempdir().unwrap();
+    let at = scratch.path().join("kept/tree");
+    let mtime = |p: &Path| std::fs::metadata(p).unwrap().modified().unwrap();
+    {
+        let mut tree = validate::persistent_worktree(repo.path(), &at).unwrap();
+        assert_eq!(
+            read(&tree.path.join("modified.txt")),
+            "modified by the user\n"
+        );
+        assert!(!tree.path.join("deleted.txt").exists());
+        tree.write_files(&[("committed.txt".to_owned(), "candidate\n".to_owned())])
+            .unwrap();
+        tree.reset().unwrap();
+    }
+    // Dropped, and still there.
+    assert!(at.join("committed.txt").exists());
+    let kept = mtime(&at.join("new/untracked.txt"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    // The user commits one change and edits another file.
+    write(&repo.path().join("committed.txt"), "committed again\n");
+    git(repo.path(), &["commit", "--quiet", "-am", "second"]);
+    write(&repo.path().join("staged.txt"), "edited after commit\n");
+    let tree = validate::persistent_worktree(repo.path(), &at).unwrap();
+    assert_eq!(read(&tree.path.join("committed.txt")), "committed again\n");
+    assert_eq!(read(&tree.path.join("staged.txt")), "edited after commit\n");
+    assert_eq!(read(&tree.path.join("new/untracked.txt")), "untracked\n");
+    assert_eq!(
+        mtime(&at.join("new/untracked.txt")),
+        kept,
+        "an unchanged file is not rewritten"
+    );
+
+    // A deleted directory is made again.
+    drop(tree);
+    std::fs::remove_dir_all(&at).unwrap();
+    let tree = validate::persistent_worktree(repo.path(), &at).unwrap();
+    assert_eq!(
+        read(&tree.path.join("modified.txt")),
+        "modified by the user\n"
+    );
+}
