@@ -331,6 +331,15 @@ impl Drop for Worktree {
 /// path `git diff HEAD` names (its current content, or its absence) and every untracked,
 /// non-ignored file.
 fn copy_uncommitted(user_top: &Path, top: &Path) -> Result<(), Error> {
+    for relative in uncommitted_paths(user_top)? {
+        copy_path(&user_top.join(&relative), &top.join(&relative))?;
+    }
+    Ok(())
+}
+
+/// Every path `git diff HEAD` names and every untracked, non-ignored file of the user's tree. `ls-files`
+/// names an untracked nested repository as `dir/`; it is left out.
+fn uncommitted_paths(user_top: &Path) -> Result<Vec<PathBuf>, Error> {
     let changed = git(
         user_top,
         &["diff", "HEAD", "--name-only", "--no-renames", "-z"],
@@ -339,18 +348,12 @@ fn copy_uncommitted(user_top: &Path, top: &Path) -> Result<(), Error> {
         user_top,
         &["ls-files", "--others", "--exclude-standard", "-z"],
     )?;
-    for name in changed
+    Ok(changed
         .split(|&b| b == 0)
         .chain(untracked.split(|&b| b == 0))
-    {
-        // `ls-files` names an untracked nested repository as `dir/`; it is not copied.
-        if name.is_empty() || name.ends_with(b"/") {
-            continue;
-        }
-        let relative = Path::new(OsStr::from_bytes(name));
-        copy_path(&user_top.join(relative), &top.join(relative))?;
-    }
-    Ok(())
+        .filter(|name| !name.is_empty() && !name.ends_with(b"/"))
+        .map(|name| PathBuf::from(OsStr::from_bytes(name)))
+        .collect())
 }
 
 /// Makes `to` what `from` is: the same file, the same symlink, or absent. Directories (submodules)
@@ -509,23 +512,8 @@ pub fn persistent_worktree(repo_root: &Path, at: &Path) -> Result<Worktree, Erro
 /// [`copy_uncommitted`], but a file whose content is already the user's is left alone (and keeps its
 /// modification time).
 fn copy_uncommitted_if_changed(user_top: &Path, top: &Path) -> Result<(), Error> {
-    let changed = git(
-        user_top,
-        &["diff", "HEAD", "--name-only", "--no-renames", "-z"],
-    )?;
-    let untracked = git(
-        user_top,
-        &["ls-files", "--others", "--exclude-standard", "-z"],
-    )?;
-    for name in changed
-        .split(|&b| b == 0)
-        .chain(untracked.split(|&b| b == 0))
-    {
-        if name.is_empty() || name.ends_with(b"/") {
-            continue;
-        }
-        let relative = Path::new(OsStr::from_bytes(name));
-        let (from, to) = (user_top.join(relative), top.join(relative));
+    for relative in uncommitted_paths(user_top)? {
+        let (from, to) = (user_top.join(&relative), top.join(&relative));
         let same = match (
             std::fs::symlink_metadata(&from),
             std::fs::symlink_metadata(&to),
