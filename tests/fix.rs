@@ -721,3 +721,71 @@ fn a_fix_is_formatted_the_way_the_project_formats() {
         String::from_utf8_lossy(&fmt.stdout)
     );
 }
+
+#[test]
+fn validate_test_backs_out_a_fix_that_compiles_but_fails_a_test() {
+    // Both fixes compile; the second changes what `last` returns, and the crate's own test says so.
+    let lib = "pub fn empty(v: &[u8]) -> bool {\n    v.len() == 0\n}\n\npub fn last(n: usize) -> usize {\n    n - 1\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn last_of_three() {\n        assert_eq!(super::last(3), 2);\n    }\n}\n";
+    let repo = Repo::new();
+    repo.commit(
+        "the crate",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"tested\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            (
+                "Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"tested\"\nversion = \"0.1.0\"\n",
+            ),
+            ("src/lib.rs", lib),
+            (".gitignore", "/target\n"),
+        ],
+    );
+    let patterns = tempfile::tempdir().unwrap();
+    std::fs::write(patterns.path().join("m-len.toml"), THREE_PATTERNS[0].1).unwrap();
+    std::fs::write(
+        patterns.path().join("m-minus.toml"),
+        "id = \"m-minus\"\norigin = \"mined\"\nbefore = \"$A - 1\"\nafter = \"$A\"\nscore = 0.9\n",
+    )
+    .unwrap();
+    let args = |validate: &'static str| {
+        run(&[
+            "fix",
+            repo.path_str(),
+            "--patterns",
+            patterns.path().to_str().unwrap(),
+            "--calibration",
+            "none",
+            "--validate",
+            validate,
+        ])
+    };
+    // `check` cannot see it: both are shown, as compiling.
+    let checked = args("check");
+    assert!(
+        checked.stdout.contains("[m-minus] confidence"),
+        "{}",
+        checked.stdout
+    );
+    // `test` runs the crate's tests and backs the second out.
+    let tested = args("test");
+    assert_eq!(tested.code, 1, "{}\n{}", tested.stdout, tested.stderr);
+    assert!(
+        tested
+            .stdout
+            .contains("src/lib.rs:2:5: fix #1 [m-len] confidence 0.96 (uncalibrated raw score, compiles, tests pass"),
+        "{}",
+        tested.stdout
+    );
+    assert!(
+        !tested.stdout.contains("[m-minus] confidence"),
+        "{}",
+        tested.stdout
+    );
+    assert!(
+        tested.stdout.contains("1 fixes backed out"),
+        "{}",
+        tested.stdout
+    );
+}
