@@ -70,6 +70,10 @@ pub(crate) struct FixArgs {
     /// Seconds each cargo run of the check may take.
     #[arg(long, default_value_t = 900)]
     validate_timeout: u64,
+    /// Most cargo runs the check may make (bisection included); a check that does not settle within them
+    /// shows none of the fixes it could not settle, each skipped with this reason.
+    #[arg(long, default_value_t = 40)]
+    validate_max_runs: usize,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,6 +165,7 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
             .unwrap_or_else(|_| root.clone())
             .join("target/suture"),
         max_passes: 3,
+        max_runs: args.validate_max_runs,
     };
     let quiet = args.format != FixFormat::Text;
     pipeline::check_fixes(

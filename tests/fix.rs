@@ -574,8 +574,8 @@ const THREE_PATTERNS: &[(&str, &str)] = &[
     ),
 ];
 
-#[test]
-fn only_fixes_that_compile_without_new_warnings_are_applied() {
+/// The `THREE` crate in a fresh repository, and a library of `THREE_PATTERNS`.
+fn three_crate() -> (Repo, tempfile::TempDir) {
     let repo = Repo::new();
     repo.commit(
         "the crate",
@@ -596,6 +596,37 @@ fn only_fixes_that_compile_without_new_warnings_are_applied() {
     for (name, text) in THREE_PATTERNS {
         std::fs::write(patterns.path().join(name), text).unwrap();
     }
+    (repo, patterns)
+}
+
+#[test]
+fn a_check_that_runs_out_of_budget_shows_nothing_it_did_not_settle() {
+    let (repo, patterns) = three_crate();
+    let r = run(&[
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--validate-max-runs",
+        "2",
+        "--verbose",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for pattern in ["m-len", "m-cast", "m-flush"] {
+        assert!(
+            r.stdout.contains(&format!(
+                "[{pattern}]: not checked: the check did not settle within 2 compiler runs"
+            )),
+            "{pattern}: {}",
+            r.stdout
+        );
+    }
+    assert!(r.stdout.contains("0 fixes in 0 files"), "{}", r.stdout);
+}
+
+#[test]
+fn only_fixes_that_compile_without_new_warnings_are_applied() {
+    let (repo, patterns) = three_crate();
     let r = run(&[
         "fix",
         repo.path_str(),

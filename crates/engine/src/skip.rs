@@ -37,6 +37,8 @@ pub enum SkipReason {
     /// The check does not compile the file (a feature or `cfg` leaves it out), so it cannot vouch for the
     /// fix.
     NotCompiled,
+    /// The check did not settle within its budget of compiler runs, so no fix of the pass is shown.
+    CheckBudget { runs: usize },
 }
 
 impl SkipReason {
@@ -58,6 +60,7 @@ impl SkipReason {
             SkipReason::NotCompiled => {
                 "the check does not compile its file, so it cannot be checked"
             }
+            SkipReason::CheckBudget { .. } => "not checked: the check ran out of compiler runs",
         }
     }
 
@@ -75,6 +78,7 @@ impl SkipReason {
             SkipReason::SelfRecursion { .. } => "self-recursion",
             SkipReason::DoesNotCompile(_) => "does-not-compile",
             SkipReason::NotCompiled => "not-compiled",
+            SkipReason::CheckBudget { .. } => "check-budget",
         }
     }
 }
@@ -115,6 +119,10 @@ impl std::fmt::Display for SkipReason {
             SkipReason::DoesNotCompile(messages) => {
                 write!(f, "new with it: {}", messages.join("; "))
             }
+            SkipReason::CheckBudget { runs } => write!(
+                f,
+                "not checked: the check did not settle within {runs} compiler runs (narrow PATH or raise --min-confidence)"
+            ),
             SkipReason::NotCompiled => write!(
                 f,
                 "`cargo check --workspace --all-targets` does not compile this file (a feature or cfg leaves it out), so the fix cannot be checked"

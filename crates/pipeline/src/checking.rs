@@ -51,6 +51,8 @@ pub struct CheckOptions {
     pub target_dir: PathBuf,
     /// Passes of "check, then look again in what the survivors changed".
     pub max_passes: usize,
+    /// Most compiler runs in all; a check that does not settle within them shows no fix of its pass.
+    pub max_runs: usize,
 }
 
 /// What the check did, for every output.
@@ -204,10 +206,17 @@ fn check_report(
             .map(|(f, t)| (f.clone(), t.clone()))
             .collect();
         let mut failure: Option<anyhow::Error> = None;
+        let mut exhausted = false;
         let settled = settle(&current, &edits, |files| {
             if failure.is_some() {
                 // Nothing more can be learned; end the settling quickly and report the failure below.
                 return Verdict::Clean;
+            }
+            if runs >= options.max_runs {
+                // Out of budget: every further verdict is "broken" without a run, so settling ends at once,
+                // and the pass is reported as not checked below.
+                exhausted = true;
+                return Verdict::Broken(Vec::new());
             }
             runs += 1;
             let mut writes = earlier.clone();
@@ -288,6 +297,19 @@ fn check_report(
         if let Some(e) = failure {
             worktree.reset().ok();
             return Err(e.context("a `cargo check` of the fixes could not run"));
+        }
+        if exhausted {
+            for f in &pass_fixes {
+                report.skipped.push(Skipped {
+                    file: f.file.clone(),
+                    line: f.start.line,
+                    pattern: f.pattern.clone(),
+                    reason: SkipReason::CheckBudget {
+                        runs: options.max_runs,
+                    },
+                });
+            }
+            break;
         }
         for (i, diagnostics) in &settled.backed_out {
             let f = &pass_fixes[*i];
