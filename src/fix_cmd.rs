@@ -197,16 +197,6 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     })
 }
 
-/// How a fix was checked, in words: every output says when a fix was not compile-checked.
-fn validation_words(v: engine::Validation) -> &'static str {
-    match v {
-        engine::Validation::NotRun => "not compile-checked",
-        engine::Validation::Failed => "failed its checks",
-        engine::Validation::Compiled => "compiles",
-        engine::Validation::Tested => "compiles, tests pass",
-    }
-}
-
 /// The shipped library plus the repository's own mined library, or exactly the given directories.
 pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
     let mut library = Library::default();
@@ -335,7 +325,7 @@ fn print_report(
                     fix.pattern,
                     fix.confidence,
                     fix.basis,
-                    validation_words(fix.validation),
+                    fix.validation.describe(),
                     fix.score.get(),
                     if fix.round > 1 {
                         " (nested, found after an earlier fix)"

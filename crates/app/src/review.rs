@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use engine::{Outcomes, Probability, Validation};
+use engine::{Outcomes, Probability};
 use github::{Annotation, ChangedFile, CheckRun, GitHub, RepoId, Suggestion};
 use pattern::LibraryPattern;
 use pipeline::{Engine, Fix, FixConfig, Library};
@@ -291,7 +291,7 @@ fn explanation(f: &PrFix) -> String {
         "**suture** `{}` (confidence {}, {}): {}",
         f.fix.pattern,
         f.fix.confidence,
-        validation_note(f.fix.validation),
+        f.fix.validation.describe(),
         f.fix.reason
     )
 }
@@ -419,16 +419,6 @@ fn summary(n_fixes: usize, posted: usize, repeated: usize, unposted: &[Suggestio
     out
 }
 
-/// How a suggestion was checked, in words: every output says when a fix was not compile-checked.
-fn validation_note(v: Validation) -> &'static str {
-    match v {
-        Validation::NotRun => "not compile-checked",
-        Validation::Failed => "failed its checks",
-        Validation::Compiled => "compiles",
-        Validation::Tested => "compiles and the tests pass",
-    }
-}
-
 /// The `@suture explain` comment: each fix's pattern, confidence and the commits the pattern was learned from.
 pub fn explain(library: &Library, fixes: &[PrFix]) -> String {
     if fixes.is_empty() {
@@ -443,7 +433,7 @@ pub fn explain(library: &Library, fixes: &[PrFix]) -> String {
             f.fix.pattern,
             f.fix.confidence,
             f.fix.basis,
-            validation_note(f.fix.validation),
+            f.fix.validation.describe(),
             f.fix.reason
         ));
         let pattern = library.patterns.iter().find(|p| p.id == f.fix.pattern);

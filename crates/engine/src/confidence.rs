@@ -51,6 +51,18 @@ pub enum Validation {
     Tested,
 }
 
+impl Validation {
+    /// How a fix was checked, in words: every output says when a fix was not compile-checked.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Validation::NotRun => "not compile-checked",
+            Validation::Failed => "failed its checks",
+            Validation::Compiled => "compiles",
+            Validation::Tested => "compiles, tests pass",
+        }
+    }
+}
+
 /// Earlier fixes of a pattern delivered as pull requests or suggestions, and what became of them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Outcomes {
@@ -128,7 +140,7 @@ pub const SHIPPED_PARAMETERS: &str = include_str!("../../../corpus/confidence.to
 impl Parameters {
     /// Reads parameters from TOML; every ratio must be finite and positive.
     pub fn from_toml(text: &str) -> Result<Parameters, String> {
-        let p: Parameters = toml_lite(text)?;
+        let p: Parameters = toml::from_str(text).map_err(|e| e.message().to_owned())?;
         for (name, v) in [
             ("same_function", p.same_function),
             ("elsewhere", p.elsewhere),
@@ -144,9 +156,11 @@ impl Parameters {
     }
 }
 
-fn toml_lite(text: &str) -> Result<Parameters, String> {
-    toml::from_str(text).map_err(|e| e.message().to_owned())
-}
+/// The shipped parameters, read once: every `FixConfig::default()` (an evaluation makes one per hunk) takes a
+/// model, and parsing TOML each time was work on a hot path.
+static SHIPPED: std::sync::LazyLock<Parameters> = std::sync::LazyLock::new(|| {
+    Parameters::from_toml(SHIPPED_PARAMETERS).expect("the shipped confidence parameters are valid")
+});
 
 /// The one confidence model.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,8 +175,7 @@ impl Default for ConfidenceModel {
     fn default() -> Self {
         ConfidenceModel {
             calibration: None,
-            parameters: Parameters::from_toml(SHIPPED_PARAMETERS)
-                .expect("the shipped confidence parameters are valid"),
+            parameters: SHIPPED.clone(),
         }
     }
 }
@@ -222,6 +235,23 @@ impl ConfidenceModel {
             (None, Origin::Mined, None) => (pattern.score, Basis::Uncalibrated),
             (None, Origin::HandWritten, _) => (0.5, Basis::Unmeasured),
         }
+    }
+
+    /// The probability of a fix the engine proposed, once a caller has validated it.
+    pub fn validated(
+        &self,
+        pattern: &LibraryPattern,
+        fix: &crate::Fix,
+        validation: Validation,
+        outcomes: Outcomes,
+    ) -> Probability {
+        self.assess(&Evidence {
+            pattern,
+            proximity: fix.proximity,
+            validation,
+            outcomes,
+        })
+        .probability
     }
 
     /// The probability that the candidate is the right fix, given everything in `evidence`.

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use engine::check::{Diagnostic, Edit, Verdict, new_diagnostics, settle};
-use engine::{Engine, Evidence, Fix, FixConfig, Outcomes, SkipReason, Skipped, Validation};
+use engine::{Engine, Fix, FixConfig, SkipReason, Skipped, Validation};
 use pattern::LibraryPattern;
 use serde::Serialize;
 
@@ -139,6 +139,7 @@ fn check_report(
     let json = scratch.path().join("cargo.json");
     let runner = Runner {
         dir: worktree.path.clone(),
+        workspace: cargo_workspace_root(&worktree.path).unwrap_or_else(|| worktree.path.clone()),
         json: json.clone(),
         target_dir: options.target_dir.clone(),
         timeout: options.timeout,
@@ -156,7 +157,7 @@ fn check_report(
     let baseline_seconds = started.elapsed().as_secs_f64();
     // The files the check compiles at all: a fix in a file that a feature or `cfg` leaves out would "pass"
     // without being looked at.
-    let compiled = compiled_files(&options.target_dir, &runner.dir);
+    let compiled = compiled_files(&options.target_dir, &runner.workspace, &runner.dir);
     let mut runs = 1;
     let mut backed_out = 0;
     // The disk texts, and the texts after the passes so far.
@@ -338,20 +339,13 @@ fn check_report(
             let mut fix = pass_fixes[i].clone();
             fix.round = pass;
             fix.validation = validation;
-            if let Some(p) = library.patterns.iter().find(|p| p.id == fix.pattern) {
-                fix.confidence = config
-                    .model
-                    .assess(&Evidence {
-                        pattern: p,
-                        proximity: fix.proximity,
-                        validation,
-                        outcomes: config
-                            .outcomes
-                            .get(&fix.pattern)
-                            .copied()
-                            .unwrap_or(Outcomes::default()),
-                    })
-                    .probability;
+            if let Some(p) = library.pattern(&fix.pattern) {
+                let outcomes = config
+                    .outcomes
+                    .get(&fix.pattern)
+                    .copied()
+                    .unwrap_or_default();
+                fix.confidence = config.model.validated(p, &fix, validation, outcomes);
             }
             kept_fixes.entry(fix.file.clone()).or_default().push(fix);
         }
@@ -448,6 +442,9 @@ pub fn cannot_check(root: &Path) -> Option<String> {
 /// Runs cargo in the scratch tree.
 struct Runner {
     dir: PathBuf,
+    /// The directory of the workspace's root manifest as cargo sees it from `dir` (cargo prints paths
+    /// relative to it), asked once.
+    workspace: PathBuf,
     json: PathBuf,
     target_dir: PathBuf,
     timeout: Duration,
@@ -492,7 +489,7 @@ impl Runner {
         }
         let text = std::fs::read_to_string(&self.json)
             .map_err(|e| format!("cannot read cargo's JSON output: {e}"))?;
-        let diagnostics = diagnostics_in(&text, &self.dir);
+        let diagnostics = diagnostics_in(&text, &self.workspace, &self.dir);
         if matches!(result.outcome, validate::Outcome::Failed { .. })
             && !diagnostics.iter().any(|d| d.level == "error")
         {
@@ -530,8 +527,7 @@ impl Runner {
 /// The workspace files rustc compiled into `target_dir`, relative to `dir`, from the dep-info files cargo
 /// leaves beside each crate (`debug/deps/*.d`). Workspace sources are listed relative to the workspace root;
 /// dependencies' are absolute and are left out.
-fn compiled_files(target_dir: &Path, dir: &Path) -> HashSet<String> {
-    let workspace = cargo_workspace_root(dir).unwrap_or_else(|| dir.to_path_buf());
+fn compiled_files(target_dir: &Path, workspace: &Path, dir: &Path) -> HashSet<String> {
     let mut files = HashSet::new();
     let Ok(entries) = std::fs::read_dir(target_dir.join("debug/deps")) else {
         return files;
@@ -563,9 +559,8 @@ fn compiled_files(target_dir: &Path, dir: &Path) -> HashSet<String> {
 
 /// The compiler messages of a `cargo --message-format=json` output, with files relative to `dir` (cargo
 /// prints them relative to the workspace root, which may lie above `dir`).
-fn diagnostics_in(text: &str, dir: &Path) -> Vec<Diagnostic> {
+fn diagnostics_in(text: &str, workspace: &Path, dir: &Path) -> Vec<Diagnostic> {
     let trace = trace::parse(text);
-    let workspace = cargo_workspace_root(dir).unwrap_or_else(|| dir.to_path_buf());
     let mut seen = HashSet::new();
     trace
         .diagnostics

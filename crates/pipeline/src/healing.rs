@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use engine::{Evidence, Validation};
+use engine::Validation;
 use policy::{Decision, Policy, Probability};
 use serde::Serialize;
 use store::{NewAudit, Store};
@@ -276,20 +276,13 @@ pub fn heal(
         } else {
             Validation::Failed
         };
-        let confidence = match library.patterns.iter().find(|p| p.id == candidate.pattern) {
-            Some(pattern) => {
+        let confidence = library
+            .pattern(&candidate.pattern)
+            .map_or(Probability::ZERO, |p| {
                 options
                     .model
-                    .assess(&Evidence {
-                        pattern,
-                        proximity: candidate.proximity,
-                        validation,
-                        outcomes: engine::Outcomes::default(),
-                    })
-                    .probability
-            }
-            None => Probability::ZERO,
-        };
+                    .validated(p, &candidate, validation, engine::Outcomes::default())
+            });
         let mut candidate = candidate;
         candidate.validation = validation;
         let verdict = if passed {

@@ -43,6 +43,11 @@ pub fn library_from_texts(files: &[(&str, &str)]) -> Result<Library> {
 }
 
 impl Library {
+    /// The pattern with this id.
+    pub fn pattern(&self, id: &str) -> Option<&LibraryPattern> {
+        self.patterns.iter().find(|p| p.id == id)
+    }
+
     /// Adds a pattern; a second pattern with the same id is an error naming both files.
     pub fn add(&mut self, pattern: LibraryPattern, file: PathBuf) -> Result<()> {
         if let Some(i) = self.patterns.iter().position(|p| p.id == pattern.id) {

@@ -102,36 +102,7 @@ pub fn create_worktree(repo_root: &Path) -> Result<Worktree, Error> {
 /// Makes a worktree of the repository containing `repo_root`, detached at HEAD, in a new temp dir
 /// under `scratch_parent`, and copies the user's uncommitted changes into it.
 pub fn create_worktree_in(repo_root: &Path, scratch_parent: &Path) -> Result<Worktree, Error> {
-    let located = git(
-        repo_root,
-        &["rev-parse", "--show-toplevel", "--show-prefix"],
-    )
-    .map_err(|error| Error::NotARepo {
-        path: repo_root.to_path_buf(),
-        reason: match error {
-            Error::Git { stderr, .. } => stderr,
-            other => other.to_string(),
-        },
-    })?;
-    let mut lines = located.split(|&b| b == b'\n');
-    let user_top = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
-    let prefix = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
-    if user_top.as_os_str().is_empty() {
-        return Err(Error::NotARepo {
-            path: repo_root.to_path_buf(),
-            reason: "git found no work tree (a bare repository?)".to_string(),
-        });
-    }
-    if git(
-        &user_top,
-        &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
-    )
-    .is_err()
-    {
-        return Err(Error::NoCommit {
-            path: repo_root.to_path_buf(),
-        });
-    }
+    let (user_top, prefix, _) = locate(repo_root)?;
 
     let temp = tempfile::Builder::new()
         .prefix("suture-validate-")
@@ -407,31 +378,10 @@ fn is_our_admin_dir(dir: &Path) -> bool {
 
 /// A worktree kept at `at` between runs. The first call makes it (`git worktree add --force --detach`, which
 /// also takes over a registration whose directory was deleted); later calls bring it to the user's HEAD
-/// (`git reset --hard`, `git clean -fd`), then copy the user's uncommitted state, writing only files whose
-/// content differs. Two runs on one repository at once must not share `at`.
+/// (`git reset --hard`, then remove the untracked files the user no longer has), then copy the user's
+/// uncommitted state, writing only files whose content differs. Two runs on one repository at once must not share `at`.
 pub fn persistent_worktree(repo_root: &Path, at: &Path) -> Result<Worktree, Error> {
-    let located = git(
-        repo_root,
-        &["rev-parse", "--show-toplevel", "--show-prefix"],
-    )
-    .map_err(|error| Error::NotARepo {
-        path: repo_root.to_path_buf(),
-        reason: match error {
-            Error::Git { stderr, .. } => stderr,
-            other => other.to_string(),
-        },
-    })?;
-    let mut lines = located.split(|&b| b == b'\n');
-    let user_top = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
-    let prefix = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
-    let head = git(
-        &user_top,
-        &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
-    )
-    .map_err(|_| Error::NoCommit {
-        path: repo_root.to_path_buf(),
-    })?;
-    let head = String::from_utf8_lossy(trim_newline(&head)).into_owned();
+    let (user_top, prefix, head) = locate(repo_root)?;
     let ours = git(at, &["rev-parse", "--show-toplevel"])
         .ok()
         .map(|t| PathBuf::from(OsStr::from_bytes(trim_newline(&t))))
@@ -528,6 +478,39 @@ fn copy_uncommitted_if_changed(user_top: &Path, top: &Path) -> Result<(), Error>
         }
     }
     Ok(())
+}
+
+/// The user's top level, `repo_root`'s place in it, and the HEAD commit, or why there is no worktree to make.
+fn locate(repo_root: &Path) -> Result<(PathBuf, PathBuf, String), Error> {
+    let located = git(
+        repo_root,
+        &["rev-parse", "--show-toplevel", "--show-prefix"],
+    )
+    .map_err(|error| Error::NotARepo {
+        path: repo_root.to_path_buf(),
+        reason: match error {
+            Error::Git { stderr, .. } => stderr,
+            other => other.to_string(),
+        },
+    })?;
+    let mut lines = located.split(|&b| b == b'\n');
+    let user_top = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+    let prefix = PathBuf::from(OsStr::from_bytes(lines.next().unwrap_or_default()));
+    if user_top.as_os_str().is_empty() {
+        return Err(Error::NotARepo {
+            path: repo_root.to_path_buf(),
+            reason: "git found no work tree (a bare repository?)".to_string(),
+        });
+    }
+    let head = git(
+        &user_top,
+        &["rev-parse", "--verify", "--quiet", "HEAD^{commit}"],
+    )
+    .map_err(|_| Error::NoCommit {
+        path: repo_root.to_path_buf(),
+    })?;
+    let head = String::from_utf8_lossy(trim_newline(&head)).into_owned();
+    Ok((user_top, prefix, head))
 }
 
 /// Runs `git -C dir args…` and returns its stdout, or its stderr as the error.
