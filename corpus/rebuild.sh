@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# Rebuilds patterns/mined/ from the repositories pinned in corpus/manifest.toml.
+# Rebuilds patterns/mined/ from the repositories pinned in corpus/manifest.toml, in three steps:
+#   1. mine the candidates from every history (support: 3 commits from at least 2 repositories);
+#   2. measure each candidate on the corpus repositories that did *not* support it: apply it wherever it
+#      matches (at most 5 sites per repository), compile-check every application there (`cargo check`, and
+#      `cargo test` with SUTURE_MEASURE_VALIDATE=test), smallest repository first, dropping a candidate once
+#      its failures rule it out;
+#   3. ship only the candidates with at least 10 applications and a Wilson 95% lower bound of 0.9, each with its
+#      `measured` record (the confidence model's base rate), and write the table to corpus/precision.md.
 #
-# Usage: corpus/rebuild.sh CLONES_DIR
+# Usage: corpus/rebuild.sh CLONES_DIR [WORK_DIR]
 #   CLONES_DIR holds one clone (bare or not) per manifest entry, at CLONES_DIR/<owner>+<name> or
 #   CLONES_DIR/<owner>+<name>/repo (for example made with `git clone --bare <url> CLONES_DIR/tokio-rs+tokio`).
-# Each clone must contain the pinned commit; the history mined is everything reachable from it.
+#   WORK_DIR (default: a new temporary directory) receives a checkout of each pin and its build directory;
+#   reusing it makes a second run rebuild only what the fixes touch.
+# Needs crates.io (the checkouts' dependencies are fetched by cargo). Takes about an hour on 2 cores.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-clones="${1:?usage: corpus/rebuild.sh CLONES_DIR}"
-cargo build --release --quiet --manifest-path "$here/Cargo.toml"
+clones="${1:?usage: corpus/rebuild.sh CLONES_DIR [WORK_DIR]}"
+work="${2:-$(mktemp -d)}"
+validate="${SUTURE_MEASURE_VALIDATE:-check}"
+cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin suture
+suture="${CARGO_TARGET_DIR:-$here/target}/release/suture"
 
 repos=(); names=(); pins=()
 while read -r name commit; do
@@ -16,18 +28,48 @@ while read -r name commit; do
   [ -d "$dir/repo" ] && dir="$dir/repo"
   [ -d "$dir" ] || { echo "error: no clone of $name at $dir" >&2; exit 2; }
   git -C "$dir" cat-file -e "$commit^{commit}" 2>/dev/null || { echo "error: $name clone lacks pinned commit $commit" >&2; exit 2; }
-  repos+=("$dir"); names+=(--name "$name"); pins+=("$commit")
+  repos+=("$dir"); names+=("$name"); pins+=("$commit")
 done < <(python3 -c '
 import sys, tomllib
 for r in tomllib.load(open(sys.argv[1], "rb"))["repo"]:
     print(r["name"], r["commit"])' "$here/corpus/manifest.toml")
 
 # `--range` applies to every repository, so each is mined up to HEAD; check that HEAD is the pin.
+mine_args=()
 for i in "${!repos[@]}"; do
   head=$(git -C "${repos[$i]}" rev-parse HEAD)
   [ "$head" = "${pins[$i]}" ] || { echo "error: ${repos[$i]} is at $head, not the pinned ${pins[$i]}" >&2; exit 2; }
+  mine_args+=("${repos[$i]}" --name "${names[$i]}")
 done
 
-db="$(mktemp -d)/corpus.db"
-"$here/target/release/suture" mine "${repos[@]}" "${names[@]}" \
-  --min-support 3 --min-repos 2 --min-holes 1 --db "$db" --out "$here/patterns/mined"
+candidates="$work/candidates"
+rm -rf "$candidates"
+"$suture" mine "${mine_args[@]}" \
+  --min-support 3 --min-repos 2 --min-holes 1 --db "$work/corpus.db" --out "$candidates"
+
+# A checkout of each pin (the measurement compiles it), smallest first: a candidate that fails on the small
+# ones is not applied on the large ones.
+measure_args=()
+while read -r _ name dir; do
+  measure_args+=("$dir" --name "$name")
+done < <(for i in "${!repos[@]}"; do
+  dir="$work/checkouts/${names[$i]/\//+}"
+  if [ ! -d "$dir/.git" ]; then
+    git clone --quiet --no-checkout "${repos[$i]}" "$dir"
+  fi
+  git -C "$dir" checkout --quiet --force "${pins[$i]}"
+  size=$(git -C "$dir" ls-files -z '*.rs' | (cd "$dir" && xargs -0 cat) | wc -c)
+  echo "$size ${names[$i]} $dir"
+done | sort -n)
+
+"$suture" patterns measure --patterns "$candidates" --validate "$validate" --write \
+  --ship-to "$here/patterns/mined" "${measure_args[@]}" | tee "$work/precision.md"
+{
+  echo "# Measured precision of the mined candidates"
+  echo
+  echo "Written by corpus/rebuild.sh ($validate, $(date -u +%Y-%m-%d)). A candidate is measured on the corpus"
+  echo "repositories that did not support it; it ships with at least 10 applications and a Wilson 95% lower"
+  echo "bound of at least 0.9. \"stopped\": its failures ruled it out, so it was not applied on larger repositories."
+  echo
+  cat "$work/precision.md"
+} > "$here/corpus/precision.md"

@@ -1,6 +1,6 @@
-//! `suture patterns list|show|test|schema`: inspecting and testing pattern libraries.
+//! `suture patterns list|show|test|measure|schema`: inspecting, testing and measuring pattern libraries.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -32,6 +32,64 @@ pub(crate) enum PatternsCommand {
     },
     /// Print the JSON schema of a pattern file.
     Schema,
+    /// Measure each pattern's precision where it was not learned: apply it at every match (any confidence,
+    /// at most --max-per-repo per repository) in checkouts of other repositories, compile-check every
+    /// application there, and count the ones that compile with no new error or warning (and pass the tests,
+    /// with --validate test). A pattern is not measured on a repository its provenance names.
+    #[command(after_help = "Examples:
+  # Measure a freshly mined library on two checkouts, and write the counts into its files:
+  suture patterns measure --patterns /tmp/mined --write /tmp/src/serde --name serde-rs/serde /tmp/src/fd --name sharkdp/fd
+  # Ship only what clears the bar (Wilson lower bound >= 0.9 over >= 10 applications):
+  suture patterns measure --patterns /tmp/mined --ship-to patterns/mined /tmp/src/serde --name serde-rs/serde")]
+    Measure {
+        /// The library to measure (a directory of pattern files).
+        #[arg(long = "patterns", value_name = "DIR", required = true)]
+        patterns: Vec<PathBuf>,
+        /// Checkouts (work trees) to measure on.
+        #[arg(required = true, value_name = "CHECKOUT")]
+        repos: Vec<PathBuf>,
+        /// The `owner/name` of each checkout, in order, as pattern provenance names it (default: the
+        /// checkout's directory name).
+        #[arg(long = "name", value_name = "OWNER/NAME")]
+        names: Vec<String>,
+        /// `check`: cargo check; `test`: cargo check, then cargo test.
+        #[arg(long, value_enum, default_value_t = MeasureValidate::Check)]
+        validate: MeasureValidate,
+        /// Applications of one pattern measured per repository at most (the first in path order).
+        #[arg(long, default_value_t = 5)]
+        max_per_repo: usize,
+        /// Seconds each cargo run may take.
+        #[arg(long, default_value_t = 900)]
+        validate_timeout: u64,
+        /// Most cargo runs per repository (bisection included).
+        #[arg(long, default_value_t = 200)]
+        validate_max_runs: usize,
+        /// Write each pattern's `measured` record into its file (atomically).
+        #[arg(long)]
+        write: bool,
+        /// Write the patterns that clear the bar, with their records, into this library directory (mined files
+        /// there that do not clear it are removed; hand-written files are never touched).
+        #[arg(long, value_name = "DIR")]
+        ship_to: Option<PathBuf>,
+        /// The bar: applications at least.
+        #[arg(long, default_value_t = 10)]
+        min_applications: u32,
+        /// The bar: the Wilson 95% lower bound of right / applications at least.
+        #[arg(long, default_value_t = 0.9)]
+        min_lower_bound: f64,
+        /// Measure every pattern on every checkout, even one that can no longer clear the bar (by default a
+        /// pattern stops being applied once its failures rule it out).
+        #[arg(long)]
+        keep_going: bool,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum MeasureValidate {
+    Check,
+    Test,
 }
 
 pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
@@ -115,9 +173,216 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
+        PatternsCommand::Measure {
+            patterns,
+            repos,
+            names,
+            validate,
+            max_per_repo,
+            validate_timeout,
+            validate_max_runs,
+            write,
+            ship_to,
+            min_applications,
+            min_lower_bound,
+            keep_going,
+            format,
+        } => measure(MeasureArgs {
+            patterns,
+            repos,
+            names,
+            validate,
+            max_per_repo,
+            validate_timeout,
+            validate_max_runs,
+            write,
+            ship_to,
+            min_applications,
+            min_lower_bound,
+            keep_going,
+            format,
+        }),
         PatternsCommand::Schema => {
             print!("{}", pipeline::json_schema());
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+struct MeasureArgs {
+    patterns: Vec<PathBuf>,
+    repos: Vec<PathBuf>,
+    names: Vec<String>,
+    validate: MeasureValidate,
+    max_per_repo: usize,
+    validate_timeout: u64,
+    validate_max_runs: usize,
+    write: bool,
+    ship_to: Option<PathBuf>,
+    min_applications: u32,
+    min_lower_bound: f64,
+    keep_going: bool,
+    format: Format,
+}
+
+fn measure(args: MeasureArgs) -> Result<ExitCode> {
+    if !args.names.is_empty() && args.names.len() != args.repos.len() {
+        bail!(
+            "{} checkouts but {} --name values: give one name per checkout, or none",
+            args.repos.len(),
+            args.names.len()
+        );
+    }
+    if !(0.0..=1.0).contains(&args.min_lower_bound) {
+        bail!(
+            "--min-lower-bound {} is outside [0, 1]",
+            args.min_lower_bound
+        );
+    }
+    let library = crate::fix_cmd::load_library(Path::new("."), &args.patterns)?;
+    let mut repos = Vec::new();
+    for (i, path) in args.repos.iter().enumerate() {
+        if !pipeline::measuring::is_checkout(path) {
+            bail!(
+                "`{}` is not a checkout of a Cargo project (no Cargo.toml)",
+                path.display()
+            );
+        }
+        let name = args.names.get(i).cloned().unwrap_or_else(|| {
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        let commit = git::discover(path).and_then(|r| r.head().ok());
+        repos.push(pipeline::MeasureRepo {
+            path: path.clone(),
+            name,
+            commit,
+        });
+    }
+    let mode = match args.validate {
+        MeasureValidate::Check => pipeline::ValidateMode::Check,
+        MeasureValidate::Test => pipeline::ValidateMode::Test,
+    };
+    // The most applications a pattern can have here; past the failures that such a record allows, it cannot
+    // clear the bar, and is not applied on the repositories that follow (the small ones come first).
+    let most = u32::try_from(args.max_per_repo.saturating_mul(repos.len())).unwrap_or(u32::MAX);
+    let options = pipeline::MeasureOptions {
+        mode,
+        max_per_repo: args.max_per_repo,
+        timeout: std::time::Duration::from_secs(args.validate_timeout),
+        max_runs: args.validate_max_runs,
+        stop_after_failures: if args.keep_going {
+            None
+        } else {
+            Some(
+                pipeline::measuring::failures_allowed(most, args.min_lower_bound, 1.96)
+                    .unwrap_or(0),
+            )
+        },
+    };
+    let report = pipeline::measure_library(&library, &repos, &options, &mut |what| {
+        eprintln!("suture: {what}");
+    })?;
+    let mut rows = Vec::new();
+    let mut shipped = Vec::new();
+    for (pattern, file) in library.patterns.iter().zip(&library.files) {
+        let counts = report
+            .patterns
+            .get(&pattern.id)
+            .cloned()
+            .unwrap_or_default();
+        let bound = pipeline::wilson_lower_bound(counts.right, counts.proposed, 1.96);
+        let ships = counts.proposed >= args.min_applications && bound >= args.min_lower_bound;
+        let mut source = pattern.source.clone();
+        source.measured = (counts.proposed > 0).then(|| pattern::Measured {
+            right: counts.right,
+            proposed: counts.proposed,
+            on: pipeline::measuring::measured_on(&counts, &report.repos, mode),
+        });
+        if args.write {
+            pipeline::write_atomic(file, pipeline::library::to_toml(&source)?.as_bytes())?;
+        }
+        if ships {
+            shipped.push(source.clone());
+        }
+        rows.push((pattern, counts, bound, ships));
+    }
+    if let Some(dir) = &args.ship_to {
+        let written = pipeline::write_library(dir, &shipped)?;
+        eprintln!(
+            "suture: {} patterns shipped to {} ({} written, {} unchanged, {} removed)",
+            shipped.len(),
+            dir.display(),
+            written.written,
+            written.unchanged,
+            written.removed
+        );
+    }
+    rows.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.id.cmp(&b.0.id)));
+    if args.format == Format::Json {
+        let list: Vec<_> = rows
+            .iter()
+            .map(|(p, c, bound, ships)| {
+                serde_json::json!({
+                    "pattern": p.id,
+                    "before": p.source.before,
+                    "after": p.source.after,
+                    "right": c.right,
+                    "proposed": c.proposed,
+                    "unjudged": c.unjudged,
+                    "by_repo": c.by_repo,
+                    "stopped_after": c.stopped_after,
+                    "wilson_lower_bound": (bound * 1e4).round() / 1e4,
+                    "ships": ships,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "version": 1, "patterns": list, "repos": report.repos });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for r in &report.repos {
+            println!(
+                "# {}{}: {} applications, {} patterns not measured (learned here); {}",
+                r.name,
+                r.commit
+                    .as_deref()
+                    .map(|c| format!(" @{}", &c[..c.len().min(10)]))
+                    .unwrap_or_default(),
+                r.applications,
+                r.excluded,
+                r.validation
+            );
+        }
+        println!();
+        println!(
+            "| pattern | before → after | compiled / applied | Wilson 95% low | unjudged | ships |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for (p, c, bound, ships) in &rows {
+            println!(
+                "| {} | `{}` → `{}` | {} / {} | {:.2} | {} | {} |",
+                p.id,
+                crate::one_line(&p.source.before, 40).replace('|', "\\|"),
+                crate::one_line(&p.source.after, 40).replace('|', "\\|"),
+                c.right,
+                c.proposed,
+                bound,
+                c.unjudged,
+                match (*ships, &c.stopped_after) {
+                    (true, _) => "yes".to_owned(),
+                    (false, Some(repo)) => format!("no (stopped after {repo})"),
+                    (false, None) => "no".to_owned(),
+                }
+            );
+        }
+        println!(
+            "{} of {} patterns clear the bar (>= {} applications, Wilson 95% lower bound >= {})",
+            shipped.len(),
+            rows.len(),
+            args.min_applications,
+            args.min_lower_bound
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

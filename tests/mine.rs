@@ -433,3 +433,21 @@ fn test_data_edits_are_refused() {
     .assert_eq(&refused);
     expect![""].assert_eq(&library);
 }
+
+#[test]
+fn operator_swaps_are_refused() {
+    let repo = fixes(
+        "pub fn a(x: u32, y: u32, z: u32) -> bool {\n    x < 1 || y < 2 || z < 3\n}\n",
+        &[
+            ("x < 1", "x <= 1"),
+            ("y < 2", "y <= 2"),
+            ("z < 3", "z <= 3"),
+        ],
+    );
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× operator swap (changes what the code computes)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}

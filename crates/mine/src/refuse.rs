@@ -27,6 +27,10 @@
 //!   share), so it is always refused.
 //! - **Test data**: the two sides differ only in string contents or numbers (`timeout(100)` →
 //!   `timeout(200)`). That is a change of data, not of code.
+//! - **Operator swap**: the two sides differ only in operators (`$A < $B` → `$A <= $B`, `+` → `-`). No
+//!   two of Rust's operators mean the same, so such a fix changes what the code computes: it corrected that
+//!   one site's logic, and says nothing of another site's. It compiles wherever it matches, so not even the
+//!   compiler in the loop would stop it.
 
 use std::collections::HashSet;
 
@@ -57,6 +61,8 @@ pub enum Refusal {
     Drops(Dropped),
     /// Only string contents or numbers change.
     TestData,
+    /// Only operators change.
+    OperatorSwap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -80,6 +86,7 @@ impl Refusal {
             Refusal::Drops(Dropped::Operand) => "drops an operand of `||`/`&&`".to_owned(),
             Refusal::Drops(Dropped::Argument) => "drops an argument".to_owned(),
             Refusal::TestData => "test data (only strings or numbers change)".to_owned(),
+            Refusal::OperatorSwap => "operator swap (changes what the code computes)".to_owned(),
         }
     }
 }
@@ -95,8 +102,11 @@ impl std::fmt::Display for Refusal {
 
 /// The rules about one pattern alone (rename, drops, test data), with its learned guards set.
 pub fn refusal(pattern: &Pattern, config: &RefuseConfig) -> Option<Refusal> {
-    if is_test_data(&pattern.before.root, &pattern.after.root) {
+    if differs_only_in(&pattern.before.root, &pattern.after.root, &is_data) {
         return Some(Refusal::TestData);
+    }
+    if differs_only_in(&pattern.before.root, &pattern.after.root, &is_operator) {
+        return Some(Refusal::OperatorSwap);
     }
     if let Some(dropped) = drops(pattern) {
         return Some(Refusal::Drops(dropped));
@@ -173,15 +183,28 @@ const NUMBERS_AND_STRINGS: &[&str] = &[
 ];
 
 /// Whether the two sides have one shape and differ only at numbers and strings (or holes standing for them).
-fn is_test_data(before: &PNode, after: &PNode) -> bool {
-    fn data(n: &PNode) -> bool {
-        n.is_hole() || n.kind().is_some_and(|k| NUMBERS_AND_STRINGS.contains(&k))
-    }
-    fn walk(b: &PNode, a: &PNode, differs: &mut bool) -> bool {
+/// The operator tokens of Rust's expressions (binary, compound assignment, unary, range).
+const OPERATORS: &[&str] = &[
+    "+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "&&", "||", "==", "!=", "<", "<=", ">",
+    ">=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<=", ">>=", "!", "..", "..=",
+];
+
+fn is_data(n: &PNode) -> bool {
+    n.is_hole() || n.kind().is_some_and(|k| NUMBERS_AND_STRINGS.contains(&k))
+}
+
+fn is_operator(n: &PNode) -> bool {
+    n.children.is_empty() && n.kind().is_some_and(|k| OPERATORS.contains(&k))
+}
+
+/// Whether the two sides have the same shape and differ somewhere, and only in nodes that `changes` admits
+/// (a hole on one side against data on the other counts as such a change; two holes do not).
+fn differs_only_in(before: &PNode, after: &PNode, changes: &dyn Fn(&PNode) -> bool) -> bool {
+    fn walk(b: &PNode, a: &PNode, changes: &dyn Fn(&PNode) -> bool, differs: &mut bool) -> bool {
         if b.hash == a.hash {
             return true;
         }
-        if data(b) && data(a) && !(b.is_hole() && a.is_hole()) {
+        if changes(b) && changes(a) && !(b.is_hole() && a.is_hole()) {
             *differs = true;
             return true;
         }
@@ -191,10 +214,10 @@ fn is_test_data(before: &PNode, after: &PNode) -> bool {
             && b.children
                 .iter()
                 .zip(&a.children)
-                .all(|(cb, ca)| walk(cb, ca, differs))
+                .all(|(cb, ca)| walk(cb, ca, changes, differs))
     }
     let mut differs = false;
-    walk(before, after, &mut differs) && differs
+    walk(before, after, changes, &mut differs) && differs
 }
 
 /// What the fix removes, if it removes something the examples cannot vouch for.

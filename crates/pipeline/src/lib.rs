@@ -14,6 +14,7 @@ pub mod fixing;
 pub mod healing;
 pub mod library;
 pub mod locate;
+pub mod measuring;
 pub mod mining;
 pub mod output;
 
@@ -32,6 +33,9 @@ pub use library::{
     read_pattern_file, write_atomic, write_library,
 };
 pub use locate::{parse_at, parse_diagnostics};
+pub use measuring::{
+    MeasureOptions, MeasureRepo, MeasureReport, measure_library, wilson_lower_bound,
+};
 pub use mining::{
     MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos, pattern_id,
 };

@@ -1,0 +1,283 @@
+//! Measuring a library's precision on code it did not come from (`suture patterns measure`).
+//!
+//! Each pattern is applied wherever it matches in repositories that did not support it (no provenance entry
+//! names the repository), at any confidence, and every application is checked by the compiler in the loop of
+//! `suture fix` (`crate::checking`, `cargo check`, or `cargo test` too). An application is *right* when it
+//! compiles with no new error or warning (and, with tests, keeps them passing); *proposed* counts every
+//! application the check settled. Applications the check could not judge (a file the build does not compile, an
+//! exhausted run budget) count in neither. The counts become the pattern's `measured` record, the base rate of
+//! the confidence model, and the shipping bar is a Wilson lower bound on them.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+
+use crate::checking::{CheckOptions, ValidateMode, check_fixes};
+use crate::fixing::{FixConfig, SkipReason, propose_fixes};
+use crate::library::Library;
+
+/// One repository to measure on.
+#[derive(Debug, Clone)]
+pub struct MeasureRepo {
+    /// A checkout (work tree) of the repository.
+    pub path: PathBuf,
+    /// The name provenance entries use for it (`owner/name`); patterns it supported are not measured there.
+    pub name: String,
+    /// The commit measured, for the record.
+    pub commit: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MeasureOptions {
+    pub mode: ValidateMode,
+    /// Applications of one pattern measured per repository at most (the first ones in path order), so that
+    /// one idiom-heavy repository neither dominates a pattern's figure nor the check's cost.
+    pub max_per_repo: usize,
+    /// Limit for each cargo run.
+    pub timeout: std::time::Duration,
+    /// Most cargo runs per repository.
+    pub max_runs: usize,
+    /// A pattern that has failed more often than this is not applied on the repositories that follow (it can no
+    /// longer clear the bar, and broken applications are what makes a check expensive). `None`: never stop.
+    pub stop_after_failures: Option<u32>,
+}
+
+/// A pattern's counts over all repositories measured.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct PatternCounts {
+    /// Applications that compiled (and passed the tests, when tests ran).
+    pub right: u32,
+    /// Applications the check settled: right plus broken.
+    pub proposed: u32,
+    /// Applications the check could not judge (not compiled by the build, run budget exhausted).
+    pub unjudged: u32,
+    /// `owner/name` → (right, proposed) there.
+    pub by_repo: BTreeMap<String, (u32, u32)>,
+    /// Not applied on the repositories after this one: it had failed too often to clear the bar.
+    pub stopped_after: Option<String>,
+}
+
+impl PatternCounts {
+    pub fn failed(&self) -> u32 {
+        self.proposed - self.right
+    }
+}
+
+/// What measuring found, per repository and per pattern.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct MeasureReport {
+    pub patterns: BTreeMap<String, PatternCounts>,
+    /// Per repository: what the check said about its run (baseline, runs, or why it could not check).
+    pub repos: Vec<RepoMeasure>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoMeasure {
+    pub name: String,
+    pub commit: Option<String>,
+    /// Patterns not measured here because they were learned from this repository.
+    pub excluded: usize,
+    pub applications: usize,
+    /// The check's own summary (or why it could not run); an unchecked repository contributes nothing.
+    pub validation: String,
+    pub checked: bool,
+}
+
+/// Measures every pattern of `library` on `repos`; `progress` hears what is going on.
+pub fn measure_library(
+    library: &Library,
+    repos: &[MeasureRepo],
+    options: &MeasureOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<MeasureReport> {
+    let mut report = MeasureReport::default();
+    for id in library.patterns.iter().map(|p| &p.id) {
+        report.patterns.insert(id.clone(), PatternCounts::default());
+    }
+    for repo in repos {
+        let mut here = Library::default();
+        let mut excluded = 0;
+        let mut stopped = 0;
+        for (pattern, file) in library.patterns.iter().zip(&library.files) {
+            if pattern.provenance.iter().any(|p| p.repo == repo.name) {
+                excluded += 1;
+            } else if report.patterns[&pattern.id].stopped_after.is_some() {
+                stopped += 1;
+            } else {
+                here.add(pattern.clone(), file.clone())?;
+            }
+        }
+        progress(&format!(
+            "{}: applying {} patterns ({excluded} learned here are not measured here, {stopped} failed too often)",
+            repo.name,
+            here.patterns.len()
+        ));
+        if here.patterns.is_empty() {
+            continue;
+        }
+        let config = FixConfig {
+            max_rounds: 1,
+            ..FixConfig::default()
+        };
+        let mut fixes = propose_fixes(&repo.path, &here, &config)
+            .with_context(|| format!("cannot scan `{}`", repo.path.display()))?;
+        let mut taken: BTreeMap<String, usize> = BTreeMap::new();
+        fixes.files.sort_by(|a, b| a.file.cmp(&b.file));
+        for file in &mut fixes.files {
+            file.fixes.retain(|f| {
+                let n = taken.entry(f.pattern.clone()).or_default();
+                *n += 1;
+                *n <= options.max_per_repo
+            });
+        }
+        fixes.files.retain(|f| !f.fixes.is_empty());
+        let applications: usize = fixes.files.iter().map(|f| f.fixes.len()).sum();
+        fixes.skipped.clear();
+        let check = CheckOptions {
+            mode: options.mode,
+            timeout: options.timeout,
+            target_dir: std::fs::canonicalize(&repo.path)
+                .unwrap_or_else(|_| repo.path.clone())
+                .join("target/suture"),
+            max_passes: 1,
+            max_runs: options.max_runs,
+        };
+        check_fixes(
+            &repo.path,
+            &here,
+            &config,
+            &mut fixes,
+            &check,
+            &mut |what| progress(&format!("{}: {what}", repo.name)),
+        )?;
+        let validation = fixes.validation.as_ref();
+        let checked = validation.is_some_and(|v| v.checked);
+        report.repos.push(RepoMeasure {
+            name: repo.name.clone(),
+            commit: repo.commit.clone(),
+            excluded,
+            applications,
+            validation: validation
+                .map(|v| match &v.reason {
+                    Some(why) => why.clone(),
+                    None => format!(
+                        "{} cargo runs in {:.0} s (baseline {:.0} s), {} backed out",
+                        v.runs, v.seconds, v.baseline_seconds, v.backed_out
+                    ),
+                })
+                .unwrap_or_default(),
+            checked,
+        });
+        if !checked {
+            continue;
+        }
+        for fix in fixes.fixes() {
+            let counts = report.patterns.entry(fix.pattern.clone()).or_default();
+            counts.right += 1;
+            counts.proposed += 1;
+            let r = counts.by_repo.entry(repo.name.clone()).or_default();
+            r.0 += 1;
+            r.1 += 1;
+        }
+        for skip in &fixes.skipped {
+            let counts = report.patterns.entry(skip.pattern.clone()).or_default();
+            match skip.reason {
+                SkipReason::DoesNotCompile(_) => {
+                    counts.proposed += 1;
+                    counts.by_repo.entry(repo.name.clone()).or_default().1 += 1;
+                }
+                SkipReason::NotCompiled | SkipReason::CheckBudget { .. } => counts.unjudged += 1,
+                _ => {}
+            }
+        }
+        if let Some(limit) = options.stop_after_failures {
+            for counts in report.patterns.values_mut() {
+                if counts.stopped_after.is_none() && counts.failed() > limit {
+                    counts.stopped_after = Some(repo.name.clone());
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The lower end of the Wilson score interval for `right` of `n` at normal quantile `z` (1.96: 95%).
+pub fn wilson_lower_bound(right: u32, n: u32, z: f64) -> f64 {
+    if n == 0 {
+        return 0.0;
+    }
+    let n = f64::from(n);
+    let p = f64::from(right) / n;
+    let z2 = z * z;
+    let centre = p + z2 / (2.0 * n);
+    let spread = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    ((centre - spread) / (1.0 + z2 / n)).max(0.0)
+}
+
+/// The most failures a pattern may have among `applications` and still have a Wilson lower bound of at least
+/// `bar`; `None` when even a clean record of that many cannot reach it.
+pub fn failures_allowed(applications: u32, bar: f64, z: f64) -> Option<u32> {
+    (0..=applications)
+        .take_while(|&f| wilson_lower_bound(applications - f, applications, z) >= bar)
+        .last()
+}
+
+/// The `measured.on` lines for a pattern's record: where, and how.
+pub fn measured_on(
+    counts: &PatternCounts,
+    repos: &[RepoMeasure],
+    mode: ValidateMode,
+) -> Vec<String> {
+    let how = match mode {
+        ValidateMode::Test => "cargo check + cargo test",
+        _ => "cargo check (no new error or warning)",
+    };
+    let mut on = vec![format!("suture patterns measure, {how}")];
+    if let Some(repo) = &counts.stopped_after {
+        on.push(format!(
+            "stopped after {repo}: too many failures to clear the bar"
+        ));
+    }
+    for (name, (right, proposed)) in &counts.by_repo {
+        let commit = repos
+            .iter()
+            .find(|r| &r.name == name)
+            .and_then(|r| r.commit.as_deref())
+            .map(|c| format!("@{}", &c[..c.len().min(10)]))
+            .unwrap_or_default();
+        on.push(format!("{name}{commit}: {right} of {proposed}"));
+    }
+    on
+}
+
+/// Whether a directory looks like a checkout the measurement can use.
+pub fn is_checkout(path: &Path) -> bool {
+    path.join("Cargo.toml").is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_lower_bound_matches_the_textbook_values() {
+        // 10 of 10 at 95% is only 0.72: ten clean applications are not yet evidence of 90% precision.
+        assert!((wilson_lower_bound(10, 10, 1.96) - 0.7225).abs() < 1e-3);
+        // 35 of 35 is the first all-clean count whose bound reaches 0.9.
+        assert!(wilson_lower_bound(35, 35, 1.96) >= 0.9);
+        assert!(wilson_lower_bound(34, 34, 1.96) < 0.9);
+        assert!((wilson_lower_bound(45, 50, 1.96) - 0.7864).abs() < 1e-3);
+        assert_eq!(wilson_lower_bound(0, 0, 1.96), 0.0);
+    }
+
+    #[test]
+    fn failures_allowed_is_the_last_count_that_clears_the_bar() {
+        assert_eq!(failures_allowed(10, 0.9, 1.96), None);
+        assert_eq!(failures_allowed(35, 0.9, 1.96), Some(0));
+        let f = failures_allowed(80, 0.9, 1.96).unwrap();
+        assert!(wilson_lower_bound(80 - f, 80, 1.96) >= 0.9);
+        assert!(wilson_lower_bound(80 - f - 1, 80, 1.96) < 0.9);
+    }
+}
