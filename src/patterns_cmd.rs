@@ -299,6 +299,10 @@ fn measure(args: MeasureArgs) -> Result<ExitCode> {
             right: counts.right,
             proposed: counts.proposed,
             on: pipeline::measuring::measured_on(&counts, &report.repos, mode),
+            by: Some(match mode {
+                pipeline::ValidateMode::Test => pattern::MeasuredBy::Test,
+                _ => pattern::MeasuredBy::Check,
+            }),
         });
         if args.write {
             pipeline::write_atomic(file, pipeline::library::to_toml(&source)?.as_bytes())?;

@@ -9,7 +9,10 @@
 //!    calibration map (Platt scaling fitted by `suture calibrate` on `suture eval` samples) of its score; for
 //!    any pattern with a `measured` record in its file, the posterior mean of that record under a uniform
 //!    prior, `(right + 1) / (proposed + 2)`; a hand-written pattern with no record is **unmeasured** and starts
-//!    from the uniform prior's mean, ½, and says so wherever it is shown.
+//!    from the uniform prior's mean, ½, and says so wherever it is shown. A record made by `suture patterns
+//!    measure` counted as right what compiled (`by = "check"`) or also passed the tests (`by = "test"`): it is
+//!    already the rate given that validation, so that validation's ratio is not multiplied in again (step 2
+//!    counts only what the local check adds beyond it).
 //! 2. **Likelihood ratios**, multiplied into the odds: where the match is (a line a trace or a person pointed
 //!    at, the same function, elsewhere), and how the fix validated (`cargo check` clean; the failing test and
 //!    the suite pass). A fix that failed validation has probability 0: it is backed out, never shown.
@@ -20,7 +23,7 @@
 //! the ones no measurement supports yet say so. The raw score ([`RawScore`]) only ranks candidates of one
 //! origin against each other; the probability is what gates and what is shown.
 
-use pattern::{LibraryPattern, Measured, Origin};
+use pattern::{LibraryPattern, Measured, MeasuredBy, Origin};
 use policy::Probability;
 use serde::{Deserialize, Serialize};
 
@@ -258,11 +261,22 @@ impl ConfidenceModel {
     pub fn assess(&self, evidence: &Evidence<'_>) -> Assessment {
         let raw = self.raw(evidence.pattern, evidence.proximity);
         let (base, basis) = self.base_rate(evidence.pattern);
-        let validation = match evidence.validation {
+        let ratio = |v: Validation| match v {
             Validation::NotRun => 1.0,
             Validation::Failed => 0.0,
             Validation::Compiled => self.parameters.compiled,
             Validation::Tested => self.parameters.tested,
+        };
+        // What the base rate already conditions on: a record that counted compiled fixes as right is the
+        // rate among compiled fixes.
+        let counted = match evidence.pattern.measured.as_ref().and_then(|m| m.by) {
+            Some(MeasuredBy::Check) => ratio(Validation::Compiled),
+            Some(MeasuredBy::Test) => ratio(Validation::Tested),
+            None => 1.0,
+        };
+        let validation = match ratio(evidence.validation) {
+            0.0 => 0.0,
+            r => (r / counted).max(1.0),
         };
         let p = if base >= 1.0 && validation > 0.0 {
             1.0

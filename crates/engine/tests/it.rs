@@ -527,6 +527,7 @@ fn a_measured_record_replaces_the_uniform_prior() {
         right: 8,
         proposed: 10,
         on: Vec::new(),
+        by: None,
     });
     let none = Outcomes::default();
     // (8 + 1) / (10 + 2)
@@ -840,5 +841,37 @@ B = ["len"]
     assert_eq!(
         fixed,
         vec!["ready.then_some(v.len())", "ready.then_some(x)"]
+    );
+}
+
+#[test]
+fn a_record_measured_by_the_compiler_is_not_credited_twice_for_compiling() {
+    let mut mined = pattern(
+        "m",
+        Origin::Mined,
+        0.6,
+        "$A.then(|| $B) => $A.then_some($B)",
+        Vec::new(),
+    );
+    mined.measured = Some(pattern::Measured {
+        right: 38,
+        proposed: 40,
+        on: Vec::new(),
+        by: Some(pattern::MeasuredBy::Check),
+    });
+    let none = Outcomes::default();
+    // (38 + 1) / (40 + 2): compiling is what the record counted, so a compiled fix stays at the record's rate.
+    let base = assess(&mined, Proximity::OnLine, Validation::NotRun, none);
+    assert_eq!(base, 0.9286);
+    assert_eq!(
+        assess(&mined, Proximity::OnLine, Validation::Compiled, none),
+        base
+    );
+    // Tests add what the record did not look at: tested / compiled on the odds.
+    let tested = assess(&mined, Proximity::OnLine, Validation::Tested, none);
+    assert!(tested > base && tested < 0.95, "{tested}");
+    assert_eq!(
+        assess(&mined, Proximity::OnLine, Validation::Failed, none),
+        0.0
     );
 }

@@ -27,7 +27,7 @@ pub use guard::{
 };
 pub use index::{Index, Match, squeeze};
 pub use library::{
-    LibraryError, LibraryPattern, Measured, Origin, Provenance, SerializableExample,
+    LibraryError, LibraryPattern, Measured, MeasuredBy, Origin, Provenance, SerializableExample,
     SerializablePattern, SerializableProvenance,
 };
 

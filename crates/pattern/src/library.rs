@@ -122,6 +122,20 @@ pub struct Measured {
     /// Where and how it was measured (repositories, commits, the command), for provenance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub on: Vec<String>,
+    /// What "right" meant: the validation every counted fix passed. Absent: judged some other way (by hand,
+    /// or against the human fix).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<MeasuredBy>,
+}
+
+/// The validation a measurement counted as right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MeasuredBy {
+    /// `cargo check` with no new error or warning.
+    Check,
+    /// `cargo check`, then the repository's tests still pass.
+    Test,
 }
 
 pub type Provenance = SerializableProvenance;
