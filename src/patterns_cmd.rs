@@ -81,6 +81,10 @@ pub(crate) enum PatternsCommand {
         /// pattern stops being applied once its failures rule it out).
         #[arg(long)]
         keep_going: bool,
+        /// Keep the counts in FILE after each checkout, and resume from it: checkouts already in it (same
+        /// name and commit) are not measured again.
+        #[arg(long, value_name = "FILE")]
+        state: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -186,6 +190,7 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
             min_applications,
             min_lower_bound,
             keep_going,
+            state,
             format,
         } => measure(MeasureArgs {
             patterns,
@@ -200,6 +205,7 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
             min_applications,
             min_lower_bound,
             keep_going,
+            state,
             format,
         }),
         PatternsCommand::Schema => {
@@ -222,6 +228,7 @@ struct MeasureArgs {
     min_applications: u32,
     min_lower_bound: f64,
     keep_going: bool,
+    state: Option<PathBuf>,
     format: Format,
 }
 
@@ -280,6 +287,7 @@ fn measure(args: MeasureArgs) -> Result<ExitCode> {
                     .unwrap_or(0),
             )
         },
+        state: args.state.clone(),
     };
     let report = pipeline::measure_library(&library, &repos, &options, &mut |what| {
         eprintln!("suture: {what}");

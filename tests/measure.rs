@@ -71,29 +71,45 @@ fn measure_counts_compiling_applications_where_a_pattern_was_not_learned_and_shi
         std::fs::write(library.path().join(name), text).unwrap();
     }
     let shipped = tempfile::tempdir().unwrap();
-    let r = run(&[
-        "patterns",
-        "measure",
-        "--patterns",
-        library.path().to_str().unwrap(),
-        "--write",
-        "--ship-to",
-        shipped.path().to_str().unwrap(),
-        "--min-applications",
-        "2",
-        "--min-lower-bound",
-        "0.3",
-        "--keep-going",
-        "--format",
-        "json",
-        alpha.path_str(),
-        "--name",
-        "me/alpha",
-        beta.path_str(),
-        "--name",
-        "me/beta",
-    ]);
+    let state = library.path().join("state.json");
+    let measure = || {
+        run(&[
+            "patterns",
+            "measure",
+            "--patterns",
+            library.path().to_str().unwrap(),
+            "--write",
+            "--ship-to",
+            shipped.path().to_str().unwrap(),
+            "--min-applications",
+            "2",
+            "--min-lower-bound",
+            "0.3",
+            "--keep-going",
+            "--state",
+            state.to_str().unwrap(),
+            "--format",
+            "json",
+            alpha.path_str(),
+            "--name",
+            "me/alpha",
+            beta.path_str(),
+            "--name",
+            "me/beta",
+        ])
+    };
+    let r = measure();
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // Run again on the same state: nothing is measured twice, and the figures are the same.
+    let again = measure();
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again.stderr.contains("2 repositories already measured")
+            && !again.stderr.contains("applying"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(again.stdout, r.stdout);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let counts = |id: &str| {
         let p = report["patterns"]

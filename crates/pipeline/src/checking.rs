@@ -489,7 +489,26 @@ impl Runner {
         }
         let text = std::fs::read_to_string(&self.json)
             .map_err(|e| format!("cannot read cargo's JSON output: {e}"))?;
-        let diagnostics = diagnostics_in(&text, &self.workspace, &self.dir);
+        let mut diagnostics = diagnostics_in(&text, &self.workspace, &self.dir);
+        let rejected = result
+            .stderr
+            .lines()
+            .find(|l| l.starts_with("error: could not compile `"));
+        if matches!(result.outcome, validate::Outcome::Failed { .. })
+            && !diagnostics.iter().any(|d| d.level == "error")
+            && let Some(line) = rejected
+        {
+            // The compiler rejected a crate, but no message of it names a file of this tree (an error in a
+            // macro's expansion, a file outside the workspace): still a compiler verdict, on no line of ours.
+            diagnostics.push(Diagnostic {
+                file: String::new(),
+                line: 0,
+                end_line: 0,
+                level: "error".to_owned(),
+                code: None,
+                message: line.trim_start_matches("error: ").to_owned(),
+            });
+        }
         if matches!(result.outcome, validate::Outcome::Failed { .. })
             && !diagnostics.iter().any(|d| d.level == "error")
         {

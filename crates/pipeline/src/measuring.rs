@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::checking::{CheckOptions, ValidateMode, check_fixes};
 use crate::fixing::{FixConfig, SkipReason, propose_fixes};
@@ -42,10 +42,13 @@ pub struct MeasureOptions {
     /// A pattern that has failed more often than this is not applied on the repositories that follow (it can no
     /// longer clear the bar, and broken applications are what makes a check expensive). `None`: never stop.
     pub stop_after_failures: Option<u32>,
+    /// A file that keeps the counts after each repository (atomically), so that an interrupted measurement
+    /// resumes where it stopped: repositories already in it (same name and commit) are not measured again.
+    pub state: Option<PathBuf>,
 }
 
 /// A pattern's counts over all repositories measured.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct PatternCounts {
     /// Applications that compiled (and passed the tests, when tests ran).
     pub right: u32,
@@ -66,14 +69,14 @@ impl PatternCounts {
 }
 
 /// What measuring found, per repository and per pattern.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct MeasureReport {
     pub patterns: BTreeMap<String, PatternCounts>,
     /// Per repository: what the check said about its run (baseline, runs, or why it could not check).
     pub repos: Vec<RepoMeasure>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RepoMeasure {
     pub name: String,
     pub commit: Option<String>,
@@ -93,10 +96,32 @@ pub fn measure_library(
     progress: &mut dyn FnMut(&str),
 ) -> Result<MeasureReport> {
     let mut report = MeasureReport::default();
+    if let Some(state) = options.state.as_ref().filter(|s| s.exists()) {
+        let text = std::fs::read_to_string(state)
+            .with_context(|| format!("cannot read `{}`", state.display()))?;
+        report = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "`{}` is not a measurement state file; remove it to start afresh",
+                state.display()
+            )
+        })?;
+        progress(&format!(
+            "resuming from {}: {} repositories already measured",
+            state.display(),
+            report.repos.len()
+        ));
+    }
     for id in library.patterns.iter().map(|p| &p.id) {
-        report.patterns.insert(id.clone(), PatternCounts::default());
+        report.patterns.entry(id.clone()).or_default();
     }
     for repo in repos {
+        if report
+            .repos
+            .iter()
+            .any(|r| r.name == repo.name && r.commit == repo.commit)
+        {
+            continue;
+        }
         let mut here = Library::default();
         let mut excluded = 0;
         let mut stopped = 0;
@@ -144,14 +169,28 @@ pub fn measure_library(
             max_passes: 1,
             max_runs: options.max_runs,
         };
-        check_fixes(
+        let outcome = check_fixes(
             &repo.path,
             &here,
             &config,
             &mut fixes,
             &check,
             &mut |what| progress(&format!("{}: {what}", repo.name)),
-        )?;
+        );
+        if let Err(e) = outcome {
+            // One repository whose check cannot run says nothing about the patterns; the others still do.
+            let why = format!("{e:#}");
+            progress(&format!("{}: not measured: {why}", repo.name));
+            report.repos.push(RepoMeasure {
+                name: repo.name.clone(),
+                commit: repo.commit.clone(),
+                excluded,
+                applications,
+                validation: format!("not measured: {why}"),
+                checked: false,
+            });
+            continue;
+        }
         let validation = fixes.validation.as_ref();
         let checked = validation.is_some_and(|v| v.checked);
         report.repos.push(RepoMeasure {
@@ -198,6 +237,9 @@ pub fn measure_library(
                     counts.stopped_after = Some(repo.name.clone());
                 }
             }
+        }
+        if let Some(state) = &options.state {
+            crate::library::write_atomic(state, serde_json::to_string(&report)?.as_bytes())?;
         }
     }
     Ok(report)
