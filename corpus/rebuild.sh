@@ -43,7 +43,7 @@ for i in "${!repos[@]}"; do
 done
 
 candidates="$work/candidates"
-rm -rf "$candidates" "$work/state.json"
+rm -rf "$candidates"
 "$suture" mine "${mine_args[@]}" \
   --min-support 3 --min-repos 2 --min-holes 1 --db "$work/corpus.db" --out "$candidates"
 
@@ -62,10 +62,11 @@ done < <(for i in "${!repos[@]}"; do
   echo "$size ${names[$i]} $dir"
 done | sort -n)
 
-# The counts are kept in WORK_DIR/state.json after each repository: an interrupted run, started again with the
-# same WORK_DIR, resumes there (delete the file to measure afresh).
+# The counts are kept after each repository in a state file named by the candidates' content: an interrupted
+# run, started again with the same WORK_DIR, resumes where it stopped; other candidates start afresh.
+state="$work/state-$(cat "$candidates"/*.toml | sha256sum | cut -c1-16)-$validate.json"
 "$suture" patterns measure --patterns "$candidates" --validate "$validate" --write \
-  --state "$work/state.json" --ship-to "$here/patterns/mined" "${measure_args[@]}" | tee "$work/precision.md"
+  --state "$state" --ship-to "$here/patterns/mined" "${measure_args[@]}" | tee "$work/precision.md"
 {
   echo "# Measured precision of the mined candidates"
   echo
