@@ -154,13 +154,17 @@ pub(crate) fn run(args: WatchArgs) -> Result<ExitCode> {
     };
     if args.follow {
         if args.heal {
-            bail!("--follow and --heal do not combine yet: run `suture watch LOG --heal` on a schedule");
+            bail!(
+                "--follow and --heal do not combine yet: run `suture watch LOG --heal` on a schedule"
+            );
         }
         let files: Vec<PathBuf> = inputs
             .iter()
             .map(|i| match i {
                 LogInput::File(p) => Ok(p.clone()),
-                LogInput::Stdin => bail!("--follow reads files; standard input is read to its end without it"),
+                LogInput::Stdin => {
+                    bail!("--follow reads files; standard input is read to its end without it")
+                }
             })
             .collect::<Result<_>>()?;
         let until = args
@@ -223,7 +227,7 @@ fn print_groups(report: &WatchReport) {
 
 fn print_group(g: &GroupReport) {
     println!(
-        "{:<10} {} {} ×{} (this hour {}, limit {:.1} from {} h of history; read now {}) first {} last {}",
+        "{:<10} {} {} ×{} ({} this hour, limit {:.1} over {} h; {} read in this run) first {} last {}",
         g.status.name(),
         g.fingerprint,
         g.kind,

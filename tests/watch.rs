@@ -59,7 +59,11 @@ fn panic_output(repo: &Repo, arg: &str) -> String {
         .env_remove("RUST_BACKTRACE")
         .output()
         .unwrap();
-    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     let out = Command::new(repo.path().join("target/debug/shop"))
         .arg(arg)
         .env_remove("RUST_BACKTRACE")
@@ -85,7 +89,15 @@ fn unix_now() -> i64 {
 }
 
 fn log_steps(repo: &Repo, run_id: &str) -> Vec<String> {
-    let r = run(&["log", "--repo", repo.path_str(), "--run", run_id, "--format", "json"]);
+    let r = run(&[
+        "log",
+        "--repo",
+        repo.path_str(),
+        "--run",
+        run_id,
+        "--format",
+        "json",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     json["rows"]
@@ -124,14 +136,21 @@ fn escalating_and_new_groups_healed_with_a_regression_test() {
     let ratio = panic_output(&repo, "ratio");
     let pick = panic_output(&repo, "pick");
     assert!(ratio.contains("attempt to divide by zero"), "{ratio}");
-    assert!(pick.contains("index out of bounds: the len is 3 but the index is 5"), "{pick}");
+    assert!(
+        pick.contains("index out of bounds: the len is 3 but the index is 5"),
+        "{pick}"
+    );
 
     let now = unix_now();
     let hour = now.div_euclid(3600) * 3600;
     let mut log = String::new();
     // A quiet day: one every three hours.
     for i in (1..=8).rev() {
-        stamped(&mut log, hour - 3 * 3600 * i + 60, "INFO shop: request served");
+        stamped(
+            &mut log,
+            hour - 3 * 3600 * i + 60,
+            "INFO shop: request served",
+        );
         stamped(&mut log, hour - 3 * 3600 * i + 61, &ratio);
     }
     // Then 32 in this clock hour, between ordinary lines, and one new panic elsewhere.
@@ -145,7 +164,14 @@ fn escalating_and_new_groups_healed_with_a_regression_test() {
     let log_arg = log_path.to_str().unwrap();
 
     let r = run(&[
-        "watch", log_arg, "--repo", repo.path_str(), "--heal", "--apply", "--format", "json",
+        "watch",
+        log_arg,
+        "--repo",
+        repo.path_str(),
+        "--heal",
+        "--apply",
+        "--format",
+        "json",
     ]);
     assert!(r.code == 0 || r.code == 1, "{}\n{}", r.stdout, r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
@@ -169,16 +195,33 @@ fn escalating_and_new_groups_healed_with_a_regression_test() {
         div["frames"],
         serde_json::json!([{"file": "src/lib.rs", "line": 3, "function": "ratio"}])
     );
-    assert_eq!(div["first_seen"], watch::time::format(hour - 24 * 3600 + 61));
+    assert_eq!(
+        div["first_seen"],
+        watch::time::format(hour - 24 * 3600 + 61)
+    );
     assert_eq!(div["last_seen"], watch::time::format(hour + 31));
     assert_eq!(index["status"], "new", "{index:#}");
     assert_eq!(index["count"], 1);
     assert_eq!(index["frames"][0]["function"], "pick");
     // The JSON shape, exactly.
-    let keys: Vec<&str> = div.as_object().unwrap().keys().map(String::as_str).collect();
+    let keys: Vec<&str> = div
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     assert_eq!(
         keys,
-        ["count", "fingerprint", "first_seen", "frames", "kind", "last_seen", "message", "status"]
+        [
+            "count",
+            "fingerprint",
+            "first_seen",
+            "frames",
+            "kind",
+            "last_seen",
+            "message",
+            "status"
+        ]
     );
 
     let healed = json["healed"].as_array().unwrap();
@@ -214,18 +257,36 @@ fn escalating_and_new_groups_healed_with_a_regression_test() {
     // Every step is in the audit trail.
     let run_id = div_heal["heal"]["run"].as_str().unwrap();
     let heal_steps = log_steps(&repo, run_id);
-    assert!(heal_steps.iter().any(|s| s == "validated"), "{heal_steps:?}");
+    assert!(
+        heal_steps.iter().any(|s| s == "validated"),
+        "{heal_steps:?}"
+    );
     let text = run(&["log", "--repo", repo.path_str(), "--all", "1000"]);
-    for step in ["read", "detected", "reproduced", "regression-test", "delivered"] {
+    for step in [
+        "read",
+        "detected",
+        "reproduced",
+        "regression-test",
+        "delivered",
+    ] {
         assert!(
-            text.stdout.lines().any(|l| l.contains(" watch-") && l.contains(step)),
+            text.stdout
+                .lines()
+                .any(|l| l.contains(" watch-") && l.contains(step)),
             "no `{step}` row of the watch run in\n{}",
             text.stdout
         );
     }
 
     // Nothing new: the log is read from where the run stopped.
-    let again = run(&["watch", log_arg, "--repo", repo.path_str(), "--format", "json"]);
+    let again = run(&[
+        "watch",
+        log_arg,
+        "--repo",
+        repo.path_str(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(again.code, 0, "{}\n{}", again.stdout, again.stderr);
     let json: serde_json::Value = serde_json::from_str(&again.stdout).unwrap();
     assert_eq!(json["groups"], serde_json::json!([]));
@@ -233,12 +294,25 @@ fn escalating_and_new_groups_healed_with_a_regression_test() {
     // The same panic after the fix was applied: regressed.
     let mut more = String::new();
     stamped(&mut more, unix_now() + 1, &ratio);
-    let mut file = std::fs::OpenOptions::new().append(true).open(&log_path).unwrap();
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&log_path)
+        .unwrap();
     std::io::Write::write_all(&mut file, more.as_bytes()).unwrap();
-    let after = run(&["watch", log_arg, "--repo", repo.path_str(), "--format", "json"]);
+    let after = run(&[
+        "watch",
+        log_arg,
+        "--repo",
+        repo.path_str(),
+        "--format",
+        "json",
+    ]);
     assert_eq!(after.code, 1, "{}\n{}", after.stdout, after.stderr);
     let json: serde_json::Value = serde_json::from_str(&after.stdout).unwrap();
-    assert_eq!(json["groups"][0]["fingerprint"], div["fingerprint"], "{json:#}");
+    assert_eq!(
+        json["groups"][0]["fingerprint"], div["fingerprint"],
+        "{json:#}"
+    );
     assert_eq!(json["groups"][0]["status"], "regressed", "{json:#}");
     assert_eq!(json["groups"][0]["count"], 41);
 }
@@ -265,12 +339,23 @@ fn unreproducible_groups_and_bad_input() {
     let path = repo.path().join("target/app.log");
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, log).unwrap();
-    let r = run(&["watch", path.to_str().unwrap(), "--repo", repo.path_str(), "--heal"]);
+    let r = run(&[
+        "watch",
+        path.to_str().unwrap(),
+        "--repo",
+        repo.path_str(),
+        "--heal",
+    ]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("new        "), "{}", r.stdout);
-    assert!(r.stdout.contains("at src/lib.rs:5 in first"), "{}", r.stdout);
     assert!(
-        r.stdout.contains(": Unreproducible: `first` is an associated function or method"),
+        r.stdout.contains("at src/lib.rs:5 in first"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains(": Unreproducible: `first` is an associated function or method"),
         "{}",
         r.stdout
     );
@@ -279,12 +364,32 @@ fn unreproducible_groups_and_bad_input() {
     std::fs::write(&quiet, "2026-12-01T10:00:00Z INFO all good\n").unwrap();
     let r = run(&["watch", quiet.to_str().unwrap(), "--repo", repo.path_str()]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.starts_with("read 0 panics (0 partial)"), "{}", r.stdout);
+    assert!(
+        r.stdout.starts_with("read 0 panics (0 partial)"),
+        "{}",
+        r.stdout
+    );
 
     let r = run(&["watch", "no-such.log", "--repo", repo.path_str()]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("log `no-such.log` is not a file"), "{}", r.stderr);
-    let r = run(&["watch", quiet.to_str().unwrap(), "--repo", repo.path_str(), "--now", "yesterday"]);
+    assert!(
+        r.stderr.contains("log `no-such.log` is not a file"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&[
+        "watch",
+        quiet.to_str().unwrap(),
+        "--repo",
+        repo.path_str(),
+        "--now",
+        "yesterday",
+    ]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("--now `yesterday` is not an RFC 3339 time"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("--now `yesterday` is not an RFC 3339 time"),
+        "{}",
+        r.stderr
+    );
 }

@@ -38,8 +38,8 @@ pub use mining::{
 };
 pub use output::{JSON_VERSION, to_json, to_sarif};
 pub use watching::{
-    GroupReport, HealGroup, HealGroupOutcome, LogInput, WatchHeal, WatchOptions, WatchReport, follow,
-    watch,
+    GroupReport, HealGroup, HealGroupOutcome, LogInput, WatchHeal, WatchOptions, WatchReport,
+    follow, watch,
 };
 
 /// Rounds a score to 4 decimals, as every report writes scores (stable output, readable diffs).

@@ -104,8 +104,8 @@ pub fn watch(
     options: &WatchOptions,
     progress: &dyn Progress,
 ) -> Result<WatchReport> {
-    let root = std::fs::canonicalize(root)
-        .with_context(|| format!("cannot read `{}`", root.display()))?;
+    let root =
+        std::fs::canonicalize(root).with_context(|| format!("cannot read `{}`", root.display()))?;
     let repo = git::open(&root)?;
     let commit = repo.resolve(&options.rev)?;
     let mut audit = Audit {
@@ -188,7 +188,11 @@ pub fn watch(
             library,
             store,
             heal,
-            &mut |store: &mut Store, step: &str, subject: &str, reason: &str, data: &dyn erased::Json| {
+            &mut |store: &mut Store,
+                  step: &str,
+                  subject: &str,
+                  reason: &str,
+                  data: &dyn erased::Json| {
                 audit.record(store, step, subject, reason, data)
             },
         )?;
@@ -208,8 +212,8 @@ pub fn follow(
     until: Option<std::time::Instant>,
     on_update: &mut dyn FnMut(&WatchReport) -> Result<()>,
 ) -> Result<()> {
-    let root = std::fs::canonicalize(root)
-        .with_context(|| format!("cannot read `{}`", root.display()))?;
+    let root =
+        std::fs::canonicalize(root).with_context(|| format!("cannot read `{}`", root.display()))?;
     let repo = git::open(&root)?;
     let commit = repo.resolve(&options.rev)?;
     let run = run_id();
@@ -304,8 +308,13 @@ fn read_file(
     progress.inc(start);
     file.seek(SeekFrom::Start(start))
         .with_context(|| format!("cannot read `{}`", path.display()))?;
-    let read = read_stream(BufReader::with_capacity(1 << 20, file), grouper, progress, Some(len))
-        .with_context(|| format!("cannot read `{}`", path.display()))?;
+    let read = read_stream(
+        BufReader::with_capacity(1 << 20, file),
+        grouper,
+        progress,
+        Some(len),
+    )
+    .with_context(|| format!("cannot read `{}`", path.display()))?;
     Ok(ReadSource {
         record: WatchSource {
             path: source_key(path),

@@ -126,8 +126,16 @@ impl Store {
     }
 
     /// The group's hourly counts from `from_hour` on, `(hour, count)`, oldest first.
-    pub fn watch_counts(&self, fingerprint: &str, from_hour: i64) -> Result<Vec<(i64, u64)>, Error> {
-        let sqlite = || self.sqlite(format!("cannot read the counts of panic group {fingerprint}"));
+    pub fn watch_counts(
+        &self,
+        fingerprint: &str,
+        from_hour: i64,
+    ) -> Result<Vec<(i64, u64)>, Error> {
+        let sqlite = || {
+            self.sqlite(format!(
+                "cannot read the counts of panic group {fingerprint}"
+            ))
+        };
         let mut stmt = self
             .conn
             .prepare_cached(
@@ -168,7 +176,9 @@ impl Store {
                 [fingerprint],
                 |row| row.get(0),
             )
-            .map_err(self.sqlite(format!("cannot read the fixes of panic group {fingerprint}")))
+            .map_err(self.sqlite(format!(
+                "cannot read the fixes of panic group {fingerprint}"
+            )))
     }
 
     pub fn watch_source(&self, path: &str) -> Result<Option<WatchSource>, Error> {

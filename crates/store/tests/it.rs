@@ -350,8 +350,11 @@ fn watch_groups_merge_across_runs() {
     };
     {
         let mut s = store::open(&path).unwrap();
-        s.record_watch(&[(group(7200, 7300, 3, "old"), vec![(2, 3)])], &[source(10)])
-            .unwrap();
+        s.record_watch(
+            &[(group(7200, 7300, 3, "old"), vec![(2, 3)])],
+            &[source(10)],
+        )
+        .unwrap();
         s.record_watch(
             &[(group(3600, 10_900, 4, "new"), vec![(1, 1), (2, 1), (3, 2)])],
             &[source(99)],
@@ -365,9 +368,15 @@ fn watch_groups_merge_across_runs() {
         s.watch_group("0123456789abcdef").unwrap(),
         Some(group(3600, 10_900, 7, "new"))
     );
-    assert_eq!(s.watch_counts("0123456789abcdef", 2).unwrap(), [(2, 4), (3, 2)]);
+    assert_eq!(
+        s.watch_counts("0123456789abcdef", 2).unwrap(),
+        [(2, 4), (3, 2)]
+    );
     assert_eq!(s.watch_last_fix("0123456789abcdef").unwrap(), Some(11_000));
     assert_eq!(s.watch_last_fix("ffffffffffffffff").unwrap(), None);
-    assert_eq!(s.watch_source("/var/log/shop.log").unwrap(), Some(source(99)));
+    assert_eq!(
+        s.watch_source("/var/log/shop.log").unwrap(),
+        Some(source(99))
+    );
     assert_eq!(s.watch_group("ffffffffffffffff").unwrap(), None);
 }

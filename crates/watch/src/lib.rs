@@ -43,7 +43,12 @@ pub struct Origin {
 }
 
 impl Event {
-    pub(crate) fn new(failure: trace::Failure, at: Option<i64>, cut: bool, origin: Origin) -> Event {
+    pub(crate) fn new(
+        failure: trace::Failure,
+        at: Option<i64>,
+        cut: bool,
+        origin: Origin,
+    ) -> Event {
         let partial = cut || failure.site.is_none() || failure.message.trim().is_empty();
         Event {
             at,

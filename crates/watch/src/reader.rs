@@ -161,12 +161,7 @@ impl Reader {
                 let (at, line) = self.headers.get(i).copied().unwrap_or((None, 0));
                 // Lines were dropped only after the last panic of a chunk closed by a limit.
                 let cut = self.cut && i + 1 == n;
-                out.push(Event::new(
-                    failure,
-                    at,
-                    cut,
-                    Origin { line, json: false },
-                ));
+                out.push(Event::new(failure, at, cut, Origin { line, json: false }));
             }
         }
         self.chunk.clear();

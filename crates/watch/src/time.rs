@@ -37,7 +37,10 @@ pub fn parse_prefix(s: &str) -> Option<(i64, usize)> {
     }
     let mut at = 19;
     if b.get(at) == Some(&b'.') {
-        let digits = b[at + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        let digits = b[at + 1..]
+            .iter()
+            .take_while(|d| d.is_ascii_digit())
+            .count();
         if digits == 0 {
             return None;
         }
@@ -65,7 +68,10 @@ pub fn parse_prefix(s: &str) -> Option<(i64, usize)> {
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
-    Some((days * 86_400 + hour * 3600 + minute * 60 + second - offset, at))
+    Some((
+        days * 86_400 + hour * 3600 + minute * 60 + second - offset,
+        at,
+    ))
 }
 
 /// `2026-12-01T10:00:00Z` for seconds since the epoch.

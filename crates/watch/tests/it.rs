@@ -179,7 +179,10 @@ thread 'c' (3) panicked at src/lib.rs:2:5:
             - divide-by-zero src/lib.rs:2 "attempt to divide by zero" line=2 [capture::ratio@2]
         "#]],
     );
-    let torn = format!("{}\u{0}\u{1b}[31m{{\"fields\":{{\"message\":\"panicked", &backtrace[..60]);
+    let torn = format!(
+        "{}\u{0}\u{1b}[31m{{\"fields\":{{\"message\":\"panicked",
+        &backtrace[..60]
+    );
     check(
         &torn,
         expect![[r#"
@@ -201,7 +204,10 @@ fn chunks_are_bounded() {
         reader.line(&format!("  {i}: capture::deep"), &mut out);
     }
     reader.line("thread 'main' (1) panicked at src/lib.rs:6:5:", &mut out);
-    reader.line("index out of bounds: the len is 3 but the index is 5", &mut out);
+    reader.line(
+        "index out of bounds: the len is 3 but the index is 5",
+        &mut out,
+    );
     reader.finish(&mut out);
     let summary: Vec<(&str, bool)> = out
         .iter()
@@ -268,16 +274,24 @@ fn escalation_rule() {
     assert_eq!(baseline.limit, 10.0);
     // The same week and 10 in the last hour: not over the floor.
     counts.last_mut().unwrap().1 = 10;
-    assert_eq!(watch::status(&rule, &counts, first, now, None, now).0, Status::Steady);
+    assert_eq!(
+        watch::status(&rule, &counts, first, now, None, now).0,
+        Status::Steady
+    );
     // A busy group, about 100 an hour: 300 is under the lower bound 5 × mean (a regular group's σ is
     // small, so mean + 5σ alone would flag any wobble), steady; 600 is over it.
-    let mut busy: Vec<(i64, u64)> = (1..=168).map(|i| (1_000 - i, 95 + (i as u64 % 10))).collect();
+    let mut busy: Vec<(i64, u64)> = (1..=168)
+        .map(|i| (1_000 - i, 95 + (i as u64 % 10)))
+        .collect();
     busy.push((1_000, 300));
     let first = (1_000 - 168) * 3600;
     let (status, baseline) = watch::status(&rule, &busy, first, now, None, now);
     assert_eq!(status, Status::Steady, "{baseline:?}");
     busy.last_mut().unwrap().1 = 600;
-    assert_eq!(watch::status(&rule, &busy, first, now, None, now).0, Status::Escalating);
+    assert_eq!(
+        watch::status(&rule, &busy, first, now, None, now).0,
+        Status::Escalating
+    );
     // First seen inside the window: new, whatever its count; seen after a recorded fix: regressed.
     assert_eq!(
         watch::status(&rule, &hours(&[(1_000, 50)]), now - 60, now, None, now).0,

@@ -180,17 +180,20 @@ fn heal_group(
 
     let module = format!("suture_regression_{tag}");
     let test_name = format!("{}_does_not_panic", target.name);
-    let doc = format!(
-        "Regression test written by `suture watch` for panic group {} ({}, {} events from {} to {}):\n\
-         `{}` at {}:{}. The call below reproduced it; it must not panic.",
-        group.fingerprint,
-        group.kind,
-        group.count,
-        group.first_seen,
-        group.last_seen,
-        group.message,
-        target.file,
-        group.frames.first().map_or(0, |f| f.line),
+    let doc = wrap(
+        &format!(
+            "Regression test written by `suture watch` for panic group {}: `{}` ({}) at {}:{}, {} \
+             event(s) from {} to {}. The call below reproduced it; it must not panic.",
+            group.fingerprint,
+            group.message,
+            group.kind,
+            target.file,
+            group.frames.first().map_or(0, |f| f.line),
+            group.count,
+            group.first_seen,
+            group.last_seen,
+        ),
+        96usize.saturating_sub(target.indent.len()).max(40),
     );
     let test_text = module_text(
         &target.indent,
@@ -314,14 +317,10 @@ fn find_target(root: &Path, group: &GroupReport) -> Result<Target, String> {
     })?;
     let name = name.rsplit("::").next().unwrap_or(&name).to_owned();
     let path: PathBuf = root.join(&frame.file);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read `{}`: {e}", frame.file))?;
-    let file = syn::parse_file(&text).map_err(|e| {
-        format!(
-            "`{}` does not parse ({e}): no function to call",
-            frame.file
-        )
-    })?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", frame.file))?;
+    let file = syn::parse_file(&text)
+        .map_err(|e| format!("`{}` does not parse ({e}): no function to call", frame.file))?;
     let mut found = Vec::new();
     collect_fns(&file.items, &name, false, &mut found);
     let index = LineIndex::new(&text);
@@ -338,7 +337,10 @@ fn find_target(root: &Path, group: &GroupReport) -> Result<Target, String> {
             "`{name}` is an associated function or method: suture does not construct its receiver or type"
         ));
     }
-    if sig.asyncness.is_some() || matches!(sig.safety, syn::Safety::Unsafe(_)) || sig.variadic.is_some() {
+    if sig.asyncness.is_some()
+        || matches!(sig.safety, syn::Safety::Unsafe(_))
+        || sig.variadic.is_some()
+    {
         return Err(format!(
             "`{name}` is async, unsafe or variadic: no plain call reproduces it"
         ));
@@ -357,7 +359,9 @@ fn find_target(root: &Path, group: &GroupReport) -> Result<Target, String> {
     for input in &sig.inputs {
         match input {
             syn::FnArg::Receiver(_) => {
-                return Err(format!("`{name}` takes self: suture does not construct receivers"));
+                return Err(format!(
+                    "`{name}` takes self: suture does not construct receivers"
+                ));
             }
             syn::FnArg::Typed(t) => params.push((*t.ty).clone()),
         }
@@ -602,6 +606,25 @@ fn module_text(indent: &str, module: &str, doc: &str, tests: &[(String, String)]
         ));
     }
     out.push_str(&format!("{indent}}}"));
+    out
+}
+
+/// Greedy word wrap at `width` columns (doc comments of generated code stay within rustfmt's width).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
     out
 }
 
