@@ -393,3 +393,47 @@ fn unreproducible_groups_and_bad_input() {
         r.stderr
     );
 }
+
+/// `--follow` reads what is appended to a file while it runs, and reports the groups new events touch.
+#[test]
+fn follow_reports_panics_appended_while_it_runs() {
+    let repo = Repo::new();
+    repo.commit(
+        "the crate",
+        &[
+            ("Cargo.toml", CARGO_TOML),
+            ("src/lib.rs", LIB),
+            (".gitignore", "/target\n"),
+        ],
+    );
+    let log = repo.path().join("target/app.log");
+    std::fs::create_dir_all(log.parent().unwrap()).unwrap();
+    std::fs::write(&log, "2026-12-01T10:00:00Z INFO started\n").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_suture"))
+        .args(["watch", log.to_str().unwrap(), "--repo", repo.path_str()])
+        .args(["--follow", "--follow-for", "4", "--format", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    std::io::Write::write_all(
+        &mut file,
+        b"2026-12-01T10:00:05Z thread 'main' (9) panicked at src/lib.rs:3:5:\n\
+          2026-12-01T10:00:05Z attempt to divide by zero\n\
+          2026-12-01T10:00:06Z INFO restarted\n",
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let updates: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(updates.len(), 1, "{stdout}");
+    assert_eq!(updates[0]["groups"][0]["kind"], "divide-by-zero");
+    assert_eq!(updates[0]["groups"][0]["status"], "new");
+    assert_eq!(updates[0]["groups"][0]["frames"][0]["function"], "ratio");
+}

@@ -319,18 +319,23 @@ fn find_target(root: &Path, group: &GroupReport) -> Result<Target, String> {
     let path: PathBuf = root.join(&frame.file);
     let text =
         std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", frame.file))?;
-    let file = syn::parse_file(&text)
-        .map_err(|e| format!("`{}` does not parse ({e}): no function to call", frame.file))?;
+    target_in(text, &frame.file, name, frame.line)
+}
+
+/// The function `name` nearest to line `wanted` in `text` (the current source of `file`).
+fn target_in(text: String, file: &str, name: String, wanted: u32) -> Result<Target, String> {
+    let parsed = syn::parse_file(&text)
+        .map_err(|e| format!("`{file}` does not parse ({e}): no function to call"))?;
     let mut found = Vec::new();
-    collect_fns(&file.items, &name, false, &mut found);
+    collect_fns(&parsed.items, &name, false, &mut found);
     let index = LineIndex::new(&text);
     let best = found
         .into_iter()
         .min_by_key(|(sig, _, _)| {
             let line = sig.fn_token.span.start().line as i64;
-            (line - i64::from(frame.line)).abs()
+            (line - i64::from(wanted)).abs()
         })
-        .ok_or_else(|| format!("`fn {name}` is no longer in `{}`", frame.file))?;
+        .ok_or_else(|| format!("`fn {name}` is no longer in `{file}`"))?;
     let (sig, in_impl, _) = best;
     if in_impl {
         return Err(format!(
@@ -377,14 +382,14 @@ fn find_target(root: &Path, group: &GroupReport) -> Result<Target, String> {
     // The body's end, from the scan's brace matching around the header's line.
     let header_line = sig.fn_token.span.start().line as u32;
     let range = enclosing_function(&text, &index, header_line..header_line + 1)
-        .ok_or_else(|| format!("cannot find the body of `fn {name}` in `{}`", frame.file))?;
+        .ok_or_else(|| format!("cannot find the body of `fn {name}` in `{file}`"))?;
     let line_start = index.start_of(header_line);
     let indent: String = text[line_start..]
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
     Ok(Target {
-        file: frame.file.clone(),
+        file: file.to_owned(),
         text,
         name,
         end: range.end,
@@ -714,4 +719,70 @@ fn fn_name(item: &str) -> Option<String> {
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .unwrap_or(rest.len());
     (end > 0).then(|| rest[..end].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(source: &str, name: &str, message: &str, max: usize) -> Result<Vec<String>, String> {
+        let target = target_in(source.to_owned(), "src/lib.rs", name.to_owned(), 1)?;
+        Ok(probe_calls(&target, message, max))
+    }
+
+    #[test]
+    fn candidate_calls_come_from_types_and_the_message() {
+        let source = "pub fn ratio(a: u32, b: u32) -> u32 {\n    a / b\n}\n\n\
+                      mod inner {\n    pub(crate) fn pick(v: &[u32], at: usize, name: Option<&str>) -> u32 {\n        v[at]\n    }\n}\n";
+        assert_eq!(
+            calls(source, "ratio", "attempt to divide by zero", 4).unwrap(),
+            ["ratio(0, 0)", "ratio(0, 1)", "ratio(1, 0)", "ratio(0, u32::MAX)"]
+        );
+        let pick = calls(
+            source,
+            "pick",
+            "index out of bounds: the len is 3 but the index is 5",
+            200,
+        )
+        .unwrap();
+        assert_eq!(pick[0], "pick(&[], 0, None)");
+        assert!(pick.contains(&"pick(&[0, 0, 0], (5u128 as usize), None)".to_owned()));
+        assert!(pick.contains(&"pick(&[0], 1, Some(\"a\"))".to_owned()));
+        // 4 slices × 5 integers × 5 options: all of them fit under the limit.
+        assert_eq!(pick.len(), 100);
+        let target = target_in(source.to_owned(), "src/lib.rs", "pick".to_owned(), 6).unwrap();
+        assert_eq!(target.indent, "    ");
+        assert_eq!(&source[target.end - 5..target.end], "    }");
+    }
+
+    #[test]
+    fn what_cannot_be_called_says_why() {
+        let method = "struct S;\nimpl S {\n    fn f(&self) -> u8 { 0 }\n}\n";
+        let generic = "fn g<T: Default>(x: T) -> T { x }\n";
+        let opaque = "struct Config;\nfn h(c: &Config) {}\n";
+        let cases = [
+            (method, "f", "`f` is an associated function or method"),
+            (generic, "g", "`g` is generic"),
+            (opaque, "h", "`h` takes a `& Config`: suture has no candidate values"),
+            (generic, "gone", "`fn gone` is no longer in `src/lib.rs`"),
+        ];
+        for (source, name, why) in cases {
+            let err = calls(source, name, "", 8).err().unwrap_or_default();
+            assert!(err.starts_with(why), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn generated_modules_sit_after_the_function_at_its_indentation() {
+        let text = module_text(
+            "    ",
+            "suture_regression_0123abcd",
+            &wrap("one two three four five six", 12),
+            &[("ratio_does_not_panic".to_owned(), "ratio(0, 0)".to_owned())],
+        );
+        let expected = "\n\n    #[cfg(test)]\n    mod suture_regression_0123abcd {\n        /// one two\n        \
+                        /// three four\n        /// five six\n        #[test]\n        \
+                        fn ratio_does_not_panic() {\n            let _ = super::ratio(0, 0);\n        }\n    }";
+        assert_eq!(text, expected);
+    }
 }
