@@ -51,6 +51,8 @@ pub struct Reader {
     last_time: Option<i64>,
     /// Lines read, for the events' origin.
     line_no: u64,
+    /// The chunk's first line.
+    chunk_start: u64,
 }
 
 impl Reader {
@@ -63,7 +65,8 @@ impl Reader {
         self.line_no += 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let raw = cut(raw, MAX_LINE_BYTES);
-        let (at, rest) = timestamp_prefix(raw);
+        let cleaned = without_escapes(raw);
+        let (at, rest) = timestamp_prefix(&cleaned);
         if at.is_some() {
             self.last_time = at;
         }
@@ -148,6 +151,9 @@ impl Reader {
     }
 
     fn push(&mut self, line: &str) {
+        if self.chunk_lines == 0 {
+            self.chunk_start = self.line_no;
+        }
         self.chunk.push_str(line);
         self.chunk.push('\n');
         self.chunk_lines += 1;
@@ -158,7 +164,15 @@ impl Reader {
             let parsed = trace::parse(&self.chunk);
             let n = parsed.failures.len();
             for (i, failure) in parsed.failures.into_iter().enumerate() {
-                let (at, line) = self.headers.get(i).copied().unwrap_or((None, 0));
+                // `trace` may see a header this reader took for a message line (escape codes inside
+                // "panicked at", an embedded libtest JSON event) or none in one it took for a header:
+                // then the counts differ, and a failure takes the last header's place, or the chunk's.
+                let (at, line) = self
+                    .headers
+                    .get(i)
+                    .or(self.headers.last())
+                    .copied()
+                    .unwrap_or((self.last_time, self.chunk_start));
                 // Lines were dropped only after the last panic of a chunk closed by a limit.
                 let cut = self.cut && i + 1 == n;
                 out.push(Event::new(failure, at, cut, Origin { line, json: false }));
@@ -269,6 +283,33 @@ fn timestamp_prefix(line: &str) -> (Option<i64>, &str) {
         return (None, line);
     }
     (Some(at), rest.strip_prefix([' ', '\t']).unwrap_or(rest))
+}
+
+/// Removes ANSI escape sequences (coloured log output), as `trace` does, so that both read the same
+/// headers: CSI sequences `ESC [ … final`, and any other `ESC x` pair.
+fn without_escapes(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('\u{1b}') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\u{1b}' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if ('@'..='~').contains(&c) {
+                    break;
+                }
+            }
+        } else {
+            chars.next();
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn cut(s: &str, max: usize) -> &str {

@@ -191,6 +191,34 @@ thread 'c' (3) panicked at src/lib.rs:2:5:
     );
 }
 
+/// Found by the fuzzer: escape codes inside `panicked at` hid a header from this reader but not from
+/// `trace`, and the extra event got line 0. Escapes are now removed first (coloured logs); a panic inside
+/// a libtest JSON event is read by `trace` as one of the chunk's, and the header cut off before it is a
+/// partial event.
+#[test]
+fn coloured_lines_and_headers_only_trace_sees() {
+    let log = "\u{1b}[2m2026-12-01T10:00:00Z\u{1b}[0m thread 'a' (1) panicked at src/lib.rs:2:5:\n\
+               2026-12-01T10:00:01Z thread 'b' (2) \u{1b}[31mpanicked\u{1b}[0m at src/lib.rs:6:5:\n\
+               2026-12-01T10:00:01Z attempt to divide by zero\n\
+               2026-12-01T10:00:01Z index out of bounds: the len is 3 but the index is 5\n";
+    check(
+        log,
+        expect![[r#"
+            2026-12-01T10:00:00Z divide-by-zero src/lib.rs:2 "attempt to divide by zero" line=1 []
+            2026-12-01T10:00:01Z index-out-of-bounds src/lib.rs:6 "index out of bounds: the len is 3 but the index is 5" line=2 []
+        "#]],
+    );
+    let embedded = "thread 'main' (1) panicked at src/lib.rs:2:5:\n\
+                    {\"type\":\"test\",\"event\":\"failed\",\"name\":\"t\",\"stdout\":\"thread 't' panicked at src/lib.rs:6:5:\\nboom\\n\"}\n";
+    check(
+        embedded,
+        expect![[r#"
+            - other src/lib.rs:2 "" line=1 partial []
+            - explicit-panic src/lib.rs:6 "boom" line=2 partial []
+        "#]],
+    );
+}
+
 /// A chunk that never ends (a header followed by endless frames) is closed by the limit: bounded memory,
 /// a partial event, and the reader goes on.
 #[test]
