@@ -427,7 +427,11 @@ fn follow_reports_panics_appended_while_it_runs() {
     .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let updates: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -436,4 +440,48 @@ fn follow_reports_panics_appended_while_it_runs() {
     assert_eq!(updates[0]["groups"][0]["kind"], "divide-by-zero");
     assert_eq!(updates[0]["groups"][0]["status"], "new");
     assert_eq!(updates[0]["groups"][0]["frames"][0]["function"], "ratio");
+}
+
+/// `-` reads standard input to its end; events without any timestamp count at `--now`.
+#[test]
+fn standard_input_without_timestamps() {
+    let repo = Repo::new();
+    repo.commit(
+        "the crate",
+        &[("Cargo.toml", CARGO_TOML), ("src/lib.rs", LIB)],
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_suture"))
+        .args(["watch", "-", "--repo", repo.path_str(), "--format", "json"])
+        .args(["--now", "2026-12-01T10:30:00Z"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = "\nthread 'main' (7) panicked at src/lib.rs:8:5:\n\
+                 index out of bounds: the len is 3 but the index is 5\n\
+                 note: run with `RUST_BACKTRACE=1` environment variable to display a backtrace\n";
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        json["groups"],
+        serde_json::json!([{
+            "fingerprint": json["groups"][0]["fingerprint"],
+            "kind": "index-out-of-bounds",
+            "message": "index out of bounds: the len is 3 but the index is 5",
+            "count": 1,
+            "first_seen": "2026-12-01T10:30:00Z",
+            "last_seen": "2026-12-01T10:30:00Z",
+            "status": "new",
+            "frames": [{"file": "src/lib.rs", "line": 8, "function": "pick"}],
+        }])
+    );
 }

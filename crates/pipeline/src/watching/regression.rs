@@ -736,7 +736,12 @@ mod tests {
                       mod inner {\n    pub(crate) fn pick(v: &[u32], at: usize, name: Option<&str>) -> u32 {\n        v[at]\n    }\n}\n";
         assert_eq!(
             calls(source, "ratio", "attempt to divide by zero", 4).unwrap(),
-            ["ratio(0, 0)", "ratio(0, 1)", "ratio(1, 0)", "ratio(0, u32::MAX)"]
+            [
+                "ratio(0, 0)",
+                "ratio(0, 1)",
+                "ratio(1, 0)",
+                "ratio(0, u32::MAX)"
+            ]
         );
         let pick = calls(
             source,
@@ -763,7 +768,11 @@ mod tests {
         let cases = [
             (method, "f", "`f` is an associated function or method"),
             (generic, "g", "`g` is generic"),
-            (opaque, "h", "`h` takes a `& Config`: suture has no candidate values"),
+            (
+                opaque,
+                "h",
+                "`h` takes a `& Config`: suture has no candidate values",
+            ),
             (generic, "gone", "`fn gone` is no longer in `src/lib.rs`"),
         ];
         for (source, name, why) in cases {
