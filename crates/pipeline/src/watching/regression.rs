@@ -40,6 +40,8 @@ pub enum HealGroupOutcome {
     Proposed,
     /// The fix and the test were written to the user's tree.
     Applied,
+    /// Healing stopped with an error, in `why`.
+    Failed,
 }
 
 /// What `--heal` did for one group.
@@ -84,7 +86,18 @@ pub(super) fn heal_groups(
         .filter(|g| matches!(g.status, Status::New | Status::Escalating))
         .take(options.max_groups)
     {
-        let healed = heal_group(root, group, library, store, options, record)?;
+        // One group's failure (a worktree that cannot be made, cargo missing) is that group's outcome,
+        // not the end of the run: the other groups and the report still come.
+        let healed = heal_group(root, group, library, store, options, record).unwrap_or_else(|e| {
+            HealGroup {
+                fingerprint: group.fingerprint.clone(),
+                outcome: HealGroupOutcome::Failed,
+                why: format!("{e:#}"),
+                test: None,
+                heal: None,
+                written: Vec::new(),
+            }
+        });
         record(
             store,
             "delivered",
