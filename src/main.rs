@@ -21,6 +21,7 @@ mod patterns_cmd;
 mod pr_cmd;
 mod progress;
 mod serve_cmd;
+mod watch_cmd;
 
 use progress::Bars;
 
@@ -63,6 +64,9 @@ enum Command {
     Calibrate(calibrate_cmd::CalibrateArgs),
     /// Show the audit trail of suture's runs.
     Log(heal_cmd::LogArgs),
+    /// Group production panics from logs; heal new or escalating groups with a regression test.
+    #[command(after_help = watch_cmd::EXAMPLES)]
+    Watch(watch_cmd::WatchArgs),
     /// Inspect and test pattern libraries.
     #[command(subcommand)]
     Patterns(patterns_cmd::PatternsCommand),
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => fix_cmd::run(args),
         Command::Heal(args) => heal_cmd::run(args),
         Command::Log(args) => heal_cmd::log(args),
+        Command::Watch(args) => watch_cmd::run(args),
         Command::Eval(args) => eval_cmd::run(args),
         Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),

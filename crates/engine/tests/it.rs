@@ -571,7 +571,7 @@ fn probabilities_are_monotone_in_the_raw_score_for_mined_patterns() {
 #[test]
 fn the_pure_core_has_no_io_async_or_network_dependency() {
     const CORE: &[&str] = &[
-        "syntax", "treediff", "pattern", "mine", "trace", "policy", "patch", "engine",
+        "syntax", "treediff", "pattern", "mine", "trace", "policy", "patch", "engine", "watch",
     ];
     const FORBIDDEN: &[&str] = &[
         "tokio",

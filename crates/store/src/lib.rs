@@ -31,6 +31,9 @@ use rusqlite::OptionalExtension;
 use rusqlite::{Connection, TransactionBehavior, params};
 
 pub mod server;
+mod watch;
+
+pub use watch::{WatchGroup, WatchSource};
 
 /// Everything that can go wrong while using the store. `store` fields hold the database path,
 /// or `:memory:` for an in-memory store.
@@ -174,6 +177,42 @@ const MIGRATIONS: &[&str] = &[
     // store passes version 3 without creating them. The version number stays taken so that
     // both kinds of file read as up to date, and so that builds agree on what 4 will mean.
     "",
+    // 4: `suture watch`: panic groups by fingerprint, their hourly counts, the fixes recorded for them,
+    // and how far each log file has been read (see `watch.rs`).
+    "
+    CREATE TABLE watch_group (
+        fingerprint TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        frames TEXT NOT NULL CHECK (json_valid(frames)),
+        first_seen INTEGER NOT NULL,
+        last_seen INTEGER NOT NULL,
+        count INTEGER NOT NULL CHECK (count >= 0)
+    ) STRICT;
+
+    CREATE TABLE watch_count (
+        fingerprint TEXT NOT NULL REFERENCES watch_group (fingerprint),
+        hour INTEGER NOT NULL,
+        count INTEGER NOT NULL CHECK (count >= 0),
+        PRIMARY KEY (fingerprint, hour)
+    ) STRICT;
+
+    CREATE TABLE watch_fix (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL REFERENCES watch_group (fingerprint),
+        at INTEGER NOT NULL,
+        how TEXT NOT NULL,
+        commit_id TEXT,
+        test TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX watch_fix_by_group ON watch_fix (fingerprint, at);
+
+    CREATE TABLE watch_source (
+        path TEXT PRIMARY KEY,
+        head TEXT NOT NULL,
+        offset INTEGER NOT NULL CHECK (offset >= 0)
+    ) STRICT;
+    ",
 ];
 
 /// One action to record in the audit trail.

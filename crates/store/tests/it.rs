@@ -209,8 +209,8 @@ fn a_file_store_persists_and_migrates_once() {
     assert_eq!(store.count_edits(REPO).unwrap(), 1);
 }
 
-/// The mining store creates only its own tables; the server's tables are the server store's
-/// (see `tests/server.rs`), even in a file the two share.
+/// The mining store creates only its own tables (mining, audit, `suture watch`); the server's tables are
+/// the server store's (see `tests/server.rs`), even in a file the two share.
 #[test]
 fn a_new_store_has_only_the_mining_tables() {
     let dir = TempDir::new().unwrap();
@@ -224,7 +224,19 @@ fn a_new_store_has_only_the_mining_tables() {
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
-    assert_eq!(tables, ["audit", "edit", "mined_commit", "skipped_edit"]);
+    assert_eq!(
+        tables,
+        [
+            "audit",
+            "edit",
+            "mined_commit",
+            "skipped_edit",
+            "watch_count",
+            "watch_fix",
+            "watch_group",
+            "watch_source"
+        ]
+    );
 }
 
 #[test]
@@ -314,4 +326,57 @@ fn audit_trail_round_trips_in_order_and_rejects_bad_json() {
     bad.data = "not json".to_owned();
     assert!(store.record_audit(&bad).is_err());
     assert!(store.audit(Some("r3"), 10).unwrap().is_empty());
+}
+
+/// `suture watch`'s tables: a second run's observations merge into the group (seen times widened, counts
+/// and hourly counts added), fixes and log offsets are kept, and all of it survives reopening the file.
+#[test]
+fn watch_groups_merge_across_runs() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("suture.db");
+    let group = |first: i64, last: i64, count: u64, message: &str| store::WatchGroup {
+        fingerprint: "0123456789abcdef".to_owned(),
+        kind: "divide-by-zero".to_owned(),
+        message: message.to_owned(),
+        frames: r#"[{"file":"src/lib.rs","line":2,"function":"ratio"}]"#.to_owned(),
+        first_seen: first,
+        last_seen: last,
+        count,
+    };
+    let source = |offset| store::WatchSource {
+        path: "/var/log/shop.log".to_owned(),
+        head: "abc".to_owned(),
+        offset,
+    };
+    {
+        let mut s = store::open(&path).unwrap();
+        s.record_watch(
+            &[(group(7200, 7300, 3, "old"), vec![(2, 3)])],
+            &[source(10)],
+        )
+        .unwrap();
+        s.record_watch(
+            &[(group(3600, 10_900, 4, "new"), vec![(1, 1), (2, 1), (3, 2)])],
+            &[source(99)],
+        )
+        .unwrap();
+        s.record_watch_fix("0123456789abcdef", 11_000, "applied", None, "tests::t")
+            .unwrap();
+    }
+    let s = store::open(&path).unwrap();
+    assert_eq!(
+        s.watch_group("0123456789abcdef").unwrap(),
+        Some(group(3600, 10_900, 7, "new"))
+    );
+    assert_eq!(
+        s.watch_counts("0123456789abcdef", 2).unwrap(),
+        [(2, 4), (3, 2)]
+    );
+    assert_eq!(s.watch_last_fix("0123456789abcdef").unwrap(), Some(11_000));
+    assert_eq!(s.watch_last_fix("ffffffffffffffff").unwrap(), None);
+    assert_eq!(
+        s.watch_source("/var/log/shop.log").unwrap(),
+        Some(source(99))
+    );
+    assert_eq!(s.watch_group("ffffffffffffffff").unwrap(), None);
 }

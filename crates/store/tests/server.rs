@@ -807,7 +807,16 @@ fn each_sqlite_store_creates_only_its_own_tables() {
         .collect();
     assert_eq!(
         mining_tables,
-        ["audit", "edit", "mined_commit", "skipped_edit"]
+        [
+            "audit",
+            "edit",
+            "mined_commit",
+            "skipped_edit",
+            "watch_count",
+            "watch_fix",
+            "watch_group",
+            "watch_source"
+        ]
     );
 }
 

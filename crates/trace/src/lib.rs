@@ -80,6 +80,34 @@ pub enum PanicKind {
     Other,
 }
 
+impl PanicKind {
+    /// The kind's name as pattern files (`panics = [...]`), `suture heal` and `suture watch` write it:
+    /// `divide-by-zero`, `overflow-add`, `index-out-of-bounds`, ….
+    pub fn name(&self) -> &'static str {
+        match self {
+            PanicKind::Overflow(ArithOp::Add) => "overflow-add",
+            PanicKind::Overflow(ArithOp::Sub) => "overflow-sub",
+            PanicKind::Overflow(ArithOp::Mul) => "overflow-mul",
+            PanicKind::Overflow(ArithOp::Neg) => "overflow-neg",
+            PanicKind::Overflow(ArithOp::Shl) => "overflow-shl",
+            PanicKind::Overflow(ArithOp::Shr) => "overflow-shr",
+            PanicKind::DivideByZero => "divide-by-zero",
+            PanicKind::RemainderByZero => "remainder-by-zero",
+            PanicKind::IndexOutOfBounds => "index-out-of-bounds",
+            PanicKind::SliceRange => "slice-range",
+            PanicKind::CharBoundary => "char-boundary",
+            PanicKind::UnwrapNone => "unwrap-none",
+            PanicKind::UnwrapErr => "unwrap-err",
+            PanicKind::Expect => "expect",
+            PanicKind::ExplicitPanic => "explicit-panic",
+            PanicKind::Unreachable => "unreachable",
+            PanicKind::Todo => "todo",
+            PanicKind::AssertionFailed => "assertion-failed",
+            PanicKind::Other => "other",
+        }
+    }
+}
+
 /// One panic.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {

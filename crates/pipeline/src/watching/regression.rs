@@ -1,0 +1,810 @@
+//! From a panic group to a regression test, then to `heal` with that test as the failing command.
+//!
+//! A production panic has no failing command, so one is made: a `#[test]` beside the failing function that
+//! calls it with inputs that reproduce the panic. The inputs are *searched*, not guessed once: each
+//! parameter's type (read with syn from the current source) gives a few candidate values (integer
+//! boundaries, empty and short slices and strings, numbers quoted in the panic message such as the `5` and
+//! `3` of "the len is 3 but the index is 5"), simplest combinations first, and all of them are compiled
+//! into one probe module and run in one `cargo test` in a scratch worktree. The first probe whose panic has
+//! the group's kind at the group's site (the same file and enclosing function) is the reproduction; its
+//! call becomes the regression test, which asserts only what the group says went wrong: that the call does
+//! not panic. Then `heal` runs in a scratch worktree holding the test, so the user's tree is written only
+//! with `--apply`, and then with the fix and the test together.
+//!
+//! What cannot be reproduced is reported with the reason: a method (no receiver is constructed), a generic
+//! or `async` function, a parameter type without candidate values, or no combination that panics the same
+//! way. Nothing is guessed beyond that.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use store::Store;
+use syntax::scan::{LineIndex, enclosing_function};
+use watch::Status;
+
+use super::erased::Json;
+use super::{GroupReport, WatchHeal, unix_now};
+use crate::healing::{HealOutcome, HealReport, heal};
+use crate::library::{Library, write_atomic};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HealGroupOutcome {
+    /// No test reproduces the panic; `why` says what was tried.
+    Unreproducible,
+    /// The test reproduces it, but `heal` found no validated fix (see `heal`).
+    NotFixed,
+    /// A validated fix and its test are proposed (no `--apply`, or the policy keeps it from being written).
+    Proposed,
+    /// The fix and the test were written to the user's tree.
+    Applied,
+    /// Healing stopped with an error, in `why`.
+    Failed,
+}
+
+/// What `--heal` did for one group.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealGroup {
+    pub fingerprint: String,
+    pub outcome: HealGroupOutcome,
+    pub why: String,
+    pub test: Option<RegressionTest>,
+    pub heal: Option<HealReport>,
+    /// Files written to the user's tree (with `--apply`).
+    pub written: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RegressionTest {
+    /// The file the test module is added to.
+    pub file: String,
+    /// `module::test`, as `cargo test` filters it.
+    pub name: String,
+    /// The reproducing call, e.g. `ratio(0, 0)`.
+    pub call: String,
+    /// The module's text as inserted.
+    pub text: String,
+    /// Argument combinations tried.
+    pub probes: usize,
+}
+
+type Record<'a> = dyn FnMut(&mut Store, &str, &str, &str, &dyn Json) -> Result<()> + 'a;
+
+pub(super) fn heal_groups(
+    root: &Path,
+    groups: &[GroupReport],
+    library: &Library,
+    store: &mut Store,
+    options: &WatchHeal,
+    record: &mut Record<'_>,
+) -> Result<Vec<HealGroup>> {
+    let mut out = Vec::new();
+    for group in groups
+        .iter()
+        .filter(|g| matches!(g.status, Status::New | Status::Escalating))
+        .take(options.max_groups)
+    {
+        // One group's failure (a worktree that cannot be made, cargo missing) is that group's outcome,
+        // not the end of the run: the other groups and the report still come.
+        let healed = heal_group(root, group, library, store, options, record).unwrap_or_else(|e| {
+            HealGroup {
+                fingerprint: group.fingerprint.clone(),
+                outcome: HealGroupOutcome::Failed,
+                why: format!("{e:#}"),
+                test: None,
+                heal: None,
+                written: Vec::new(),
+            }
+        });
+        record(
+            store,
+            "delivered",
+            &group.fingerprint,
+            &format!("{:?}: {}", healed.outcome, healed.why),
+            &serde_json::json!({
+                "outcome": healed.outcome,
+                "test": healed.test.as_ref().map(|t| &t.name),
+                "written": healed.written,
+                "heal_run": healed.heal.as_ref().map(|h| &h.run),
+            }),
+        )?;
+        out.push(healed);
+    }
+    Ok(out)
+}
+
+fn unreproducible(group: &GroupReport, why: String) -> HealGroup {
+    HealGroup {
+        fingerprint: group.fingerprint.clone(),
+        outcome: HealGroupOutcome::Unreproducible,
+        why,
+        test: None,
+        heal: None,
+        written: Vec::new(),
+    }
+}
+
+fn heal_group(
+    root: &Path,
+    group: &GroupReport,
+    library: &Library,
+    store: &mut Store,
+    options: &WatchHeal,
+    record: &mut Record<'_>,
+) -> Result<HealGroup> {
+    let target = match find_target(root, group) {
+        Ok(target) => target,
+        Err(why) => {
+            record(store, "unreproducible", &group.fingerprint, &why, &())?;
+            return Ok(unreproducible(group, why));
+        }
+    };
+    let calls = probe_calls(&target, &group.message, options.max_probes);
+    let tag = &group.fingerprint[..8];
+    let probe_module = format!("suture_probe_{tag}");
+    let probe_text = module_text(
+        &target.indent,
+        &probe_module,
+        "Probes written by `suture watch` to reproduce a production panic; never kept.",
+        &calls
+            .iter()
+            .enumerate()
+            .map(|(i, call)| (format!("probe_{i}"), call.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let original = target.text.clone();
+    let with_probes = insert(&original, target.end, &probe_text);
+    let mut worktree = validate::create_worktree(root)?;
+    worktree.write_files(&[(target.file.clone(), with_probes.clone())])?;
+    let target_dir = options.options.target_dir.display().to_string();
+    let step = validate::Step {
+        name: "probe".to_owned(),
+        program: "cargo".to_owned(),
+        args: vec![
+            "test".to_owned(),
+            "--target-dir".to_owned(),
+            target_dir.clone(),
+            probe_module.clone(),
+        ],
+        timeout: options.options.timeout,
+        env: vec![("RUST_BACKTRACE".to_owned(), "0".to_owned())],
+        must_pass: Vec::new(),
+    };
+    let result = validate::run_step(&worktree.path, &step);
+    let output = format!("{}\n{}", result.stdout, result.stderr);
+    let found = reproduction(&output, &worktree.path, &with_probes, &target, group);
+    record(
+        store,
+        "reproduced",
+        &group.fingerprint,
+        &match &found {
+            Ok(i) => format!("probe {i} of {} reproduces it: {}", calls.len(), calls[*i]),
+            Err(why) => why.clone(),
+        },
+        &serde_json::json!({ "probes": calls, "found": found.as_ref().ok() }),
+    )?;
+    let index = match found {
+        Ok(i) => i,
+        Err(why) => return Ok(unreproducible(group, why)),
+    };
+    worktree.reset()?;
+
+    let module = format!("suture_regression_{tag}");
+    let test_name = format!("{}_does_not_panic", target.name);
+    let doc = wrap(
+        &format!(
+            "Regression test written by `suture watch` for panic group {}: `{}` ({}) at {}:{}, {} \
+             event(s) from {} to {}. The call below reproduced it; it must not panic.",
+            group.fingerprint,
+            group.message,
+            group.kind,
+            target.file,
+            group.frames.first().map_or(0, |f| f.line),
+            group.count,
+            group.first_seen,
+            group.last_seen,
+        ),
+        96usize.saturating_sub(target.indent.len()).max(40),
+    );
+    let test_text = module_text(
+        &target.indent,
+        &module,
+        &doc,
+        &[(test_name.clone(), calls[index].clone())],
+    );
+    let with_test = insert(&original, target.end, &test_text);
+    worktree.write_files(&[(target.file.clone(), with_test.clone())])?;
+    let test = RegressionTest {
+        file: target.file.clone(),
+        name: format!("{module}::{test_name}"),
+        call: calls[index].clone(),
+        text: test_text,
+        probes: calls.len(),
+    };
+    record(
+        store,
+        "regression-test",
+        &format!("{}:{}", test.file, test.name),
+        &format!("wrote `{}` after `fn {}`", test.call, target.name),
+        &test,
+    )?;
+
+    let mut heal_options = options.options.clone();
+    heal_options.command = vec![
+        "cargo".to_owned(),
+        "test".to_owned(),
+        "--target-dir".to_owned(),
+        target_dir,
+        module.clone(),
+    ];
+    let report = heal(&worktree.path, library, store, &heal_options)?;
+    let mut healed = HealGroup {
+        fingerprint: group.fingerprint.clone(),
+        outcome: HealGroupOutcome::NotFixed,
+        why: report.explanation.clone(),
+        test: Some(test),
+        heal: None,
+        written: Vec::new(),
+    };
+    match report.outcome {
+        HealOutcome::Applied => {
+            // `heal` wrote the fix into the scratch tree; deliver it with the test.
+            let fixed = report
+                .attempts
+                .iter()
+                .find(|a| a.passed)
+                .map(|a| a.fix.file.clone())
+                .context("an applied heal has a passing attempt")?;
+            let mut files = vec![target.file.clone()];
+            if fixed != target.file {
+                files.push(fixed);
+            }
+            let expected: Vec<(String, Option<String>)> = files
+                .iter()
+                .map(|f| {
+                    let before = if *f == target.file {
+                        Some(original.clone())
+                    } else {
+                        std::fs::read_to_string(root.join(f)).ok()
+                    };
+                    (f.clone(), before)
+                })
+                .collect();
+            let mut writes = Vec::new();
+            for (file, before) in &expected {
+                let now = std::fs::read_to_string(root.join(file)).ok();
+                if now != *before {
+                    anyhow::bail!("`{file}` changed while suture was running; nothing was written");
+                }
+                let after = std::fs::read_to_string(worktree.path.join(file))
+                    .with_context(|| format!("cannot read the healed `{file}`"))?;
+                writes.push((root.join(file), after));
+            }
+            for (path, text) in &writes {
+                write_atomic(path, text.as_bytes())?;
+            }
+            healed.written = files;
+            healed.outcome = HealGroupOutcome::Applied;
+            let head = git::discover(root).and_then(|r| r.head().ok());
+            let test_name = healed.test.as_ref().map_or("", |t| t.name.as_str());
+            store.record_watch_fix(
+                &group.fingerprint,
+                unix_now(),
+                "applied",
+                head.as_deref(),
+                test_name,
+            )?;
+        }
+        HealOutcome::Proposed | HealOutcome::Notified | HealOutcome::Recorded => {
+            healed.outcome = HealGroupOutcome::Proposed;
+        }
+        _ => {}
+    }
+    healed.heal = Some(report);
+    drop(worktree);
+    Ok(healed)
+}
+
+/// The failing function in the current source.
+struct Target {
+    file: String,
+    text: String,
+    name: String,
+    /// Byte just past the function's closing brace.
+    end: usize,
+    indent: String,
+    params: Vec<syn::Type>,
+}
+
+fn find_target(root: &Path, group: &GroupReport) -> Result<Target, String> {
+    let frame = group.frames.first().ok_or_else(|| {
+        "no frame of the panic is in this workspace, so there is no function to call".to_owned()
+    })?;
+    let name = frame.function.clone().ok_or_else(|| {
+        format!(
+            "{}:{} is outside every function (no function to call)",
+            frame.file, frame.line
+        )
+    })?;
+    let name = name.rsplit("::").next().unwrap_or(&name).to_owned();
+    let path: PathBuf = root.join(&frame.file);
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", frame.file))?;
+    target_in(text, &frame.file, name, frame.line)
+}
+
+/// The function `name` nearest to line `wanted` in `text` (the current source of `file`).
+fn target_in(text: String, file: &str, name: String, wanted: u32) -> Result<Target, String> {
+    let parsed = syn::parse_file(&text)
+        .map_err(|e| format!("`{file}` does not parse ({e}): no function to call"))?;
+    let mut found = Vec::new();
+    collect_fns(&parsed.items, &name, false, &mut found);
+    let index = LineIndex::new(&text);
+    let best = found
+        .into_iter()
+        .min_by_key(|(sig, _, _)| {
+            let line = sig.fn_token.span.start().line as i64;
+            (line - i64::from(wanted)).abs()
+        })
+        .ok_or_else(|| format!("`fn {name}` is no longer in `{file}`"))?;
+    let (sig, in_impl, _) = best;
+    if in_impl {
+        return Err(format!(
+            "`{name}` is an associated function or method: suture does not construct its receiver or type"
+        ));
+    }
+    if sig.asyncness.is_some()
+        || matches!(sig.safety, syn::Safety::Unsafe(_))
+        || sig.variadic.is_some()
+    {
+        return Err(format!(
+            "`{name}` is async, unsafe or variadic: no plain call reproduces it"
+        ));
+    }
+    if sig
+        .generics
+        .params
+        .iter()
+        .any(|p| !matches!(p, syn::GenericParam::Lifetime(_)))
+    {
+        return Err(format!(
+            "`{name}` is generic: suture does not choose type arguments"
+        ));
+    }
+    let mut params = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            syn::FnArg::Receiver(_) => {
+                return Err(format!(
+                    "`{name}` takes self: suture does not construct receivers"
+                ));
+            }
+            syn::FnArg::Typed(t) => params.push((*t.ty).clone()),
+        }
+    }
+    for ty in &params {
+        if values(ty, &[]).is_empty() {
+            return Err(format!(
+                "`{name}` takes a `{}`: suture has no candidate values for that type",
+                quote_type(ty)
+            ));
+        }
+    }
+    // The body's end, from the scan's brace matching around the header's line.
+    let header_line = sig.fn_token.span.start().line as u32;
+    let range = enclosing_function(&text, &index, header_line..header_line + 1)
+        .ok_or_else(|| format!("cannot find the body of `fn {name}` in `{file}`"))?;
+    let line_start = index.start_of(header_line);
+    let indent: String = text[line_start..]
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    Ok(Target {
+        file: file.to_owned(),
+        text,
+        name,
+        end: range.end,
+        indent,
+        params,
+    })
+}
+
+/// Free functions named `name`, with whether they are inside an `impl` or trait.
+fn collect_fns(
+    items: &[syn::Item],
+    name: &str,
+    in_impl: bool,
+    out: &mut Vec<(syn::Signature, bool, ())>,
+) {
+    for item in items {
+        match item {
+            syn::Item::Fn(f) if f.sig.ident == name => out.push((f.sig.clone(), in_impl, ())),
+            syn::Item::Mod(m) => {
+                if let Some((_, items)) = &m.content {
+                    collect_fns(items, name, in_impl, out);
+                }
+            }
+            syn::Item::Impl(i) => {
+                for item in &i.items {
+                    if let syn::ImplItem::Fn(f) = item
+                        && f.sig.ident == name
+                    {
+                        out.push((f.sig.clone(), true, ()));
+                    }
+                }
+            }
+            syn::Item::Trait(t) => {
+                for item in &t.items {
+                    if let syn::TraitItem::Fn(f) = item
+                        && f.sig.ident == name
+                    {
+                        out.push((f.sig.clone(), true, ()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn quote_type(ty: &syn::Type) -> String {
+    use quote::ToTokens;
+    ty.to_token_stream().to_string()
+}
+
+/// The numbers in the message's first line: lengths and indices worth trying.
+fn message_numbers(message: &str) -> Vec<u64> {
+    let mut out = Vec::new();
+    let first = message.lines().next().unwrap_or("");
+    for word in first.split(|c: char| !c.is_ascii_digit()) {
+        if let Ok(n) = word.parse::<u64>()
+            && !out.contains(&n)
+        {
+            out.push(n);
+        }
+    }
+    out
+}
+
+const INTS: &[&str] = &[
+    "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+];
+
+/// Candidate argument expressions for a type, simplest first; empty when there are none.
+fn values(ty: &syn::Type, numbers: &[u64]) -> Vec<String> {
+    match ty {
+        syn::Type::Paren(p) => values(&p.elem, numbers),
+        syn::Type::Group(g) => values(&g.elem, numbers),
+        syn::Type::Reference(r) => reference(&r.elem, r.mutability.is_some(), numbers),
+        syn::Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return Vec::new();
+            };
+            let name = last.ident.to_string();
+            let argument = match &last.arguments {
+                syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t),
+                    _ => None,
+                }),
+                _ => None,
+            };
+            match (name.as_str(), argument) {
+                (int, None) if INTS.contains(&int) => {
+                    let mut v = vec!["0".to_owned(), "1".to_owned(), format!("{int}::MAX")];
+                    if int.starts_with('i') {
+                        v.push("-1".to_owned());
+                        v.push(format!("{int}::MIN"));
+                    }
+                    for n in numbers {
+                        let s = format!("({n}u128 as {int})");
+                        if !v.contains(&n.to_string()) {
+                            v.push(s);
+                        }
+                    }
+                    v
+                }
+                ("f32" | "f64", None) => vec![
+                    "0.0".to_owned(),
+                    "1.0".to_owned(),
+                    "-1.0".to_owned(),
+                    format!("{name}::NAN"),
+                    format!("{name}::INFINITY"),
+                ],
+                ("bool", None) => vec!["false".to_owned(), "true".to_owned()],
+                ("char", None) => vec!["'a'".to_owned(), "'\\0'".to_owned(), "'é'".to_owned()],
+                ("String", None) => strings(numbers)
+                    .into_iter()
+                    .map(|s| format!("String::from({s})"))
+                    .collect(),
+                ("Vec", Some(element)) => sequences(element, numbers)
+                    .into_iter()
+                    .map(|s| format!("vec!{s}"))
+                    .collect(),
+                ("Option", Some(inner)) => {
+                    let mut v = vec!["None".to_owned()];
+                    v.extend(
+                        values(inner, numbers)
+                            .into_iter()
+                            .take(4)
+                            .map(|x| format!("Some({x})")),
+                    );
+                    v
+                }
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn reference(inner: &syn::Type, mutable: bool, numbers: &[u64]) -> Vec<String> {
+    let amp = if mutable { "&mut " } else { "&" };
+    match inner {
+        syn::Type::Path(p) if p.path.is_ident("str") && !mutable => strings(numbers),
+        // An array reference coerces to the slice, whatever the element type.
+        syn::Type::Slice(s) => sequences(&s.elem, numbers)
+            .into_iter()
+            .map(|s| format!("{amp}{s}"))
+            .collect(),
+        other => values(other, numbers)
+            .into_iter()
+            .map(|v| format!("{amp}{v}"))
+            .collect(),
+    }
+}
+
+fn strings(numbers: &[u64]) -> Vec<String> {
+    let mut v = vec!["\"\"".to_owned(), "\"a\"".to_owned(), "\"é\"".to_owned()];
+    for &n in numbers.iter().filter(|&&n| (2..=64).contains(&n)) {
+        v.push(format!("\"{}\"", "a".repeat(n as usize)));
+    }
+    v
+}
+
+/// `[]`, `[x]` and `[x, x, …]` of each length in the message (up to 64), the element the element type's
+/// simplest value; written out rather than `[x; n]`, which needs `Copy`.
+fn sequences(element: &syn::Type, numbers: &[u64]) -> Vec<String> {
+    let Some(x) = values(element, &[]).into_iter().next() else {
+        return Vec::new();
+    };
+    let mut v = vec!["[]".to_owned(), format!("[{x}]")];
+    for &n in numbers.iter().filter(|&&n| (2..=64).contains(&n)) {
+        v.push(format!("[{}]", vec![x.as_str(); n as usize].join(", ")));
+    }
+    v
+}
+
+/// Calls to try, simplest combinations first (by the sum of the candidates' ranks), at most `max`.
+fn probe_calls(target: &Target, message: &str, max: usize) -> Vec<String> {
+    let numbers = message_numbers(message);
+    let lists: Vec<Vec<String>> = target.params.iter().map(|t| values(t, &numbers)).collect();
+    let mut combos: Vec<Vec<usize>> = vec![Vec::new()];
+    for list in &lists {
+        let mut next = Vec::new();
+        for combo in &combos {
+            for i in 0..list.len() {
+                let mut c = combo.clone();
+                c.push(i);
+                next.push(c);
+            }
+        }
+        next.sort_by_key(|c| c.iter().sum::<usize>());
+        next.truncate(max.max(1) * 4);
+        combos = next;
+    }
+    combos.sort_by_key(|c| c.iter().sum::<usize>());
+    combos.truncate(max.max(1));
+    combos
+        .iter()
+        .map(|c| {
+            let args: Vec<&str> = c
+                .iter()
+                .zip(&lists)
+                .map(|(&i, list)| list[i].as_str())
+                .collect();
+            format!("{}({})", target.name, args.join(", "))
+        })
+        .collect()
+}
+
+/// A `#[cfg(test)]` module of tests, each `let _ = super::CALL;`, indented like the function.
+fn module_text(indent: &str, module: &str, doc: &str, tests: &[(String, String)]) -> String {
+    let mut out = format!("\n\n{indent}#[cfg(test)]\n{indent}mod {module} {{\n");
+    for (i, (name, call)) in tests.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for line in doc.lines() {
+            out.push_str(&format!("{indent}    /// {line}\n"));
+        }
+        out.push_str(&format!(
+            "{indent}    #[test]\n{indent}    fn {name}() {{\n{indent}        let _ = super::{call};\n{indent}    }}\n"
+        ));
+    }
+    out.push_str(&format!("{indent}}}"));
+    out
+}
+
+/// Greedy word wrap at `width` columns (doc comments of generated code stay within rustfmt's width).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            out.push_str(&line);
+            out.push('\n');
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
+}
+
+fn insert(text: &str, at: usize, what: &str) -> String {
+    let mut out = String::with_capacity(text.len() + what.len());
+    out.push_str(&text[..at]);
+    out.push_str(what);
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Which probe (the lowest index) panicked with the group's kind in the target function, from the probe
+/// run's output.
+fn reproduction(
+    output: &str,
+    tree: &Path,
+    probed_text: &str,
+    target: &Target,
+    group: &GroupReport,
+) -> Result<usize, String> {
+    let parsed = trace::parse(output);
+    let files: HashSet<String> = crate::fixing::workspace_files(tree)
+        .map_err(|e| format!("cannot list the scratch worktree: {e:#}"))?;
+    let index = LineIndex::new(probed_text);
+    let want = group.example.as_ref().map(|e| e.failure.kind);
+    let mut best: Option<usize> = None;
+    let mut seen = Vec::new();
+    for failure in &parsed.failures {
+        let Some(test) = &failure.test else { continue };
+        let Some(i) = test
+            .rsplit("::probe_")
+            .next()
+            .filter(|_| test.contains("::probe_"))
+            .and_then(|n| n.parse::<usize>().ok())
+        else {
+            continue;
+        };
+        let path = trace::failing_path(failure, &tree.display().to_string(), &files);
+        let site = path.first();
+        let in_target = site.is_some_and(|l| {
+            l.file == target.file
+                && enclosing_function(probed_text, &index, l.line..l.line + 1)
+                    .and_then(|r| fn_name(&probed_text[r]))
+                    .is_some_and(|n| n == target.name)
+        });
+        if in_target && Some(failure.kind) == want {
+            best = Some(best.map_or(i, |b| b.min(i)));
+        } else {
+            seen.push(format!(
+                "{} at {}",
+                failure.kind.name(),
+                site.map_or("-".to_owned(), |l| format!("{}:{}", l.file, l.line))
+            ));
+        }
+    }
+    if let Some(i) = best {
+        return Ok(i);
+    }
+    if parsed.failures.is_empty() && !parsed.diagnostics.is_empty() {
+        let first = parsed
+            .diagnostics
+            .iter()
+            .find(|d| d.level == "error")
+            .map_or(String::new(), |d| {
+                format!(": {}:{}: {}", d.file, d.line, d.message)
+            });
+        return Err(format!("the probes did not compile{first}"));
+    }
+    seen.sort();
+    seen.dedup();
+    Err(format!(
+        "no probe call of `{}` panicked with {} there{}",
+        target.name,
+        want.map_or("the group's kind", |k| k.name()),
+        if seen.is_empty() {
+            String::new()
+        } else {
+            format!(" (other panics: {})", seen.join(", "))
+        }
+    ))
+}
+
+fn fn_name(item: &str) -> Option<String> {
+    let at = item.find("fn ")?;
+    let rest = item[at + 3..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(rest.len());
+    (end > 0).then(|| rest[..end].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calls(source: &str, name: &str, message: &str, max: usize) -> Result<Vec<String>, String> {
+        let target = target_in(source.to_owned(), "src/lib.rs", name.to_owned(), 1)?;
+        Ok(probe_calls(&target, message, max))
+    }
+
+    #[test]
+    fn candidate_calls_come_from_types_and_the_message() {
+        let source = "pub fn ratio(a: u32, b: u32) -> u32 {\n    a / b\n}\n\n\
+                      mod inner {\n    pub(crate) fn pick(v: &[u32], at: usize, name: Option<&str>) -> u32 {\n        v[at]\n    }\n}\n";
+        assert_eq!(
+            calls(source, "ratio", "attempt to divide by zero", 4).unwrap(),
+            [
+                "ratio(0, 0)",
+                "ratio(0, 1)",
+                "ratio(1, 0)",
+                "ratio(0, u32::MAX)"
+            ]
+        );
+        let pick = calls(
+            source,
+            "pick",
+            "index out of bounds: the len is 3 but the index is 5",
+            200,
+        )
+        .unwrap();
+        assert_eq!(pick[0], "pick(&[], 0, None)");
+        assert!(pick.contains(&"pick(&[0, 0, 0], (5u128 as usize), None)".to_owned()));
+        assert!(pick.contains(&"pick(&[0], 1, Some(\"a\"))".to_owned()));
+        // 4 slices × 5 integers × 5 options: all of them fit under the limit.
+        assert_eq!(pick.len(), 100);
+        let target = target_in(source.to_owned(), "src/lib.rs", "pick".to_owned(), 6).unwrap();
+        assert_eq!(target.indent, "    ");
+        assert_eq!(&source[target.end - 5..target.end], "    }");
+    }
+
+    #[test]
+    fn what_cannot_be_called_says_why() {
+        let method = "struct S;\nimpl S {\n    fn f(&self) -> u8 { 0 }\n}\n";
+        let generic = "fn g<T: Default>(x: T) -> T { x }\n";
+        let opaque = "struct Config;\nfn h(c: &Config) {}\n";
+        let cases = [
+            (method, "f", "`f` is an associated function or method"),
+            (generic, "g", "`g` is generic"),
+            (
+                opaque,
+                "h",
+                "`h` takes a `& Config`: suture has no candidate values",
+            ),
+            (generic, "gone", "`fn gone` is no longer in `src/lib.rs`"),
+        ];
+        for (source, name, why) in cases {
+            let err = calls(source, name, "", 8).err().unwrap_or_default();
+            assert!(err.starts_with(why), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn generated_modules_sit_after_the_function_at_its_indentation() {
+        let text = module_text(
+            "    ",
+            "suture_regression_0123abcd",
+            &wrap("one two three four five six", 12),
+            &[("ratio_does_not_panic".to_owned(), "ratio(0, 0)".to_owned())],
+        );
+        let expected = "\n\n    #[cfg(test)]\n    mod suture_regression_0123abcd {\n        /// one two\n        \
+                        /// three four\n        /// five six\n        #[test]\n        \
+                        fn ratio_does_not_panic() {\n            let _ = super::ratio(0, 0);\n        }\n    }";
+        assert_eq!(text, expected);
+    }
+}
