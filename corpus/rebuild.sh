@@ -30,4 +30,4 @@ done
 
 db="$(mktemp -d)/corpus.db"
 "$here/target/release/suture" mine "${repos[@]}" "${names[@]}" \
-  --min-support 3 --min-repos 2 --min-holes 1 --db "$db" --out "$here/patterns/mined"
+  --min-support 3 --min-commits 3 --min-repos 2 --min-holes 1 --db "$db" --out "$here/patterns/mined"

@@ -28,9 +28,12 @@ pub(crate) struct EvalArgs {
     /// Hunks changing more lines than this on either side are not evaluated.
     #[arg(long, default_value_t = 3)]
     max_lines: u32,
-    /// Fewest distinct fixing commits a learned pattern needs.
-    #[arg(long, default_value_t = 2)]
-    min_support: u32,
+    /// Fewest weighted fix sites a learned pattern needs, as for `suture mine`.
+    #[arg(long, default_value_t = 2.0)]
+    min_support: f64,
+    /// Fewest distinct fixing commits a learned pattern needs (2 was the rule before sites were counted).
+    #[arg(long, default_value_t = 1)]
+    min_commits: u32,
     #[command(flatten)]
     calibration: crate::calibrate_cmd::CalibrationArg,
     /// The SQLite store that caches the mining (default: REPO/.suture/suture.db).
@@ -48,6 +51,7 @@ pub(crate) fn run(args: EvalArgs) -> Result<ExitCode> {
     let mut store = store::open(&db)?;
     let mut mine = MineOptions::default();
     mine.score.min_support = args.min_support;
+    mine.score.min_commits = args.min_commits;
     let options = EvalOptions {
         split: args.split,
         max_lines: args.max_lines,
