@@ -16,6 +16,7 @@ pub mod library;
 pub mod locate;
 pub mod mining;
 pub mod output;
+pub mod split;
 
 pub use checking::{CheckOptions, CheckReport, ValidateMode, cannot_check, check_fixes};
 pub use config::{Settings, load_settings};
@@ -36,6 +37,7 @@ pub use mining::{
     MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos, pattern_id,
 };
 pub use output::{JSON_VERSION, to_json, to_sarif};
+pub use split::{SplitOptions, SplitReport, commit_split};
 
 /// Rounds a score to 4 decimals, as every report writes scores (stable output, readable diffs).
 pub(crate) fn round4(x: f64) -> f64 {

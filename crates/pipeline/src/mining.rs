@@ -53,6 +53,8 @@ pub struct MineOptions {
     pub max_provenance: usize,
     /// Which noise rules refuse candidates (toggles, renames, drops, test data).
     pub refuse: mine::RefuseConfig,
+    /// Stored edits never learned from, as (commit, path, line): the held-out sites of an evaluation.
+    pub held_out: BTreeSet<(String, String, u32)>,
 }
 
 impl Default for MineOptions {
@@ -69,6 +71,7 @@ impl Default for MineOptions {
             score: ScoreConfig::default(),
             max_provenance: 20,
             refuse: mine::RefuseConfig::default(),
+            held_out: BTreeSet::new(),
         }
     }
 }
@@ -369,6 +372,10 @@ fn build_library(
             .edits(&source.key)?
             .into_iter()
             .filter(|e| in_range.contains(e.commit.as_str()))
+            .filter(|e| {
+                options.held_out.is_empty()
+                    || !(options.held_out).contains(&(e.commit.clone(), e.path.clone(), e.line))
+            })
             .collect();
         report.edits += edits.len();
         let parsed: Vec<_> = edits
