@@ -45,7 +45,7 @@ done
 candidates="$work/candidates"
 rm -rf "$candidates"
 "$suture" mine "${mine_args[@]}" \
-  --min-support 3 --min-repos 2 --min-holes 1 --db "$work/corpus.db" --out "$candidates"
+  --min-support 3 --min-commits 3 --min-repos 2 --min-holes 1 --db "$work/corpus.db" --out "$candidates"
 
 # A checkout of each pin (the measurement compiles it), smallest first: a candidate that fails on the small
 # ones is not applied on the large ones.

@@ -23,14 +23,24 @@ pub(crate) struct EvalArgs {
     /// The repository to evaluate on.
     repo: PathBuf,
     /// The last commit to learn from; every later commit is a test.
-    #[arg(long)]
-    split: String,
+    #[arg(long, required_unless_present = "commit_split")]
+    split: Option<String>,
+    /// Instead of a split in time: learn from half of the sites of every commit that makes one change at
+    /// --min-sites sites or more (and from the rest of the history), and fix the other half.
+    #[arg(long, conflicts_with = "split")]
+    commit_split: bool,
+    /// Fewest sites of one change in one commit for --commit-split to test it.
+    #[arg(long, default_value_t = 4, requires = "commit_split")]
+    min_sites: usize,
     /// Hunks changing more lines than this on either side are not evaluated.
     #[arg(long, default_value_t = 3)]
     max_lines: u32,
-    /// Fewest distinct fixing commits a learned pattern needs.
-    #[arg(long, default_value_t = 2)]
-    min_support: u32,
+    /// Fewest weighted fix sites a learned pattern needs, as for `suture mine`.
+    #[arg(long, default_value_t = 2.0)]
+    min_support: f64,
+    /// Fewest distinct fixing commits a learned pattern needs (2 was the rule before sites were counted).
+    #[arg(long, default_value_t = 1)]
+    min_commits: u32,
     #[command(flatten)]
     calibration: crate::calibrate_cmd::CalibrationArg,
     /// The SQLite store that caches the mining (default: REPO/.suture/suture.db).
@@ -48,8 +58,38 @@ pub(crate) fn run(args: EvalArgs) -> Result<ExitCode> {
     let mut store = store::open(&db)?;
     let mut mine = MineOptions::default();
     mine.score.min_support = args.min_support;
+    mine.score.min_commits = args.min_commits;
+    if args.commit_split {
+        let options = pipeline::SplitOptions {
+            mine,
+            min_sites: args.min_sites,
+        };
+        let r = pipeline::commit_split(&args.repo, &mut store, &options, &Bars::default())?;
+        match args.format {
+            Format::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "version": 1, "report": r }))?
+            ),
+            Format::Text => println!(
+                "{} changes at >= {} sites in {} commits: learned {} patterns from the history minus \
+                 {} held-out sites ({} training sites of those changes); fixed {} of {} ({:.1}%), \
+                 {} false edits",
+                r.changes,
+                args.min_sites,
+                r.commits,
+                r.patterns,
+                r.held_out,
+                r.training_sites,
+                r.fixed,
+                r.held_out,
+                100.0 * pipeline::eval::Rates::rate(r.fixed, r.held_out),
+                r.false_edits
+            ),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let options = EvalOptions {
-        split: args.split,
+        split: args.split.unwrap_or_default(),
         max_lines: args.max_lines,
         mine,
         top: 5,

@@ -82,9 +82,16 @@ struct MineArgs {
     /// Where to write the library (default: REPO/.suture/patterns).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Fewest distinct fixing commits a pattern needs.
-    #[arg(long, default_value_t = 3)]
-    min_support: u32,
+    /// Fewest fix sites a pattern needs. Sites are weighted: within one commit, a site in a new file counts
+    /// 1, a further site in the same file 1/2, and one commit at most --max-per-commit.
+    #[arg(long, default_value_t = 2.0)]
+    min_support: f64,
+    /// Fewest distinct fixing commits a pattern needs (the shipped library asks for 3).
+    #[arg(long, default_value_t = 1)]
+    min_commits: u32,
+    /// Most weight one commit's sites can add up to (a sweeping mechanical commit is capped).
+    #[arg(long, default_value_t = 3.0)]
+    max_per_commit: f64,
     /// Fewest distinct repositories a pattern's fixes must come from.
     #[arg(long, default_value_t = 1)]
     min_repos: u32,
@@ -177,6 +184,8 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
         ..MineOptions::default()
     };
     options.score.min_support = args.min_support;
+    options.score.min_commits = args.min_commits;
+    options.score.max_per_commit = args.max_per_commit;
     options.score.min_repos = args.min_repos;
     options.score.min_holes = args.min_holes;
     options.refuse.renames = !args.keep_renames;

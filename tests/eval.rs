@@ -220,3 +220,48 @@ fn calibrate_fits_on_training_runs_checks_on_another_and_writes_a_map_fix_can_us
         r.stderr
     );
 }
+
+#[test]
+fn commit_split_learns_from_half_of_a_commits_sites_and_fixes_the_rest() {
+    let repo = Repo::new();
+    // Six sites of one change in three files, and an unrelated expression that must be left alone.
+    let file = |names: [&str; 2]| {
+        names
+            .iter()
+            .map(|n| format!("pub fn {n}(v: &[u8]) -> usize {{\n    v.iter().count()\n}}\n\n"))
+            .collect::<String>()
+            + "pub fn other(v: &[u8]) -> usize {\n    v.iter().filter(|b| **b > 0).count()\n}\n"
+    };
+    let files = [
+        ("src/a.rs", file(["a1", "a2"])),
+        ("src/b.rs", file(["b1", "b2"])),
+        ("src/c.rs", file(["c1", "c2"])),
+    ];
+    let initial: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    repo.commit("initial", &initial);
+    let fixed: Vec<(&str, String)> = files
+        .iter()
+        .map(|(p, t)| (*p, t.replace("v.iter().count()", "v.len()")))
+        .collect();
+    let fixed: Vec<(&str, &str)> = fixed.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    repo.commit("count by len", &fixed);
+    let db = repo.path().join("split.db");
+    let r = run(&[
+        "eval",
+        repo.path_str(),
+        "--commit-split",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Three training sites in three files teach the pattern; the three held-out ones are fixed, and the
+    // filtered count is not touched.
+    assert!(
+        r.stdout.contains(
+            "1 changes at >= 4 sites in 1 commits: learned 1 patterns from the history minus 3 \
+             held-out sites (3 training sites of those changes); fixed 3 of 3 (100.0%), 0 false edits"
+        ),
+        "{}",
+        r.stdout
+    );
+}

@@ -20,7 +20,9 @@ use std::collections::BTreeMap;
 use pattern::{Pattern, anti_unify, generalisation_cost};
 
 pub use refuse::{Dropped, Refusal, RefuseConfig, refusal, toggles};
-pub use score::{Origins, ScoreConfig, Scored, count_matches, has_meaningful_token, score, select};
+pub use score::{
+    Origins, ScoreConfig, Scored, count_matches, has_meaningful_token, score, select, site_support,
+};
 
 #[derive(Debug, Clone)]
 pub struct ClusterConfig {

@@ -1,15 +1,21 @@
 //! Choosing and ranking the patterns of a dendrogram.
 //!
 //! Every cluster is a candidate. A candidate becomes a library pattern when it is applicable (its after side
-//! only uses holes its before side binds), is supported by enough distinct fixing commits, and is not a
-//! trivial template. It is then scored as Getafix does: prevalence × specialisation.
-//! - Prevalence grows with support and saturates: `support / (support + 2)`. It does not depend on the rest
-//!   of the library, so libraries mined separately can be merged without rescoring.
+//! only uses holes its before side binds), is supported by enough fix sites (and, if asked, commits and
+//! repositories), and is not a trivial template. It is then scored as Getafix does: prevalence × specialisation.
+//! - Evidence is sites, not commits: a cleanup commit that makes one change at five places is five examples.
+//!   But five sites of one commit are less independent than five commits, so [`site_support`] weighs them:
+//!   within one commit, a site in a file the commit has not shown yet counts 1, a further site in the same file
+//!   counts 1/2, and one commit never counts more than [`ScoreConfig::max_per_commit`] (a sweeping mechanical
+//!   commit is recognised, and capped). Distinct commits stay a separate, optional threshold: the shipped
+//!   cross-project library demands three (`corpus/rebuild.sh`); a team's own history does not.
+//! - Prevalence grows with the weighted site support and saturates: `sites / (sites + 2)`. It does not depend
+//!   on the rest of the library, so libraries mined separately can be merged without rescoring.
 //! - Specialisation is the share of the before side's matches that were fixed: `fixed / (fixed + unfixed)`,
 //!   where `unfixed` counts matches in code that was not fixed (the caller scans, for example, the tree at
 //!   HEAD). A pattern that fires on every `x.len()` gets a low specialisation and ranks low.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use pattern::{Label, PNode, Template, match_at};
 use syntax::Tree;
@@ -18,8 +24,12 @@ use crate::Dendrogram;
 
 #[derive(Debug, Clone)]
 pub struct ScoreConfig {
-    /// Fewest distinct commits a pattern must generalise.
-    pub min_support: u32,
+    /// Fewest weighted fix sites ([`site_support`]) a pattern must generalise.
+    pub min_support: f64,
+    /// Fewest distinct commits those sites must come from.
+    pub min_commits: u32,
+    /// Most weight one commit's sites can add up to.
+    pub max_per_commit: f64,
     /// Fewest distinct repositories those commits must come from.
     pub min_repos: u32,
     /// Fewest holes a pattern must have; 1 keeps only general templates (a shipped library wants that).
@@ -29,18 +39,40 @@ pub struct ScoreConfig {
 impl Default for ScoreConfig {
     fn default() -> Self {
         ScoreConfig {
-            min_support: 3,
+            min_support: 2.0,
+            min_commits: 1,
+            max_per_commit: 3.0,
             min_repos: 1,
             min_holes: 0,
         }
     }
 }
 
-/// Where each edit came from: `commit[e]` and `repo[e]` identify edit `e`'s commit and repository.
+/// Where each edit came from: `commit[e]`, `file[e]` and `repo[e]` identify edit `e`'s commit, file (a path
+/// in one repository) and repository.
 #[derive(Debug, Clone, Copy)]
 pub struct Origins<'a> {
     pub commit: &'a [usize],
+    pub file: &'a [usize],
     pub repo: &'a [usize],
+}
+
+/// The weighted number of fix sites among `edits` (see the module comment): per commit, 1 for each site in a
+/// file not seen yet in that commit, 1/2 for each further site in a seen file, capped at `max_per_commit`.
+pub fn site_support(edits: &[usize], origins: Origins<'_>, max_per_commit: f64) -> f64 {
+    let mut by_commit: BTreeMap<usize, (BTreeSet<usize>, f64)> = BTreeMap::new();
+    for &e in edits {
+        let (files, weight) = by_commit.entry(origins.commit[e]).or_default();
+        *weight += if files.insert(origins.file[e]) {
+            1.0
+        } else {
+            0.5
+        };
+    }
+    by_commit
+        .into_values()
+        .map(|(_, w)| w.min(max_per_commit))
+        .sum()
 }
 
 #[derive(Debug, Clone)]
@@ -48,6 +80,10 @@ pub struct Scored {
     pub cluster: usize,
     /// Distinct commits among the pattern's edits.
     pub support: u32,
+    /// Weighted fix sites ([`site_support`]).
+    pub sites: f64,
+    /// Distinct files among the pattern's edits.
+    pub files: u32,
     /// Edits (fixed sites) under the pattern.
     pub fixed: u32,
     /// Matches of the before side in code that was not fixed.
@@ -71,7 +107,8 @@ pub fn select(dendrogram: &Dendrogram, origins: Origins<'_>, config: &ScoreConfi
         if !has_meaningful_token(&pattern.before.root) || pattern.hole_count() < config.min_holes {
             continue;
         }
-        if support(cluster.edits.iter().map(|&e| origins.commit[e])) < config.min_support
+        if site_support(&cluster.edits, origins, config.max_per_commit) < config.min_support
+            || support(cluster.edits.iter().map(|&e| origins.commit[e])) < config.min_commits
             || support(cluster.edits.iter().map(|&e| origins.repo[e])) < config.min_repos
         {
             continue;
@@ -132,6 +169,7 @@ pub fn score(
     selected: &[usize],
     unfixed: &[u32],
     origins: Origins<'_>,
+    config: &ScoreConfig,
 ) -> Vec<Scored> {
     let index: HashMap<usize, usize> = selected.iter().enumerate().map(|(k, &c)| (c, k)).collect();
     selected
@@ -140,8 +178,10 @@ pub fn score(
         .map(|(&c, &unfixed)| {
             let cluster = &dendrogram.clusters[c];
             let support = support(cluster.edits.iter().map(|&e| origins.commit[e]));
+            let sites = site_support(&cluster.edits, origins, config.max_per_commit);
+            let files = self::support(cluster.edits.iter().map(|&e| origins.file[e]));
             let fixed = cluster.edits.len() as u32;
-            let prevalence = f64::from(support) / (f64::from(support) + 2.0);
+            let prevalence = sites / (sites + 2.0);
             let specialisation = f64::from(fixed) / f64::from(fixed + unfixed);
             let mut parent = cluster.parent;
             while let Some(p) = parent {
@@ -153,6 +193,8 @@ pub fn score(
             Scored {
                 cluster: c,
                 support,
+                sites,
+                files,
                 fixed,
                 unfixed,
                 prevalence,

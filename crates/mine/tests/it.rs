@@ -3,6 +3,7 @@
 use expect_test::{Expect, expect};
 use mine::{
     ClusterConfig, Origins, ScoreConfig, change_signature, cluster, count_matches, score, select,
+    site_support,
 };
 use pattern::Pattern;
 use syntax::parse;
@@ -24,24 +25,24 @@ fn check(pairs: &[(&str, &str)], min_support: u32, unfixed_code: &str, expected:
     let repos = vec![0; edits.len()];
     let origins = Origins {
         commit: &commits,
+        file: &commits,
         repo: &repos,
     };
-    let selected = select(
-        &dendrogram,
-        origins,
-        &ScoreConfig {
-            min_support,
-            min_repos: 1,
-            min_holes: 0,
-        },
-    );
+    let config = ScoreConfig {
+        min_support: f64::from(min_support),
+        min_commits: 1,
+        max_per_commit: 3.0,
+        min_repos: 1,
+        min_holes: 0,
+    };
+    let selected = select(&dendrogram, origins, &config);
     let tree = parse(unfixed_code).tree;
     let templates: Vec<_> = selected
         .iter()
         .map(|&c| &dendrogram.clusters[c].pattern.before)
         .collect();
     let unfixed = count_matches(&templates, &tree);
-    let mut scored = score(&dendrogram, &selected, &unfixed, origins);
+    let mut scored = score(&dendrogram, &selected, &unfixed, origins, &config);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = String::new();
     for s in scored {
@@ -295,4 +296,24 @@ fn toggles_are_refused_unless_one_direction_dominates() {
     };
     expect!["[Some(Toggle), Some(Toggle), None]"].assert_eq(&show([3, 4, 3]));
     expect!["[None, Some(Toggle), None]"].assert_eq(&show([10, 3, 3]));
+}
+
+#[test]
+fn sites_count_with_diminishing_weight_per_commit() {
+    // Edits 0..3 are one commit over files 0, 1, 1; edit 3 is another commit; edits 4..12 a sweeping commit.
+    let commit = [0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 2, 2];
+    let file = [0, 1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+    let repo = [0; 12];
+    let origins = Origins {
+        commit: &commit,
+        file: &file,
+        repo: &repo,
+    };
+    let weight = |edits: &[usize]| site_support(edits, origins, 3.0);
+    // Two sites in two files of one commit are two examples; a second site in the same file half of one.
+    assert_eq!(weight(&[0, 1]), 2.0);
+    assert_eq!(weight(&[1, 2]), 1.5);
+    assert_eq!(weight(&[0, 1, 2, 3]), 3.5);
+    // Eight files of one mechanical commit are capped at three.
+    assert_eq!(weight(&[4, 5, 6, 7, 8, 9, 10, 11]), 3.0);
 }

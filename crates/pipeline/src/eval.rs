@@ -292,7 +292,7 @@ pub fn evaluate(
     Ok(report)
 }
 
-fn store_key(repo: &Path) -> String {
+pub(crate) fn store_key(repo: &Path) -> String {
     git::open(repo)
         .ok()
         .and_then(|r| std::fs::canonicalize(r.path()).ok())

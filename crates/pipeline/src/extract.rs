@@ -2,9 +2,12 @@
 //!
 //! Parsing is the floor of mining: parsing both versions of every changed file would cost 15–20× `git log -p`.
 //! So only what the hunks need is parsed: the function around each small hunk, found by a cheap textual scan
-//! (an `fn` header above the hunk, then brace matching). A hunk outside any function, or in a function whose
-//! region does not parse cleanly, is skipped with its reason; so is a hunk too large to be a reusable fix,
-//! before anything is parsed. Everything else is GumTree-diffed per function pair.
+//! (an `fn` header above the hunk, then brace matching). A hunk outside any function (an item, a signature
+//! the scan misses, a field, an attribute, a `use` tree, an `impl` header) is placed on the syntax tree of the
+//! whole file instead, parsed once per file and only for such hunks: its region is the item around it, with
+//! its attributes ([`item_region`]). A hunk in a region that does not parse cleanly, in an item over
+//! [`ExtractConfig::max_item_lines`], or too large to be a reusable fix is skipped with its reason, never
+//! silently. Everything else is GumTree-diffed per region pair.
 
 use std::ops::Range;
 
@@ -17,6 +20,9 @@ use treediff::{ByteHunk, EditConfig, MatchConfig, concrete_edits, edit_script, m
 pub struct ExtractConfig {
     /// Hunks with more changed lines than this on either side are not fixes to learn from.
     pub max_hunk_lines: u32,
+    /// Largest item (a struct, an `impl`, a `use` run) parsed and diffed for a hunk outside any function;
+    /// a larger one is skipped with its reason.
+    pub max_item_lines: u32,
     pub edit: EditConfig,
 }
 
@@ -24,6 +30,7 @@ impl Default for ExtractConfig {
     fn default() -> Self {
         ExtractConfig {
             max_hunk_lines: 6,
+            max_item_lines: 400,
             edit: EditConfig::default(),
         }
     }
@@ -84,13 +91,44 @@ pub fn extract_file_edits(
             enclosing_function(before, &before_lines, b_lines.clone()),
             enclosing_function(after, &after_lines, a_lines.clone()),
         );
-        let (Some(b_fn), Some(a_fn)) = functions else {
-            out.skipped
-                .push((line, "hunk is outside any function".to_owned()));
-            continue;
+        let (b, a) = match functions {
+            (Some(b_fn), Some(a_fn)) => (
+                Region::around(before, &before_lines, b_fn, b_lines),
+                Region::around(after, &after_lines, a_fn, a_lines),
+            ),
+            // Items, signatures, fields, attributes, `use` trees, `impl` headers: the region is the item
+            // around the hunk, found on the syntax tree of the top-level items around it.
+            _ if hunk.before_len == 0 || hunk.after_len == 0 => {
+                // Lines added or removed between items add or remove items (or their attributes), which
+                // no template of one node can say.
+                let reason = "hunk outside any function only adds or removes lines".to_owned();
+                out.skipped.push((line, reason));
+                continue;
+            }
+            _ => {
+                let regions = (
+                    item_region(before, &before_lines, b_lines),
+                    item_region(after, &after_lines, a_lines),
+                );
+                let (Some(b_item), Some(a_item)) = regions else {
+                    out.skipped
+                        .push((line, "hunk is outside any item".to_owned()));
+                    continue;
+                };
+                let lines = before_lines.line_of(b_item.end.saturating_sub(1))
+                    - before_lines.line_of(b_item.start)
+                    + 1;
+                if lines > config.max_item_lines {
+                    let limit = config.max_item_lines;
+                    out.skipped.push((
+                        line,
+                        format!("hunk is in an item of {lines} lines, over the {limit}-line limit"),
+                    ));
+                    continue;
+                }
+                (Region::item(b_item), Region::item(a_item))
+            }
         };
-        let b = Region::around(before, &before_lines, b_fn, b_lines);
-        let a = Region::around(after, &after_lines, a_fn, a_lines);
         match groups.iter_mut().find(|(gb, ga, _)| *gb == b && *ga == a) {
             Some(group) => group.2.push(hunk),
             None => groups.push((b, a, vec![hunk])),
@@ -117,6 +155,12 @@ pub fn extract_file_edits(
                 Found::Edits(found) => {
                     out.edits.extend(found.edits);
                     out.skipped.extend(found.skipped);
+                    break;
+                }
+                Found::Escaped if last => {
+                    let line = before_lines.line_of(b_region.range.start);
+                    let reason = "edit reaches past the function or items around the hunk";
+                    out.skipped.push((line, reason.to_owned()));
                     break;
                 }
                 _ if last => break,
@@ -208,6 +252,11 @@ fn edits_in(
     };
     for result in concrete_edits(bt, at, &mapping, &script, &byte_hunks, &config.edit) {
         match result {
+            Ok(edit) if edit.before == syntax::Tree::ROOT || edit.after == syntax::Tree::ROOT => {
+                // Items added or removed whole: a list of items is no fix pattern.
+                let reason = "edit adds or removes whole items".to_owned();
+                out.skipped.push((line0, reason));
+            }
             Ok(edit) => {
                 let (b_span, a_span) = (&bt.node(edit.before).span, &at.node(edit.after).span);
                 if !inside(b_span, b_offset, b_region) || !inside(a_span, a_offset, a_region) {
@@ -286,6 +335,8 @@ enum RegionKind {
     Block,
     /// A whole function from its header.
     Function,
+    /// Whole items (with their attributes) around a hunk outside any function, parsed as a file.
+    Item,
 }
 
 const BLOCK_PREFIX: &str = "fn __suture_block() ";
@@ -333,6 +384,15 @@ impl Region {
         }
     }
 
+    /// The items around a hunk outside any function: the only candidate.
+    fn item(range: Range<usize>) -> Region {
+        Region {
+            range: range.clone(),
+            kind: RegionKind::Item,
+            ladder: vec![(range, RegionKind::Item)],
+        }
+    }
+
     /// The `level`-th candidate of the ladder (the function past its end).
     fn at_level(&self, level: usize) -> Region {
         let (range, kind) = self.ladder[level.min(self.ladder.len() - 1)].clone();
@@ -344,14 +404,14 @@ impl Region {
     }
 
     fn is_block(&self) -> bool {
-        self.kind != RegionKind::Function
+        matches!(self.kind, RegionKind::Statements | RegionKind::Block)
     }
 
     /// Parses the region; returns where the region's text starts in the parsed text, and the parse.
     fn parse(&self, text: &str) -> (u32, syntax::Parse) {
         let code = &text[self.range.clone()];
         match self.kind {
-            RegionKind::Function => (0, parse(code)),
+            RegionKind::Function | RegionKind::Item => (0, parse(code)),
             RegionKind::Block => (
                 BLOCK_PREFIX.len() as u32,
                 parse(&format!("{BLOCK_PREFIX}{code}")),
@@ -429,6 +489,102 @@ fn opens_a_block(text: &str, open: usize) -> bool {
     let last = words().next_back().unwrap_or("");
     let struct_literal = head.ends_with(last) && last.starts_with(|c: char| c.is_ascii_uppercase());
     !struct_literal || starts_a_condition
+}
+
+/// Nodes whose children are items.
+const ITEM_CONTAINERS: &[&str] = &["source_file", "declaration_list"];
+
+/// The byte range of the items around the 1-based `lines`, found on a syntax tree: the item (a child of the
+/// file or of an `impl`/`trait`/`mod` body) that holds the lines, or the run of items they overlap, extended
+/// over the attributes and doc comments before them and, when the run ends in an attribute, to the item it
+/// belongs to. Parsed alone as a file, the range gives the same items back. `None` when the lines touch no
+/// item (say, only whitespace between items).
+///
+/// Only the top-level items around the lines are parsed, not the whole file: they run from the `;` or `}` at
+/// bracket depth 0 before the lines to the one after them, found by the lexer (comments and literals are not
+/// code). Parsing whole files for these hunks made mining several times slower.
+fn item_region(text: &str, index: &LineIndex, lines: Range<u32>) -> Option<Range<usize>> {
+    let first = index.start_of(lines.start).min(text.len());
+    let end = if lines.is_empty() {
+        first
+    } else {
+        index
+            .start_of(lines.end)
+            .saturating_sub(1)
+            .max(first)
+            .min(text.len())
+    };
+    let (mut depth, mut chunk_start, mut chunk_end) = (0usize, 0usize, text.len());
+    for (i, b) in Punctuation::new(text, 0) {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' => depth = depth.saturating_sub(1),
+            b'}' | b';' => {
+                if b == b'}' {
+                    depth = depth.saturating_sub(1);
+                }
+                // `static S: T = T { .. };` ends at its `;`, not at the struct literal's `}`.
+                let continues =
+                    b == b'}' && text[i + 1..].trim_start().starts_with([';', ',', '.', ')']);
+                if depth == 0 && !continues {
+                    if i < first {
+                        chunk_start = i + 1;
+                    } else if i >= end {
+                        chunk_end = i + 1;
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let chunk = &text[chunk_start..chunk_end];
+    let tree = parse(chunk).tree;
+    let local = item_in_tree(
+        &tree,
+        (first - chunk_start) as u32,
+        (end - chunk_start) as u32,
+    )?;
+    Some(local.start + chunk_start..local.end + chunk_start)
+}
+
+/// [`item_region`] on the tree of a text, for the bytes `first..end` of that text.
+fn item_in_tree(tree: &syntax::Tree, first: u32, end: u32) -> Option<Range<usize>> {
+    let mut node = tree.covering_node(first..end);
+    let container = loop {
+        if ITEM_CONTAINERS.contains(&tree.node(node).kind) {
+            break node;
+        }
+        let parent = tree.node(node).parent?;
+        if ITEM_CONTAINERS.contains(&tree.node(parent).kind) {
+            break parent;
+        }
+        node = parent;
+    };
+    let children: Vec<syntax::NodeId> = (tree.node(container).children.iter().copied())
+        .filter(|&c| !tree.is_leaf(c) || tree.node(c).kind.ends_with("comment"))
+        .collect();
+    let overlaps = |c: syntax::NodeId| {
+        let span = &tree.node(c).span;
+        span.start <= end && first < span.end.max(span.start + 1)
+    };
+    let mut i = children.iter().position(|&c| overlaps(c))?;
+    let mut j = children.iter().rposition(|&c| overlaps(c))?;
+    let attached = |c: syntax::NodeId| {
+        let kind = tree.node(c).kind;
+        kind == "attribute_item" || kind == "line_comment" || kind == "block_comment"
+    };
+    while i > 0 && attached(children[i - 1]) {
+        i -= 1;
+    }
+    while j + 1 < children.len() && attached(children[j]) {
+        j += 1;
+    }
+    let (start, stop) = (
+        tree.node(children[i]).span.start,
+        tree.node(children[j]).span.end,
+    );
+    Some(start as usize..stop as usize)
 }
 
 /// The 1-based line range a hunk side covers; a pure insertion (`len == 0`) covers the empty range after

@@ -18,6 +18,7 @@ pub mod measuring;
 pub mod mining;
 pub mod output;
 pub mod watching;
+pub mod split;
 
 pub use checking::{CheckOptions, CheckReport, ValidateMode, cannot_check, check_fixes};
 pub use config::{Settings, load_settings};
@@ -45,6 +46,7 @@ pub use watching::{
     GroupReport, HealGroup, HealGroupOutcome, LogInput, WatchHeal, WatchOptions, WatchReport,
     follow, watch,
 };
+pub use split::{SplitOptions, SplitReport, commit_split};
 
 /// Rounds a score to 4 decimals, as every report writes scores (stable output, readable diffs).
 pub(crate) fn round4(x: f64) -> f64 {

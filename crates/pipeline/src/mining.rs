@@ -53,6 +53,8 @@ pub struct MineOptions {
     pub max_provenance: usize,
     /// Which noise rules refuse candidates (toggles, renames, drops, test data).
     pub refuse: mine::RefuseConfig,
+    /// Stored edits never learned from, as (commit, path, line): the held-out sites of an evaluation.
+    pub held_out: BTreeSet<(String, String, u32)>,
 }
 
 impl Default for MineOptions {
@@ -69,6 +71,7 @@ impl Default for MineOptions {
             score: ScoreConfig::default(),
             max_provenance: 20,
             refuse: mine::RefuseConfig::default(),
+            held_out: BTreeSet::new(),
         }
     }
 }
@@ -360,14 +363,19 @@ fn build_library(
     let start = std::time::Instant::now();
     let mut patterns = Vec::new();
     let mut provenance = Vec::new();
-    let (mut commit_of, mut repo_of) = (Vec::new(), Vec::new());
+    let (mut commit_of, mut file_of, mut repo_of) = (Vec::new(), Vec::new(), Vec::new());
     let mut commit_ids: HashMap<String, usize> = HashMap::new();
+    let mut file_ids: HashMap<(usize, String), usize> = HashMap::new();
     for (r, source) in sources.iter().enumerate() {
         let in_range: BTreeSet<&str> = source.commits.iter().map(|c| c.id.as_str()).collect();
         let edits: Vec<StoredEdit> = store
             .edits(&source.key)?
             .into_iter()
             .filter(|e| in_range.contains(e.commit.as_str()))
+            .filter(|e| {
+                options.held_out.is_empty()
+                    || !(options.held_out).contains(&(e.commit.clone(), e.path.clone(), e.line))
+            })
             .collect();
         report.edits += edits.len();
         let parsed: Vec<_> = edits
@@ -388,6 +396,8 @@ fn build_library(
             };
             let next = commit_ids.len();
             commit_of.push(*commit_ids.entry(edit.commit.clone()).or_insert(next));
+            let next = file_ids.len();
+            file_of.push(*file_ids.entry((r, edit.path.clone())).or_insert(next));
             repo_of.push(r);
             patterns.push(pattern);
             provenance.push(SerializableProvenance {
@@ -417,6 +427,7 @@ fn build_library(
     report.clusters = dendrogram.clusters.len();
     let origins = Origins {
         commit: &commit_of,
+        file: &file_of,
         repo: &repo_of,
     };
     let selected = select(&dendrogram, origins, &options.score);
@@ -439,7 +450,7 @@ fn build_library(
     let (unfixed, scanned) = count_unfixed(sources, &templates, options, progress)?;
     report.seconds.scan = start.elapsed().as_secs_f64();
     report.scanned_files = scanned;
-    let scored = score(&dendrogram, &selected, &unfixed, origins);
+    let scored = score(&dendrogram, &selected, &unfixed, origins, &options.score);
     let ids: Vec<String> = scored
         .iter()
         .map(|s| pattern_id(&dendrogram.clusters[s.cluster].pattern))
@@ -480,8 +491,13 @@ fn build_library(
                 id: ids[k].clone(),
                 origin: Origin::Mined,
                 description: Some(format!(
-                    "learned from {} fixes in {} commits; {} unfixed matches in the mined code",
-                    s.fixed, s.support, s.unfixed
+                    "learned from {} fixes ({} weighted sites) in {} files and {} commits; {} unfixed \
+                     matches in the mined code",
+                    s.fixed,
+                    crate::round4(s.sites),
+                    s.files,
+                    s.support,
+                    s.unfixed
                 )),
                 before: p.before.render(),
                 after: p.after.render(),

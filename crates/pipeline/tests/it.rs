@@ -80,11 +80,60 @@ fn inside_assert() {
 }
 
 #[test]
-fn outside_functions_and_too_large() {
+fn items_outside_functions_and_too_large() {
+    // Outside any function the region is the item around the hunk, found on the syntax tree.
     check(
         "use a::b;\n",
         "use a::c;\n",
-        expect!["1: skipped: hunk is outside any function\n"],
+        expect![[r#"
+        1: b [identifier] => c [identifier]
+    "#]],
+    );
+    check(
+        "#[derive(Debug)]\npub struct S {\n    a: u8,\n    names: Vec<String>,\n}\n",
+        "#[derive(Debug)]\npub struct S {\n    a: u8,\n    names: Box<[String]>,\n}\n",
+        expect![[r#"
+            4: Vec<String> [generic_type] => Box<[String]> [generic_type]
+        "#]],
+    );
+    check(
+        "#[derive(Debug)]\npub struct S;\n",
+        "#[derive(Debug, Clone)]\npub struct S;\n",
+        expect![[r#"
+            1: #[derive(Debug)] [attribute_item] => #[derive(Debug, Clone)] [attribute_item]
+        "#]],
+    );
+    check(
+        "impl<T> Trait for Wrapper<T> {\n    fn f(&self) {}\n}\n",
+        "impl<T: Clone> Trait for Wrapper<T> {\n    fn f(&self) {}\n}\n",
+        expect![[r#"
+            1: impl<T> Trait for Wrapper<T> {
+                fn f(&self) {}
+            } [impl_item] => impl<T: Clone> Trait for Wrapper<T> {
+                fn f(&self) {}
+            } [impl_item]
+        "#]],
+    );
+    check(
+        "impl S {\n    const N: usize = 4;\n    fn len(&self) -> usize { self.v.iter().count() }\n}\n",
+        "impl S {\n    const N: usize = 4;\n    fn len(&self) -> usize { self.v.len() }\n}\n",
+        expect![[r#"
+            3: self.v.iter().count [field_expression] => self.v.len [field_expression]
+        "#]],
+    );
+    check(
+        "impl S {\n    const N: usize = 4;\n}\n",
+        "impl S {\n    const N: u32 = 4;\n}\n",
+        expect![[r#"
+            2: usize [primitive_type] => u32 [primitive_type]
+        "#]],
+    );
+    check(
+        "use a::b;\n",
+        "use a::b;\nuse a::c;\n",
+        expect![[r#"
+        1: skipped: hunk outside any function only adds or removes lines
+    "#]],
     );
     let before = "fn f() {\n}\n";
     let after = format!("fn f() {{\n{}}}\n", "    g();\n".repeat(10));

@@ -182,6 +182,14 @@ impl Finder<'_> {
         // The mapping can anchor the same change at different depths (identical `()` argument lists compete
         // for one partner); descending while exactly one child pair differs makes the edit canonical.
         (b, a) = shrink(before, after, b, a);
+        // The anchor can be a differing child of a matched parent; the same context rule as in `shrink`
+        // lifts it back under its operator.
+        if let (Some(pb), Some(pa)) = (before.node(b).parent, after.node(a).parent)
+            && self.mapping.partner_of_before(pb) == Some(pa)
+            && keeps_operator(before, pb, b, after, a)
+        {
+            (b, a) = (pb, pa);
+        }
         // A node that moved within its parent is identical on both sides; the change is the parent's order.
         while isomorphic(before, b, after, a) {
             match self.mapped_ancestor(b, a) {
@@ -358,11 +366,36 @@ fn shrink(before: &Tree, after: &Tree, mut b: NodeId, mut a: NodeId) -> (NodeId,
             .zip(&na.children)
             .filter(|&(&cb, &ca)| !isomorphic(before, cb, after, ca));
         match (differing.next(), differing.next()) {
-            (Some((&cb, &ca)), None) => (b, a) = (cb, ca),
+            (Some((&cb, &ca)), None) if !keeps_operator(before, b, cb, after, ca) => {
+                (b, a) = (cb, ca)
+            }
             _ => return (b, a),
         }
     }
 }
+
+/// Whether descending from `parent` to the differing child pair `(cb, ca)` would lose the context that makes
+/// the change right: the child changes kind, and the parent holds an operator of its own ([`OPERATORS`]: `&`,
+/// `*`, `-`, `!`, …) that applies to it. `&Vec<T>` → `&[T]` is right, but `Vec<T>` → `[T]` breaks every owned vector,
+/// because an unsized `[T]` is only valid behind the `&`. Brackets and separators are not operators: they
+/// only repeat the parent's kind, so `f(x.unwrap())` → `f(x?)` still shrinks to `x.unwrap()` → `x?`.
+fn keeps_operator(before: &Tree, parent: NodeId, cb: NodeId, after: &Tree, ca: NodeId) -> bool {
+    if before.node(cb).kind == after.node(ca).kind {
+        return false;
+    }
+    before
+        .node(parent)
+        .children
+        .iter()
+        .any(|&c| before.is_leaf(c) && OPERATORS.contains(&before.text_of(c)))
+}
+
+/// Unary and binary operators: tokens that apply to their operands. Assignment, `->`, `=>` and ranges are
+/// left out: they separate parts rather than act on them, so `let d = a - b;` still shrinks to `a - b`.
+const OPERATORS: &[&str] = &[
+    "&", "*", "!", "-", "?", "+", "/", "%", "<<", ">>", "|", "^", "==", "!=", "<", ">", "<=", ">=",
+    "&&", "||",
+];
 
 /// The leaf texts of a subtree, commas left out.
 fn tokens_without_commas(tree: &Tree, id: NodeId) -> impl Iterator<Item = &str> {

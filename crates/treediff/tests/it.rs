@@ -704,3 +704,30 @@ fn trailing_comma_reflow_is_formatting() {
         "before and after differ only in commas"
     );
 }
+
+#[test]
+fn a_kind_change_under_an_operator_keeps_the_operator() {
+    // `[u16]` is only a type behind the `&`: the edit keeps the reference, so its pattern leaves owned
+    // vectors alone.
+    check(
+        "fn widest(cols: &Vec<u16>) {}\n",
+        "fn widest(cols: &[u16]) {}\n",
+        expect![[r#"
+            delete generic_type `Vec<u16>`
+            insert array_type `[u16]`
+            --
+            edit reference_type `&Vec<u16>` → reference_type `&[u16]`
+        "#]],
+    );
+    // Brackets are not operators: the argument list is dropped from the edit.
+    check(
+        "fn f() -> R {\n    g(x.unwrap())\n}\n",
+        "fn f() -> R {\n    g(x?)\n}\n",
+        expect![[r#"
+            delete call_expression `x.unwrap()`
+            insert try_expression `x?`
+            --
+            edit call_expression `x.unwrap()` → try_expression `x?`
+        "#]],
+    );
+}
