@@ -46,6 +46,9 @@ fn pattern(
         provenance: Vec::new(),
         measured: None,
         examples: Vec::new(),
+        effect: None,
+        returns: None,
+        panics_when: None,
     })
     .expect("a valid pattern")
 }
@@ -88,6 +91,7 @@ fn check(fixture: &str, expected: Expect) {
                 file: "lib.rs".to_owned(),
                 line: line.parse().unwrap(),
                 source: "--at".to_owned(),
+                step: None,
             }),
             ["panic", kind] => config.panic_kinds.push(kind.to_string()),
             ["min", p] => config.min_confidence = Probability::new(p.parse().unwrap()),
@@ -465,6 +469,7 @@ fn assess(
             proximity,
             validation,
             outcomes,
+            step: None,
         })
         .probability
         .get()
@@ -557,6 +562,7 @@ fn probabilities_are_monotone_in_the_raw_score_for_mined_patterns() {
                 proximity: Proximity::OnLine,
                 validation: Validation::NotRun,
                 outcomes: Outcomes::default(),
+                step: None,
             })
             .probability
             .get();

@@ -27,7 +27,7 @@ pub use guard::{
 };
 pub use index::{Index, Match, squeeze};
 pub use library::{
-    LibraryError, LibraryPattern, Measured, Origin, Provenance, SerializableExample,
+    Effect, LibraryError, LibraryPattern, Measured, Origin, Returns, Provenance, SerializableExample,
     SerializablePattern, SerializableProvenance,
 };
 
