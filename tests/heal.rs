@@ -336,7 +336,10 @@ mod tests {
 #[test]
 fn a_bad_index_from_a_caller_is_guarded_at_the_caller_not_defaulted_at_the_index() {
     let repo = crate_repo(PICK, &[]);
-    let r = heal(&repo, &["--format", "json", "--", "cargo", "test", "--quiet"]);
+    let r = heal(
+        &repo,
+        &["--format", "json", "--", "cargo", "test", "--quiet"],
+    );
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let report = &json["report"];
@@ -440,4 +443,25 @@ proposed = 200
             .unwrap()
             .contains("stock.saturating_sub(sold)")
     );
+}
+
+#[test]
+fn a_check_that_fails_before_any_fix_is_not_run_and_says_so() {
+    // A nightly-only bench: `cargo check --all-targets` fails on stable before any fix, so it cannot judge
+    // one; the failing test and the suite still do.
+    let bench = "#![feature(test)]\nextern crate test;\n";
+    let repo = crate_repo(PICK, &[("benches/nightly.rs", bench)]);
+    let r = heal(&repo, &["--", "cargo", "test", "--quiet"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("[h-guard-index] confidence 0.67: passed"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("validation ran the failing test tests::a_position_past_the_end_is_an_error (regression test), the whole suite (cargo test --workspace); not run: cargo check: `cargo check --workspace --all-targets` fails before any fix, so it cannot judge one"),
+        "{}",
+        r.stdout
+    );
+    assert!(log_steps(&repo).iter().any(|s| s == "baseline"));
 }

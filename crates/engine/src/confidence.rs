@@ -152,7 +152,9 @@ impl FramePrior {
                 return Err(format!("`{name}` is empty"));
             }
             if let Some(v) = list.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
-                return Err(format!("`{name}` must hold finite positive ratios, got {v}"));
+                return Err(format!(
+                    "`{name}` must hold finite positive ratios, got {v}"
+                ));
             }
         }
         if !(p.substitutes_default.is_finite() && p.substitutes_default > 0.0) {

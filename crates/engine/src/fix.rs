@@ -674,9 +674,9 @@ fn to_fix(
 /// the written return type, so `io::Result<T>` and aliases named `…Result` count). A closure in between
 /// answers `None`: a `return` or `?` there leaves the closure, not the function.
 pub(crate) fn function_returns(tree: &Tree, node: NodeId) -> Option<Returns> {
-    let function = tree.ancestors(node).find(|&a| {
-        matches!(tree.node(a).kind, "function_item" | "closure_expression")
-    })?;
+    let function = tree
+        .ancestors(node)
+        .find(|&a| matches!(tree.node(a).kind, "function_item" | "closure_expression"))?;
     if tree.node(function).kind != "function_item" {
         return None;
     }
@@ -776,7 +776,8 @@ fn proximity(
     }
     // The innermost frame wins when several locations qualify.
     let step = |hits: &mut dyn Iterator<Item = &&Location>| {
-        hits.filter_map(|l| l.step.clone()).min_by_key(|s| s.position)
+        hits.filter_map(|l| l.step.clone())
+            .min_by_key(|s| s.position)
     };
     let line = |offset: u32| first_line + lines.line_of(offset as usize) - 1;
     let span = &tree.node(node).span;
@@ -785,7 +786,11 @@ fn proximity(
         line(span.end.saturating_sub(1).max(span.start)),
     );
     if locations.iter().any(|l| first <= l.line && l.line <= last) {
-        let s = step(&mut locations.iter().filter(|l| first <= l.line && l.line <= last));
+        let s = step(
+            &mut locations
+                .iter()
+                .filter(|l| first <= l.line && l.line <= last),
+        );
         return (Proximity::OnLine, s);
     }
     let function = tree

@@ -12,8 +12,8 @@ mod lift;
 mod skip;
 
 pub use confidence::{
-    Assessment, Basis, ConfidenceModel, Evidence, FramePrior, Outcomes, Parameters, PathStep, RawScore,
-    Validation,
+    Assessment, Basis, ConfidenceModel, Evidence, FramePrior, Outcomes, Parameters, PathStep,
+    RawScore, Validation,
 };
 pub use fix::{
     Engine, FileFixes, FileOutcome, Fix, FixConfig, Location, Position, Proximity, Skipped,

@@ -47,7 +47,9 @@ pub fn guards_on_path(
         .iter()
         .copied()
         .filter(|p| {
-            p.panics_when.is_some() && p.panics.contains(&site.step.panic) && p.pattern.is_applicable()
+            p.panics_when.is_some()
+                && p.panics.contains(&site.step.panic)
+                && p.pattern.is_applicable()
         })
         .collect();
     if guards.is_empty() {
@@ -67,9 +69,11 @@ pub fn guards_on_path(
             continue;
         }
         // The condition repeats the bound code: only code without side effects may be repeated.
-        let pure = m.bindings.iter().flatten().all(|&b| {
-            HoleClass::Accessor.contains(pattern::classify_tree(site_tree, b))
-        });
+        let pure = m
+            .bindings
+            .iter()
+            .flatten()
+            .all(|&b| HoleClass::Accessor.contains(pattern::classify_tree(site_tree, b)));
         if !pure {
             continue;
         }
@@ -97,7 +101,9 @@ pub fn guards_on_path(
             }
             if let Some(returns) = function_returns(tree, anchor)
                 && let Some(fix) = guard_fix(frame, tree, anchor, &condition, returns, p, config)
-                && !out.iter().any(|f| f.file == fix.file && f.after == fix.after)
+                && !out
+                    .iter()
+                    .any(|f| f.file == fix.file && f.after == fix.after)
             {
                 out.push(fix);
             }
@@ -303,7 +309,10 @@ fn lift(
     if names.len() != args.len() {
         return None;
     }
-    let values: Vec<String> = args.iter().map(|&a| argument_text(caller_tree, a)).collect();
+    let values: Vec<String> = args
+        .iter()
+        .map(|&a| argument_text(caller_tree, a))
+        .collect();
     names.truncate(values.len());
     let lifted = substitute(condition, &names, &values)?;
     Some((lifted, call))
@@ -378,8 +387,14 @@ fn argument_text(tree: &Tree, arg: NodeId) -> String {
     }
     let text = tree.text_of(at);
     match tree.node(at).kind {
-        "identifier" | "self" | "field_expression" | "call_expression" | "integer_literal"
-        | "scoped_identifier" | "index_expression" | "parenthesized_expression" => text.to_owned(),
+        "identifier"
+        | "self"
+        | "field_expression"
+        | "call_expression"
+        | "integer_literal"
+        | "scoped_identifier"
+        | "index_expression"
+        | "parenthesized_expression" => text.to_owned(),
         _ => format!("({text})"),
     }
 }
@@ -394,10 +409,7 @@ fn substitute(condition: &str, names: &[String], values: &[String]) -> Option<St
         return None;
     }
     let tree = &parse.tree;
-    let body = tree
-        .nodes
-        .iter()
-        .position(|n| n.kind == "block")? as NodeId;
+    let body = tree.nodes.iter().position(|n| n.kind == "block")? as NodeId;
     let mut edits: Vec<patch::TextEdit> = Vec::new();
     for id in tree.descendants(body) {
         let node = tree.node(id);

@@ -27,8 +27,8 @@ pub use guard::{
 };
 pub use index::{Index, Match, squeeze};
 pub use library::{
-    Effect, LibraryError, LibraryPattern, Measured, Origin, Returns, Provenance, SerializableExample,
-    SerializablePattern, SerializableProvenance,
+    Effect, LibraryError, LibraryPattern, Measured, Origin, Provenance, Returns,
+    SerializableExample, SerializablePattern, SerializableProvenance,
 };
 
 /// Hole number, shared between the before and after sides of a pattern.

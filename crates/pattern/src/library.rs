@@ -300,16 +300,19 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
             None => None,
             Some(condition) => {
                 // Parsed as the after side of (before, condition), so that its holes get the before side's ids.
-                let (with, names2) =
-                    Pattern::parse_named(&file.before, condition, (file.before_kind.as_deref(), None))
-                        .map_err(|e| match e {
-                            TemplateError::Parse { source, .. } => {
-                                LibraryError::Template(TemplateError::Parse {
-                                    side: "panics_when",
-                                    source,
-                                })
-                            }
-                        })?;
+                let (with, names2) = Pattern::parse_named(
+                    &file.before,
+                    condition,
+                    (file.before_kind.as_deref(), None),
+                )
+                .map_err(|e| match e {
+                    TemplateError::Parse { source, .. } => {
+                        LibraryError::Template(TemplateError::Parse {
+                            side: "panics_when",
+                            source,
+                        })
+                    }
+                })?;
                 let unbound = with.after_only_holes();
                 if !unbound.is_empty() {
                     let names: Vec<_> = unbound

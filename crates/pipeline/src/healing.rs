@@ -299,7 +299,30 @@ pub fn heal(
                     .to_owned(),
             );
         }
-        validate::cargo_steps(&failing, &options.target_dir, &timeouts)
+        let mut steps = validate::cargo_steps(&failing, &options.target_dir, &timeouts);
+        // `cargo check --all-targets` that fails before any fix (nightly-only benches, a broken example)
+        // cannot judge one: it is dropped, and the tests still compile what they run.
+        let baseline = validate::run_steps(&worktree.path, &steps[..1]);
+        let check_passes = validate::all_passed(&steps[..1], &baseline);
+        audit.record(
+            "baseline",
+            "cargo check",
+            &format!(
+                "the check before any fix: {}",
+                baseline
+                    .last()
+                    .map_or("not run".to_owned(), |r| describe(&summarize(r)))
+            ),
+            &check_passes,
+        )?;
+        if !check_passes {
+            steps.remove(0);
+            not_run.push(
+                "cargo check: `cargo check --workspace --all-targets` fails before any fix, so it cannot judge one"
+                    .to_owned(),
+            );
+        }
+        steps
     } else {
         let mut rerun = step.clone();
         rerun.env.push((
@@ -596,7 +619,11 @@ pub fn panic_kind_name(kind: &trace::PanicKind) -> String {
 }
 
 /// Which checks a candidate's validation ran, from the steps and how far they got.
-fn checks_of(steps: &[validate::Step], results: &[validate::StepResult], not_run: &[String]) -> Checks {
+fn checks_of(
+    steps: &[validate::Step],
+    results: &[validate::StepResult],
+    not_run: &[String],
+) -> Checks {
     let ran = |i: usize| i < results.len();
     let mut checks = Checks {
         not_run: not_run.to_vec(),
@@ -605,14 +632,18 @@ fn checks_of(steps: &[validate::Step], results: &[validate::StepResult], not_run
     let mut parts = Vec::new();
     for (i, step) in steps.iter().enumerate() {
         if !ran(i) {
-            checks.not_run.push(format!("{}: an earlier step failed", step.name));
+            checks
+                .not_run
+                .push(format!("{}: an earlier step failed", step.name));
             continue;
         }
         if step.name == "cargo check" {
             checks.compiled = true;
             parts.push("cargo check".to_owned());
         } else if !step.must_pass.is_empty() {
-            checks.regression_tests.extend(step.must_pass.iter().cloned());
+            checks
+                .regression_tests
+                .extend(step.must_pass.iter().cloned());
             parts.push(format!(
                 "the failing test {} (regression test)",
                 step.must_pass.join(", ")
@@ -621,7 +652,11 @@ fn checks_of(steps: &[validate::Step], results: &[validate::StepResult], not_run
             checks.suite = true;
             parts.push("the whole suite (cargo test --workspace)".to_owned());
         } else {
-            parts.push(format!("the command `{} {}`", step.program, step.args.join(" ")));
+            parts.push(format!(
+                "the command `{} {}`",
+                step.program,
+                step.args.join(" ")
+            ));
         }
     }
     checks.summary = format!(
