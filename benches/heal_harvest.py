@@ -311,6 +311,9 @@ def heal(work, suture, label, timeout, max_candidates, only):
         try:
             r = sh(args, cwd=co, env=env_for(work, repo), timeout=timeout * (3 * max_candidates + 3),
                    check=False)
+            os.makedirs(f"{work}/reports", exist_ok=True)
+            with open(f"{work}/reports/{label}-{commit}.json", "w") as f:
+                f.write(r.stdout or r.stderr)
             report = json.loads(r.stdout)["report"] if r.stdout.strip().startswith("{") else None
         except subprocess.TimeoutExpired:
             report = None
@@ -336,8 +339,19 @@ def heal(work, suture, label, timeout, max_candidates, only):
                 b = current.encode()
                 patched = (b[:fix["start"]["byte"]] + fix["after"].encode() + b[fix["end"]["byte"]:]).decode()
                 equivalent = squash(patched) == squash(human_after) and set(fix_files) == {path}
+        # Also: whether any validated-or-not candidate was near the human's lines (where heal looked).
+        near = False
+        for a in (report or {}).get("attempts", []):
+            f = a["fix"]
+            human_after = show(git, commit, f["file"])
+            if human_after is None or f["file"] not in fix_files:
+                continue
+            with open(f"{co}/{f['file']}") as fh:
+                touched = human_lines(fh.read(), human_after)
+            near = near or any(f["start"]["line"] - 2 <= l <= f["end"]["line"] + 2 for l in touched)
+        attempts = len((report or {}).get("attempts", []))
         out.write("\t".join([repo, commit, name, outcome, pattern, str(located), str(plausible),
-                             str(equivalent), f"{secs:.0f}"]) + "\n")
+                             str(equivalent), f"{secs:.0f}", str(attempts), str(near)]) + "\n")
         out.flush()
         print(f"heal[{label}]: {repo} {commit[:10]} {name}: {outcome} {pattern} located={located} "
               f"plausible={plausible} equivalent={equivalent} ({secs:.0f} s)", file=sys.stderr)

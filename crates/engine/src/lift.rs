@@ -299,12 +299,12 @@ fn lift(
         })
         .collect();
     let mut names = params;
-    if names.first().is_some_and(|n| n == "self") {
-        match receiver {
-            Some(r) => args.insert(0, r),
-            // `Type::method(x, ..)`: the receiver is the first argument.
-            None => {}
-        }
+    // A method call's receiver is its `self`; in `Type::method(x, ..)` the receiver is already the first
+    // argument.
+    if names.first().is_some_and(|n| n == "self")
+        && let Some(r) = receiver
+    {
+        args.insert(0, r);
     }
     if names.len() != args.len() {
         return None;
