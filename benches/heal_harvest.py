@@ -306,7 +306,9 @@ def heal(work, suture, label, timeout, max_candidates, only):
         sh(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q",
             "--allow-empty", "-m", "the test alone"], cwd=co, check=False)
         start = time.time()
-        args = [suture, "heal", "--repo", co, "--env", "staging", "--format", "json",
+        # HEAL_SUTURE_ARGS: extra flags, e.g. `--patterns DIR` for another pattern library.
+        extra = os.environ.get("HEAL_SUTURE_ARGS", "").split()
+        args = [suture, "heal", *extra, "--repo", co, "--env", "staging", "--format", "json",
                 "--timeout", str(timeout), "--max-candidates", str(max_candidates), "--"] + cmd.split(" ")
         try:
             r = sh(args, cwd=co, env=env_for(work, repo), timeout=timeout * (3 * max_candidates + 3),
@@ -357,15 +359,71 @@ def heal(work, suture, label, timeout, max_candidates, only):
               f"plausible={plausible} equivalent={equivalent} ({secs:.0f} s)", file=sys.stderr)
 
 
+def function_span(lines, line):
+    """The 1-based lines of the `fn` around `line`, by the nearest `fn` header above and the next below: an
+    approximation (no parser here) that is good enough to say which frame a human's change is in."""
+    header = re.compile(r"^\s*(pub(\([^)]*\))?\s+)?(const\s+)?(async\s+)?(unsafe\s+)?fn\s")
+    start = next((i for i in range(line, 0, -1) if header.match(lines[i - 1])), 1)
+    end = next((i - 1 for i in range(line + 1, len(lines) + 1) if header.match(lines[i - 1])), len(lines))
+    return start, end
+
+
+def frame_statistics(work, label):
+    """Where on the failing path the human's fix is: per frame position, the cases whose human change falls in
+    that frame's function (the innermost such frame counts)."""
+    counts, none = {}, 0
+    for line in open(f"{work}/cases.tsv"):
+        repo, commit = line.split("\t")[:2]
+        path = f"{work}/reports/{label}-{commit}.json"
+        if not os.path.exists(path):
+            continue
+        try:
+            report = json.load(open(path))["report"]
+        except (json.JSONDecodeError, KeyError):
+            continue
+        git = mirror(repo)
+        tests, fix_files, _ = split_commit(git, commit)
+        found = None
+        for failure in report["failures"][:1]:
+            for loc in failure["path"]:
+                f = loc["file"]
+                if f not in fix_files:
+                    continue
+                before = tests.get(f) or show(git, f"{commit}^", f) or ""
+                after = show(git, commit, f) or ""
+                lines = before.splitlines()
+                if not lines:
+                    continue
+                lo, hi = function_span(lines, min(loc["line"], len(lines)))
+                if any(lo <= l <= hi for l in human_lines(before, after)):
+                    found = loc["step"]["position"] if loc.get("step") else None
+                    break
+        if found is None:
+            none += 1
+        else:
+            counts[found] = counts.get(found, 0) + 1
+    return counts, none
+
+
 def report(work):
     for name in sorted(os.listdir(work)):
         if not name.startswith("results-"):
             continue
+        label = name[8:-4]
         rows = [l.rstrip("\n").split("\t") for l in open(f"{work}/{name}")]
         repos = {r[0] for r in rows}
-        c = lambda i: sum(r[i] == "True" for r in rows)
-        print(f"{name[8:-4]}: {len(rows)} cases from {len(repos)} repositories: located {c(5)}, "
-              f"plausible {c(6)}, human-equivalent {c(7)}")
+        c = lambda i: sum(len(r) > i and r[i] == "True" for r in rows)
+        outcomes = {}
+        for r in rows:
+            outcomes[r[3]] = outcomes.get(r[3], 0) + 1
+        measured = sum(len(r) > 10 for r in rows)
+        print(f"{label}: {len(rows)} cases from {len(repos)} repositories: located {c(5)}, "
+              f"plausible {c(6)}, human-equivalent {c(7)}; some candidate near the human's lines {c(10)} "
+              f"(of {measured} with a saved report); outcomes {dict(sorted(outcomes.items()))}")
+        counts, none = frame_statistics(work, label)
+        if counts or none:
+            print(f"  the human's fix on the failing path, by frame position (0 = panic site): "
+                  f"{dict(sorted(counts.items()))}, not in a workspace frame's function: {none}")
 
 
 def main():
