@@ -129,17 +129,26 @@ fn print_report(report: &HealReport) {
                 a.run.exit_code.map_or("none".to_owned(), |c| c.to_string())
             )
         };
+        let frame = match &a.fix.step {
+            Some(s) if s.position == 0 => " at the panic site".to_owned(),
+            Some(s) => format!(" at caller #{}", s.position),
+            None => String::new(),
+        };
         println!(
-            "  {}. {}:{} [{}] confidence {:.2}: {verdict}",
+            "  {}. {}:{}{frame} [{}] confidence {:.2}: {verdict}",
             i + 1,
             a.fix.file,
             a.fix.start.line,
             a.fix.pattern,
             a.fix.confidence
         );
+        if let Some(effect) = a.fix.effect {
+            println!("     effect: {}", effect.label());
+        }
         for step in &a.steps {
             println!("     - {step}");
         }
+        println!("     validation {}", a.checks.summary);
         for line in a.fix.diff.lines() {
             println!("     {line}");
         }

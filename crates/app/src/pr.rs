@@ -469,6 +469,7 @@ impl Group<'_> {
                 None => "unknown origin",
             },
             description: lp.and_then(|p| p.description.as_deref()),
+            effect: lp.and_then(|p| p.effect).map(|e| e.label()),
             before_template: lp.map_or("", |p| p.source.before.as_str()),
             after_template: lp.map_or("", |p| p.source.after.as_str()),
             examples: lp

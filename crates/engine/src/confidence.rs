@@ -23,7 +23,9 @@
 //! the ones no measurement supports yet say so. The raw score ([`RawScore`]) only ranks candidates of one
 //! origin against each other; the probability is what gates and what is shown.
 
-use pattern::{LibraryPattern, Measured, MeasuredBy, Origin};
+use std::collections::BTreeMap;
+
+use pattern::{Effect, LibraryPattern, Measured, MeasuredBy, Origin};
 use policy::Probability;
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +109,77 @@ pub struct Evidence<'a> {
     pub proximity: Proximity,
     pub validation: Validation,
     pub outcomes: Outcomes,
+    /// Where on a panic's failing path the candidate is, when a trace said so.
+    pub step: Option<&'a PathStep>,
 }
+
+/// A place on the failing path of a reported panic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathStep {
+    /// 0 is the panic site, 1 its caller, ….
+    pub position: u32,
+    /// The panic kind, as pattern files name it (`index-out-of-bounds`).
+    pub panic: String,
+}
+
+/// Where on a failing path people fix a panic of each kind: likelihood ratios by frame position, and the
+/// ratio of a remedy that substitutes a default value. Data (`corpus/frame-prior.toml`), with its origin:
+/// hand-written until mined panic fixes measure it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FramePrior {
+    /// `hand-written` or `mined`.
+    pub origin: Origin,
+    /// By frame position (0 = the panic site); the last entry holds for deeper frames.
+    pub default: Vec<f64>,
+    /// The same, per panic kind.
+    #[serde(default)]
+    pub kinds: BTreeMap<String, Vec<f64>>,
+    /// A remedy labelled `substitutes-default`.
+    pub substitutes_default: f64,
+    #[serde(default)]
+    pub provenance: Vec<String>,
+}
+
+/// The shipped frame prior (`corpus/frame-prior.toml`).
+pub const SHIPPED_FRAME_PRIOR: &str = include_str!("../../../corpus/frame-prior.toml");
+
+impl FramePrior {
+    /// Reads a frame prior from TOML; every ratio must be finite and positive, and no list empty.
+    pub fn from_toml(text: &str) -> Result<FramePrior, String> {
+        let p: FramePrior = toml::from_str(text).map_err(|e| e.message().to_owned())?;
+        let lists = std::iter::once(("default", &p.default))
+            .chain(p.kinds.iter().map(|(k, v)| (k.as_str(), v)));
+        for (name, list) in lists {
+            if list.is_empty() {
+                return Err(format!("`{name}` is empty"));
+            }
+            if let Some(v) = list.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+                return Err(format!(
+                    "`{name}` must hold finite positive ratios, got {v}"
+                ));
+            }
+        }
+        if !(p.substitutes_default.is_finite() && p.substitutes_default > 0.0) {
+            return Err(format!(
+                "`substitutes_default` must be finite and positive, got {}",
+                p.substitutes_default
+            ));
+        }
+        Ok(p)
+    }
+
+    /// The ratio of a remedy at `step`.
+    pub fn at(&self, step: &PathStep) -> f64 {
+        let list = self.kinds.get(&step.panic).unwrap_or(&self.default);
+        let i = (step.position as usize).min(list.len() - 1);
+        list[i]
+    }
+}
+
+static SHIPPED_FRAMES: std::sync::LazyLock<FramePrior> = std::sync::LazyLock::new(|| {
+    FramePrior::from_toml(SHIPPED_FRAME_PRIOR).expect("the shipped frame prior is valid")
+});
 
 /// The model's answer for one candidate.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -171,6 +243,7 @@ pub struct ConfidenceModel {
     /// The score → probability map of mined patterns; `None` takes raw scores as probabilities.
     pub calibration: Option<mine::calibrate::Calibration>,
     pub parameters: Parameters,
+    pub frames: FramePrior,
 }
 
 impl Default for ConfidenceModel {
@@ -179,6 +252,7 @@ impl Default for ConfidenceModel {
         ConfidenceModel {
             calibration: None,
             parameters: SHIPPED.clone(),
+            frames: SHIPPED_FRAMES.clone(),
         }
     }
 }
@@ -253,8 +327,19 @@ impl ConfidenceModel {
             proximity: fix.proximity,
             validation,
             outcomes,
+            step: fix.step.as_ref(),
         })
         .probability
+    }
+
+    /// The odds multiplier of where on a failing path a remedy is and of what it does to the failure.
+    fn remedy(&self, evidence: &Evidence<'_>) -> f64 {
+        let frame = evidence.step.map_or(1.0, |s| self.frames.at(s));
+        let effect = match evidence.pattern.effect {
+            Some(Effect::SubstitutesDefault) => self.frames.substitutes_default,
+            _ => 1.0,
+        };
+        frame * effect
     }
 
     /// The probability that the candidate is the right fix, given everything in `evidence`.
@@ -281,7 +366,9 @@ impl ConfidenceModel {
         let p = if base >= 1.0 && validation > 0.0 {
             1.0
         } else {
-            from_odds(odds(base) * self.location(evidence.proximity) * validation)
+            from_odds(
+                odds(base) * self.location(evidence.proximity) * self.remedy(evidence) * validation,
+            )
         };
         let Outcomes { merged, closed } = evidence.outcomes;
         let k = self.parameters.outcome_weight;

@@ -17,14 +17,14 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use pattern::{Index, LibraryPattern, Origin, instantiate};
+use pattern::{Effect, Index, LibraryPattern, Origin, Returns, instantiate};
 use policy::Probability;
 use serde::Serialize;
 use syntax::scan::LineIndex;
 use syntax::{NodeId, Tree};
 
 use crate::confidence::{
-    Assessment, Basis, ConfidenceModel, Evidence, Outcomes, RawScore, Validation,
+    Assessment, Basis, ConfidenceModel, Evidence, Outcomes, PathStep, RawScore, Validation,
 };
 use crate::skip::SkipReason;
 
@@ -35,6 +35,9 @@ pub struct Location {
     pub line: u32,
     /// Where the location came from, for explanations: `--at`, `diagnostic: <message>`, ….
     pub source: String,
+    /// The frame of a panic's failing path this location is, when a trace said so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<PathStep>,
 }
 
 #[derive(Debug, Clone)]
@@ -125,6 +128,13 @@ pub struct Fix {
     /// 1 for fixes found in the file as it was; 2 and up for matches nested in an earlier fix, found again in
     /// the patched text (their positions refer to that text).
     pub round: usize,
+    /// What the fix does to the failure (`surfaces`, `substitutes-default`), from its pattern; every output
+    /// shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// Where on a panic's failing path the fix is, when a trace said so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<PathStep>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -237,6 +247,7 @@ struct Candidate {
     replacement: String,
     assessment: Assessment,
     proximity: Proximity,
+    step: Option<PathStep>,
     /// Concrete nodes of the pattern: more specific patterns win ties.
     specificity: u32,
 }
@@ -394,7 +405,13 @@ fn fix_source(
                     skip(SkipReason::SelfRecursion { function });
                     continue;
                 }
-                let proximity = proximity(tree, &unit_lines, m.node, unit.first_line, &locations);
+                if let Some(want) = p.returns
+                    && function_returns(tree, m.node) != Some(want)
+                {
+                    continue;
+                }
+                let (proximity, step) =
+                    proximity(tree, &unit_lines, m.node, unit.first_line, &locations);
                 if config.only_on_locations && proximity != Proximity::OnLine {
                     continue;
                 }
@@ -403,6 +420,7 @@ fn fix_source(
                     proximity,
                     validation: Validation::NotRun,
                     outcomes: config.outcomes.get(&p.id).copied().unwrap_or_default(),
+                    step: step.as_ref(),
                 });
                 if assessment.probability < config.min_confidence {
                     below += 1;
@@ -414,6 +432,7 @@ fn fix_source(
                     replacement,
                     assessment,
                     proximity,
+                    step,
                     specificity: p.pattern.before.root.concrete,
                 });
             }
@@ -638,8 +657,40 @@ fn to_fix(
         score: candidate.assessment.raw,
         rank: 0,
         proximity: candidate.proximity,
-        reason: explain(p, &candidate.assessment, candidate.proximity, locations),
+        reason: explain(
+            p,
+            &candidate.assessment,
+            candidate.proximity,
+            candidate.step.as_ref(),
+            locations,
+        ),
         round,
+        effect: p.effect,
+        step: candidate.step.clone(),
+    }
+}
+
+/// What the function around `node` returns, when it is a `Result` or an `Option` (by the last path segment of
+/// the written return type, so `io::Result<T>` and aliases named `…Result` count). A closure in between
+/// answers `None`: a `return` or `?` there leaves the closure, not the function.
+pub(crate) fn function_returns(tree: &Tree, node: NodeId) -> Option<Returns> {
+    let function = tree
+        .ancestors(node)
+        .find(|&a| matches!(tree.node(a).kind, "function_item" | "closure_expression"))?;
+    if tree.node(function).kind != "function_item" {
+        return None;
+    }
+    let children = &tree.node(function).children;
+    let arrow = children.iter().position(|&c| tree.text_of(c) == "->")?;
+    let ty = tree.text_of(*children.get(arrow + 1)?);
+    let head = ty.split('<').next().unwrap_or(ty).trim();
+    let last = head.rsplit("::").next().unwrap_or(head);
+    if last.ends_with("Result") {
+        Some(Returns::Result)
+    } else if last == "Option" {
+        Some(Returns::Option)
+    } else {
+        None
     }
 }
 
@@ -719,10 +770,15 @@ fn proximity(
     node: NodeId,
     first_line: u32,
     locations: &[&Location],
-) -> Proximity {
+) -> (Proximity, Option<PathStep>) {
     if locations.is_empty() {
-        return Proximity::Anywhere;
+        return (Proximity::Anywhere, None);
     }
+    // The innermost frame wins when several locations qualify.
+    let step = |hits: &mut dyn Iterator<Item = &&Location>| {
+        hits.filter_map(|l| l.step.clone())
+            .min_by_key(|s| s.position)
+    };
     let line = |offset: u32| first_line + lines.line_of(offset as usize) - 1;
     let span = &tree.node(node).span;
     let (first, last) = (
@@ -730,7 +786,12 @@ fn proximity(
         line(span.end.saturating_sub(1).max(span.start)),
     );
     if locations.iter().any(|l| first <= l.line && l.line <= last) {
-        return Proximity::OnLine;
+        let s = step(
+            &mut locations
+                .iter()
+                .filter(|l| first <= l.line && l.line <= last),
+        );
+        return (Proximity::OnLine, s);
     }
     let function = tree
         .ancestors(node)
@@ -739,16 +800,18 @@ fn proximity(
         let fspan = &tree.node(f).span;
         let (ff, fl) = (line(fspan.start), line(fspan.end.saturating_sub(1)));
         if locations.iter().any(|l| ff <= l.line && l.line <= fl) {
-            return Proximity::SameFunction;
+            let s = step(&mut locations.iter().filter(|l| ff <= l.line && l.line <= fl));
+            return (Proximity::SameFunction, s);
         }
     }
-    Proximity::Elsewhere
+    (Proximity::Elsewhere, None)
 }
 
-fn explain(
+pub(crate) fn explain(
     p: &LibraryPattern,
     assessment: &Assessment,
     proximity: Proximity,
+    step: Option<&PathStep>,
     locations: &[&Location],
 ) -> String {
     let what = match p.origin {
@@ -769,10 +832,19 @@ fn explain(
         Proximity::SameFunction => format!("in the function of a reported line ({})", sources()),
         Proximity::Elsewhere => "away from the reported locations".to_owned(),
     };
-    format!("{what}; {place}")
+    let frame = match step {
+        Some(s) if s.position == 0 => format!("; at the panic site ({})", s.panic),
+        Some(s) => format!("; caller #{} of the panic site ({})", s.position, s.panic),
+        None => String::new(),
+    };
+    let effect = p
+        .effect
+        .map(|e| format!("; {}", e.label()))
+        .unwrap_or_default();
+    format!("{what}; {place}{frame}{effect}")
 }
 
-fn position(text: &str, byte: usize) -> Position {
+pub(crate) fn position(text: &str, byte: usize) -> Position {
     let line_start = text[..byte].rfind('\n').map_or(0, |i| i + 1);
     Position {
         line: syntax::line_of(text, byte as u32),

@@ -8,15 +8,18 @@
 pub mod check;
 pub mod confidence;
 mod fix;
+mod lift;
 mod skip;
 
 pub use confidence::{
-    Assessment, Basis, ConfidenceModel, Evidence, Outcomes, Parameters, RawScore, Validation,
+    Assessment, Basis, ConfidenceModel, Evidence, FramePrior, Outcomes, Parameters, PathStep,
+    RawScore, Validation,
 };
 pub use fix::{
     Engine, FileFixes, FileOutcome, Fix, FixConfig, Location, Position, Proximity, Skipped,
     fix_text, rank,
 };
+pub use lift::{Frame, guards_on_path};
 pub use policy::Probability;
 pub use skip::SkipReason;
 

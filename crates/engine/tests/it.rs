@@ -46,6 +46,9 @@ fn pattern(
         provenance: Vec::new(),
         measured: None,
         examples: Vec::new(),
+        effect: None,
+        returns: None,
+        panics_when: None,
     })
     .expect("a valid pattern")
 }
@@ -88,6 +91,7 @@ fn check(fixture: &str, expected: Expect) {
                 file: "lib.rs".to_owned(),
                 line: line.parse().unwrap(),
                 source: "--at".to_owned(),
+                step: None,
             }),
             ["panic", kind] => config.panic_kinds.push(kind.to_string()),
             ["min", p] => config.min_confidence = Probability::new(p.parse().unwrap()),
@@ -465,6 +469,7 @@ fn assess(
             proximity,
             validation,
             outcomes,
+            step: None,
         })
         .probability
         .get()
@@ -558,6 +563,7 @@ fn probabilities_are_monotone_in_the_raw_score_for_mined_patterns() {
                 proximity: Proximity::OnLine,
                 validation: Validation::NotRun,
                 outcomes: Outcomes::default(),
+                step: None,
             })
             .probability
             .get();
@@ -873,5 +879,141 @@ fn a_record_measured_by_the_compiler_is_not_credited_twice_for_compiling() {
     assert_eq!(
         assess(&mined, Proximity::OnLine, Validation::Failed, none),
         0.0
+    );
+}
+
+/// A guard remedy: `$A[$B]` panics when `$B >= $A.len()`.
+fn index_guard() -> LibraryPattern {
+    LibraryPattern::try_from(SerializablePattern {
+        id: "g".to_owned(),
+        origin: Origin::HandWritten,
+        description: None,
+        before: "$A[$B]".to_owned(),
+        after: "$A[$B]".to_owned(),
+        before_kind: None,
+        after_kind: None,
+        support: 0,
+        score: 0.5,
+        prevalence: 0.0,
+        specialisation: 0.0,
+        parent: None,
+        panics: vec!["index-out-of-bounds".to_owned()],
+        guards: Default::default(),
+        accessors: Default::default(),
+        provenance: Vec::new(),
+        measured: None,
+        examples: Vec::new(),
+        effect: Some(pattern::Effect::Surfaces),
+        returns: None,
+        panics_when: Some("$B >= $A.len()".to_owned()),
+    })
+    .expect("a valid guard")
+}
+
+/// Guards along a failing path of `(file, text, line)` frames, innermost first: each as
+/// `file:line frame N p=P` and its replacement.
+#[track_caller]
+fn check_guards(frames: &[(&str, &str, u32)], expected: Expect) {
+    let guard = index_guard();
+    let frames: Vec<engine::Frame<'_>> = frames
+        .iter()
+        .enumerate()
+        .map(|(i, (file, text, line))| engine::Frame {
+            file,
+            text,
+            line: *line,
+            step: engine::PathStep {
+                position: i as u32,
+                panic: "index-out-of-bounds".to_owned(),
+            },
+        })
+        .collect();
+    let fixes = engine::guards_on_path(&frames, &[&guard], &FixConfig::default());
+    let mut out = String::new();
+    for f in &fixes {
+        out.push_str(&format!(
+            "{}:{} frame {} p={}\n{}\n",
+            f.file,
+            f.start.line,
+            f.step.as_ref().unwrap().position,
+            f.confidence,
+            f.after
+        ));
+    }
+    expected.assert_eq(&out);
+}
+
+#[test]
+fn a_guard_is_carried_up_through_the_callers_arguments() {
+    // Three frames in two files; the names change at every call, the borrow is dropped, and only the
+    // frames whose function returns Result or Option get a guard. The test function is not touched.
+    let lib = "pub fn pick(v: &[u32], i: usize) -> u32 {\n    v[i]\n}\n\npub fn middle(items: &[u32], k: usize) -> Option<u32> {\n    Some(pick(items, k + 1))\n}\n";
+    let app = "pub fn run(args: &[String]) -> Result<u32, String> {\n    let n: usize = args[0].parse().map_err(|_| \"nan\".to_owned())?;\n    let table = vec![1, 2, 3];\n    let got = lib::middle(&table, n).unwrap_or(0);\n    Ok(got)\n}\n\n#[test]\nfn t() -> Result<(), String> {\n    run(&[\"9\".into()])?;\n    Ok(())\n}\n";
+    check_guards(
+        &[
+            ("src/lib.rs", lib, 2),
+            ("src/lib.rs", lib, 6),
+            ("src/app.rs", app, 4),
+            ("src/app.rs", app, 10),
+        ],
+        expect![[r#"
+            src/lib.rs:6 frame 1 p=0.67
+            if (k + 1) >= items.len() {
+                    return None;
+                }
+                Some(pick(items, k + 1))
+            src/app.rs:4 frame 2 p=0.60
+            if (n + 1) >= table.len() {
+                    return Err("invalid input: (n + 1) >= table.len()".into());
+                }
+                let got = lib::middle(&table, n).unwrap_or(0);
+        "#]],
+    );
+}
+
+#[test]
+fn a_guard_stops_where_the_value_was_computed() {
+    // `j` is a local of `pick`: no caller can say `j >= v.len()`, so only `pick` itself, which returns an
+    // Option, gets the guard; a method call maps `self` to its receiver.
+    let lib = "pub fn pick(v: &[u32], i: usize) -> Option<u32> {\n    let j = i * 2;\n    Some(v[j])\n}\n\npub struct S { items: Vec<u32> }\n\nimpl S {\n    pub fn at(&self, i: usize) -> u32 {\n        self.items[i]\n    }\n}\n\npub fn get(s: &S, n: usize) -> Result<u32, String> {\n    Ok(s.at(n))\n}\n";
+    check_guards(
+        &[("src/lib.rs", lib, 3), ("src/lib.rs", lib, 15)],
+        expect![[r#"
+            src/lib.rs:3 frame 0 p=0.50
+            if j >= v.len() {
+                    return None;
+                }
+                Some(v[j])
+        "#]],
+    );
+    check_guards(
+        &[("src/lib.rs", lib, 10), ("src/lib.rs", lib, 15)],
+        expect![[r#"
+            src/lib.rs:15 frame 1 p=0.67
+            if n >= s.items.len() {
+                    return Err("invalid input: n >= s.items.len()".into());
+                }
+                Ok(s.at(n))
+        "#]],
+    );
+}
+
+#[test]
+fn the_shipped_frame_prior_parses_and_rejects_bad_ratios() {
+    let prior = engine::FramePrior::from_toml(engine::confidence::SHIPPED_FRAME_PRIOR).unwrap();
+    assert_eq!(prior.origin, Origin::HandWritten);
+    assert!(
+        engine::FramePrior::from_toml(
+            "origin = \"hand-written\"\ndefault = []\nsubstitutes_default = 0.5\n"
+        )
+        .unwrap_err()
+        .contains("`default` is empty")
+    );
+    assert!(
+        engine::FramePrior::from_toml(
+            "origin = \"hand-written\"\ndefault = [1.0, -2.0]\nsubstitutes_default = 0.5\n"
+        )
+        .unwrap_err()
+        .contains("finite positive")
     );
 }

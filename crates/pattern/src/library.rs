@@ -84,6 +84,51 @@ pub struct SerializablePattern {
     /// Examples that `suture patterns test` checks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<SerializableExample>,
+    /// What the fix does to the failure, shown wherever the fix is: `surfaces` (the problem is returned to
+    /// the caller as an `Err`/`None`), `substitutes-default` (a default or clamped value takes the place of the
+    /// failure, silently: never applied automatically in production). Absent: not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<Effect>,
+    /// The pattern only applies inside a function whose return type is this (`result` or `option`), so that
+    /// an early `?` or `return Err(..)`/`return None` compiles there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returns: Option<Returns>,
+    /// When the matched code panics, as a Rust condition over the before side's holes (`$B >= $A.len()`).
+    /// A pattern with it is a guard remedy: the condition is carried up the failing path (parameters become
+    /// the caller's arguments) and becomes `if <condition> { return Err(..) }` in a frame whose function
+    /// returns `Result` or `Option`. Its `after` may equal `before` (the site itself stays as it is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panics_when: Option<String>,
+}
+
+/// What a remedy does to the failure it removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// The problem reaches the caller: an early `Err`/`None`, a `?`.
+    Surfaces,
+    /// A default, clamped or empty value replaces the failure, and nobody is told.
+    SubstitutesDefault,
+}
+
+impl Effect {
+    /// The label every output shows next to the fix.
+    pub fn label(self) -> &'static str {
+        match self {
+            Effect::Surfaces => "surfaces the error to the caller",
+            Effect::SubstitutesDefault => {
+                "substitutes a default value (hides the failure; never auto-applied in production)"
+            }
+        }
+    }
+}
+
+/// The return type a pattern needs around it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Returns {
+    Result,
+    Option,
 }
 
 /// One fix a pattern was learned from.
@@ -156,6 +201,10 @@ pub struct LibraryPattern {
     pub provenance: Vec<Provenance>,
     pub measured: Option<Measured>,
     pub examples: Vec<SerializableExample>,
+    pub effect: Option<Effect>,
+    pub returns: Option<Returns>,
+    /// The panic condition over the before side's holes (same hole ids), for guard remedies.
+    pub panics_when: Option<crate::Template>,
     /// The file form this pattern was read from, kept so that writing it back changes nothing.
     pub source: SerializablePattern,
 }
@@ -174,6 +223,8 @@ pub enum LibraryError {
     AfterOnlyHoles { holes: String },
     #[error("`guards` names ${hole}, which `before` does not have")]
     GuardUnknownHole { hole: String },
+    #[error("`panics_when` uses ${holes} that `before` does not bind")]
+    ConditionOnlyHoles { holes: String },
 }
 
 impl LibraryError {
@@ -186,6 +237,7 @@ impl LibraryError {
             LibraryError::AfterOnlyHoles { .. } => "after",
             LibraryError::MeasuredRightOverProposed { .. } => "measured",
             LibraryError::GuardUnknownHole { .. } => "guards",
+            LibraryError::ConditionOnlyHoles { .. } => "panics_when",
         }
     }
 }
@@ -258,6 +310,41 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
                 pattern.accessors[slot] = methods.clone();
             }
         }
+        let panics_when = match &file.panics_when {
+            None => None,
+            Some(condition) => {
+                // Parsed as the after side of (before, condition), so that its holes get the before side's ids.
+                let (with, names2) = Pattern::parse_named(
+                    &file.before,
+                    condition,
+                    (file.before_kind.as_deref(), None),
+                )
+                .map_err(|e| match e {
+                    TemplateError::Parse { source, .. } => {
+                        LibraryError::Template(TemplateError::Parse {
+                            side: "panics_when",
+                            source,
+                        })
+                    }
+                })?;
+                let unbound = with.after_only_holes();
+                if !unbound.is_empty() {
+                    let names: Vec<_> = unbound
+                        .iter()
+                        .map(|&h| {
+                            names2
+                                .get(h as usize)
+                                .cloned()
+                                .unwrap_or_else(|| hole_display_name(h))
+                        })
+                        .collect();
+                    return Err(LibraryError::ConditionOnlyHoles {
+                        holes: names.join(", $"),
+                    });
+                }
+                Some(with.after)
+            }
+        };
         Ok(LibraryPattern {
             id: file.id.clone(),
             origin: file.origin,
@@ -272,6 +359,9 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
             provenance: file.provenance.clone(),
             measured: file.measured.clone(),
             examples: file.examples.clone(),
+            effect: file.effect,
+            returns: file.returns,
+            panics_when,
             source: file,
         })
     }

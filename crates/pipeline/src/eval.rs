@@ -196,6 +196,7 @@ pub fn evaluate(
                         file: file.path.clone(),
                         line,
                         source: "evaluated hunk".to_owned(),
+                        step: None,
                     })
                     .collect();
                 let config = FixConfig {

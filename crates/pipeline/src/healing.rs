@@ -71,6 +71,23 @@ pub struct Attempt {
     /// The probability after validation: the model's answer given how the candidate validated (0 for one
     /// that failed).
     pub confidence: Probability,
+    /// Which checks ran beyond the command's exit status, in words and as data.
+    pub checks: Checks,
+}
+
+/// What validated a candidate: whether the rest of the suite ran, and which test pins the new behaviour.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Checks {
+    /// `cargo check` of the workspace ran.
+    pub compiled: bool,
+    /// The tests that failed before and were re-run (they pin the new behaviour: the regression tests).
+    pub regression_tests: Vec<String>,
+    /// The whole suite (`cargo test --workspace`) ran.
+    pub suite: bool,
+    /// Checks that did not run, and why.
+    pub not_run: Vec<String>,
+    /// All of it in one sentence, as every output shows it.
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -208,6 +225,38 @@ pub fn heal(
         .filter(|f| matches!(f.proximity, Proximity::OnLine | Proximity::SameFunction))
         .cloned()
         .collect();
+    // Guard remedies on every workspace frame of each failing path: the panic's condition carried up to where
+    // the value came in.
+    let patterns: Vec<&pattern::LibraryPattern> = library.patterns.iter().collect();
+    for failure in &report.failures {
+        let mut texts = Vec::new();
+        for l in &failure.path {
+            let text = std::fs::read_to_string(root_abs.join(&l.file))
+                .with_context(|| format!("cannot read `{}`", l.file))?;
+            texts.push(text);
+        }
+        let frames: Vec<engine::Frame<'_>> = failure
+            .path
+            .iter()
+            .zip(&texts)
+            .filter_map(|(l, text)| {
+                Some(engine::Frame {
+                    file: &l.file,
+                    text,
+                    line: l.line,
+                    step: l.step.clone()?,
+                })
+            })
+            .collect();
+        for fix in engine::guards_on_path(&frames, &patterns, &config) {
+            if !candidates
+                .iter()
+                .any(|c| c.file == fix.file && c.start == fix.start && c.after == fix.after)
+            {
+                candidates.push(fix);
+            }
+        }
+    }
     candidates.sort_by(|a, b| {
         b.confidence
             .total_cmp(&a.confidence)
@@ -236,21 +285,85 @@ pub fn heal(
         .iter()
         .filter_map(|f| f.test.clone())
         .collect();
-    let steps = if program == "cargo" && args.first().is_some_and(|a| a == "test") {
-        let timeouts = validate::Timeouts {
-            check: options.timeout,
-            test: options.timeout,
-        };
-        validate::cargo_steps(&failing, &options.target_dir, &timeouts)
+    let timeouts = validate::Timeouts {
+        check: options.timeout,
+        test: options.timeout,
+    };
+    let cargo_test = program == "cargo" && args.first().is_some_and(|a| a == "test");
+    let mut worktree = validate::create_worktree(&root_abs)?;
+    let mut not_run = Vec::new();
+    let steps = if cargo_test {
+        if failing.is_empty() {
+            not_run.push(
+                "no regression test: the output names no failing test, so only the whole suite pins the fix"
+                    .to_owned(),
+            );
+        }
+        let mut steps = validate::cargo_steps(&failing, &options.target_dir, &timeouts);
+        // `cargo check --all-targets` that fails before any fix (nightly-only benches, a broken example)
+        // cannot judge one: it is dropped, and the tests still compile what they run.
+        let baseline = validate::run_steps(&worktree.path, &steps[..1]);
+        let check_passes = validate::all_passed(&steps[..1], &baseline);
+        audit.record(
+            "baseline",
+            "cargo check",
+            &format!(
+                "the check before any fix: {}",
+                baseline
+                    .last()
+                    .map_or("not run".to_owned(), |r| describe(&summarize(r)))
+            ),
+            &check_passes,
+        )?;
+        if !check_passes {
+            steps.remove(0);
+            not_run.push(
+                "cargo check: `cargo check --workspace --all-targets` fails before any fix, so it cannot judge one"
+                    .to_owned(),
+            );
+        }
+        steps
     } else {
         let mut rerun = step.clone();
         rerun.env.push((
             "CARGO_TARGET_DIR".to_owned(),
             options.target_dir.display().to_string(),
         ));
-        vec![rerun]
+        let mut steps = vec![rerun];
+        not_run.push(
+            "no regression test: the command is not a test and none was written for it".to_owned(),
+        );
+        // The other tests must still pass: the suite, when it passes before any fix (a suite that already
+        // fails cannot tell a fix that breaks something).
+        if root_abs.join("Cargo.toml").exists() {
+            let suite = validate::cargo_steps(&[], &options.target_dir, &timeouts)
+                .pop()
+                .expect("the cargo steps end with the suite");
+            let baseline = validate::run_steps(&worktree.path, std::slice::from_ref(&suite));
+            if validate::all_passed(std::slice::from_ref(&suite), &baseline) {
+                steps.push(suite);
+            } else {
+                not_run.push(
+                    "the suite: `cargo test --workspace` fails before any fix, so it cannot judge one"
+                        .to_owned(),
+                );
+            }
+            audit.record(
+                "baseline",
+                "cargo test --workspace",
+                &format!(
+                    "the suite before any fix: {}",
+                    baseline
+                        .last()
+                        .map_or("not run".to_owned(), |r| describe(&summarize(r)))
+                ),
+                &not_run,
+            )?;
+        } else {
+            not_run.push("the suite: not a cargo workspace".to_owned());
+        }
+        steps
     };
-    let mut worktree = validate::create_worktree(&root_abs)?;
     let mut validated: Option<usize> = None;
     for candidate in candidates {
         let original = std::fs::read_to_string(root_abs.join(&candidate.file))
@@ -283,6 +396,7 @@ pub fn heal(
                     .model
                     .validated(p, &candidate, validation, engine::Outcomes::default())
             });
+        let checks = checks_of(&steps, &results, &not_run);
         let mut candidate = candidate;
         candidate.validation = validation;
         let verdict = if passed {
@@ -306,6 +420,7 @@ pub fn heal(
             run,
             output_tail: tail(&format!("{}{}", result.stdout, result.stderr), 40),
             confidence,
+            checks,
         });
         if passed {
             validated = Some(report.attempts.len() - 1);
@@ -324,14 +439,21 @@ pub fn heal(
     };
     let attempt = &report.attempts[best];
     let confidence = attempt.confidence;
-    let decision = options
+    let mut decision = options
         .policy
         .decide(&options.env, &attempt.fix.file, confidence)?;
+    // A remedy that substitutes a default hides the failure: in production a person decides, whatever the
+    // confidence.
+    let hides = attempt.fix.effect == Some(pattern::Effect::SubstitutesDefault);
+    let held = hides && options.env == policy::PRODUCTION && decision == Decision::Apply;
+    if held {
+        decision = Decision::Propose;
+    }
     report.decision = Some(decision);
     let thresholds = options
         .policy
         .thresholds_for(&options.env, &attempt.fix.file)?;
-    let why = format!(
+    let mut why = format!(
         "confidence {confidence:.2} in `{}` ({:?}; apply ≥ {}, propose ≥ {}, notify ≥ {})",
         options.env,
         options.policy.criticality(&attempt.fix.file),
@@ -339,6 +461,13 @@ pub fn heal(
         thresholds.require_approval,
         thresholds.notify_only
     );
+    if held {
+        why.push_str(
+            "; the fix substitutes a default value, which is never applied automatically in production",
+        );
+    } else if hides {
+        why.push_str("; the fix substitutes a default value (it hides the failure)");
+    }
     audit.record(
         "decided",
         &format!("{}:{}", attempt.fix.file, attempt.fix.start.line),
@@ -422,6 +551,10 @@ pub fn locate(
                     (r, Some(t)) => format!("caller #{r} on the failing path of {t}"),
                     (r, None) => format!("caller #{r} on the failing path"),
                 },
+                step: Some(engine::PathStep {
+                    position: l.rank as u32,
+                    panic: kind.clone(),
+                }),
             })
             .collect();
         locations.extend(path.iter().cloned());
@@ -447,6 +580,7 @@ pub fn locate(
                 file,
                 line: d.line,
                 source: format!("diagnostic{code}: {}", d.message),
+                step: None,
             });
         }
     }
@@ -482,6 +616,59 @@ pub fn panic_kind_name(kind: &trace::PanicKind) -> String {
         PanicKind::AssertionFailed => "assertion-failed".to_owned(),
         PanicKind::Other => "other".to_owned(),
     }
+}
+
+/// Which checks a candidate's validation ran, from the steps and how far they got.
+fn checks_of(
+    steps: &[validate::Step],
+    results: &[validate::StepResult],
+    not_run: &[String],
+) -> Checks {
+    let ran = |i: usize| i < results.len();
+    let mut checks = Checks {
+        not_run: not_run.to_vec(),
+        ..Checks::default()
+    };
+    let mut parts = Vec::new();
+    for (i, step) in steps.iter().enumerate() {
+        if !ran(i) {
+            checks
+                .not_run
+                .push(format!("{}: an earlier step failed", step.name));
+            continue;
+        }
+        if step.name == "cargo check" {
+            checks.compiled = true;
+            parts.push("cargo check".to_owned());
+        } else if !step.must_pass.is_empty() {
+            checks
+                .regression_tests
+                .extend(step.must_pass.iter().cloned());
+            parts.push(format!(
+                "the failing test {} (regression test)",
+                step.must_pass.join(", ")
+            ));
+        } else if step.args.first().is_some_and(|a| a == "test") && step.args.len() == 2 {
+            checks.suite = true;
+            parts.push("the whole suite (cargo test --workspace)".to_owned());
+        } else {
+            parts.push(format!(
+                "the command `{} {}`",
+                step.program,
+                step.args.join(" ")
+            ));
+        }
+    }
+    checks.summary = format!(
+        "ran {}{}",
+        parts.join(", "),
+        if checks.not_run.is_empty() {
+            String::new()
+        } else {
+            format!("; not run: {}", checks.not_run.join("; "))
+        }
+    );
+    checks
 }
 
 fn summarize(result: &validate::StepResult) -> CommandRun {

@@ -98,5 +98,6 @@ fn in_tree(root: &Path, file: &str, line: u32, source: String) -> Result<Locatio
         file: relative.to_string_lossy().replace('\\', "/"),
         line,
         source,
+        step: None,
     })
 }

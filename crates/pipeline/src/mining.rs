@@ -509,6 +509,9 @@ fn build_library(
                 specialisation: crate::round4(s.specialisation),
                 parent: s.parent.map(|p| ids[p].clone()),
                 panics: Vec::new(),
+                effect: None,
+                returns: None,
+                panics_when: None,
                 examples: crate::examples::synthesize_examples(
                     &p.before.render(),
                     &p.after.render(),

@@ -174,6 +174,8 @@ pub struct FixBody<'a> {
     /// `mined` or `hand-written`.
     pub origin: &'a str,
     pub description: Option<&'a str>,
+    /// What the fix does to a failure (the pattern's `effect` label), when the pattern says.
+    pub effect: Option<&'a str>,
     pub before_template: &'a str,
     pub after_template: &'a str,
     /// (repository, commit, path, line) of the fixes the pattern was learned from.
@@ -219,6 +221,9 @@ pub fn fix_body(body: &FixBody<'_>) -> String {
         table_cell(body.before_template),
         table_cell(body.after_template)
     ));
+    if let Some(effect) = body.effect {
+        out.push_str(&format!("| Effect | {} |\n", table_cell(effect)));
+    }
     out.push_str(&format!(
         "| Confidence | {:.2} ({}) |\n",
         body.confidence, body.confidence_note

@@ -1,0 +1,447 @@
+#!/usr/bin/env python3
+"""Harvested panic-fix benchmark for `suture heal` (driver of benches/heal_harvest.sh).
+
+Stages, each reading the previous one's file under the work directory:
+
+  mine     git only: commits whose message speaks of a panic (panic, overflow, out of bounds, unwrap, out of
+           range) and that add a `#[test]` together with a small change to non-test code. Writes
+           candidates.tsv (repo, commit, test name, test file).
+  confirm  checks out the commit's parent in one fixed checkout per repository, applies only the test part of
+           the commit (test files whole; in a source file, the hunks after its `#[cfg(test)]`), runs the new
+           test, and keeps the case when it panics (a compile error or a pass drops it). Writes cases.tsv,
+           the benchmark's case list (repo, commit, test, package, target), which benches/heal_cases.tsv keeps.
+  heal     for each case: the same checkout, then `suture heal --format json` on the failing test, scored
+           against the human's fix: located (the landed fix changes a line within 2 lines of a line the
+           human changed), plausible (it passed every validation step: the check, the failing test, the
+           whole suite), human-equivalent (the file after the fix equals the human's, whitespace aside, and
+           the human changed no other non-test file). Writes results-LABEL.tsv.
+  report   counts per label.
+
+Nothing fetched is written into the repository: only repository names, commit ids and test names.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+MESSAGE = re.compile(r"panic|overflow|out of bounds|unwrap|out of range|index", re.I)
+HELD_OUT = {
+    "rust-lang/rust-clippy", "rust-lang/rust-analyzer", "sharkdp/bat", "tokio-rs/axum",
+    "eza-community/eza", "helix-editor/helix", "cardigan1008/panic4r",
+}
+MAX_FIX_LINES = 30
+
+
+def sh(args, cwd=None, env=None, timeout=None, check=True):
+    r = subprocess.run(args, cwd=cwd, env=env, timeout=timeout, capture_output=True, text=True,
+                       errors="replace")
+    if check and r.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {r.stderr[-2000:]}")
+    return r
+
+
+def mirror(repo):
+    return f"/work/.mirror/{repo.replace('/', '+')}/repo"
+
+
+def is_test_file(path):
+    parts = path.split("/")
+    return "tests" in parts or parts[-1] in ("tests.rs", "test.rs") or "benches" in parts
+
+
+def changed_files(git, commit):
+    out = sh(["git", f"--git-dir={git}", "diff", "--numstat", f"{commit}^", commit]).stdout
+    files = []
+    for line in out.splitlines():
+        added, removed, path = line.split("\t", 2)
+        if added == "-":
+            continue
+        files.append((path, int(added), int(removed)))
+    return files
+
+
+def hunks(git, commit, path):
+    """The -U0 hunks of one file: (old_start, old_len, new_start, new_len, removed, added)."""
+    out = sh(["git", f"--git-dir={git}", "diff", "-U0", f"{commit}^", commit, "--", path]).stdout
+    result = []
+    cur = None
+    for line in out.splitlines():
+        m = re.match(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", line)
+        if m:
+            cur = [int(m[1]), int(m[2] or 1), int(m[3]), int(m[4] or 1), [], []]
+            result.append(cur)
+        elif cur is not None and line.startswith("-") and not line.startswith("---"):
+            cur[4].append(line[1:])
+        elif cur is not None and line.startswith("+") and not line.startswith("+++"):
+            cur[5].append(line[1:])
+    return result
+
+
+def show(git, rev, path):
+    r = sh(["git", f"--git-dir={git}", "show", f"{rev}:{path}"], check=False)
+    return r.stdout if r.returncode == 0 else None
+
+
+def test_start(text):
+    """The line (1-based) of the first `#[cfg(test)]`, or a huge number."""
+    for i, line in enumerate(text.splitlines(), 1):
+        if line.strip().startswith("#[cfg(test)]"):
+            return i
+    return 1 << 30
+
+
+def split_commit(git, commit):
+    """(test part: {path: text after}, fix files: [path], test names: [(name, path)]) or None."""
+    tests, fix_files, names = {}, [], []
+    fix_lines = 0
+    for path, added, removed in changed_files(git, commit):
+        if not path.endswith(".rs"):
+            continue
+        after = show(git, commit, path)
+        if after is None:
+            # A deleted file is part of the fix.
+            fix_files.append(path)
+            fix_lines += removed
+            continue
+        hs = hunks(git, commit, path)
+        if is_test_file(path):
+            tests[path] = after
+            test_hunks = hs
+        else:
+            start = test_start(after)
+            test_hunks = [h for h in hs if h[2] >= start]
+            fix_hunks = [h for h in hs if h[2] < start]
+            if fix_hunks:
+                fix_files.append(path)
+                fix_lines += sum(len(h[4]) + len(h[5]) for h in fix_hunks)
+            if test_hunks:
+                before = show(git, f"{commit}^", path) or ""
+                tests[path] = apply_hunks(before, test_hunks)
+        for h in test_hunks:
+            added_lines = h[5]
+            for i, line in enumerate(added_lines):
+                if line.strip() == "#[test]":
+                    for nxt in added_lines[i + 1:i + 4]:
+                        m = re.match(r"\s*(?:pub\s+)?(?:async\s+)?fn\s+(\w+)", nxt)
+                        if m:
+                            names.append((m[1], path))
+                            break
+    if not fix_files or not names or fix_lines > MAX_FIX_LINES:
+        return None
+    return tests, fix_files, names
+
+
+def apply_hunks(before, hs):
+    lines = before.splitlines(keepends=True)
+    out, at = [], 0
+    for old_start, old_len, _ns, _nl, _removed, added in hs:
+        # -U0: an insertion's old_start is the line after which it goes; a change's is its first line.
+        first = old_start if old_len == 0 else old_start - 1
+        out.extend(lines[at:first])
+        out.extend(a + "\n" for a in added)
+        at = first + old_len
+    out.extend(lines[at:])
+    return "".join(out)
+
+
+def mine(work, repos, per_repo):
+    rows = []
+    for repo in repos:
+        if repo in HELD_OUT:
+            continue
+        git = mirror(repo)
+        log = sh(["git", f"--git-dir={git}", "log", "--no-merges", "--format=%H %P%x00%B%x01", "HEAD"]).stdout
+        n = 0
+        for entry in log.split("\x01"):
+            if "\x00" not in entry:
+                continue
+            ids, body = entry.strip("\n").split("\x00", 1)
+            ids = ids.split()
+            if len(ids) != 2 or not MESSAGE.search(body):
+                continue
+            commit = ids[0]
+            split = split_commit(git, commit)
+            if split is None:
+                continue
+            _tests, _fix, names = split
+            for name, path in names[:1]:
+                rows.append((repo, commit, name, path))
+                n += 1
+            if n >= per_repo:
+                break
+        print(f"mine: {repo}: {n} candidates", file=sys.stderr)
+    with open(f"{work}/candidates.tsv", "w") as f:
+        for r in rows:
+            f.write("\t".join(r) + "\n")
+
+
+def checkout(work, repo, commit):
+    """The one checkout of `repo`, at the parent of `commit` with the test part applied."""
+    co = f"{work}/co/{repo.replace('/', '+')}"
+    git = mirror(repo)
+    if not os.path.isdir(co):
+        sh(["git", "clone", "-q", "--no-checkout", git, co])
+    sh(["git", "checkout", "-q", "-f", f"{commit}^"], cwd=co)
+    sh(["git", "clean", "-q", "-fdx", "-e", "target"], cwd=co)
+    tests, fix_files, _names = split_commit(git, commit)
+    for path, text in tests.items():
+        os.makedirs(os.path.dirname(f"{co}/{path}") or co, exist_ok=True)
+        with open(f"{co}/{path}", "w") as f:
+            f.write(text)
+    return co, fix_files
+
+
+def package_of(co, path):
+    d = os.path.dirname(path)
+    while True:
+        manifest = os.path.join(co, d, "Cargo.toml")
+        if os.path.exists(manifest):
+            text = open(manifest).read()
+            m = re.search(r'^\[package\][^\[]*?^name\s*=\s*"([^"]+)"', text, re.M | re.S)
+            if m:
+                return m[1], d
+        if not d:
+            return None, ""
+        d = os.path.dirname(d)
+
+
+def test_command(co, name, path):
+    pkg, root = package_of(co, path)
+    rel = os.path.relpath(path, root) if root else path
+    parts = rel.split("/")
+    args = ["cargo", "test"]
+    if pkg:
+        args += ["-p", pkg]
+    if parts[0] == "tests" and len(parts) == 2:
+        args += ["--test", parts[1][:-3]]
+    elif parts[0] == "tests":
+        args += ["--test", parts[1]]
+    else:
+        args += ["--lib"]
+    return args + ["--", name]
+
+
+def env_for(work, repo):
+    env = dict(os.environ)
+    env["CARGO_TARGET_DIR"] = f"{work}/target/{repo.replace('/', '+')}"
+    env["CARGO_TERM_COLOR"] = "never"
+    env["RUST_BACKTRACE"] = "1"
+    # Old commits `#![deny(warnings)]`, and today's compiler warns about more: lints must not decide a case.
+    env["RUSTFLAGS"] = "--cap-lints=warn"
+    return env
+
+
+def confirm(work, timeout):
+    out = open(f"{work}/cases.tsv", "a")
+    done = set()
+    if os.path.exists(f"{work}/confirmed.log"):
+        done = {l.split("\t")[1] for l in open(f"{work}/confirmed.log")}
+    log = open(f"{work}/confirmed.log", "a")
+    for line in open(f"{work}/candidates.tsv"):
+        repo, commit, name, path = line.rstrip("\n").split("\t")
+        if commit in done:
+            continue
+        try:
+            co, _ = checkout(work, repo, commit)
+            cmd = test_command(co, name, path)
+            start = time.time()
+            r = sh(cmd, cwd=co, env=env_for(work, repo), timeout=timeout, check=False)
+            text = r.stdout + r.stderr
+            if r.returncode != 0 and "panicked at" in text and "error[E" not in text:
+                verdict = "panics"
+                out.write("\t".join([repo, commit, name, " ".join(cmd)]) + "\n")
+                out.flush()
+            elif r.returncode == 0:
+                verdict = "passes"
+            elif "error[E" in text or "could not compile" in text:
+                verdict = "does-not-compile"
+            else:
+                verdict = f"fails-without-panic({r.returncode})"
+            secs = time.time() - start
+        except subprocess.TimeoutExpired:
+            verdict, secs = "timeout", timeout
+        except Exception as e:  # a checkout or patch that does not apply
+            verdict, secs = f"error: {str(e)[:120]}", 0
+        log.write(f"{repo}\t{commit}\t{name}\t{verdict}\t{secs:.0f}\n")
+        log.flush()
+        print(f"confirm: {repo} {commit[:10]} {name}: {verdict} ({secs:.0f} s)", file=sys.stderr)
+
+
+def human_lines(before, after):
+    """Lines of `before` (1-based) that the human's change touches, from a -U0 diff of the two texts."""
+    import difflib
+    a, b = before.splitlines(), after.splitlines()
+    lines = set()
+    for tag, i1, i2, _j1, _j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        if i1 == i2:
+            lines.add(i1)  # an insertion after line i1
+            lines.add(i1 + 1)
+        lines.update(range(i1 + 1, i2 + 1))
+    return lines
+
+
+def squash(text):
+    return re.sub(r"\s+", "", text)
+
+
+def heal(work, suture, label, timeout, max_candidates, only):
+    results = f"{work}/results-{label}.tsv"
+    done = set()
+    if os.path.exists(results):
+        done = {l.split("\t")[1] for l in open(results)}
+    out = open(results, "a")
+    for line in open(f"{work}/cases.tsv"):
+        repo, commit, name, cmd = line.rstrip("\n").split("\t")
+        if commit in done or (only and repo not in only):
+            continue
+        git = mirror(repo)
+        co, fix_files = checkout(work, repo, commit)
+        # The user's state: parent + the test, committed so that heal's worktree holds it whatever it copies.
+        sh(["git", "add", "-A"], cwd=co)
+        sh(["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "commit", "-q",
+            "--allow-empty", "-m", "the test alone"], cwd=co, check=False)
+        start = time.time()
+        # HEAL_SUTURE_ARGS: extra flags, e.g. `--patterns DIR` for another pattern library.
+        extra = os.environ.get("HEAL_SUTURE_ARGS", "").split()
+        args = [suture, "heal", *extra, "--repo", co, "--env", "staging", "--format", "json",
+                "--timeout", str(timeout), "--max-candidates", str(max_candidates), "--"] + cmd.split(" ")
+        try:
+            r = sh(args, cwd=co, env=env_for(work, repo), timeout=timeout * (3 * max_candidates + 3),
+                   check=False)
+            os.makedirs(f"{work}/reports", exist_ok=True)
+            with open(f"{work}/reports/{label}-{commit}.json", "w") as f:
+                f.write(r.stdout or r.stderr)
+            report = json.loads(r.stdout)["report"] if r.stdout.strip().startswith("{") else None
+        except subprocess.TimeoutExpired:
+            report = None
+        except json.JSONDecodeError:
+            report = None
+        secs = time.time() - start
+        outcome = report["outcome"] if report else "error"
+        landed = next((a for a in (report or {}).get("attempts", []) if a["passed"]), None)
+        located = plausible = equivalent = False
+        pattern = ""
+        if landed:
+            fix = landed["fix"]
+            pattern = fix["pattern"]
+            plausible = True
+            path = fix["file"]
+            with open(f"{co}/{path}") as f:
+                current = f.read()
+            human_after = show(git, commit, path)
+            if human_after is not None and path in fix_files:
+                touched = human_lines(current, human_after)
+                first, last = fix["start"]["line"], fix["end"]["line"]
+                located = any(first - 2 <= l <= last + 2 for l in touched)
+                b = current.encode()
+                patched = (b[:fix["start"]["byte"]] + fix["after"].encode() + b[fix["end"]["byte"]:]).decode()
+                equivalent = squash(patched) == squash(human_after) and set(fix_files) == {path}
+        # Also: whether any validated-or-not candidate was near the human's lines (where heal looked).
+        near = False
+        for a in (report or {}).get("attempts", []):
+            f = a["fix"]
+            human_after = show(git, commit, f["file"])
+            if human_after is None or f["file"] not in fix_files:
+                continue
+            with open(f"{co}/{f['file']}") as fh:
+                touched = human_lines(fh.read(), human_after)
+            near = near or any(f["start"]["line"] - 2 <= l <= f["end"]["line"] + 2 for l in touched)
+        attempts = len((report or {}).get("attempts", []))
+        out.write("\t".join([repo, commit, name, outcome, pattern, str(located), str(plausible),
+                             str(equivalent), f"{secs:.0f}", str(attempts), str(near)]) + "\n")
+        out.flush()
+        print(f"heal[{label}]: {repo} {commit[:10]} {name}: {outcome} {pattern} located={located} "
+              f"plausible={plausible} equivalent={equivalent} ({secs:.0f} s)", file=sys.stderr)
+
+
+def function_span(lines, line):
+    """The 1-based lines of the `fn` around `line`, by the nearest `fn` header above and the next below: an
+    approximation (no parser here) that is good enough to say which frame a human's change is in."""
+    header = re.compile(r"^\s*(pub(\([^)]*\))?\s+)?(const\s+)?(async\s+)?(unsafe\s+)?fn\s")
+    start = next((i for i in range(line, 0, -1) if header.match(lines[i - 1])), 1)
+    end = next((i - 1 for i in range(line + 1, len(lines) + 1) if header.match(lines[i - 1])), len(lines))
+    return start, end
+
+
+def frame_statistics(work, label):
+    """Where on the failing path the human's fix is: per frame position, the cases whose human change falls in
+    that frame's function (the innermost such frame counts)."""
+    counts, none = {}, 0
+    for line in open(f"{work}/cases.tsv"):
+        repo, commit = line.split("\t")[:2]
+        path = f"{work}/reports/{label}-{commit}.json"
+        if not os.path.exists(path):
+            continue
+        try:
+            report = json.load(open(path))["report"]
+        except (json.JSONDecodeError, KeyError):
+            continue
+        git = mirror(repo)
+        tests, fix_files, _ = split_commit(git, commit)
+        found = None
+        for failure in report["failures"][:1]:
+            for loc in failure["path"]:
+                f = loc["file"]
+                if f not in fix_files:
+                    continue
+                before = tests.get(f) or show(git, f"{commit}^", f) or ""
+                after = show(git, commit, f) or ""
+                lines = before.splitlines()
+                if not lines:
+                    continue
+                lo, hi = function_span(lines, min(loc["line"], len(lines)))
+                if any(lo <= l <= hi for l in human_lines(before, after)):
+                    found = loc["step"]["position"] if loc.get("step") else None
+                    break
+        if found is None:
+            none += 1
+        else:
+            counts[found] = counts.get(found, 0) + 1
+    return counts, none
+
+
+def report(work):
+    for name in sorted(os.listdir(work)):
+        if not name.startswith("results-"):
+            continue
+        label = name[8:-4]
+        rows = [l.rstrip("\n").split("\t") for l in open(f"{work}/{name}")]
+        repos = {r[0] for r in rows}
+        c = lambda i: sum(len(r) > i and r[i] == "True" for r in rows)
+        outcomes = {}
+        for r in rows:
+            outcomes[r[3]] = outcomes.get(r[3], 0) + 1
+        measured = sum(len(r) > 10 for r in rows)
+        print(f"{label}: {len(rows)} cases from {len(repos)} repositories: located {c(5)}, "
+              f"plausible {c(6)}, human-equivalent {c(7)}; some candidate near the human's lines {c(10)} "
+              f"(of {measured} with a saved report); outcomes {dict(sorted(outcomes.items()))}")
+        counts, none = frame_statistics(work, label)
+        if counts or none:
+            print(f"  the human's fix on the failing path, by frame position (0 = panic site): "
+                  f"{dict(sorted(counts.items()))}, not in a workspace frame's function: {none}")
+
+
+def main():
+    work = os.environ.get("HEAL_BENCH_DIR", "/tmp/heal-bench")
+    os.makedirs(work, exist_ok=True)
+    stage = sys.argv[1]
+    if stage == "mine":
+        mine(work, sys.argv[3:], int(sys.argv[2]))
+    elif stage == "confirm":
+        confirm(work, int(sys.argv[2]))
+    elif stage == "heal":
+        suture, label, timeout, maxc = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+        heal(work, suture, label, timeout, maxc, set(sys.argv[6:]))
+    elif stage == "report":
+        report(work)
+    else:
+        sys.exit(f"unknown stage `{stage}` (mine, confirm, heal, report)")
+
+
+if __name__ == "__main__":
+    main()
