@@ -117,6 +117,23 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // Every thread that parses, fixes or mines gets the stack the depth budget is sized for
+    // (`syntax::STACK_BYTES`): this work thread instead of the 8 MiB main thread, rayon's pool, and the
+    // server's runtime (`serve_cmd`).
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(syntax::STACK_BYTES)
+        .build_global()
+        .expect("the global thread pool is built once, before any parallel work");
+    std::thread::Builder::new()
+        .name("suture".to_owned())
+        .stack_size(syntax::STACK_BYTES)
+        .spawn(run)
+        .expect("cannot start the work thread")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Mine(args) => mine(args),

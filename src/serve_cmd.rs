@@ -88,6 +88,8 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     store::server::connect(&config.database_url).context("cannot open the server store")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // The workers review pull requests on the blocking pool: the engine's stack (see `main`).
+        .thread_stack_size(syntax::STACK_BYTES)
         .build()
         .context("cannot start the async runtime")?;
     app::serve::init_logs();

@@ -793,3 +793,75 @@ fn validate_test_backs_out_a_fix_that_compiles_but_fails_a_test() {
         tested.stdout
     );
 }
+
+#[test]
+fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in support::deep_files() {
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "pub fn empty(v: &[u8]) -> bool {\n    v.len() == 0\n}\n",
+    )
+    .unwrap();
+    let fix = |extra: &[&str]| {
+        let mut args = vec!["fix", dir.path().to_str().unwrap(), "--min-confidence", "0"];
+        args.extend_from_slice(&["--format", "json"]);
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        assert!(r.code == 0 || r.code == 1, "{} {}", r.code, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let mut too_deep: Vec<String> = json["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["code"] == "too-deep")
+            .map(|s| {
+                let reason = s["reason"].as_str().unwrap();
+                format!("{}:{} {reason}", s["file"].as_str().unwrap(), s["line"])
+            })
+            .collect();
+        too_deep.dedup();
+        let fixed: Vec<String> = json["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["file"].as_str().unwrap(),
+                    f["after"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (too_deep, fixed)
+    };
+    // The shipped library, as a user runs it: its general patterns could match in both deep files.
+    let (too_deep, _) = fix(&[]);
+    expect![[r#"
+        [
+            "src/some.rs:2 not searched: code nested deeper than 256 levels at line 2",
+            "src/sum.rs:1 not searched: code nested deeper than 256 levels at line 1",
+        ]
+    "#]]
+    .assert_debug_eq(&too_deep);
+    // A library whose pattern matches the last line of `some.rs` and `lib.rs`: the deep function is skipped
+    // (its shallow line with it: the unit searched is the function), the other file is still fixed.
+    let repo = history();
+    let lib = mined_library(&repo);
+    let (too_deep, fixed) = fix(&["--patterns", lib.to_str().unwrap()]);
+    expect![[r#"
+        (
+            [
+                "src/some.rs:2 not searched: code nested deeper than 256 levels at line 2",
+                "src/sum.rs:1 not searched: code nested deeper than 256 levels at line 1",
+            ],
+            [
+                "src/lib.rs v.is_empty()",
+            ],
+        )
+    "#]]
+    .assert_debug_eq(&(too_deep, fixed));
+}
