@@ -386,9 +386,10 @@ async fn worker(shared: Arc<Shared>, idx: usize, mut stop: watch::Receiver<bool>
             break;
         }
         let (claimer, lease) = (name.clone(), shared.config.lease);
+        let max_attempts = shared.config.max_attempts;
         match shared
             .pool
-            .run(move |store| store.claim(&claimer, lease))
+            .run(move |store| store.claim(&claimer, lease, max_attempts))
             .await
         {
             Ok(Some(job)) => {

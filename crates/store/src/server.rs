@@ -31,7 +31,8 @@
 //! on a thread of its own).
 //!
 //! The queue is a lease queue. A claim marks the job running for `lease`; a worker that dies simply
-//! lets its lease expire, and the next claim takes the job again with `attempts + 1`. `complete`
+//! lets its lease expire, and the next claim takes the job again with `attempts + 1`, unless it has had
+//! its `max_attempts` (then it is dead: a job that crashes its worker every time stops there). `complete`
 //! and `fail` only act while the caller still owns the job, so a worker that was presumed dead
 //! cannot overwrite the outcome of the worker that took its job over. Work is therefore
 //! at-least-once around a crash, and exactly-once among live workers whose leases hold.
@@ -207,7 +208,16 @@ pub trait ServerStore: Send {
     /// Claims the oldest runnable job: queued, or running with an expired lease (its worker died).
     /// Sets running, lease owner = worker, lease until now+lease, attempts+1. PostgreSQL: `FOR UPDATE
     /// SKIP LOCKED`; SQLite: `BEGIN IMMEDIATE`. Never hands one job to two live workers.
-    fn claim(&mut self, worker: &str, lease: std::time::Duration) -> Result<Option<Job>, Error>;
+    ///
+    /// The attempt is counted when the job is claimed, before it runs, so a job that kills its worker
+    /// (a crash loop) is not claimed again once it has had `max_attempts`: an expired job at the limit is
+    /// marked dead instead, with an error saying its worker stopped.
+    fn claim(
+        &mut self,
+        worker: &str,
+        lease: std::time::Duration,
+        max_attempts: u32,
+    ) -> Result<Option<Job>, Error>;
     /// Marks done, only if `worker` still owns the job (it is running under `worker`'s claim, even
     /// if the lease ran out as long as nobody claimed it since); returns false when it lost it.
     fn complete(&mut self, job: i64, worker: &str) -> Result<bool, Error>;

@@ -320,7 +320,23 @@ impl ServerStore for PgStore {
         })
     }
 
-    fn claim(&mut self, worker: &str, lease: Duration) -> Result<Option<Job>, Error> {
+    fn claim(
+        &mut self,
+        worker: &str,
+        lease: Duration,
+        max_attempts: u32,
+    ) -> Result<Option<Job>, Error> {
+        let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        // Jobs whose worker stopped during their last allowed attempt are dead. A separate statement:
+        // the claim below skips them anyway (`attempts < $3`), whoever wins a race between the two.
+        self.prepared(
+            "UPDATE job SET state = 'dead', lease_until = NULL, updated_at = now(), \
+             last_error = 'its worker stopped during attempt ' || attempts || \
+               ' (crashed or was killed), the last allowed' \
+             WHERE state = 'running' AND lease_until <= clock_timestamp() AND attempts >= $1",
+        )
+        .and_then(|statement| self.client.execute(&statement, &[&max_attempts]))
+        .map_err(|source| pg(&self.name, "end jobs out of attempts", source))?;
         // One statement, so its own transaction: the row lock taken by `FOR UPDATE SKIP LOCKED`
         // is held until the row says who owns it.
         let row = self
@@ -330,13 +346,15 @@ impl ServerStore for PgStore {
                  attempts = attempts + 1, updated_at = now() \
                  WHERE id = ( \
                    SELECT id FROM job WHERE state IN ('queued', 'running') \
-                   AND (state = 'queued' OR lease_until <= clock_timestamp()) \
+                   AND (state = 'queued' OR lease_until <= clock_timestamp()) AND attempts < $3 \
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, delivery, event, payload, attempts",
             )
             .and_then(|statement| {
-                self.client
-                    .query_opt(&statement, &[&worker, &lease.as_secs_f64()])
+                self.client.query_opt(
+                    &statement,
+                    &[&worker, &lease.as_secs_f64(), &max_attempts],
+                )
             })
             .map_err(|source| pg(&self.name, "claim a job", source))?;
         let Some(row) = row else {

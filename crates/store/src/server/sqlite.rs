@@ -207,22 +207,41 @@ impl ServerStore for SqliteStore {
         Ok(Enqueued::New { job })
     }
 
-    fn claim(&mut self, worker: &str, lease: Duration) -> Result<Option<Job>, Error> {
+    fn claim(
+        &mut self,
+        worker: &str,
+        lease: Duration,
+        max_attempts: u32,
+    ) -> Result<Option<Job>, Error> {
         let err = |source| sqlite(&self.name, "claim a job", source);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
         let now = now_ms();
+        tx.execute(
+            "UPDATE job SET state = 'dead', lease_until_ms = NULL, updated_at = ?1 / 1000, \
+             last_error = 'its worker stopped during attempt ' || attempts || \
+               ' (crashed or was killed), the last allowed' \
+             WHERE state = 'running' AND lease_until_ms <= ?1 AND attempts >= ?2",
+            params![now, max_attempts],
+        )
+        .map_err(err)?;
         let claimed = tx
             .query_row(
                 "UPDATE job SET state = 'running', lease_owner = ?1, \
                  lease_until_ms = ?3, attempts = attempts + 1, updated_at = ?2 / 1000 \
                  WHERE id = ( \
                    SELECT id FROM job WHERE state IN ('queued', 'running') \
-                   AND (state = 'queued' OR lease_until_ms <= ?2) ORDER BY id LIMIT 1) \
+                   AND (state = 'queued' OR lease_until_ms <= ?2) AND attempts < ?4 \
+                   ORDER BY id LIMIT 1) \
                  RETURNING id, delivery, event, payload, attempts",
-                params![worker, now, now.saturating_add(lease_ms(lease))],
+                params![
+                    worker,
+                    now,
+                    now.saturating_add(lease_ms(lease)),
+                    max_attempts
+                ],
                 |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
