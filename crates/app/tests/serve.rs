@@ -902,3 +902,56 @@ async fn ignore_on_a_suture_fix_pr_ignores_its_group() {
     assert_eq!(fake.reactions(OWNER, REPO), vec![(201, "eyes".to_owned())]);
     fake.assert_valid();
 }
+
+/// The two pathological files of issue #16 (a sum of 20,000 terms, `Some(` nested 3,000 deep) in a pull
+/// request used to overflow the worker's stack and kill the server, then again after every restart. Now the
+/// deep code is skipped, the review of the rest is posted, and the server keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pull_request_adding_deeply_nested_code_is_reviewed_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let sum = format!("pub const X: u64 = {};\n", vec!["1"; 20_000].join(" + "));
+    let calls = format!(
+        "pub fn f(v: &[u8]) -> Option<bool> {{\n    let _ = {}1{};\n    Some(v.len() == 0)\n}}\n",
+        "Some(".repeat(3_000),
+        ")".repeat(3_000)
+    );
+    let added = |text: &str| {
+        let lines: Vec<String> = text.lines().map(|l| format!("+{l}")).collect();
+        format!("@@ -0,0 +1,{} @@\n{}\n", lines.len(), lines.join("\n"))
+    };
+    fake.set_file(OWNER, REPO, "changes", "src/sum.rs", &sum);
+    fake.set_file(OWNER, REPO, "changes", "src/some.rs", &calls);
+    let head = fake.set_file(OWNER, REPO, "changes", "src/lib.rs", CHANGED);
+    fake.set_pr_files(
+        OWNER,
+        REPO,
+        2,
+        &[
+            ("src/some.rs", "added", Some(&added(&calls))),
+            ("src/sum.rs", "added", Some(&added(&sum))),
+            ("src/lib.rs", "modified", Some(CHANGED_PATCH)),
+        ],
+    );
+    let server = start(config(&db, &fake.uri(), 2)).await;
+    let (status, reply) = deliver(server.addr, "pull_request", "d-deep", &opened(&head)).await;
+    assert_eq!(status, 202, "{reply}");
+    let stats = settle(&db, 1).await;
+    assert_eq!(stats.done, 1, "{stats:?}");
+    let reviews = fake.reviews(OWNER, REPO, 2);
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    let paths: Vec<&str> = reviews[0]["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["src/lib.rs"]);
+    // Still serving.
+    let (status, _) = deliver(server.addr, "pull_request", "d-after", &opened(&head)).await;
+    assert_eq!(status, 202);
+    settle(&db, 2).await;
+    server.stop().await;
+    fake.assert_valid();
+}
