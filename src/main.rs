@@ -4,7 +4,7 @@
 //! stderr (only when it is a terminal), prints results on stdout as text or JSON, and maps failures to exit
 //! code 2 with a one-line message that names the file, the line or the revision at fault.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -106,6 +106,9 @@ struct MineArgs {
     /// Commits modifying more Rust files than this are sweeping changes, not fixes, and are skipped.
     #[arg(long, default_value_t = 10)]
     max_files: usize,
+    /// Files larger than this many bytes (on either side of a change) are skipped with the reason.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_file_bytes: usize,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -135,6 +138,9 @@ fn main() -> ExitCode {
 
 fn run() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_broken_pipe();
+    }
     let result = match cli.command {
         Command::Mine(args) => mine(args),
         Command::Fix(args) => fix_cmd::run(args),
@@ -152,6 +158,18 @@ fn run() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// A reader that goes away (`suture patterns list | head`) ends a command quietly, as it does `ls` or
+/// `grep`: the default action of SIGPIPE, instead of Rust's ignoring it and `println!` panicking on the
+/// broken pipe. Not for `serve`, whose sockets must never kill the process (they do not raise SIGPIPE anyway:
+/// std and tokio send with MSG_NOSIGNAL).
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition, before any other thread of ours writes anything.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -179,6 +197,17 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     // Open the first repository before creating anything in it, so a wrong path creates no `.suture/`.
     let first = git::open(&repos[0])?;
     let suture_dir = first.path().join(".suture");
+    // A store named on the command line goes where it says: a directory that does not exist is a typo to
+    // report, not a tree to create (only the default `.suture/` is created).
+    if let Some(dir) = args.db.as_deref().and_then(Path::parent)
+        && !dir.as_os_str().is_empty()
+        && !dir.is_dir()
+    {
+        anyhow::bail!(
+            "the directory of --db `{}` does not exist; create it first",
+            args.db.as_deref().unwrap_or(dir).display()
+        );
+    }
     let db = args.db.unwrap_or_else(|| suture_dir.join("suture.db"));
     let out = args.out.unwrap_or_else(|| suture_dir.join("patterns"));
     let mut store = store::open(&db)?;
@@ -194,6 +223,7 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     options.refuse.renames = !args.keep_renames;
     options.extract.max_hunk_lines = args.max_hunk_lines;
     options.limits.max_files = args.max_files;
+    options.limits.max_file_bytes = args.max_file_bytes;
     let progress = Bars::default();
     let (library, report) = pipeline::mine_repos(&specs, &mut store, &options, &progress)?;
     let written = pipeline::write_library(&out, &library)

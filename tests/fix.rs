@@ -865,3 +865,70 @@ fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_fixed() {
     "#]]
     .assert_debug_eq(&(too_deep, fixed));
 }
+
+/// `--apply` where it could not be undone, and what an interrupted `--apply` leaves: outside git it needs
+/// `--allow-no-vcs`; a stale temporary file of a killed run is no uncommitted change and is removed; the
+/// written file keeps its mode and its CRLF line endings. (`benches/kill_apply.sh` kills real runs.)
+#[test]
+fn apply_needs_version_control_keeps_modes_and_line_endings_and_cleans_up_killed_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = history();
+    let lib = mined_library(&repo);
+    let crlf = "pub fn e(v: &[u8]) -> bool {\r\n    v.len() == 0\r\n}\r\n";
+    let apply = |dir: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "fix",
+            dir.to_str().unwrap(),
+            "--patterns",
+            lib.to_str().unwrap(),
+        ];
+        args.extend_from_slice(&["--validate", "none", "--apply"]);
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("e.rs"), crlf).unwrap();
+    let r = apply(outside.path(), &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("not in a git repository") && r.stderr.contains("--allow-no-vcs"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("e.rs")).unwrap(),
+        crlf
+    );
+    let r = apply(outside.path(), &["--allow-no-vcs"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("e.rs")).unwrap(),
+        "pub fn e(v: &[u8]) -> bool {\r\n    v.is_empty()\r\n}\r\n"
+    );
+
+    let inside = Repo::new();
+    inside.commit("code", &[("src/e.rs", crlf)]);
+    let file = inside.path().join("src/e.rs");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // What a run killed between writing its temporary file and renaming it left (pid 2^22 + 1 is above
+    // Linux's pid_max, so no live process has it).
+    let stale = inside.path().join("src/.e.rs.4194305.suture-tmp");
+    std::fs::write(&stale, "half").unwrap();
+    let r = apply(inside.path(), &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!stale.exists());
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "pub fn e(v: &[u8]) -> bool {\r\n    v.is_empty()\r\n}\r\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(inside.path().join("src"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers, ["e.rs"]);
+}

@@ -397,7 +397,10 @@ fn queue_survives_a_restart(target: Target) {
             .claim("dead-worker", Duration::from_millis(1), 3)
             .unwrap()
             .unwrap();
-        assert_eq!((held.delivery.as_str(), expired.delivery.as_str()), ("held", "expired"));
+        assert_eq!(
+            (held.delivery.as_str(), expired.delivery.as_str()),
+            ("held", "expired")
+        );
         // The process dies here: the store is dropped with both jobs running.
     }
     // Whatever the machine's speed: one lease is long past, the other holds for an hour.

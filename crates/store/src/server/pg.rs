@@ -351,10 +351,8 @@ impl ServerStore for PgStore {
                  RETURNING id, delivery, event, payload, attempts",
             )
             .and_then(|statement| {
-                self.client.query_opt(
-                    &statement,
-                    &[&worker, &lease.as_secs_f64(), &max_attempts],
-                )
+                self.client
+                    .query_opt(&statement, &[&worker, &lease.as_secs_f64(), &max_attempts])
             })
             .map_err(|source| pg(&self.name, "claim a job", source))?;
         let Some(row) = row else {
