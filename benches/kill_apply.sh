@@ -6,11 +6,11 @@
 #
 # Each trial builds a git repository of 40 files (mode 0640, half of them with CRLF line endings), each with
 # three emptiness checks a test pattern fixes, starts `fix --apply --validate none` and kills it with SIGKILL
-# after a random delay between 0 and the time a whole run takes. Then it checks, file by file, that the file
-# is byte for byte either the original or the fully fixed version (never torn, never half fixed), that its
-# mode is still 0640, and then that a second `--apply` (after committing what the first one wrote, since a
-# dirty tree is refused on purpose) succeeds, removes any temporary file of the killed run, and leaves every
-# file fully fixed. Prints the counts; exits non-zero when any trial fails.
+# after a random delay between half and 1.3 times what a whole run takes (the writes come at its end). Then
+# it checks, file by file, that the file is byte for byte either the original or the fully fixed version
+# (never torn, never half fixed), that its mode is still 0640, and then that a second `--apply` (after
+# committing what the first one wrote, since a dirty tree is refused on purpose) succeeds, removes any
+# temporary file of the killed run, and leaves every file fully fixed. Prints the counts; exits non-zero when any trial fails.
 set -euo pipefail
 trials=${1:-30}
 suture=${2:-${CARGO_TARGET_DIR:-target}/debug/suture}
@@ -71,7 +71,9 @@ for t in $(seq 1 "$trials"); do
   make_repo "$repo"
   "$suture" fix "$repo" --patterns "$work/lib" --validate none --min-confidence 0 --apply >/dev/null 2>&1 &
   pid=$!
-  sleep "$(awk -v s="$span" -v r="$RANDOM" 'BEGIN { printf "%.3f", s * r / 32767 / 1000 }')"
+  # Most of a run is reading and matching; the writes come last. Half to 1.3 times a run's length puts most
+  # kills around the writes, some before them and some after the run ended.
+  sleep "$(awk -v s="$span" -v r="$RANDOM" 'BEGIN { printf "%.3f", s * (0.5 + 0.8 * r / 32767) / 1000 }')"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   n_fixed=0 bad=0

@@ -71,6 +71,8 @@ fn config(db: &Path, api: &str, workers: usize) -> ServeConfig {
     config.workers = workers;
     config.poll_interval = Duration::from_millis(50);
     config.max_body_bytes = 64 * 1024;
+    // Retries at once, not after the production backoff of half a minute and more.
+    config.retry_base = Duration::from_millis(1);
     config
 }
 
@@ -954,4 +956,64 @@ async fn a_pull_request_adding_deeply_nested_code_is_reviewed_without_it() {
     settle(&db, 2).await;
     server.stop().await;
     fake.assert_valid();
+}
+
+/// GitHub answers 502 to everything for a while: the job fails, waits out its backoff, fails again, and once
+/// GitHub is back the review is posted; nothing is lost. (The backoff here is a millisecond; that the
+/// production schedule spans a 10-minute outage is `retries_span_a_ten_minute_outage`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_review_is_posted_once_github_recovers_from_an_outage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let head = preset_pull_request(&fake, 2);
+    fake.set_outage(Some(502));
+    let server = start(config(&db, &fake.uri(), 1)).await;
+    let (status, _) = deliver(server.addr, "pull_request", "d-outage", &opened(&head)).await;
+    assert_eq!(status, 202);
+    // Three failed attempts (each one is at least its token request).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fake.requests().len() < 3 {
+        assert!(Instant::now() < deadline, "{:?}", fake.routes());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(store(&db).queue_stats().unwrap().dead, 0);
+    assert!(fake.reviews(OWNER, REPO, 2).is_empty());
+    fake.set_outage(None);
+    let stats = settle(&db, 1).await;
+    assert_eq!(stats.done, 1, "{stats:?}");
+    assert_eq!(fake.reviews(OWNER, REPO, 2).len(), 1);
+    server.stop().await;
+}
+
+/// The production retry schedule (the defaults of `ServeConfig`), in simulated time: even with the least
+/// jitter, the attempts a job has span more than a 10-minute outage, and a rate limit waits a minute.
+#[test]
+fn retries_span_a_ten_minute_outage() {
+    let config = ServeConfig::new("x.db", Secret::new(b"s"), 1, Secret::new(b"k"));
+    for jitter in [0.0, 0.5, 1.0] {
+        let waited: Duration = (1..config.max_attempts)
+            .map(|attempt| app::serve::retry_delay(&config, attempt, Some((502, "")), jitter))
+            .sum();
+        assert!(waited > Duration::from_secs(600), "{jitter}: {waited:?}");
+        assert!(
+            waited < Duration::from_secs(3 * 3600),
+            "{jitter}: {waited:?}"
+        );
+    }
+    let first = app::serve::retry_delay(&config, 1, Some((502, "")), 0.0);
+    assert_eq!(first, Duration::from_millis(22_500));
+    let limited = app::serve::retry_delay(
+        &config,
+        1,
+        Some((403, "You have exceeded a secondary rate limit")),
+        0.0,
+    );
+    assert_eq!(limited, Duration::from_secs(60));
+    assert_eq!(
+        app::serve::retry_delay(&config, 1, Some((429, "")), 0.0),
+        Duration::from_secs(60)
+    );
+    let capped = app::serve::retry_delay(&config, 30, None, 1.0);
+    assert_eq!(capped, Duration::from_secs(750));
 }

@@ -221,10 +221,17 @@ pub trait ServerStore: Send {
     /// Marks done, only if `worker` still owns the job (it is running under `worker`'s claim, even
     /// if the lease ran out as long as nobody claimed it since); returns false when it lost it.
     fn complete(&mut self, job: i64, worker: &str) -> Result<bool, Error>;
-    /// Records the error; requeues unless attempts >= max_attempts, then the job is dead. Does
-    /// nothing when `worker` no longer owns the job (like [`ServerStore::complete`]).
-    fn fail(&mut self, job: i64, worker: &str, error: &str, max_attempts: u32)
-    -> Result<(), Error>;
+    /// Records the error; requeues unless attempts >= max_attempts, then the job is dead. A requeued
+    /// job is not claimed before `retry_in` has passed (the caller's backoff). Does nothing when
+    /// `worker` no longer owns the job (like [`ServerStore::complete`]).
+    fn fail(
+        &mut self,
+        job: i64,
+        worker: &str,
+        error: &str,
+        max_attempts: u32,
+        retry_in: std::time::Duration,
+    ) -> Result<(), Error>;
     fn queue_stats(&mut self) -> Result<QueueStats, Error>;
     /// Test/diagnostic helper: how many times each delivery's job was completed (for "none run
     /// twice"), every job included, sorted by delivery id.

@@ -223,6 +223,7 @@ on_both!(
     a_newer_schema_is_refused,
     a_store_can_be_dropped_inside_an_async_runtime,
     a_crash_loop_stops_at_max_attempts,
+    a_failed_job_waits_out_its_backoff,
 );
 
 fn delivery(id: &str) -> Delivery {
@@ -306,7 +307,9 @@ fn claims_oldest_first(target: Target) {
     assert_eq!(store.queue_stats().unwrap(), stats(0, 3, 0, 0));
 
     // A job put back in the queue keeps its place: it is older than one enqueued after it.
-    store.fail(jobs[1], "w", "transient", 5).unwrap();
+    store
+        .fail(jobs[1], "w", "transient", 5, Duration::ZERO)
+        .unwrap();
     store.enqueue(&delivery("d")).unwrap();
     assert_eq!(store.claim("w", LONG, 3).unwrap().unwrap().delivery, "a");
     assert_eq!(store.claim("w", LONG, 3).unwrap().unwrap().delivery, "d");
@@ -324,7 +327,9 @@ fn complete_needs_the_lease(target: Target) {
     // While the lease holds, nobody else gets the job, and only its owner can finish it.
     assert!(other.claim("bob", LONG, 3).unwrap().is_none());
     assert!(!other.complete(job.id, "bob").unwrap());
-    other.fail(job.id, "bob", "not mine", 1).unwrap();
+    other
+        .fail(job.id, "bob", "not mine", 1, Duration::ZERO)
+        .unwrap();
     assert_eq!(other.queue_stats().unwrap(), stats(0, 1, 0, 0));
 
     thread::sleep(Duration::from_millis(400));
@@ -332,7 +337,9 @@ fn complete_needs_the_lease(target: Target) {
     let taken = other.claim("bob", LONG, 3).unwrap().unwrap();
     assert_eq!((taken.id, taken.attempts), (job.id, 2));
     assert!(!store.complete(job.id, "alice").unwrap());
-    store.fail(job.id, "alice", "late", 1).unwrap();
+    store
+        .fail(job.id, "alice", "late", 1, Duration::ZERO)
+        .unwrap();
     assert_eq!(store.queue_stats().unwrap(), stats(0, 1, 0, 0));
     assert!(other.complete(job.id, "bob").unwrap());
     // Completing twice is refused: the job is no longer running.
@@ -359,7 +366,13 @@ fn failures_retry_then_die(target: Target) {
         let job = store.claim("w", LONG, 3).unwrap().unwrap();
         assert_eq!((job.delivery.as_str(), job.attempts), ("flaky", attempt));
         store
-            .fail(job.id, "w", &format!("attempt {attempt} failed"), 3)
+            .fail(
+                job.id,
+                "w",
+                &format!("attempt {attempt} failed"),
+                3,
+                Duration::ZERO,
+            )
             .unwrap();
         let expected = if attempt < 3 {
             stats(1, 0, 0, 0)
@@ -379,7 +392,9 @@ fn failures_retry_then_die(target: Target) {
     // A job that then succeeds is done after its retries.
     store.enqueue(&delivery("second-try")).unwrap();
     let job = store.claim("w", LONG, 3).unwrap().unwrap();
-    store.fail(job.id, "w", "timeout", 3).unwrap();
+    store
+        .fail(job.id, "w", "timeout", 3, Duration::ZERO)
+        .unwrap();
     let job = store.claim("w", LONG, 3).unwrap().unwrap();
     assert_eq!(job.attempts, 2);
     assert!(store.complete(job.id, "w").unwrap());
@@ -792,7 +807,10 @@ fn each_sqlite_store_creates_only_its_own_tables() {
     let user_version: u32 = raw
         .pragma_query_value(None, "user_version", |row| row.get(0))
         .unwrap();
-    assert_eq!((user_version, sqlite_server_versions(&raw)), (0, vec![1]));
+    assert_eq!(
+        (user_version, sqlite_server_versions(&raw)),
+        (0, vec![1, 2])
+    );
     drop(raw);
 
     drop(store::open(&path).unwrap());
@@ -1012,7 +1030,7 @@ fn a_file_from_before_the_split_opens_with_both_stores() {
             .unwrap();
         assert_eq!(
             (user_version, sqlite_server_versions(&raw)),
-            (store::SCHEMA_VERSION, vec![1])
+            (store::SCHEMA_VERSION, vec![1, 2])
         );
     }
 }
@@ -1084,4 +1102,25 @@ fn a_crash_loop_stops_at_max_attempts(target: Target) {
     }
     assert_eq!(attempts, vec![1, 2, 3]);
     assert_eq!(store.queue_stats().unwrap(), stats(0, 0, 0, 1));
+}
+
+/// A failed job is not claimed again before its backoff has passed, whatever the machine's speed: an hour
+/// holds, a millisecond is over after a short sleep.
+fn a_failed_job_waits_out_its_backoff(target: Target) {
+    let mut store = target.connect();
+    store.enqueue(&delivery("later")).unwrap();
+    store.enqueue(&delivery("soon")).unwrap();
+    let later = store.claim("w", LONG, 5).unwrap().unwrap();
+    let soon = store.claim("w", LONG, 5).unwrap().unwrap();
+    store
+        .fail(later.id, "w", "HTTP 502", 5, Duration::from_secs(3600))
+        .unwrap();
+    store
+        .fail(soon.id, "w", "HTTP 502", 5, Duration::from_millis(1))
+        .unwrap();
+    thread::sleep(Duration::from_millis(20));
+    let again = store.claim("w", LONG, 5).unwrap().unwrap();
+    assert_eq!((again.delivery.as_str(), again.attempts), ("soon", 2));
+    assert!(store.claim("w", LONG, 5).unwrap().is_none());
+    assert_eq!(store.queue_stats().unwrap(), stats(1, 1, 0, 0));
 }

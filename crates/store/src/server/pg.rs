@@ -94,6 +94,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (repo, fingerprint)
     );
     ",
+    // 2: a failed job waits before its next attempt (exponential backoff), so an outage of GitHub does not
+    // use up its attempts within milliseconds.
+    "ALTER TABLE job ADD COLUMN run_after TIMESTAMPTZ;",
 ];
 
 /// The schema version this build writes on PostgreSQL.
@@ -333,7 +336,8 @@ impl ServerStore for PgStore {
             "UPDATE job SET state = 'dead', lease_until = NULL, updated_at = now(), \
              last_error = 'its worker stopped during attempt ' || attempts || \
                ' (crashed or was killed), the last allowed' \
-             WHERE state = 'running' AND lease_until <= clock_timestamp() AND attempts >= $1",
+             WHERE state IN ('queued', 'running') AND state = 'running' \
+               AND lease_until <= clock_timestamp() AND attempts >= $1",
         )
         .and_then(|statement| self.client.execute(&statement, &[&max_attempts]))
         .map_err(|source| pg(&self.name, "end jobs out of attempts", source))?;
@@ -345,8 +349,9 @@ impl ServerStore for PgStore {
                  lease_until = clock_timestamp() + make_interval(secs => $2), \
                  attempts = attempts + 1, updated_at = now() \
                  WHERE id = ( \
-                   SELECT id FROM job WHERE state IN ('queued', 'running') \
-                   AND (state = 'queued' OR lease_until <= clock_timestamp()) AND attempts < $3 \
+                   SELECT id FROM job WHERE state IN ('queued', 'running') AND attempts < $3 \
+                   AND ((state = 'queued' AND (run_after IS NULL OR run_after <= clock_timestamp())) \
+                     OR (state = 'running' AND lease_until <= clock_timestamp())) \
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, delivery, event, payload, attempts",
             )
@@ -386,15 +391,23 @@ impl ServerStore for PgStore {
         worker: &str,
         error: &str,
         max_attempts: u32,
+        retry_in: Duration,
     ) -> Result<(), Error> {
         // `attempts` is an INTEGER column, so the parameter is one too.
         let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
         self.client
             .execute(
                 "UPDATE job SET state = CASE WHEN attempts >= $3 THEN 'dead' ELSE 'queued' END, \
-                 last_error = $4, lease_until = NULL, updated_at = now() \
+                 last_error = $4, lease_until = NULL, updated_at = now(), \
+                 run_after = clock_timestamp() + make_interval(secs => $5) \
                  WHERE id = $1 AND state = 'running' AND lease_owner = $2",
-                &[&job, &worker, &max_attempts, &error],
+                &[
+                    &job,
+                    &worker,
+                    &max_attempts,
+                    &error,
+                    &retry_in.as_secs_f64(),
+                ],
             )
             .map_err(|source| {
                 pg(

@@ -93,6 +93,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (repo, fingerprint)
     ) STRICT;
     ",
+    // 2: a failed job waits before its next attempt (exponential backoff), so an outage of GitHub does not
+    // use up its attempts within milliseconds.
+    "ALTER TABLE job ADD COLUMN run_after_ms INTEGER;",
 ];
 
 /// The server store's track: one row per applied migration in `suture_server_migrations`, as the
@@ -219,11 +222,14 @@ impl ServerStore for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
         let now = now_ms();
+        // Jobs whose worker stopped during their last allowed attempt are dead. (The `IN` term lets SQLite
+        // use the partial index of open jobs instead of scanning every job ever received.)
         tx.execute(
             "UPDATE job SET state = 'dead', lease_until_ms = NULL, updated_at = ?1 / 1000, \
              last_error = 'its worker stopped during attempt ' || attempts || \
                ' (crashed or was killed), the last allowed' \
-             WHERE state = 'running' AND lease_until_ms <= ?1 AND attempts >= ?2",
+             WHERE state IN ('queued', 'running') AND state = 'running' \
+               AND lease_until_ms <= ?1 AND attempts >= ?2",
             params![now, max_attempts],
         )
         .map_err(err)?;
@@ -232,8 +238,9 @@ impl ServerStore for SqliteStore {
                 "UPDATE job SET state = 'running', lease_owner = ?1, \
                  lease_until_ms = ?3, attempts = attempts + 1, updated_at = ?2 / 1000 \
                  WHERE id = ( \
-                   SELECT id FROM job WHERE state IN ('queued', 'running') \
-                   AND (state = 'queued' OR lease_until_ms <= ?2) AND attempts < ?4 \
+                   SELECT id FROM job WHERE state IN ('queued', 'running') AND attempts < ?4 \
+                   AND ((state = 'queued' AND (run_after_ms IS NULL OR run_after_ms <= ?2)) \
+                     OR (state = 'running' AND lease_until_ms <= ?2)) \
                    ORDER BY id LIMIT 1) \
                  RETURNING id, delivery, event, payload, attempts",
                 params![
@@ -286,13 +293,22 @@ impl ServerStore for SqliteStore {
         worker: &str,
         error: &str,
         max_attempts: u32,
+        retry_in: Duration,
     ) -> Result<(), Error> {
+        let now = now_ms();
         self.conn
             .execute(
                 "UPDATE job SET state = CASE WHEN attempts >= ?3 THEN 'dead' ELSE 'queued' END, \
-                 last_error = ?4, lease_until_ms = NULL, updated_at = ?5 \
+                 last_error = ?4, lease_until_ms = NULL, updated_at = ?5, run_after_ms = ?6 \
                  WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-                params![job, worker, max_attempts, error, now_ms() / 1000],
+                params![
+                    job,
+                    worker,
+                    max_attempts,
+                    error,
+                    now / 1000,
+                    now.saturating_add(lease_ms(retry_in))
+                ],
             )
             .map_err(|source| {
                 sqlite(
