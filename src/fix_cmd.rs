@@ -66,6 +66,7 @@ pub(crate) struct FixArgs {
     /// List every skipped candidate in text output, not only a count per reason.
     #[arg(long, short)]
     verbose: bool,
+    /// Output: text (diffs and reasons), a unified diff alone, versioned JSON, or SARIF 2.1.0.
     #[arg(long, value_enum, default_value_t = FixFormat::Text)]
     format: FixFormat,
     /// How fixes are checked before they are shown: `check` runs `cargo check --workspace --all-targets` in

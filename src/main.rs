@@ -62,9 +62,10 @@ enum Command {
     #[command(after_help = calibrate_cmd::EXAMPLES)]
     Calibrate(calibrate_cmd::CalibrateArgs),
     /// Show the audit trail of suture's runs.
+    #[command(after_help = heal_cmd::LOG_EXAMPLES)]
     Log(heal_cmd::LogArgs),
     /// Inspect and test pattern libraries.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = patterns_cmd::EXAMPLES)]
     Patterns(patterns_cmd::PatternsCommand),
 }
 
@@ -109,6 +110,7 @@ struct MineArgs {
     /// Files larger than this many bytes (on either side of a change) are skipped with the reason.
     #[arg(long, default_value_t = 1 << 20)]
     max_file_bytes: usize,
+    /// Output: a text summary, or JSON with the report and the library.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
