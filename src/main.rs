@@ -17,6 +17,7 @@ mod calibrate_cmd;
 mod eval_cmd;
 mod fix_cmd;
 mod heal_cmd;
+mod jobs_cmd;
 mod patterns_cmd;
 mod pr_cmd;
 mod progress;
@@ -64,6 +65,9 @@ enum Command {
     /// Show the audit trail of suture's runs.
     #[command(after_help = heal_cmd::LOG_EXAMPLES)]
     Log(heal_cmd::LogArgs),
+    /// The server's job queue: list jobs, retry dead ones, purge finished ones.
+    #[command(subcommand, after_help = jobs_cmd::EXAMPLES)]
+    Jobs(jobs_cmd::JobsCommand),
     /// Inspect and test pattern libraries.
     #[command(subcommand, after_help = patterns_cmd::EXAMPLES)]
     Patterns(patterns_cmd::PatternsCommand),
@@ -151,6 +155,7 @@ fn run() -> ExitCode {
         Command::Eval(args) => eval_cmd::run(args),
         Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),
+        Command::Jobs(command) => jobs_cmd::run(command),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(args),
     };

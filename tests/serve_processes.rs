@@ -378,3 +378,77 @@ async fn two_processes_on_one_postgres_run_each_of_1000_deliveries_once() {
     .await
     .unwrap();
 }
+
+/// `suture jobs`: the operator lists the dead job with its error, revives it (it runs again with a fresh
+/// count of attempts), and purges what is finished.
+#[test]
+fn suture_jobs_lists_retries_and_purges_dead_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let url = db.to_str().unwrap();
+    {
+        let mut store = store::server::connect(url).unwrap();
+        store
+            .enqueue(&store::server::Delivery {
+                id: "d-1".into(),
+                event: "pull_request".into(),
+                payload: b"{}".to_vec(),
+            })
+            .unwrap();
+        let job = store
+            .claim("w", Duration::from_secs(60), 1)
+            .unwrap()
+            .unwrap();
+        store
+            .fail(job.id, "w", "HTTP 502: Bad Gateway", 1, Duration::ZERO)
+            .unwrap();
+    }
+    let jobs = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_suture"))
+            .arg("jobs")
+            .args(args)
+            .args(["--database-url", url])
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (code, stdout, stderr) = jobs(&["list", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let listed: Value = serde_json::from_str(&stdout).unwrap();
+    let job = &listed["jobs"][0];
+    assert_eq!(
+        (job["state"].as_str(), job["attempts"].as_u64()),
+        (Some("dead"), Some(1))
+    );
+    assert_eq!(job["last_error"], "HTTP 502: Bad Gateway");
+    let id = job["id"].to_string();
+    let (code, stdout, stderr) = jobs(&["retry", &id]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "1 job(s) back in the queue\n"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = jobs(&["retry", &id]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(&format!("no dead job with id {id}")),
+        "{stderr}"
+    );
+    let mut store = store::server::connect(url).unwrap();
+    let again = store
+        .claim("w", Duration::from_secs(60), 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!((again.delivery.as_str(), again.attempts), ("d-1", 1));
+    assert!(store.complete(again.id, "w").unwrap());
+    drop(store);
+    let (code, stdout, _) = jobs(&["purge", "--older-than-days", "0"]);
+    assert_eq!(code, 0);
+    assert!(stdout.ends_with("finished job(s) purged\n"), "{stdout}");
+    let (code, stdout, _) = jobs(&["list", "--state", "queued"]);
+    assert_eq!((code, stdout.as_str()), (0, "no jobs\n"));
+}

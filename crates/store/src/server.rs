@@ -103,6 +103,21 @@ pub struct QueueStats {
     pub dead: u64,
 }
 
+/// One job as `suture jobs list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    pub id: i64,
+    pub delivery: String,
+    pub event: String,
+    /// `queued`, `running`, `done` or `dead`.
+    pub state: String,
+    pub attempts: u32,
+    /// The error of the last failed attempt, if any.
+    pub last_error: Option<String>,
+    /// Unix seconds of the last change.
+    pub updated_at: i64,
+}
+
 /// How a fix was proposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FixKind {
@@ -233,6 +248,14 @@ pub trait ServerStore: Send {
         retry_in: std::time::Duration,
     ) -> Result<(), Error>;
     fn queue_stats(&mut self) -> Result<QueueStats, Error>;
+    /// Jobs, most recently changed first, at most `limit`; only those in `state` when given.
+    fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error>;
+    /// A dead job back in the queue with a fresh count of attempts (after the cause was fixed); false
+    /// when there is no dead job with this id.
+    fn retry_job(&mut self, job: i64) -> Result<bool, Error>;
+    /// Deletes the done and dead jobs last changed more than `older_than` ago; returns how many. Their
+    /// deliveries stay recorded, so a replay of one still enqueues nothing.
+    fn purge_jobs(&mut self, older_than: std::time::Duration) -> Result<u64, Error>;
     /// Test/diagnostic helper: how many times each delivery's job was completed (for "none run
     /// twice"), every job included, sorted by delivery id.
     fn completions(&mut self) -> Result<Vec<(String, u32)>, Error>;

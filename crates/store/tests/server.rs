@@ -224,6 +224,7 @@ on_both!(
     a_store_can_be_dropped_inside_an_async_runtime,
     a_crash_loop_stops_at_max_attempts,
     a_failed_job_waits_out_its_backoff,
+    dead_jobs_are_listed_retried_and_purged,
 );
 
 fn delivery(id: &str) -> Delivery {
@@ -1123,4 +1124,46 @@ fn a_failed_job_waits_out_its_backoff(target: Target) {
     assert_eq!((again.delivery.as_str(), again.attempts), ("soon", 2));
     assert!(store.claim("w", LONG, 5).unwrap().is_none());
     assert_eq!(store.queue_stats().unwrap(), stats(1, 1, 0, 0));
+}
+
+/// `suture jobs`: a dead job is listed with its error, retried with a fresh count of attempts, and the
+/// finished jobs are purged once old enough, their deliveries still deduplicated.
+fn dead_jobs_are_listed_retried_and_purged(target: Target) {
+    let mut store = target.connect();
+    store.enqueue(&delivery("ok")).unwrap();
+    store.enqueue(&delivery("bad")).unwrap();
+    let ok = store.claim("w", LONG, 1).unwrap().unwrap();
+    let bad = store.claim("w", LONG, 1).unwrap().unwrap();
+    assert!(store.complete(ok.id, "w").unwrap());
+    store
+        .fail(bad.id, "w", "HTTP 502", 1, Duration::ZERO)
+        .unwrap();
+    let dead = store.jobs(Some("dead"), 10).unwrap();
+    let shown: Vec<_> = dead
+        .iter()
+        .map(|j| {
+            (
+                j.delivery.as_str(),
+                j.state.as_str(),
+                j.attempts,
+                j.last_error.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, [("bad", "dead", 1, Some("HTTP 502"))]);
+    assert_eq!(store.jobs(None, 10).unwrap().len(), 2);
+    assert_eq!(store.jobs(None, 1).unwrap().len(), 1);
+    assert!(
+        !store.retry_job(ok.id).unwrap(),
+        "only dead jobs are retried"
+    );
+    assert!(store.retry_job(bad.id).unwrap());
+    let again = store.claim("w", LONG, 1).unwrap().unwrap();
+    assert_eq!((again.delivery.as_str(), again.attempts), ("bad", 1));
+    assert!(store.complete(again.id, "w").unwrap());
+    assert_eq!(store.purge_jobs(Duration::from_secs(3600)).unwrap(), 0);
+    thread::sleep(Duration::from_millis(1100));
+    assert_eq!(store.purge_jobs(Duration::ZERO).unwrap(), 2);
+    assert!(store.jobs(None, 10).unwrap().is_empty());
+    assert_eq!(store.enqueue(&delivery("ok")).unwrap(), Enqueued::Duplicate);
 }

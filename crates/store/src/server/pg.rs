@@ -24,7 +24,7 @@ use std::time::Duration;
 use postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{
-    Delivery, Enqueued, Error, FixPr, FixRecord, Job, PatternStats, QueueStats, RawFixPr,
+    Delivery, Enqueued, Error, FixPr, FixRecord, Job, JobInfo, PatternStats, QueueStats, RawFixPr,
     ServerStore, add_state, redact, to_i64, to_unsigned,
 };
 
@@ -429,6 +429,56 @@ impl ServerStore for PgStore {
             add_state(&mut stats, &self.name, row.get(0), row.get(1))?;
         }
         Ok(stats)
+    }
+
+    fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client
+            .query(
+                "SELECT id, delivery, event, state, attempts, last_error, \
+                 EXTRACT(EPOCH FROM updated_at)::BIGINT FROM job \
+                 WHERE $1::TEXT IS NULL OR state = $1 ORDER BY updated_at DESC, id DESC LIMIT $2",
+                &[&state, &limit],
+            )
+            .map_err(|source| pg(&self.name, "list the jobs", source))?;
+        rows.iter()
+            .map(|row| {
+                let attempts: i32 = row.get(4);
+                Ok(JobInfo {
+                    id: row.get(0),
+                    delivery: row.get(1),
+                    event: row.get(2),
+                    state: row.get(3),
+                    attempts: to_unsigned(&self.name, "attempt count", i64::from(attempts))?,
+                    last_error: row.get(5),
+                    updated_at: row.get(6),
+                })
+            })
+            .collect()
+    }
+
+    fn retry_job(&mut self, job: i64) -> Result<bool, Error> {
+        let changed = self
+            .client
+            .execute(
+                "UPDATE job SET state = 'queued', attempts = 0, run_after = NULL, \
+                 lease_owner = NULL, lease_until = NULL, updated_at = now() \
+                 WHERE id = $1 AND state = 'dead'",
+                &[&job],
+            )
+            .map_err(|source| pg(&self.name, &format!("retry job {job}"), source))?;
+        Ok(changed == 1)
+    }
+
+    fn purge_jobs(&mut self, older_than: Duration) -> Result<u64, Error> {
+        self.client
+            .execute(
+                "DELETE FROM job WHERE state IN ('done', 'dead') \
+                 AND updated_at < now() - make_interval(secs => $1)",
+                &[&older_than.as_secs_f64()],
+            )
+            .map_err(|source| pg(&self.name, "purge old jobs", source))
     }
 
     fn completions(&mut self) -> Result<Vec<(String, u32)>, Error> {

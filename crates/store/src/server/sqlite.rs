@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{
-    Delivery, Enqueued, Error, FixPr, FixRecord, Job, PatternStats, QueueStats, RawFixPr,
+    Delivery, Enqueued, Error, FixPr, FixRecord, Job, JobInfo, PatternStats, QueueStats, RawFixPr,
     ServerStore, add_state, lease_ms, to_i64, to_unsigned,
 };
 use crate::Track;
@@ -335,6 +335,73 @@ impl ServerStore for SqliteStore {
             add_state(&mut stats, &self.name, &state, count)?;
         }
         Ok(stats)
+    }
+
+    fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error> {
+        let err = |source| sqlite(&self.name, "list the jobs", source);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, delivery, event, state, attempts, last_error, updated_at FROM job \
+                 WHERE ?1 IS NULL OR state = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2",
+            )
+            .map_err(err)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<(i64, String, String, String, i64, Option<String>, i64)> = stmt
+            .query_map(params![state, limit], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(err)?;
+        rows.into_iter()
+            .map(
+                |(id, delivery, event, state, attempts, last_error, updated_at)| {
+                    Ok(JobInfo {
+                        id,
+                        delivery,
+                        event,
+                        state,
+                        attempts: to_unsigned(&self.name, "attempt count", attempts)?,
+                        last_error,
+                        updated_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn retry_job(&mut self, job: i64) -> Result<bool, Error> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE job SET state = 'queued', attempts = 0, run_after_ms = NULL, \
+                 lease_owner = NULL, lease_until_ms = NULL, updated_at = ?2 \
+                 WHERE id = ?1 AND state = 'dead'",
+                params![job, now_ms() / 1000],
+            )
+            .map_err(|source| sqlite(&self.name, &format!("retry job {job}"), source))?;
+        Ok(changed == 1)
+    }
+
+    fn purge_jobs(&mut self, older_than: Duration) -> Result<u64, Error> {
+        let cutoff = (now_ms() / 1000)
+            .saturating_sub(i64::try_from(older_than.as_secs()).unwrap_or(i64::MAX));
+        let n = self
+            .conn
+            .execute(
+                "DELETE FROM job WHERE state IN ('done', 'dead') AND updated_at < ?1",
+                params![cutoff],
+            )
+            .map_err(|source| sqlite(&self.name, "purge old jobs", source))?;
+        Ok(n as u64)
     }
 
     fn completions(&mut self) -> Result<Vec<(String, u32)>, Error> {
