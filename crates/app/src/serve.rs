@@ -219,8 +219,29 @@ pub async fn run(
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
+    // A restart on this host takes over at once what a dead process of ours still holds, instead of
+    // waiting out its leases (300 s by default).
+    let host = host_name();
+    let taken = pool
+        .run(move |store| -> Result<u64, store::server::Error> {
+            let mut n = 0;
+            for owner in store.lease_owners()? {
+                if dead_owner_on_this_host(&owner, &host) {
+                    n += store.expire_leases(&owner)?;
+                }
+            }
+            Ok(n)
+        })
+        .await
+        .context("cannot take over the leases of a dead process")?;
+    if taken > 0 {
+        info!(
+            jobs = taken,
+            "took over the jobs of a dead suture process on this host"
+        );
+    }
     let shared = Arc::new(Shared {
-        worker_prefix: format!("suture-{}-{nanos:08x}", std::process::id()),
+        worker_prefix: format!("suture@{}:{}:{nanos:08x}", host_name(), std::process::id()),
         config,
         library,
         app,
@@ -471,6 +492,35 @@ async fn run_job(shared: &Arc<Shared>, worker: &str, job: Job) {
     }
     .instrument(span)
     .await
+}
+
+/// This machine's name, for lease owners (`suture@HOST:PID:NONCE-IDX`).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().replace([':', '@'], "_"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Whether a lease owner is a worker of a suture process on `host` that no longer runs. Only Linux can
+/// tell (`/proc`); elsewhere, and for other hosts, leases are waited out as before.
+pub fn dead_owner_on_this_host(owner: &str, host: &str) -> bool {
+    let Some(rest) = owner.strip_prefix("suture@") else {
+        return false;
+    };
+    let mut parts = rest.splitn(3, ':');
+    let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    h == host
+        && pid != std::process::id()
+        && cfg!(target_os = "linux")
+        && !std::path::Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// How long a job waits after failing its `attempts`-th attempt: exponential backoff from

@@ -1017,3 +1017,21 @@ fn retries_span_a_ten_minute_outage() {
     let capped = app::serve::retry_delay(&config, 30, None, 1.0);
     assert_eq!(capped, Duration::from_secs(750));
 }
+
+/// Lease owners name their host and process, so a restart can tell its own dead predecessor's workers from
+/// live ones and from other hosts'.
+#[test]
+fn a_dead_owner_on_this_host_is_recognised() {
+    use app::serve::dead_owner_on_this_host;
+    // Above Linux's pid_max: no process has it.
+    let dead = "suture@box:4194305:0000abcd-0";
+    assert!(dead_owner_on_this_host(dead, "box"));
+    assert!(!dead_owner_on_this_host(dead, "other-box"));
+    let me = format!("suture@box:{}:0000abcd-1", std::process::id());
+    assert!(!dead_owner_on_this_host(&me, "box"));
+    assert!(
+        !dead_owner_on_this_host("suture@box:1:0-0", "box"),
+        "pid 1 lives"
+    );
+    assert!(!dead_owner_on_this_host("alice", "box"));
+}

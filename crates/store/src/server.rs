@@ -248,6 +248,11 @@ pub trait ServerStore: Send {
         retry_in: std::time::Duration,
     ) -> Result<(), Error>;
     fn queue_stats(&mut self) -> Result<QueueStats, Error>;
+    /// The lease owners of the running jobs, sorted, without repeats.
+    fn lease_owners(&mut self) -> Result<Vec<String>, Error>;
+    /// Ends the leases `owner` holds now, so that the next claim takes its jobs over at once (a worker
+    /// that knows `owner` is dead need not wait out the lease); returns how many.
+    fn expire_leases(&mut self, owner: &str) -> Result<u64, Error>;
     /// Jobs, most recently changed first, at most `limit`; only those in `state` when given.
     fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error>;
     /// A dead job back in the queue with a fresh count of attempts (after the cause was fixed); false

@@ -225,6 +225,7 @@ on_both!(
     a_crash_loop_stops_at_max_attempts,
     a_failed_job_waits_out_its_backoff,
     dead_jobs_are_listed_retried_and_purged,
+    leases_of_a_dead_owner_can_be_taken_over_at_once,
 );
 
 fn delivery(id: &str) -> Delivery {
@@ -1166,4 +1167,24 @@ fn dead_jobs_are_listed_retried_and_purged(target: Target) {
     assert_eq!(store.purge_jobs(Duration::ZERO).unwrap(), 2);
     assert!(store.jobs(None, 10).unwrap().is_empty());
     assert_eq!(store.enqueue(&delivery("ok")).unwrap(), Enqueued::Duplicate);
+}
+
+/// A restarted server takes over the jobs of its dead predecessor at once: it lists the lease owners and
+/// ends the leases of the dead one, and the next claim gets the job without waiting out the lease.
+fn leases_of_a_dead_owner_can_be_taken_over_at_once(target: Target) {
+    let mut store = target.connect();
+    store.enqueue(&delivery("in-flight")).unwrap();
+    store.enqueue(&delivery("other")).unwrap();
+    store.claim("dead", LONG, 3).unwrap().unwrap();
+    store.claim("alive", LONG, 3).unwrap().unwrap();
+    assert_eq!(store.lease_owners().unwrap(), ["alive", "dead"]);
+    assert!(store.claim("new", LONG, 3).unwrap().is_none());
+    assert_eq!(store.expire_leases("dead").unwrap(), 1);
+    let taken = store.claim("new", LONG, 3).unwrap().unwrap();
+    assert_eq!((taken.delivery.as_str(), taken.attempts), ("in-flight", 2));
+    assert!(
+        store.claim("new", LONG, 3).unwrap().is_none(),
+        "the live owner keeps its job"
+    );
+    assert_eq!(store.lease_owners().unwrap(), ["alive", "new"]);
 }

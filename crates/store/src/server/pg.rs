@@ -431,6 +431,28 @@ impl ServerStore for PgStore {
         Ok(stats)
     }
 
+    fn lease_owners(&mut self) -> Result<Vec<String>, Error> {
+        let rows = self
+            .client
+            .query(
+                "SELECT DISTINCT lease_owner FROM job WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner IS NOT NULL ORDER BY lease_owner COLLATE \"C\"",
+                &[],
+            )
+            .map_err(|source| pg(&self.name, "list the lease owners", source))?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    fn expire_leases(&mut self, owner: &str) -> Result<u64, Error> {
+        self.client
+            .execute(
+                "UPDATE job SET lease_until = clock_timestamp() WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner = $1",
+                &[&owner],
+            )
+            .map_err(|source| pg(&self.name, "expire leases", source))
+    }
+
     fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self

@@ -337,6 +337,32 @@ impl ServerStore for SqliteStore {
         Ok(stats)
     }
 
+    fn lease_owners(&mut self) -> Result<Vec<String>, Error> {
+        let err = |source| sqlite(&self.name, "list the lease owners", source);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT lease_owner FROM job WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner IS NOT NULL ORDER BY lease_owner",
+            )
+            .map_err(err)?;
+        stmt.query_map([], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(err)
+    }
+
+    fn expire_leases(&mut self, owner: &str) -> Result<u64, Error> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE job SET lease_until_ms = ?2 WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner = ?1",
+                params![owner, now_ms()],
+            )
+            .map_err(|source| sqlite(&self.name, "expire leases", source))?;
+        Ok(n as u64)
+    }
+
     fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error> {
         let err = |source| sqlite(&self.name, "list the jobs", source);
         let mut stmt = self
