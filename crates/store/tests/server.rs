@@ -8,7 +8,7 @@
 //! A test gets a [`Target`]: a URL for `store::server::connect`, so that it can open as many
 //! connections (and "restart" as often) as it needs.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;

@@ -178,6 +178,9 @@ fn fix_pr_row(row: &Row<'_>) -> rusqlite::Result<RawFixPr> {
     })
 }
 
+/// A job row as `jobs` reads it: id, delivery, event, state, attempts, last error, updated at.
+type JobRow = (i64, String, String, String, i64, Option<String>, i64);
+
 impl ServerStore for SqliteStore {
     fn enqueue(&mut self, delivery: &Delivery) -> Result<Enqueued, Error> {
         let what = format!("enqueue delivery `{}`", delivery.id);
@@ -373,7 +376,7 @@ impl ServerStore for SqliteStore {
             )
             .map_err(err)?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows: Vec<(i64, String, String, String, i64, Option<String>, i64)> = stmt
+        let rows: Vec<JobRow> = stmt
             .query_map(params![state, limit], |row| {
                 Ok((
                     row.get(0)?,
