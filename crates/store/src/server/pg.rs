@@ -435,8 +435,9 @@ impl ServerStore for PgStore {
         let rows = self
             .client
             .query(
-                "SELECT DISTINCT lease_owner FROM job WHERE state IN ('queued', 'running') \
-                 AND state = 'running' AND lease_owner IS NOT NULL ORDER BY lease_owner COLLATE \"C\"",
+                "SELECT lease_owner FROM job WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner IS NOT NULL \
+                 GROUP BY lease_owner ORDER BY lease_owner COLLATE \"C\"",
                 &[],
             )
             .map_err(|source| pg(&self.name, "list the lease owners", source))?;
