@@ -23,6 +23,17 @@ fn main() {
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let dir = root.join("patterns");
     println!("cargo:rerun-if-changed=patterns");
+    // The PostgreSQL test of `tests/serve_processes.rs` runs only with a database (or when one is required),
+    // and otherwise shows as ignored with its reason: libtest cannot skip at run time (see
+    // crates/store/build.rs, which does the same for the store's tests).
+    println!("cargo::rustc-check-cfg=cfg(suture_postgres_tests)");
+    println!("cargo::rerun-if-env-changed=SUTURE_TEST_DATABASE_URL");
+    println!("cargo::rerun-if-env-changed=SUTURE_REQUIRE_POSTGRES");
+    if std::env::var_os("SUTURE_TEST_DATABASE_URL").is_some()
+        || std::env::var("SUTURE_REQUIRE_POSTGRES").as_deref() == Ok("1")
+    {
+        println!("cargo::rustc-cfg=suture_postgres_tests");
+    }
     let mut files = Vec::new();
     collect(&dir, &mut files);
     files.sort();

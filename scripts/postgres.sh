@@ -2,12 +2,14 @@
 # Starts a throwaway local PostgreSQL for suture's store and queue tests, and prints its URL.
 #
 #   export SUTURE_TEST_DATABASE_URL=$(bash scripts/postgres.sh)
+#   bash scripts/postgres.sh stop     # stops the cluster in SUTURE_PG_DIR, if it runs
 #
 # Idempotent: installs the server binaries only when they are missing, creates the cluster only
 # when it does not exist, starts it only when it is not running, and creates the database only
 # when it is absent. The only line on stdout is the URL; every diagnostic goes to stderr.
 #
-# SUTURE_PG_DIR   data directory (default /tmp/suture-pg); the unix socket lives in it too
+# SUTURE_PG_DIR   data directory (default /tmp/suture-pg; scripts/test.sh uses a private one); the unix
+#                 socket lives in it too
 # SUTURE_PG_PORT  TCP port on 127.0.0.1 (default 55432)
 #
 # The cluster trusts every connection from loopback and runs with fsync off: it holds test data
@@ -45,6 +47,14 @@ if [ "$(id -u)" = 0 ]; then
     as_owner() { runuser -u postgres -- "$@"; }
 else
     as_owner() { "$@"; }
+fi
+
+if [ "${1:-}" = stop ]; then
+    if [ -f "$dir/postmaster.pid" ]; then
+        log "stopping the cluster in $dir"
+        as_owner "$bindir/pg_ctl" -D "$dir" -m fast -w -t 60 stop >&2
+    fi
+    exit 0
 fi
 
 if [ ! -s "$dir/PG_VERSION" ]; then

@@ -46,6 +46,7 @@ pub(crate) struct EvalArgs {
     /// The SQLite store that caches the mining (default: REPO/.suture/suture.db).
     #[arg(long)]
     db: Option<PathBuf>,
+    /// Output: a text summary, or JSON (the input of `suture calibrate`).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }

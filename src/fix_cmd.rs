@@ -41,9 +41,15 @@ pub(crate) struct FixArgs {
     /// rustc/clippy JSON diagnostics (`--message-format=json`) whose spans are locations; `-` reads stdin.
     #[arg(long, value_name = "FILE|-")]
     diagnostics: Option<String>,
+    /// Files larger than this many bytes are skipped with the reason (generated code, vendored blobs).
+    #[arg(long, default_value_t = 1 << 20)]
+    max_file_bytes: usize,
     /// Write the fixes to the files.
     #[arg(long)]
     apply: bool,
+    /// Write even when PATH is not in a git repository (nothing could undo the fixes).
+    #[arg(long)]
+    allow_no_vcs: bool,
     /// Write even when the git tree has uncommitted changes.
     #[arg(long)]
     allow_dirty: bool,
@@ -60,6 +66,7 @@ pub(crate) struct FixArgs {
     /// List every skipped candidate in text output, not only a count per reason.
     #[arg(long, short)]
     verbose: bool,
+    /// Output: text (diffs and reasons), a unified diff alone, versioned JSON, or SARIF 2.1.0.
     #[arg(long, value_enum, default_value_t = FixFormat::Text)]
     format: FixFormat,
     /// How fixes are checked before they are shown: `check` runs `cargo check --workspace --all-targets` in
@@ -107,6 +114,7 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     let mut config = FixConfig {
         min_confidence: engine::Probability::new(args.min_confidence),
         model: args.calibration.model()?,
+        max_file_bytes: args.max_file_bytes,
         ..FixConfig::default()
     };
     for at in &args.at {
@@ -181,8 +189,8 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         },
     )?;
     let write = args.apply || args.interactive;
-    if write && report.fixes().next().is_some() && !args.allow_dirty {
-        refuse_dirty(&root)?;
+    if write && report.fixes().next().is_some() {
+        refuse_unsafe_write(&root, args.allow_dirty, args.allow_no_vcs)?;
     }
     let applied = if write {
         apply(&report, args.interactive)?
@@ -224,16 +232,40 @@ pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
     Ok(library)
 }
 
-fn refuse_dirty(root: &Path) -> Result<()> {
+/// Writing is refused where it could not be undone: outside version control unless `--allow-no-vcs` (as
+/// `cargo fix` does), over uncommitted changes unless `--allow-dirty`. Temporary files of an interrupted
+/// `--apply` are not changes: stale ones are removed, those of a running suture left alone.
+fn refuse_unsafe_write(root: &Path, allow_dirty: bool, allow_no_vcs: bool) -> Result<()> {
     let start = if root.is_file() {
         root.parent().unwrap_or(Path::new("."))
     } else {
         root
     };
     let Some(repo) = git::discover(start) else {
-        return Ok(());
+        if allow_no_vcs {
+            return Ok(());
+        }
+        bail!(
+            "`{}` is not in a git repository, so the fixes could not be undone; commit it to git first, or pass --allow-no-vcs",
+            root.display()
+        );
     };
-    let dirty = repo.dirty_files()?;
+    if allow_dirty {
+        return Ok(());
+    }
+    let mut dirty = repo.dirty_files()?;
+    dirty.retain(|file| {
+        let path = repo.path().join(file);
+        match pipeline::stale_temp_file(&path) {
+            None => true,
+            Some(stale) => {
+                if stale {
+                    let _ = std::fs::remove_file(&path);
+                }
+                false
+            }
+        }
+    });
     if !dirty.is_empty() {
         let shown: Vec<&str> = dirty.iter().take(5).map(String::as_str).collect();
         let more = if dirty.len() > 5 {

@@ -42,6 +42,7 @@ pub(crate) struct HealArgs {
     /// Most candidate fixes to validate.
     #[arg(long, default_value_t = 5)]
     max_candidates: usize,
+    /// Output: text or versioned JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// The command to run and re-run, after `--`.
@@ -173,6 +174,14 @@ fn print_report(report: &HealReport) {
     println!("audit trail: suture log --run {}", report.run);
 }
 
+/// The examples of `suture log --help`.
+pub(crate) const LOG_EXAMPLES: &str = "Examples:
+  suture log                        the most recent run of `suture heal` here: every step, in order
+  suture log --all 50               the last 50 rows over all runs
+  suture log --run RUN --format json  one run, machine-readable (the run ids are in the text output)
+
+The audit trail lives in REPO/.suture/suture.db, written by `suture heal`.";
+
 #[derive(clap::Args)]
 pub(crate) struct LogArgs {
     /// The repository whose store to read (default: the current directory).
@@ -184,6 +193,7 @@ pub(crate) struct LogArgs {
     /// Rows of every run, most recent last, at most this many.
     #[arg(long)]
     all: Option<usize>,
+    /// Output: text or versioned JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }

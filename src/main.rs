@@ -4,7 +4,7 @@
 //! stderr (only when it is a terminal), prints results on stdout as text or JSON, and maps failures to exit
 //! code 2 with a one-line message that names the file, the line or the revision at fault.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -17,6 +17,7 @@ mod calibrate_cmd;
 mod eval_cmd;
 mod fix_cmd;
 mod heal_cmd;
+mod jobs_cmd;
 mod patterns_cmd;
 mod pr_cmd;
 mod progress;
@@ -63,12 +64,16 @@ enum Command {
     #[command(after_help = calibrate_cmd::EXAMPLES)]
     Calibrate(calibrate_cmd::CalibrateArgs),
     /// Show the audit trail of suture's runs.
+    #[command(after_help = heal_cmd::LOG_EXAMPLES)]
     Log(heal_cmd::LogArgs),
     /// Group production panics from logs; heal new or escalating groups with a regression test.
     #[command(after_help = watch_cmd::EXAMPLES)]
     Watch(watch_cmd::WatchArgs),
+    /// The server's job queue: list jobs, retry dead ones, purge finished ones.
+    #[command(subcommand, after_help = jobs_cmd::EXAMPLES)]
+    Jobs(jobs_cmd::JobsCommand),
     /// Inspect and test pattern libraries.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = patterns_cmd::EXAMPLES)]
     Patterns(patterns_cmd::PatternsCommand),
 }
 
@@ -117,6 +122,10 @@ struct MineArgs {
     /// Commits modifying more Rust files than this are sweeping changes, not fixes, and are skipped.
     #[arg(long, default_value_t = 10)]
     max_files: usize,
+    /// Files larger than this many bytes (on either side of a change) are skipped with the reason.
+    #[arg(long, default_value_t = 1 << 20)]
+    max_file_bytes: usize,
+    /// Output: a text summary, or JSON with the report and the library.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
@@ -128,7 +137,27 @@ enum Format {
 }
 
 fn main() -> ExitCode {
+    // Every thread that parses, fixes or mines gets the stack the depth budget is sized for
+    // (`syntax::STACK_BYTES`): this work thread instead of the 8 MiB main thread, rayon's pool, and the
+    // server's runtime (`serve_cmd`).
+    rayon::ThreadPoolBuilder::new()
+        .stack_size(syntax::STACK_BYTES)
+        .build_global()
+        .expect("the global thread pool is built once, before any parallel work");
+    std::thread::Builder::new()
+        .name("suture".to_owned())
+        .stack_size(syntax::STACK_BYTES)
+        .spawn(run)
+        .expect("cannot start the work thread")
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+fn run() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        quiet_broken_pipe();
+    }
     let result = match cli.command {
         Command::Mine(args) => mine(args),
         Command::Fix(args) => fix_cmd::run(args),
@@ -138,6 +167,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval_cmd::run(args),
         Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),
+        Command::Jobs(command) => jobs_cmd::run(command),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(args),
     };
@@ -147,6 +177,18 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// A reader that goes away (`suture patterns list | head`) ends a command quietly, as it does `ls` or
+/// `grep`: the default action of SIGPIPE, instead of Rust's ignoring it and `println!` panicking on the
+/// broken pipe. Not for `serve`, whose sockets must never kill the process (they do not raise SIGPIPE anyway:
+/// std and tokio send with MSG_NOSIGNAL).
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition, before any other thread of ours writes anything.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
@@ -174,6 +216,17 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     // Open the first repository before creating anything in it, so a wrong path creates no `.suture/`.
     let first = git::open(&repos[0])?;
     let suture_dir = first.path().join(".suture");
+    // A store named on the command line goes where it says: a directory that does not exist is a typo to
+    // report, not a tree to create (only the default `.suture/` is created).
+    if let Some(dir) = args.db.as_deref().and_then(Path::parent)
+        && !dir.as_os_str().is_empty()
+        && !dir.is_dir()
+    {
+        anyhow::bail!(
+            "the directory of --db `{}` does not exist; create it first",
+            args.db.as_deref().unwrap_or(dir).display()
+        );
+    }
     let db = args.db.unwrap_or_else(|| suture_dir.join("suture.db"));
     let out = args.out.unwrap_or_else(|| suture_dir.join("patterns"));
     let mut store = store::open(&db)?;
@@ -191,6 +244,7 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     options.refuse.renames = !args.keep_renames;
     options.extract.max_hunk_lines = args.max_hunk_lines;
     options.limits.max_files = args.max_files;
+    options.limits.max_file_bytes = args.max_file_bytes;
     let progress = Bars::default();
     let (library, report) = pipeline::mine_repos(&specs, &mut store, &options, &progress)?;
     let written = pipeline::write_library(&out, &library)

@@ -9,28 +9,46 @@ use pattern::LibraryPattern;
 
 use crate::Format;
 
+/// The examples of `suture patterns --help`.
+pub(crate) const EXAMPLES: &str = "Examples:
+  suture patterns list                          the shipped library and this repository's, best first
+  suture patterns list --patterns lib | head    the best of a library of your own
+  suture patterns show m-ed4235fb1c             one pattern: templates, scores, provenance, examples
+  suture patterns test --patterns patterns      check every pattern's examples (exit 1 on a failure)
+  suture patterns schema > pattern.schema.json  the JSON schema of a pattern file, for editors";
+
 #[derive(Subcommand)]
 pub(crate) enum PatternsCommand {
     /// List the patterns of a library, best score first.
+    #[command(
+        after_help = "Example:\n  suture patterns list --patterns .suture/patterns --format json"
+    )]
     List {
         /// Library directories (default: the shipped library plus REPO/.suture/patterns).
         #[arg(long = "patterns", value_name = "DIR")]
         patterns: Vec<PathBuf>,
+        /// Output: one line per pattern, or JSON.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
     /// Show one pattern's file: templates, scores, provenance and examples.
+    #[command(after_help = "Example:\n  suture patterns show h-saturating-add")]
     Show {
+        /// The pattern's id, as `suture patterns list` shows it.
         id: String,
+        /// Library directories (default: the shipped library plus REPO/.suture/patterns).
         #[arg(long = "patterns", value_name = "DIR")]
         patterns: Vec<PathBuf>,
     },
     /// Check every pattern's examples (like `sg test`); exit 1 when one fails.
+    #[command(after_help = "Example:\n  suture patterns test --patterns patterns/hand-written")]
     Test {
+        /// Library directories (default: the shipped library plus REPO/.suture/patterns).
         #[arg(long = "patterns", value_name = "DIR")]
         patterns: Vec<PathBuf>,
     },
     /// Print the JSON schema of a pattern file.
+    #[command(after_help = "Example:\n  suture patterns schema > pattern.schema.json")]
     Schema,
     /// Measure each pattern's precision where it was not learned: apply it at every match (any confidence,
     /// at most --max-per-repo per repository) in checkouts of other repositories, compile-check every

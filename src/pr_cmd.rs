@@ -21,7 +21,7 @@ pub(crate) const EXAMPLES: &str = "Examples:
   suture pr --database-url postgres://suture@db/suture   share the store with `suture serve`
   suture pr --no-validate --format json          skip `cargo check`, machine-readable report
 
-Environment: GITHUB_REPOSITORY (for --repo), GITHUB_TOKEN (for --token, never printed), GITHUB_API_URL
+Environment: GITHUB_REPOSITORY (for --repo), GITHUB_TOKEN (or --token-file; never printed), GITHUB_API_URL
 (for --api-url), DATABASE_URL (for --database-url). In a workflow these are set for you; see
 docs/github.md and .github/workflows/suture-pr.yml. Exit codes: 0 done, 2 error.";
 
@@ -32,7 +32,12 @@ pub(crate) struct PrArgs {
     /// The GitHub repository, OWNER/NAME (default: $GITHUB_REPOSITORY).
     #[arg(long, value_name = "OWNER/NAME")]
     repo: Option<String>,
-    /// A token allowed to write contents and pull requests (default: $GITHUB_TOKEN). Never printed.
+    /// A file holding the token (allowed to write contents and pull requests); default: $GITHUB_TOKEN.
+    /// Never printed.
+    #[arg(long, value_name = "FILE", conflicts_with = "token")]
+    token_file: Option<PathBuf>,
+    /// The token itself. Discouraged: a command line is visible to every user of the machine (`ps`) and
+    /// lands in shell history; prefer $GITHUB_TOKEN or --token-file. Kept so that existing scripts work.
     #[arg(long, value_name = "TOKEN")]
     token: Option<String>,
     /// The REST API root (default: $GITHUB_API_URL, else https://api.github.com).
@@ -65,6 +70,7 @@ pub(crate) struct PrArgs {
     /// Seconds `cargo check` may take per group.
     #[arg(long, default_value_t = 600)]
     validate_timeout: u64,
+    /// Output: text or JSON.
     #[arg(long, value_enum, default_value_t = PrFormat::Text)]
     format: PrFormat,
 }
@@ -86,9 +92,22 @@ pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
             .with_context(|| format!("--repo {repo:?} (or GITHUB_REPOSITORY)"))?,
         None => bail!("no repository: pass --repo OWNER/NAME or set GITHUB_REPOSITORY"),
     };
-    let Some(token) = args.token.clone().or_else(|| env("GITHUB_TOKEN")) else {
+    let from_file = match &args.token_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read --token-file `{}`", path.display()))?
+                .trim()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let Some(token) = from_file
+        .or_else(|| args.token.clone())
+        .or_else(|| env("GITHUB_TOKEN"))
+        .filter(|t| !t.is_empty())
+    else {
         bail!(
-            "no token: pass --token or set GITHUB_TOKEN (it needs contents and pull-requests write)"
+            "no token: set GITHUB_TOKEN or pass --token-file FILE (it needs contents and pull-requests write)"
         );
     };
     let api_url = args

@@ -66,8 +66,10 @@ pub(crate) struct ServeArgs {
     /// Pattern library directories to use instead of the shipped library (repeatable).
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
-    /// A job failing this many times is dead.
-    #[arg(long, default_value_t = 3)]
+    /// A job failing this many times is dead. Failed jobs wait before their next attempt: 30 s, doubling
+    /// per failure up to 10 min, ±25% jitter (at least a minute after a GitHub rate limit), so the default
+    /// rides out a GitHub outage of 10 minutes.
+    #[arg(long, default_value_t = 8)]
     max_attempts: u32,
     /// Seconds a claimed job belongs to its worker before another may take it over.
     #[arg(long, default_value_t = 300)]
@@ -88,6 +90,8 @@ pub(crate) fn run(args: ServeArgs) -> Result<ExitCode> {
     store::server::connect(&config.database_url).context("cannot open the server store")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // The workers review pull requests on the blocking pool: the engine's stack (see `main`).
+        .thread_stack_size(syntax::STACK_BYTES)
         .build()
         .context("cannot start the async runtime")?;
     app::serve::init_logs();

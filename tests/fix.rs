@@ -802,3 +802,142 @@ fn validate_test_backs_out_a_fix_that_compiles_but_fails_a_test() {
         tested.stdout
     );
 }
+
+#[test]
+fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, text) in support::deep_files() {
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::write(dir.path().join(path), text).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "pub fn empty(v: &[u8]) -> bool {\n    v.len() == 0\n}\n",
+    )
+    .unwrap();
+    let fix = |extra: &[&str]| {
+        let mut args = vec!["fix", dir.path().to_str().unwrap(), "--min-confidence", "0"];
+        args.extend_from_slice(&["--format", "json"]);
+        args.extend_from_slice(extra);
+        let r = run(&args);
+        assert!(r.code == 0 || r.code == 1, "{} {}", r.code, r.stderr);
+        let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let mut too_deep: Vec<String> = json["skipped"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["code"] == "too-deep")
+            .map(|s| {
+                let reason = s["reason"].as_str().unwrap();
+                format!("{}:{} {reason}", s["file"].as_str().unwrap(), s["line"])
+            })
+            .collect();
+        too_deep.dedup();
+        let fixed: Vec<String> = json["fixes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f["file"].as_str().unwrap(),
+                    f["after"].as_str().unwrap()
+                )
+            })
+            .collect();
+        (too_deep, fixed)
+    };
+    // The shipped library, as a user runs it: its general patterns could match in both deep files.
+    let (too_deep, _) = fix(&[]);
+    expect![[r#"
+        [
+            "src/some.rs:2 not searched: code nested deeper than 256 levels at line 2",
+            "src/sum.rs:1 not searched: code nested deeper than 256 levels at line 1",
+        ]
+    "#]]
+    .assert_debug_eq(&too_deep);
+    // A library whose pattern matches the last line of `some.rs` and `lib.rs`: the deep function is skipped
+    // (its shallow line with it: the unit searched is the function), the other file is still fixed.
+    let repo = history();
+    let lib = mined_library(&repo);
+    let (too_deep, fixed) = fix(&["--patterns", lib.to_str().unwrap()]);
+    expect![[r#"
+        (
+            [
+                "src/some.rs:2 not searched: code nested deeper than 256 levels at line 2",
+                "src/sum.rs:1 not searched: code nested deeper than 256 levels at line 1",
+            ],
+            [
+                "src/lib.rs v.is_empty()",
+            ],
+        )
+    "#]]
+    .assert_debug_eq(&(too_deep, fixed));
+}
+
+/// `--apply` where it could not be undone, and what an interrupted `--apply` leaves: outside git it needs
+/// `--allow-no-vcs`; a stale temporary file of a killed run is no uncommitted change and is removed; the
+/// written file keeps its mode and its CRLF line endings. (`benches/kill_apply.sh` kills real runs.)
+#[test]
+fn apply_needs_version_control_keeps_modes_and_line_endings_and_cleans_up_killed_runs() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = history();
+    let lib = mined_library(&repo);
+    let crlf = "pub fn e(v: &[u8]) -> bool {\r\n    v.len() == 0\r\n}\r\n";
+    let apply = |dir: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "fix",
+            dir.to_str().unwrap(),
+            "--patterns",
+            lib.to_str().unwrap(),
+        ];
+        args.extend_from_slice(&["--validate", "none", "--apply"]);
+        args.extend_from_slice(extra);
+        run(&args)
+    };
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("e.rs"), crlf).unwrap();
+    let r = apply(outside.path(), &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("not in a git repository") && r.stderr.contains("--allow-no-vcs"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("e.rs")).unwrap(),
+        crlf
+    );
+    let r = apply(outside.path(), &["--allow-no-vcs"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("e.rs")).unwrap(),
+        "pub fn e(v: &[u8]) -> bool {\r\n    v.is_empty()\r\n}\r\n"
+    );
+
+    let inside = Repo::new();
+    inside.commit("code", &[("src/e.rs", crlf)]);
+    let file = inside.path().join("src/e.rs");
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // What a run killed between writing its temporary file and renaming it left (pid 2^22 + 1 is above
+    // Linux's pid_max, so no live process has it).
+    let stale = inside.path().join("src/.e.rs.4194305.suture-tmp");
+    std::fs::write(&stale, "half").unwrap();
+    let r = apply(inside.path(), &[]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(!stale.exists());
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "pub fn e(v: &[u8]) -> bool {\r\n    v.is_empty()\r\n}\r\n"
+    );
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(inside.path().join("src"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(leftovers, ["e.rs"]);
+}

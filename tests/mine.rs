@@ -551,3 +551,41 @@ fn three_commits_teach_slice_parameters_and_leave_owned_vectors() {
     "#]]
     .assert_eq(&diff);
 }
+
+#[test]
+fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_mined() {
+    let repo = history();
+    let files = support::deep_files();
+    let added: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    repo.commit("deep code", &added);
+    repo.commit(
+        "change the deep code",
+        &[
+            ("src/sum.rs", &files[0].1.replace(";\n", " + 2;\n")),
+            ("src/some.rs", &files[1].1.replace("(1)", "(2)")),
+        ],
+    );
+    let out = repo.path().join("lib");
+    let r = run(&[
+        "mine",
+        repo.path_str(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let reasons: Vec<String> = json["report"]["repos"][0]["skip_reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| format!("{} x{}", r[0].as_str().unwrap(), r[1]))
+        .collect();
+    expect![[
+        r#"["code nested too deep in the before version x1", "hunk is outside any function x1"]"#
+    ]]
+    .assert_eq(&format!("{reasons:?}"));
+    // What the rest of the history teaches is still learned.
+    assert!(summarise_library(&repo, &out).starts_with("$A.len() == 0 => $A.is_empty()"));
+}

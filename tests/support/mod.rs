@@ -287,3 +287,19 @@ fn empty() {
     );
     repo
 }
+
+/// The two pathological files of issue #16, which used to abort `fix` and `mine` with a stack overflow:
+/// a constant summing 20,000 terms, and `Some(` nested 3,000 deep; (path, content).
+pub fn deep_files() -> [(&'static str, String); 2] {
+    let sum = vec!["1"; 20_000].join(" + ");
+    let calls = format!("{}1{}", "Some(".repeat(3_000), ")".repeat(3_000));
+    [
+        ("src/sum.rs", format!("pub const X: u64 = {sum};\n")),
+        (
+            "src/some.rs",
+            format!(
+                "pub fn f(v: &[u8]) -> Option<bool> {{\n    let _ = {calls};\n    Some(v.len() == 0)\n}}\n"
+            ),
+        ),
+    ]
+}

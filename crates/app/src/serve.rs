@@ -86,6 +86,10 @@ pub struct ServeConfig {
     pub lease: Duration,
     /// A job that failed this many times is dead.
     pub max_attempts: u32,
+    /// The wait after a job's first failure; it doubles with each further failure (see [`retry_delay`]).
+    pub retry_base: Duration,
+    /// The longest wait between two attempts.
+    pub retry_cap: Duration,
     /// How often idle workers look at the queue without being woken (jobs from other processes).
     pub poll_interval: Duration,
     /// How long running jobs may take to finish after shutdown is asked for.
@@ -112,7 +116,11 @@ impl ServeConfig {
             max_body_bytes: 25 * 1024 * 1024,
             review: ReviewConfig::default(),
             lease: Duration::from_secs(300),
-            max_attempts: 3,
+            // With the retry defaults, the first 6 attempts span at least 0.75 × (30 s + 1 + 2 + 4 + 8 min)
+            // ≈ 11 min: a 10-minute outage of GitHub does not lose the job.
+            max_attempts: 8,
+            retry_base: Duration::from_secs(30),
+            retry_cap: Duration::from_secs(600),
             poll_interval: Duration::from_secs(2),
             shutdown_timeout: Duration::from_secs(30),
             store_connections: 8,
@@ -211,8 +219,29 @@ pub async fn run(
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
+    // A restart on this host takes over at once what a dead process of ours still holds, instead of
+    // waiting out its leases (300 s by default).
+    let host = host_name();
+    let taken = pool
+        .run(move |store| -> Result<u64, store::server::Error> {
+            let mut n = 0;
+            for owner in store.lease_owners()? {
+                if dead_owner_on_this_host(&owner, &host) {
+                    n += store.expire_leases(&owner)?;
+                }
+            }
+            Ok(n)
+        })
+        .await
+        .context("cannot take over the leases of a dead process")?;
+    if taken > 0 {
+        info!(
+            jobs = taken,
+            "took over the jobs of a dead suture process on this host"
+        );
+    }
     let shared = Arc::new(Shared {
-        worker_prefix: format!("suture-{}-{nanos:08x}", std::process::id()),
+        worker_prefix: format!("suture@{}:{}:{nanos:08x}", host_name(), std::process::id()),
         config,
         library,
         app,
@@ -386,9 +415,10 @@ async fn worker(shared: Arc<Shared>, idx: usize, mut stop: watch::Receiver<bool>
             break;
         }
         let (claimer, lease) = (name.clone(), shared.config.lease);
+        let max_attempts = shared.config.max_attempts;
         match shared
             .pool
-            .run(move |store| store.claim(&claimer, lease))
+            .run(move |store| store.claim(&claimer, lease, max_attempts))
             .await
         {
             Ok(Some(job)) => {
@@ -436,9 +466,23 @@ async fn run_job(shared: &Arc<Shared>, worker: &str, job: Job) {
                 let message = format!("{e:#}");
                 warn!(error = %message, "job failed");
                 let max = shared.config.max_attempts;
+                let status = e
+                    .chain()
+                    .find_map(|cause| cause.downcast_ref::<github::Error>())
+                    .and_then(|e| e.status().map(|s| (s, e.to_string())));
+                let retry_in = retry_delay(
+                    &shared.config,
+                    job.attempts,
+                    status.as_ref().map(|(s, m)| (*s, m.as_str())),
+                    jitter(job.id, job.attempts),
+                );
+                warn!(
+                    retry_in_s = retry_in.as_secs_f64(),
+                    "job failed: retried later"
+                );
                 if let Err(e) = shared
                     .pool
-                    .run(move |store| store.fail(id, &owner, &message, max))
+                    .run(move |store| store.fail(id, &owner, &message, max, retry_in))
                     .await
                 {
                     error!(error = format!("{e:#}"), "cannot record the job's failure");
@@ -448,6 +492,73 @@ async fn run_job(shared: &Arc<Shared>, worker: &str, job: Job) {
     }
     .instrument(span)
     .await
+}
+
+/// This machine's name, for lease owners (`suture@HOST:PID:NONCE-IDX`).
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().replace([':', '@'], "_"))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// Whether a lease owner is a worker of a suture process on `host` that no longer runs. Only Linux can
+/// tell (`/proc`); elsewhere, and for other hosts, leases are waited out as before.
+pub fn dead_owner_on_this_host(owner: &str, host: &str) -> bool {
+    let Some(rest) = owner.strip_prefix("suture@") else {
+        return false;
+    };
+    let mut parts = rest.splitn(3, ':');
+    let (Some(h), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    h == host
+        && pid != std::process::id()
+        && cfg!(target_os = "linux")
+        && !std::path::Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// How long a job waits after failing its `attempts`-th attempt: exponential backoff from
+/// [`ServeConfig::retry_base`], doubling per attempt up to [`ServeConfig::retry_cap`], times `jitter`
+/// scaled into 0.75–1.25 (so jobs failed by one outage do not all come back at once). GitHub's
+/// secondary rate limits (429, or 403 saying "rate limit") ask for at least a minute when they send no
+/// `Retry-After`, which octocrab does not show us: the wait is then at least 60 s.
+pub fn retry_delay(
+    config: &ServeConfig,
+    attempts: u32,
+    status: Option<(u16, &str)>,
+    jitter: f64,
+) -> Duration {
+    let doublings = attempts.saturating_sub(1).min(30);
+    let backoff = config
+        .retry_base
+        .saturating_mul(1u32 << doublings)
+        .min(config.retry_cap);
+    let delay = backoff.mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0));
+    let rate_limited = match status {
+        Some((429, _)) => true,
+        Some((403, message)) => message.to_ascii_lowercase().contains("rate limit"),
+        _ => false,
+    };
+    if rate_limited {
+        delay.max(Duration::from_secs(60))
+    } else {
+        delay
+    }
+}
+
+/// A number in [0, 1) that differs between jobs and attempts: the jitter of [`retry_delay`].
+fn jitter(job: i64, attempts: u32) -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_i64(job);
+    h.write_u32(attempts);
+    (h.finish() >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// Does one job's work.

@@ -71,6 +71,8 @@ fn config(db: &Path, api: &str, workers: usize) -> ServeConfig {
     config.workers = workers;
     config.poll_interval = Duration::from_millis(50);
     config.max_body_bytes = 64 * 1024;
+    // Retries at once, not after the production backoff of half a minute and more.
+    config.retry_base = Duration::from_millis(1);
     config
 }
 
@@ -901,4 +903,135 @@ async fn ignore_on_a_suture_fix_pr_ignores_its_group() {
     );
     assert_eq!(fake.reactions(OWNER, REPO), vec![(201, "eyes".to_owned())]);
     fake.assert_valid();
+}
+
+/// The two pathological files of issue #16 (a sum of 20,000 terms, `Some(` nested 3,000 deep) in a pull
+/// request used to overflow the worker's stack and kill the server, then again after every restart. Now the
+/// deep code is skipped, the review of the rest is posted, and the server keeps serving.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pull_request_adding_deeply_nested_code_is_reviewed_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let sum = format!("pub const X: u64 = {};\n", vec!["1"; 20_000].join(" + "));
+    let calls = format!(
+        "pub fn f(v: &[u8]) -> Option<bool> {{\n    let _ = {}1{};\n    Some(v.len() == 0)\n}}\n",
+        "Some(".repeat(3_000),
+        ")".repeat(3_000)
+    );
+    let added = |text: &str| {
+        let lines: Vec<String> = text.lines().map(|l| format!("+{l}")).collect();
+        format!("@@ -0,0 +1,{} @@\n{}\n", lines.len(), lines.join("\n"))
+    };
+    fake.set_file(OWNER, REPO, "changes", "src/sum.rs", &sum);
+    fake.set_file(OWNER, REPO, "changes", "src/some.rs", &calls);
+    let head = fake.set_file(OWNER, REPO, "changes", "src/lib.rs", CHANGED);
+    fake.set_pr_files(
+        OWNER,
+        REPO,
+        2,
+        &[
+            ("src/some.rs", "added", Some(&added(&calls))),
+            ("src/sum.rs", "added", Some(&added(&sum))),
+            ("src/lib.rs", "modified", Some(CHANGED_PATCH)),
+        ],
+    );
+    let server = start(config(&db, &fake.uri(), 2)).await;
+    let (status, reply) = deliver(server.addr, "pull_request", "d-deep", &opened(&head)).await;
+    assert_eq!(status, 202, "{reply}");
+    let stats = settle(&db, 1).await;
+    assert_eq!(stats.done, 1, "{stats:?}");
+    let reviews = fake.reviews(OWNER, REPO, 2);
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    let paths: Vec<&str> = reviews[0]["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["src/lib.rs"]);
+    // Still serving.
+    let (status, _) = deliver(server.addr, "pull_request", "d-after", &opened(&head)).await;
+    assert_eq!(status, 202);
+    settle(&db, 2).await;
+    server.stop().await;
+    fake.assert_valid();
+}
+
+/// GitHub answers 502 to everything for a while: the job fails, waits out its backoff, fails again, and once
+/// GitHub is back the review is posted; nothing is lost. (The backoff here is a millisecond; that the
+/// production schedule spans a 10-minute outage is `retries_span_a_ten_minute_outage`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_review_is_posted_once_github_recovers_from_an_outage() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let head = preset_pull_request(&fake, 2);
+    fake.set_outage(Some(502));
+    let server = start(config(&db, &fake.uri(), 1)).await;
+    let (status, _) = deliver(server.addr, "pull_request", "d-outage", &opened(&head)).await;
+    assert_eq!(status, 202);
+    // Three failed attempts (each one is at least its token request).
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while fake.requests().len() < 3 {
+        assert!(Instant::now() < deadline, "{:?}", fake.routes());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(store(&db).queue_stats().unwrap().dead, 0);
+    assert!(fake.reviews(OWNER, REPO, 2).is_empty());
+    fake.set_outage(None);
+    let stats = settle(&db, 1).await;
+    assert_eq!(stats.done, 1, "{stats:?}");
+    assert_eq!(fake.reviews(OWNER, REPO, 2).len(), 1);
+    server.stop().await;
+}
+
+/// The production retry schedule (the defaults of `ServeConfig`), in simulated time: even with the least
+/// jitter, the attempts a job has span more than a 10-minute outage, and a rate limit waits a minute.
+#[test]
+fn retries_span_a_ten_minute_outage() {
+    let config = ServeConfig::new("x.db", Secret::new(b"s"), 1, Secret::new(b"k"));
+    for jitter in [0.0, 0.5, 1.0] {
+        let waited: Duration = (1..config.max_attempts)
+            .map(|attempt| app::serve::retry_delay(&config, attempt, Some((502, "")), jitter))
+            .sum();
+        assert!(waited > Duration::from_secs(600), "{jitter}: {waited:?}");
+        assert!(
+            waited < Duration::from_secs(3 * 3600),
+            "{jitter}: {waited:?}"
+        );
+    }
+    let first = app::serve::retry_delay(&config, 1, Some((502, "")), 0.0);
+    assert_eq!(first, Duration::from_millis(22_500));
+    let limited = app::serve::retry_delay(
+        &config,
+        1,
+        Some((403, "You have exceeded a secondary rate limit")),
+        0.0,
+    );
+    assert_eq!(limited, Duration::from_secs(60));
+    assert_eq!(
+        app::serve::retry_delay(&config, 1, Some((429, "")), 0.0),
+        Duration::from_secs(60)
+    );
+    let capped = app::serve::retry_delay(&config, 30, None, 1.0);
+    assert_eq!(capped, Duration::from_secs(750));
+}
+
+/// Lease owners name their host and process, so a restart can tell its own dead predecessor's workers from
+/// live ones and from other hosts'.
+#[test]
+fn a_dead_owner_on_this_host_is_recognised() {
+    use app::serve::dead_owner_on_this_host;
+    // Above Linux's pid_max: no process has it.
+    let dead = "suture@box:4194305:0000abcd-0";
+    assert!(dead_owner_on_this_host(dead, "box"));
+    assert!(!dead_owner_on_this_host(dead, "other-box"));
+    let me = format!("suture@box:{}:0000abcd-1", std::process::id());
+    assert!(!dead_owner_on_this_host(&me, "box"));
+    assert!(
+        !dead_owner_on_this_host("suture@box:1:0-0", "box"),
+        "pid 1 lives"
+    );
+    assert!(!dead_owner_on_this_host("alice", "box"));
 }

@@ -221,7 +221,9 @@ fn parse_units(text: &str, hits: &[(usize, usize)], index: &Index<'_>) -> Vec<Un
     let mut units = Vec::with_capacity(merged.len());
     for r in merged {
         let parse = syntax::parse(&text[r.clone()]);
-        if !parse.errors.is_empty() {
+        // A function over the depth budget is kept as it is (and skipped with its reason by the caller):
+        // reading the whole file instead would only meet the same nesting.
+        if parse.too_deep.is_none() && !parse.errors.is_empty() {
             // A function that does not parse alone (the scan misjudged its extent): read the whole file.
             return vec![whole(text)];
         }
@@ -341,6 +343,23 @@ fn fix_source(
         };
         let mut candidates = Vec::new();
         for unit in &units {
+            if let Some(too_deep) = unit.parse.too_deep {
+                // Nothing in a unit over the depth budget is searched: each pattern that could have matched
+                // there is skipped with the reason, at the line where the nesting went over.
+                let too_deep = syntax::TooDeep {
+                    line: unit.first_line + too_deep.line - 1,
+                    ..too_deep
+                };
+                for &i in &possible {
+                    skipped.push(Skipped {
+                        file: file.to_owned(),
+                        line: too_deep.line,
+                        pattern: patterns[i].id.clone(),
+                        reason: SkipReason::TooDeep(too_deep),
+                    });
+                }
+                continue;
+            }
             let tree = &unit.parse.tree;
             let offset = unit.offset;
             let unit_lines = LineIndex::new(&tree.text);

@@ -39,6 +39,9 @@ pub enum SkipReason {
     NotCompiled,
     /// The check did not settle within its budget of compiler runs, so no fix of the pass is shown.
     CheckBudget { runs: usize },
+    /// The code the pattern could match nests deeper than the depth budget ([`syntax::MAX_DEPTH`]), so it was
+    /// not searched: one such skip per pattern that could have matched there.
+    TooDeep(syntax::TooDeep),
 }
 
 impl SkipReason {
@@ -61,6 +64,7 @@ impl SkipReason {
                 "the check does not compile its file, so it cannot be checked"
             }
             SkipReason::CheckBudget { .. } => "not checked: the check ran out of compiler runs",
+            SkipReason::TooDeep(_) => "the code is nested too deep to search",
         }
     }
 
@@ -79,6 +83,7 @@ impl SkipReason {
             SkipReason::DoesNotCompile(_) => "does-not-compile",
             SkipReason::NotCompiled => "not-compiled",
             SkipReason::CheckBudget { .. } => "check-budget",
+            SkipReason::TooDeep(_) => "too-deep",
         }
     }
 }
@@ -123,6 +128,7 @@ impl std::fmt::Display for SkipReason {
                 f,
                 "not checked: the check did not settle within {runs} compiler runs (narrow PATH or raise --min-confidence)"
             ),
+            SkipReason::TooDeep(too_deep) => write!(f, "not searched: {too_deep}"),
             SkipReason::NotCompiled => write!(
                 f,
                 "`cargo check --workspace --all-targets` does not compile this file (a feature or cfg leaves it out), so the fix cannot be checked"

@@ -1017,3 +1017,164 @@ fn the_shipped_frame_prior_parses_and_rejects_bad_ratios() {
         .contains("finite positive")
     );
 }
+
+/// A file nesting its code `n` times.
+type Shape = fn(usize) -> String;
+
+/// Shapes of nesting whose depth the input controls, each as a whole file with `v.len() == 0` innermost, nested
+/// `n` times.
+fn deep_shapes() -> Vec<(&'static str, Shape)> {
+    fn wrap(n: usize, open: &str, inner: &str, close: &str) -> String {
+        format!("{}{inner}{}", open.repeat(n), close.repeat(n))
+    }
+    fn body(code: String) -> String {
+        format!("fn f(v: &[u8], a: bool) -> u64 {{\n    let _ = {code};\n    0\n}}\n")
+    }
+    vec![
+        ("binary chain", |n| {
+            body(format!("{}(v.len() == 0) as u64", "1 + ".repeat(n)))
+        }),
+        ("nested calls", |n| {
+            body(wrap(n, "Some(", "v.len() == 0", ")"))
+        }),
+        ("nested parentheses", |n| {
+            body(wrap(n, "(", "v.len() == 0", ")"))
+        }),
+        ("nested blocks", |n| {
+            body(wrap(n, "{ ", "v.len() == 0", " }"))
+        }),
+        ("nested arrays", |n| body(wrap(n, "[", "v.len() == 0", "]"))),
+        ("nested closures", |n| {
+            body(format!("{}v.len() == 0", "|| ".repeat(n)))
+        }),
+        ("unary operators", |n| {
+            body(format!("{}(v.len() == 0)", "!".repeat(n)))
+        }),
+        ("references", |n| {
+            body(format!("{}(v.len() == 0)", "&".repeat(n)))
+        }),
+        ("method chain", |n| {
+            body(format!("(v.len() == 0){}", ".clone()".repeat(n)))
+        }),
+        ("else-if chain", |n| {
+            body(format!(
+                "{}{{ v.len() == 0 }}",
+                "if a { false } else ".repeat(n)
+            ))
+        }),
+        ("nested macros", |n| {
+            body(wrap(n, "vec![", "v.len() == 0", "]"))
+        }),
+        ("nested generic types", |n| {
+            format!(
+                "fn f(v: &[u8]) -> bool {{\n    let _: {} = None;\n    v.len() == 0\n}}\n",
+                wrap(n, "Option<", "u8", ">")
+            )
+        }),
+        ("nested modules", |n| {
+            wrap(
+                n,
+                "mod m { ",
+                "fn f(v: &[u8]) -> bool { v.len() == 0 }",
+                " }",
+            )
+        }),
+    ]
+}
+
+/// The largest `n` whose shape parses within the depth budget (the budget is a property of the tree, so each
+/// shape reaches it at its own `n`).
+fn deepest_within_budget(shape: Shape) -> usize {
+    let (mut lo, mut hi) = (1, 4 * syntax::MAX_DEPTH as usize);
+    assert!(syntax::parse(&shape(lo)).too_deep.is_none());
+    assert!(syntax::parse(&shape(hi)).too_deep.is_some());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if syntax::parse(&shape(mid)).too_deep.is_none() {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Everything that recurses over a tree, on every shape at the deepest the budget lets through, on a thread
+/// with the stack the engine's threads get (`syntax::STACK_BYTES`), in whatever profile the tests are built
+/// with (debug is the hungrier): parsing,
+/// syn's strict re-parse (and dropping its tree), GumTree matching, the edit script and concrete edits,
+/// templates, anti-unification, matching, instantiation, rendering and the whole engine. One step over the
+/// budget, the engine reports a typed skip instead.
+#[test]
+fn every_consumer_fits_the_depth_budget() {
+    use pattern::{Pattern, anti_unify, instantiate, match_at};
+    use syntax::{Tree, debug_tree, parse, strict_reparse};
+    use treediff::{ByteHunk, EditConfig, MatchConfig, concrete_edits, edit_script, match_trees};
+
+    let rule = pattern(
+        "len-zero",
+        Origin::HandWritten,
+        1.0,
+        "$A.len() == 0 => $A.is_empty()",
+        Vec::new(),
+    );
+    for (name, shape) in deep_shapes() {
+        let n = deepest_within_budget(shape);
+        let rule = rule.clone();
+        let result = std::thread::Builder::new()
+            .stack_size(syntax::STACK_BYTES)
+            .spawn(move || {
+                let before = shape(n);
+                let after = before.replace("v.len() == 0", "v.is_empty()");
+                let (bp, ap) = (parse(&before), parse(&after));
+                assert!(bp.errors.is_empty(), "{name}: {:?}", bp.errors);
+                assert!(ap.too_deep.is_none(), "{name}");
+                strict_reparse(&before).unwrap_or_else(|e| panic!("{name}: {e}"));
+                strict_reparse(&after).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let (bt, at) = (&bp.tree, &ap.tree);
+                let mapping = match_trees(bt, at, &MatchConfig::default());
+                let script = edit_script(bt, at, &mapping);
+                let start = before.find("v.len() == 0").unwrap() as u32;
+                let hunk = ByteHunk {
+                    before: start..start + "v.len() == 0".len() as u32,
+                    after: start..start + "v.is_empty()".len() as u32,
+                };
+                let edits =
+                    concrete_edits(bt, at, &mapping, &script, &[hunk], &EditConfig::default());
+                assert_eq!(edits.len(), 1, "{name}");
+                // Templates of the whole trees: as deep as a pattern can get.
+                let whole = Pattern::from_trees(bt, Tree::ROOT, at, Tree::ROOT);
+                let other = parse(&before.replace("v.len()", "w.len()"));
+                let variant = Pattern::from_trees(&other.tree, Tree::ROOT, at, Tree::ROOT);
+                let general = anti_unify(&whole, &variant);
+                assert!(general.hole_count() >= 1, "{name}");
+                let bindings = match_at(
+                    &general.before,
+                    bt,
+                    Tree::ROOT,
+                    general.before.root.hole_slots(),
+                )
+                .unwrap_or_else(|| panic!("{name}: the generalisation matches its example"));
+                instantiate(&general.after, bt, &bindings, "").unwrap();
+                let _ = general.before.render();
+                let _ = debug_tree(bt, Tree::ROOT);
+                let outcome = fix_text("deep.rs", &before, &[&rule], &FixConfig::default());
+                assert_eq!(
+                    outcome.fixes.fixes.len(),
+                    1,
+                    "{name}: {:?}",
+                    outcome.skipped
+                );
+                assert_eq!(outcome.fixes.patched, after, "{name}");
+
+                let deeper = shape(n + 1);
+                let outcome = fix_text("deep.rs", &deeper, &[&rule], &FixConfig::default());
+                assert!(outcome.fixes.fixes.is_empty(), "{name}");
+                let reasons: Vec<&str> = outcome.skipped.iter().map(|s| s.reason.code()).collect();
+                assert_eq!(reasons, ["too-deep"], "{name}");
+            })
+            .unwrap()
+            .join();
+        assert!(result.is_ok(), "{name} at depth {n}");
+    }
+}

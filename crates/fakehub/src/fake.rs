@@ -364,6 +364,12 @@ impl FakeGitHub {
         self.state().token_ttl = ttl;
     }
 
+    /// An outage: while `Some(status)`, every request is answered with that status and an HTML body,
+    /// as GitHub's load balancers do (502, 503); `None` ends it.
+    pub fn set_outage(&self, status: Option<u16>) {
+        self.state().outage = status;
+    }
+
     /// The installation tokens minted so far, in order.
     pub fn minted_tokens(&self) -> Vec<String> {
         self.state().minted.clone()
@@ -598,6 +604,8 @@ struct State {
     /// Installation token → expiry.
     tokens: HashMap<String, SystemTime>,
     minted: Vec<String>,
+    /// While set, every request gets this status (a GitHub outage), and is recorded as usual.
+    outage: Option<u16>,
 }
 
 type Reply = (u16, Value);
@@ -761,6 +769,7 @@ impl State {
             token_ttl: Duration::from_secs(3600),
             tokens: HashMap::new(),
             minted: Vec::new(),
+            outage: None,
         }
     }
 
@@ -939,6 +948,10 @@ impl State {
             authorization,
             invalid,
         });
+        if let Some(status) = self.outage {
+            return ResponseTemplate::new(status)
+                .set_body_string("<html><body><h1>502 Bad Gateway</h1></body></html>");
+        }
         let (status, value) = if body_error.is_some() {
             (
                 400,

@@ -214,7 +214,23 @@ fn edits_in(
     let (b_offset, b_parse) = b_region.parse(before);
     let (a_offset, a_parse) = a_region.parse(after);
     let line0 = before_lines.line_of(b_region.range.start);
+    let a_line0 = after_lines.line_of(a_region.range.start);
     let mut out = FileEdits::default();
+    // Over the depth budget a wider region only nests deeper: skipped with the reason at once.
+    let too_deep = [("before", &b_parse, line0), ("after", &a_parse, a_line0)]
+        .into_iter()
+        .find_map(|(side, p, first)| p.too_deep.map(|d| (side, d, first)));
+    if let Some((side, too_deep, first)) = too_deep {
+        out.skipped.push((
+            line0,
+            format!(
+                "code nested too deep in the {side} version: deeper than {} levels at line {}",
+                too_deep.limit,
+                first + too_deep.line - 1
+            ),
+        ));
+        return Found::Edits(out);
+    }
     if let Some(e) = b_parse.errors.first().or(a_parse.errors.first()) {
         if is_block {
             return Found::ParseErrors;

@@ -1,9 +1,9 @@
 //! `propose_fixes`: the fix engine over a source tree, and `apply_fixes`, which writes what was chosen.
 //!
 //! The engine (`engine`) is pure: it takes one file's text. This module walks the tree the way `.gitignore`
-//! says, reads each file (skipping unreadable, oversized and non-UTF-8 ones with their reason), runs the
-//! engine on the files in parallel, ranks the fixes over the whole run, and, only when asked, writes the
-//! patched files atomically after checking that nobody changed them meanwhile.
+//! says, reads each file (skipping oversized and non-UTF-8 ones with their reason; an unreadable one is an
+//! error), runs the engine on the files in parallel, ranks the fixes over the whole run, and, only when
+//! asked, writes the patched files atomically after checking that nobody changed them meanwhile.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -57,16 +57,15 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     let engine = Engine::new(&patterns, config);
     let results: Vec<Result<engine::FileOutcome, SkippedFile>> = files
         .par_iter()
-        .map(|path| {
+        .map(|path| -> Result<Result<engine::FileOutcome, SkippedFile>> {
             let file = path
                 .strip_prefix(base)
                 .unwrap_or(path)
                 .to_string_lossy()
                 .replace('\\', "/");
-            let text = read_source(path, &file, config)?;
-            Ok(engine.fix_text(&file, &text, config))
+            Ok(read_source(path, &file, config)?.map(|text| engine.fix_text(&file, &text, config)))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let mut report = FixReport {
         base: base.to_path_buf(),
         files_scanned: files.len(),
@@ -110,26 +109,31 @@ pub fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// A file's text, or why it is skipped: unreadable, over the size limit, or not UTF-8.
-fn read_source(path: &Path, file: &str, config: &FixConfig) -> Result<String, SkippedFile> {
-    let skip = |reason: String| SkippedFile {
-        file: file.to_owned(),
-        reason,
+/// A file's text, or why it is skipped: over the size limit (`--max-file-bytes`), or not UTF-8. A file that
+/// cannot be read is an error naming it: a fix run that silently left out a file it was asked to look at
+/// would report a clean tree it never saw.
+fn read_source(path: &Path, file: &str, config: &FixConfig) -> Result<Result<String, SkippedFile>> {
+    let skip = |reason: String| {
+        Ok(Err(SkippedFile {
+            file: file.to_owned(),
+            reason,
+        }))
     };
-    let bytes = std::fs::read(path).map_err(|e| skip(format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read `{}`", path.display()))?;
     if bytes.len() > config.max_file_bytes {
-        return Err(skip(format!(
-            "file is {} bytes, over the {}-byte limit",
+        return skip(format!(
+            "file is {} bytes, over the {}-byte limit (--max-file-bytes)",
             bytes.len(),
             config.max_file_bytes
-        )));
+        ));
     }
-    String::from_utf8(bytes).map_err(|e| {
-        skip(format!(
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Ok(text)),
+        Err(e) => skip(format!(
             "not valid UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
-        ))
-    })
+        )),
+    }
 }
 
 /// The workspace-relative paths (with `/`) of the Rust files under `base`: what traces are mapped onto.
@@ -173,6 +177,16 @@ pub fn apply_fixes(
             patch::apply(&file.original, &edits)
         };
         plan.push((file, text, chosen.len()));
+    }
+    // What a run killed between creating a temporary file and renaming it left behind is removed first.
+    let mut dirs: Vec<PathBuf> = plan
+        .iter()
+        .filter_map(|(f, _, _)| report.base.join(&f.file).parent().map(Path::to_path_buf))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in &dirs {
+        crate::library::remove_stale_temp_files(dir);
     }
     // Check every file before writing any, so that a file changed on disk meanwhile stops the whole run.
     for (file, _, _) in &plan {

@@ -32,7 +32,7 @@ pub use fixing::{
 pub use healing::{HealOptions, HealOutcome, HealReport, heal, locate};
 pub use library::{
     Library, WriteReport, json_schema, library_from_texts, parse_pattern_text, read_library,
-    read_pattern_file, write_atomic, write_library,
+    read_pattern_file, remove_stale_temp_files, stale_temp_file, write_atomic, write_library,
 };
 pub use locate::{parse_at, parse_diagnostics};
 pub use measuring::{

@@ -195,10 +195,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // Beside the target, so that the rename stays on one file system; named so that a run killed between
+    // create and rename leaves a file the next run recognises as its own ([`stale_temp_file`]).
+    let tmp = dir.join(format!(".{name}.{}{}", std::process::id(), TEMP_SUFFIX));
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
+        // The file keeps its permissions (a 0640 file stays 0640), not the umask's.
+        if let Ok(meta) = fs::metadata(path) {
+            file.set_permissions(meta.permissions())?;
+        }
         file.sync_all()?;
         fs::rename(&tmp, path)
     })();
@@ -206,6 +212,42 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     result.with_context(|| format!("cannot write `{}`", path.display()))
+}
+
+/// How the temporary files of [`write_atomic`] end: `.NAME.PID.suture-tmp`.
+pub const TEMP_SUFFIX: &str = ".suture-tmp";
+
+/// Whether `path` is a temporary file of [`write_atomic`] (`.NAME.PID.suture-tmp`), and then whether the
+/// process that made it is gone, so that the file is clutter of an interrupted run: `Some(true)` for a stale
+/// one, `Some(false)` for one a running process may still rename, `None` for any other file.
+pub fn stale_temp_file(path: &Path) -> Option<bool> {
+    let name = path.file_name()?.to_str()?;
+    let stem = name.strip_prefix('.')?.strip_suffix(TEMP_SUFFIX)?;
+    let (_, pid) = stem.rsplit_once('.')?;
+    let pid: u32 = pid.parse().ok()?;
+    Some(pid != std::process::id() && !process_alive(pid))
+}
+
+fn process_alive(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        // Without /proc there is no cheap portable check: assume it lives, leaving the file alone.
+        true
+    }
+}
+
+/// Removes the stale temporary files of [`write_atomic`] in `dir` (not below it); returns how many.
+pub fn remove_stale_temp_files(dir: &Path) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| stale_temp_file(p) == Some(true))
+        .filter(|p| fs::remove_file(p).is_ok())
+        .count()
 }
 
 /// The JSON schema of a pattern file, generated from [`SerializablePattern`].

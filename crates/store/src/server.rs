@@ -31,7 +31,8 @@
 //! on a thread of its own).
 //!
 //! The queue is a lease queue. A claim marks the job running for `lease`; a worker that dies simply
-//! lets its lease expire, and the next claim takes the job again with `attempts + 1`. `complete`
+//! lets its lease expire, and the next claim takes the job again with `attempts + 1`, unless it has had
+//! its `max_attempts` (then it is dead: a job that crashes its worker every time stops there). `complete`
 //! and `fail` only act while the caller still owns the job, so a worker that was presumed dead
 //! cannot overwrite the outcome of the worker that took its job over. Work is therefore
 //! at-least-once around a crash, and exactly-once among live workers whose leases hold.
@@ -100,6 +101,21 @@ pub struct QueueStats {
     pub done: u64,
     /// Failed `max_attempts` times; never claimed again.
     pub dead: u64,
+}
+
+/// One job as `suture jobs list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    pub id: i64,
+    pub delivery: String,
+    pub event: String,
+    /// `queued`, `running`, `done` or `dead`.
+    pub state: String,
+    pub attempts: u32,
+    /// The error of the last failed attempt, if any.
+    pub last_error: Option<String>,
+    /// Unix seconds of the last change.
+    pub updated_at: i64,
 }
 
 /// How a fix was proposed.
@@ -207,15 +223,44 @@ pub trait ServerStore: Send {
     /// Claims the oldest runnable job: queued, or running with an expired lease (its worker died).
     /// Sets running, lease owner = worker, lease until now+lease, attempts+1. PostgreSQL: `FOR UPDATE
     /// SKIP LOCKED`; SQLite: `BEGIN IMMEDIATE`. Never hands one job to two live workers.
-    fn claim(&mut self, worker: &str, lease: std::time::Duration) -> Result<Option<Job>, Error>;
+    ///
+    /// The attempt is counted when the job is claimed, before it runs, so a job that kills its worker
+    /// (a crash loop) is not claimed again once it has had `max_attempts`: an expired job at the limit is
+    /// marked dead instead, with an error saying its worker stopped.
+    fn claim(
+        &mut self,
+        worker: &str,
+        lease: std::time::Duration,
+        max_attempts: u32,
+    ) -> Result<Option<Job>, Error>;
     /// Marks done, only if `worker` still owns the job (it is running under `worker`'s claim, even
     /// if the lease ran out as long as nobody claimed it since); returns false when it lost it.
     fn complete(&mut self, job: i64, worker: &str) -> Result<bool, Error>;
-    /// Records the error; requeues unless attempts >= max_attempts, then the job is dead. Does
-    /// nothing when `worker` no longer owns the job (like [`ServerStore::complete`]).
-    fn fail(&mut self, job: i64, worker: &str, error: &str, max_attempts: u32)
-    -> Result<(), Error>;
+    /// Records the error; requeues unless attempts >= max_attempts, then the job is dead. A requeued
+    /// job is not claimed before `retry_in` has passed (the caller's backoff). Does nothing when
+    /// `worker` no longer owns the job (like [`ServerStore::complete`]).
+    fn fail(
+        &mut self,
+        job: i64,
+        worker: &str,
+        error: &str,
+        max_attempts: u32,
+        retry_in: std::time::Duration,
+    ) -> Result<(), Error>;
     fn queue_stats(&mut self) -> Result<QueueStats, Error>;
+    /// The lease owners of the running jobs, sorted, without repeats.
+    fn lease_owners(&mut self) -> Result<Vec<String>, Error>;
+    /// Ends the leases `owner` holds now, so that the next claim takes its jobs over at once (a worker
+    /// that knows `owner` is dead need not wait out the lease); returns how many.
+    fn expire_leases(&mut self, owner: &str) -> Result<u64, Error>;
+    /// Jobs, most recently changed first, at most `limit`; only those in `state` when given.
+    fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error>;
+    /// A dead job back in the queue with a fresh count of attempts (after the cause was fixed); false
+    /// when there is no dead job with this id.
+    fn retry_job(&mut self, job: i64) -> Result<bool, Error>;
+    /// Deletes the done and dead jobs last changed more than `older_than` ago; returns how many. Their
+    /// deliveries stay recorded, so a replay of one still enqueues nothing.
+    fn purge_jobs(&mut self, older_than: std::time::Duration) -> Result<u64, Error>;
     /// Test/diagnostic helper: how many times each delivery's job was completed (for "none run
     /// twice"), every job included, sorted by delivery id.
     fn completions(&mut self) -> Result<Vec<(String, u32)>, Error>;

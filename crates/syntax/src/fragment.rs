@@ -140,7 +140,7 @@ fn parse_fragment_in(
     let mut first_errors = None;
     for (context, (prefix, suffix)) in CONTEXTS.iter().enumerate() {
         let wrapped = format!("{prefix}{text}{suffix}");
-        let Parse { tree, errors } = parse(&wrapped);
+        let Parse { tree, errors, .. } = parse(&wrapped);
         let range = prefix.len() as u32..(prefix.len() + text.len()) as u32;
         let local: Vec<_> = errors
             .into_iter()

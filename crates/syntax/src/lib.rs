@@ -11,6 +11,13 @@
 //! - Nodes are stored in preorder, so the subtree of `n` is exactly the ids `n .. n + size`.
 //! - Arguments of expression macros (`assert!`, `vec!`, `format!`, …) are re-parsed as a comma-separated
 //!   expression list and grafted in as a `macro_arguments` node, with spans into the original text.
+//! - Depth is a budget ([`MAX_DEPTH`]), enforced here where every tree is built. Everything downstream (the
+//!   differ, anti-unification, matching, instantiation, syn's strict re-parse, rendering, dropping) recurses
+//!   over the tree, and a recursion whose depth the input controls is a stack overflow waiting for
+//!   `1 + 1 + … + 1` or `Some(Some(…))`: an abort no caller can catch. So a text nested deeper than the budget
+//!   is not converted: its [`Parse`] is a one-node tree with [`Parse::too_deep`] set (and a syntax error
+//!   saying so), which callers report as a typed skip. One check at the source instead of a guard in each
+//!   consumer, so nothing can see a tree deeper than the budget.
 
 mod fragment;
 pub mod scan;
@@ -99,6 +106,45 @@ pub struct SyntaxError {
 pub struct Parse {
     pub tree: Tree,
     pub errors: Vec<SyntaxError>,
+    /// Set when the text nests deeper than [`MAX_DEPTH`]: the tree is then only a root leaf spanning the
+    /// text, and `errors` holds one error saying so.
+    pub too_deep: Option<TooDeep>,
+}
+
+/// How many levels a tree may nest, counted in tree-sitter nodes from the root (a `Some(…)` call is two:
+/// the call and its argument list; each `+` of a chain is one).
+///
+/// Why 256: the deepest tree in the current code of tokio, clap, serde and regex is 139 levels (a builder
+/// chain in a clap benchmark; the rest stay under 70; `examples/depth.rs` measures), so real code keeps a
+/// margin of almost 2×, while every recursive consumer fits a tree this deep in [`STACK_BYTES`] of stack even
+/// in a debug build, which `crates/engine/tests/it.rs::every_consumer_fits_the_depth_budget` checks shape by
+/// shape.
+pub const MAX_DEPTH: u32 = 256;
+
+/// The stack a thread needs to parse, fix or mine a text within [`MAX_DEPTH`]: what the threads that run
+/// the engine are given (the binary's main work thread, `pipeline`'s rayon pool, the server's blocking
+/// pool). Our own recursions need far less (under 2 MiB at the budget in a debug build); syn's strict
+/// re-parse is the hungry one: a debug build spends about 30 KiB of stack per level of nested generic types.
+/// Only touched pages are ever committed, so the reservation costs address space, not memory.
+pub const STACK_BYTES: usize = 32 << 20;
+
+/// Where a text first went over the depth budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooDeep {
+    /// 1-based line of the node that went over the budget.
+    pub line: u32,
+    /// The budget, [`MAX_DEPTH`].
+    pub limit: u32,
+}
+
+impl std::fmt::Display for TooDeep {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "code nested deeper than {} levels at line {}",
+            self.limit, self.line
+        )
+    }
 }
 
 impl Tree {
@@ -201,8 +247,12 @@ pub fn parse(text: &str) -> Parse {
         text,
         nodes: Vec::new(),
         errors: Vec::new(),
+        too_deep: None,
     };
-    builder.convert(ts_tree.root_node(), text, 0, None);
+    builder.convert(ts_tree.root_node(), text, 0, None, 1);
+    if let Some(too_deep) = builder.too_deep {
+        return shallow(text, too_deep);
+    }
     let mut tree = Tree {
         text: text.to_owned(),
         nodes: builder.nodes,
@@ -211,6 +261,34 @@ pub fn parse(text: &str) -> Parse {
     Parse {
         tree,
         errors: builder.errors,
+        too_deep: None,
+    }
+}
+
+/// The parse of a text over the depth budget: one root leaf over the whole text, nothing to match or diff.
+fn shallow(text: &str, too_deep: TooDeep) -> Parse {
+    let mut tree = Tree {
+        text: text.to_owned(),
+        nodes: vec![Node {
+            kind: "source_file",
+            span: 0..text.len() as u32,
+            parent: None,
+            children: Vec::new(),
+            hash: 0,
+            size: 1,
+            height: 1,
+        }],
+    };
+    finish(&mut tree);
+    Parse {
+        tree,
+        errors: vec![SyntaxError {
+            span: 0..text.len() as u32,
+            line: too_deep.line,
+            column: 1,
+            message: too_deep.to_string(),
+        }],
+        too_deep: Some(too_deep),
     }
 }
 
@@ -255,6 +333,8 @@ struct Builder<'a> {
     text: &'a str,
     nodes: Vec<Node>,
     errors: Vec<SyntaxError>,
+    /// Set once a node deeper than [`MAX_DEPTH`] is met; conversion then stops descending.
+    too_deep: Option<TooDeep>,
 }
 
 impl Builder<'_> {
@@ -275,14 +355,27 @@ impl Builder<'_> {
         id
     }
 
-    /// Converts `node` (from a parse of a string in which our text starts at `offset`) and its subtree.
+    /// Converts `node` (from a parse of a string in which our text starts at `offset`) and its subtree;
+    /// `depth` is the node's own (the root's is 1). The recursion is bounded by [`MAX_DEPTH`].
     fn convert(
         &mut self,
         node: tree_sitter::Node<'_>,
         parsed: &str,
         offset: i64,
         parent: Option<NodeId>,
+        depth: u32,
     ) {
+        if self.too_deep.is_some() {
+            return;
+        }
+        if depth > MAX_DEPTH {
+            let start = shift(node.start_byte(), offset);
+            self.too_deep = Some(TooDeep {
+                line: line_column(self.text, start).0,
+                limit: MAX_DEPTH,
+            });
+            return;
+        }
         let kind = kind_name(node);
         if node.is_extra() && kind.ends_with("comment") {
             return;
@@ -296,7 +389,7 @@ impl Builder<'_> {
         }
         let span = shift(node.start_byte(), offset)..shift(node.end_byte(), offset);
         let id = self.push(kind, span, parent);
-        if kind == "macro_invocation" && self.graft_macro(node, parsed, offset, id) {
+        if kind == "macro_invocation" && self.graft_macro(node, parsed, offset, id, depth) {
             return;
         }
         // One allocation of the right size instead of doubling as children arrive (comments may leave it
@@ -306,7 +399,7 @@ impl Builder<'_> {
             .reserve_exact(node.child_count() as usize);
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
-            self.convert(child, parsed, offset, Some(id));
+            self.convert(child, parsed, offset, Some(id), depth + 1);
         }
     }
 
@@ -343,6 +436,7 @@ impl Builder<'_> {
         parsed: &str,
         offset: i64,
         id: NodeId,
+        depth: u32,
     ) -> bool {
         let Some(name) = node.child_by_field_name("macro") else {
             return false;
@@ -379,7 +473,7 @@ impl Builder<'_> {
             if child.start_byte() > token_tree.start_byte() {
                 continue;
             }
-            self.convert(*child, parsed, offset, Some(id));
+            self.convert(*child, parsed, offset, Some(id), depth + 1);
         }
         let args_span =
             shift(token_tree.start_byte(), offset)..shift(token_tree.end_byte(), offset);
@@ -394,7 +488,7 @@ impl Builder<'_> {
         let inner_children: Vec<_> = array.children(&mut cursor).collect();
         let n = inner_children.len();
         for child in &inner_children[1..n.saturating_sub(1)] {
-            self.convert(*child, &sub_text, offset - delta, Some(args));
+            self.convert(*child, &sub_text, offset - delta, Some(args), depth + 2);
         }
         self.push_token(
             token_tree.kind_close(parsed),
@@ -405,7 +499,7 @@ impl Builder<'_> {
             .iter()
             .filter(|c| c.start_byte() >= token_tree.end_byte())
         {
-            self.convert(*child, parsed, offset, Some(id));
+            self.convert(*child, parsed, offset, Some(id), depth + 1);
         }
         true
     }

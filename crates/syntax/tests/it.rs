@@ -464,3 +464,30 @@ fn punctuation_is_the_brackets_of_the_code_spans() {
         assert!(from_spans.len() > 100);
     }
 }
+
+#[test]
+fn a_text_nested_deeper_than_the_budget_is_one_node_with_the_reason() {
+    use syntax::{MAX_DEPTH, TooDeep};
+    let n = MAX_DEPTH as usize;
+    let text = format!(
+        "fn f() {{}}\nfn g() {{\n    {}1{}\n}}\n",
+        "(".repeat(n),
+        ")".repeat(n)
+    );
+    let parse = parse(&text);
+    assert_eq!(
+        parse.too_deep,
+        Some(TooDeep {
+            line: 3,
+            limit: MAX_DEPTH
+        })
+    );
+    assert_eq!(parse.tree.len(), 1);
+    assert_eq!(parse.tree.text_of(Tree::ROOT), text);
+    let messages: Vec<String> = parse.errors.iter().map(|e| e.message.clone()).collect();
+    assert_eq!(messages, ["code nested deeper than 256 levels at line 3"]);
+    // Within the budget the same shape is an ordinary tree.
+    let shallow = "(".repeat(n / 2) + "1" + &")".repeat(n / 2);
+    let parse = syntax::parse(&format!("fn g() {{ {shallow} }}"));
+    assert!(parse.too_deep.is_none() && parse.errors.is_empty());
+}

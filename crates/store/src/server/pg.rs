@@ -24,7 +24,7 @@ use std::time::Duration;
 use postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{
-    Delivery, Enqueued, Error, FixPr, FixRecord, Job, PatternStats, QueueStats, RawFixPr,
+    Delivery, Enqueued, Error, FixPr, FixRecord, Job, JobInfo, PatternStats, QueueStats, RawFixPr,
     ServerStore, add_state, redact, to_i64, to_unsigned,
 };
 
@@ -94,6 +94,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (repo, fingerprint)
     );
     ",
+    // 2: a failed job waits before its next attempt (exponential backoff), so an outage of GitHub does not
+    // use up its attempts within milliseconds.
+    "ALTER TABLE job ADD COLUMN run_after TIMESTAMPTZ;",
 ];
 
 /// The schema version this build writes on PostgreSQL.
@@ -320,7 +323,24 @@ impl ServerStore for PgStore {
         })
     }
 
-    fn claim(&mut self, worker: &str, lease: Duration) -> Result<Option<Job>, Error> {
+    fn claim(
+        &mut self,
+        worker: &str,
+        lease: Duration,
+        max_attempts: u32,
+    ) -> Result<Option<Job>, Error> {
+        let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        // Jobs whose worker stopped during their last allowed attempt are dead. A separate statement:
+        // the claim below skips them anyway (`attempts < $3`), whoever wins a race between the two.
+        self.prepared(
+            "UPDATE job SET state = 'dead', lease_until = NULL, updated_at = now(), \
+             last_error = 'its worker stopped during attempt ' || attempts || \
+               ' (crashed or was killed), the last allowed' \
+             WHERE state IN ('queued', 'running') AND state = 'running' \
+               AND lease_until <= clock_timestamp() AND attempts >= $1",
+        )
+        .and_then(|statement| self.client.execute(&statement, &[&max_attempts]))
+        .map_err(|source| pg(&self.name, "end jobs out of attempts", source))?;
         // One statement, so its own transaction: the row lock taken by `FOR UPDATE SKIP LOCKED`
         // is held until the row says who owns it.
         let row = self
@@ -329,14 +349,15 @@ impl ServerStore for PgStore {
                  lease_until = clock_timestamp() + make_interval(secs => $2), \
                  attempts = attempts + 1, updated_at = now() \
                  WHERE id = ( \
-                   SELECT id FROM job WHERE state IN ('queued', 'running') \
-                   AND (state = 'queued' OR lease_until <= clock_timestamp()) \
+                   SELECT id FROM job WHERE state IN ('queued', 'running') AND attempts < $3 \
+                   AND ((state = 'queued' AND (run_after IS NULL OR run_after <= clock_timestamp())) \
+                     OR (state = 'running' AND lease_until <= clock_timestamp())) \
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, delivery, event, payload, attempts",
             )
             .and_then(|statement| {
                 self.client
-                    .query_opt(&statement, &[&worker, &lease.as_secs_f64()])
+                    .query_opt(&statement, &[&worker, &lease.as_secs_f64(), &max_attempts])
             })
             .map_err(|source| pg(&self.name, "claim a job", source))?;
         let Some(row) = row else {
@@ -370,15 +391,23 @@ impl ServerStore for PgStore {
         worker: &str,
         error: &str,
         max_attempts: u32,
+        retry_in: Duration,
     ) -> Result<(), Error> {
         // `attempts` is an INTEGER column, so the parameter is one too.
         let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
         self.client
             .execute(
                 "UPDATE job SET state = CASE WHEN attempts >= $3 THEN 'dead' ELSE 'queued' END, \
-                 last_error = $4, lease_until = NULL, updated_at = now() \
+                 last_error = $4, lease_until = NULL, updated_at = now(), \
+                 run_after = clock_timestamp() + make_interval(secs => $5) \
                  WHERE id = $1 AND state = 'running' AND lease_owner = $2",
-                &[&job, &worker, &max_attempts, &error],
+                &[
+                    &job,
+                    &worker,
+                    &max_attempts,
+                    &error,
+                    &retry_in.as_secs_f64(),
+                ],
             )
             .map_err(|source| {
                 pg(
@@ -400,6 +429,79 @@ impl ServerStore for PgStore {
             add_state(&mut stats, &self.name, row.get(0), row.get(1))?;
         }
         Ok(stats)
+    }
+
+    fn lease_owners(&mut self) -> Result<Vec<String>, Error> {
+        let rows = self
+            .client
+            .query(
+                "SELECT lease_owner FROM job WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner IS NOT NULL \
+                 GROUP BY lease_owner ORDER BY lease_owner COLLATE \"C\"",
+                &[],
+            )
+            .map_err(|source| pg(&self.name, "list the lease owners", source))?;
+        Ok(rows.iter().map(|row| row.get(0)).collect())
+    }
+
+    fn expire_leases(&mut self, owner: &str) -> Result<u64, Error> {
+        self.client
+            .execute(
+                "UPDATE job SET lease_until = clock_timestamp() WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner = $1",
+                &[&owner],
+            )
+            .map_err(|source| pg(&self.name, "expire leases", source))
+    }
+
+    fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .client
+            .query(
+                "SELECT id, delivery, event, state, attempts, last_error, \
+                 EXTRACT(EPOCH FROM updated_at)::BIGINT FROM job \
+                 WHERE $1::TEXT IS NULL OR state = $1 ORDER BY updated_at DESC, id DESC LIMIT $2",
+                &[&state, &limit],
+            )
+            .map_err(|source| pg(&self.name, "list the jobs", source))?;
+        rows.iter()
+            .map(|row| {
+                let attempts: i32 = row.get(4);
+                Ok(JobInfo {
+                    id: row.get(0),
+                    delivery: row.get(1),
+                    event: row.get(2),
+                    state: row.get(3),
+                    attempts: to_unsigned(&self.name, "attempt count", i64::from(attempts))?,
+                    last_error: row.get(5),
+                    updated_at: row.get(6),
+                })
+            })
+            .collect()
+    }
+
+    fn retry_job(&mut self, job: i64) -> Result<bool, Error> {
+        let changed = self
+            .client
+            .execute(
+                "UPDATE job SET state = 'queued', attempts = 0, run_after = NULL, \
+                 lease_owner = NULL, lease_until = NULL, updated_at = now() \
+                 WHERE id = $1 AND state = 'dead'",
+                &[&job],
+            )
+            .map_err(|source| pg(&self.name, &format!("retry job {job}"), source))?;
+        Ok(changed == 1)
+    }
+
+    fn purge_jobs(&mut self, older_than: Duration) -> Result<u64, Error> {
+        self.client
+            .execute(
+                "DELETE FROM job WHERE state IN ('done', 'dead') \
+                 AND updated_at < now() - make_interval(secs => $1)",
+                &[&older_than.as_secs_f64()],
+            )
+            .map_err(|source| pg(&self.name, "purge old jobs", source))
     }
 
     fn completions(&mut self) -> Result<Vec<(String, u32)>, Error> {

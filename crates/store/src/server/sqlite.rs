@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
 use super::{
-    Delivery, Enqueued, Error, FixPr, FixRecord, Job, PatternStats, QueueStats, RawFixPr,
+    Delivery, Enqueued, Error, FixPr, FixRecord, Job, JobInfo, PatternStats, QueueStats, RawFixPr,
     ServerStore, add_state, lease_ms, to_i64, to_unsigned,
 };
 use crate::Track;
@@ -93,6 +93,9 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (repo, fingerprint)
     ) STRICT;
     ",
+    // 2: a failed job waits before its next attempt (exponential backoff), so an outage of GitHub does not
+    // use up its attempts within milliseconds.
+    "ALTER TABLE job ADD COLUMN run_after_ms INTEGER;",
 ];
 
 /// The server store's track: one row per applied migration in `suture_server_migrations`, as the
@@ -175,6 +178,9 @@ fn fix_pr_row(row: &Row<'_>) -> rusqlite::Result<RawFixPr> {
     })
 }
 
+/// A job row as `jobs` reads it: id, delivery, event, state, attempts, last error, updated at.
+type JobRow = (i64, String, String, String, i64, Option<String>, i64);
+
 impl ServerStore for SqliteStore {
     fn enqueue(&mut self, delivery: &Delivery) -> Result<Enqueued, Error> {
         let what = format!("enqueue delivery `{}`", delivery.id);
@@ -207,22 +213,45 @@ impl ServerStore for SqliteStore {
         Ok(Enqueued::New { job })
     }
 
-    fn claim(&mut self, worker: &str, lease: Duration) -> Result<Option<Job>, Error> {
+    fn claim(
+        &mut self,
+        worker: &str,
+        lease: Duration,
+        max_attempts: u32,
+    ) -> Result<Option<Job>, Error> {
         let err = |source| sqlite(&self.name, "claim a job", source);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
         let now = now_ms();
+        // Jobs whose worker stopped during their last allowed attempt are dead. (The `IN` term lets SQLite
+        // use the partial index of open jobs instead of scanning every job ever received.)
+        tx.execute(
+            "UPDATE job SET state = 'dead', lease_until_ms = NULL, updated_at = ?1 / 1000, \
+             last_error = 'its worker stopped during attempt ' || attempts || \
+               ' (crashed or was killed), the last allowed' \
+             WHERE state IN ('queued', 'running') AND state = 'running' \
+               AND lease_until_ms <= ?1 AND attempts >= ?2",
+            params![now, max_attempts],
+        )
+        .map_err(err)?;
         let claimed = tx
             .query_row(
                 "UPDATE job SET state = 'running', lease_owner = ?1, \
                  lease_until_ms = ?3, attempts = attempts + 1, updated_at = ?2 / 1000 \
                  WHERE id = ( \
-                   SELECT id FROM job WHERE state IN ('queued', 'running') \
-                   AND (state = 'queued' OR lease_until_ms <= ?2) ORDER BY id LIMIT 1) \
+                   SELECT id FROM job WHERE state IN ('queued', 'running') AND attempts < ?4 \
+                   AND ((state = 'queued' AND (run_after_ms IS NULL OR run_after_ms <= ?2)) \
+                     OR (state = 'running' AND lease_until_ms <= ?2)) \
+                   ORDER BY id LIMIT 1) \
                  RETURNING id, delivery, event, payload, attempts",
-                params![worker, now, now.saturating_add(lease_ms(lease))],
+                params![
+                    worker,
+                    now,
+                    now.saturating_add(lease_ms(lease)),
+                    max_attempts
+                ],
                 |row| {
                     Ok((
                         row.get::<_, i64>(0)?,
@@ -267,13 +296,22 @@ impl ServerStore for SqliteStore {
         worker: &str,
         error: &str,
         max_attempts: u32,
+        retry_in: Duration,
     ) -> Result<(), Error> {
+        let now = now_ms();
         self.conn
             .execute(
                 "UPDATE job SET state = CASE WHEN attempts >= ?3 THEN 'dead' ELSE 'queued' END, \
-                 last_error = ?4, lease_until_ms = NULL, updated_at = ?5 \
+                 last_error = ?4, lease_until_ms = NULL, updated_at = ?5, run_after_ms = ?6 \
                  WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-                params![job, worker, max_attempts, error, now_ms() / 1000],
+                params![
+                    job,
+                    worker,
+                    max_attempts,
+                    error,
+                    now / 1000,
+                    now.saturating_add(lease_ms(retry_in))
+                ],
             )
             .map_err(|source| {
                 sqlite(
@@ -300,6 +338,99 @@ impl ServerStore for SqliteStore {
             add_state(&mut stats, &self.name, &state, count)?;
         }
         Ok(stats)
+    }
+
+    fn lease_owners(&mut self) -> Result<Vec<String>, Error> {
+        let err = |source| sqlite(&self.name, "list the lease owners", source);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT lease_owner FROM job WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner IS NOT NULL ORDER BY lease_owner",
+            )
+            .map_err(err)?;
+        stmt.query_map([], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(err)
+    }
+
+    fn expire_leases(&mut self, owner: &str) -> Result<u64, Error> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE job SET lease_until_ms = ?2 WHERE state IN ('queued', 'running') \
+                 AND state = 'running' AND lease_owner = ?1",
+                params![owner, now_ms()],
+            )
+            .map_err(|source| sqlite(&self.name, "expire leases", source))?;
+        Ok(n as u64)
+    }
+
+    fn jobs(&mut self, state: Option<&str>, limit: usize) -> Result<Vec<JobInfo>, Error> {
+        let err = |source| sqlite(&self.name, "list the jobs", source);
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, delivery, event, state, attempts, last_error, updated_at FROM job \
+                 WHERE ?1 IS NULL OR state = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2",
+            )
+            .map_err(err)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows: Vec<JobRow> = stmt
+            .query_map(params![state, limit], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })
+            .and_then(|rows| rows.collect())
+            .map_err(err)?;
+        rows.into_iter()
+            .map(
+                |(id, delivery, event, state, attempts, last_error, updated_at)| {
+                    Ok(JobInfo {
+                        id,
+                        delivery,
+                        event,
+                        state,
+                        attempts: to_unsigned(&self.name, "attempt count", attempts)?,
+                        last_error,
+                        updated_at,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    fn retry_job(&mut self, job: i64) -> Result<bool, Error> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE job SET state = 'queued', attempts = 0, run_after_ms = NULL, \
+                 lease_owner = NULL, lease_until_ms = NULL, updated_at = ?2 \
+                 WHERE id = ?1 AND state = 'dead'",
+                params![job, now_ms() / 1000],
+            )
+            .map_err(|source| sqlite(&self.name, &format!("retry job {job}"), source))?;
+        Ok(changed == 1)
+    }
+
+    fn purge_jobs(&mut self, older_than: Duration) -> Result<u64, Error> {
+        let cutoff = (now_ms() / 1000)
+            .saturating_sub(i64::try_from(older_than.as_secs()).unwrap_or(i64::MAX));
+        let n = self
+            .conn
+            .execute(
+                "DELETE FROM job WHERE state IN ('done', 'dead') AND updated_at < ?1",
+                params![cutoff],
+            )
+            .map_err(|source| sqlite(&self.name, "purge old jobs", source))?;
+        Ok(n as u64)
     }
 
     fn completions(&mut self) -> Result<Vec<(String, u32)>, Error> {
