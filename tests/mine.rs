@@ -583,7 +583,7 @@ fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_mined() {
         .map(|r| format!("{} x{}", r[0].as_str().unwrap(), r[1]))
         .collect();
     expect![[
-        r#"["code nested too deep in the before version x1", "hunk is outside any function x1"]"#
+        r#"["code nested too deep in the before version x1", "hunk is outside any item x1"]"#
     ]]
     .assert_eq(&format!("{reasons:?}"));
     // What the rest of the history teaches is still learned.

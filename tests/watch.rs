@@ -133,6 +133,17 @@ fn cargo_test(dir: &Path, filter: &str) -> (bool, String) {
 #[test]
 fn escalating_and_new_groups_healed_with_a_regression_test() {
     let repo = shop();
+    // `ratio` returns a bare `u32`, so no remedy can surface the error to a caller: the only one is
+    // `checked_div(..).unwrap_or(0)`, which substitutes a default, and heal's frame prior (×0.25 for such
+    // remedies) keeps it under the local policy's apply threshold, so by default it is only proposed. This
+    // team says in its suture.toml that it accepts such fixes on its own machines at 0.40.
+    repo.commit(
+        "accept default-substituting fixes locally",
+        &[(
+            "suture.toml",
+            "[policy.environments.local.nonCritical]\nauto_remediate = 0.40\nrequire_approval = 0.20\nnotify_only = 0.05\n",
+        )],
+    );
     let ratio = panic_output(&repo, "ratio");
     let pick = panic_output(&repo, "pick");
     assert!(ratio.contains("attempt to divide by zero"), "{ratio}");
@@ -230,6 +241,11 @@ fn escalating_and_new_groups_healed_with_a_regression_test() {
         .find(|h| h["fingerprint"] == div["fingerprint"])
         .unwrap_or_else(|| panic!("{json:#}"));
     assert_eq!(div_heal["outcome"], "applied", "{div_heal:#}");
+    assert_eq!(
+        div_heal["heal"]["attempts"][0]["fix"]["effect"],
+        "substitutes-default",
+        "{div_heal:#}"
+    );
     assert_eq!(div_heal["test"]["call"], "ratio(0, 0)", "{div_heal:#}");
     let lib = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
     assert!(lib.contains("a.checked_div(b).unwrap_or(0)"), "{lib}");
