@@ -5,8 +5,10 @@
 #      matches (at most 5 sites per repository), compile-check every application there (`cargo check`, and
 #      `cargo test` with SUTURE_MEASURE_VALIDATE=test), smallest repository first, dropping a candidate once
 #      its failures rule it out;
-#   3. ship only the candidates with at least 10 applications and a Wilson 95% lower bound of 0.9, each with its
-#      `measured` record (the confidence model's base rate), and write the table to corpus/precision.md.
+#   3. ship the candidates with at least 10 applications and a Wilson 95% lower bound of 0.9, each with its
+#      `measured` record (the confidence model's base rate); remove from patterns/mined/ what the measurement
+#      rules out (its Wilson upper bound is under 0.9) or the miner no longer learns; keep the rest as it was;
+#      and write the table to corpus/precision.md.
 #
 # Usage: corpus/rebuild.sh CLONES_DIR [WORK_DIR]
 #   CLONES_DIR holds one clone (bare or not) per manifest entry, at CLONES_DIR/<owner>+<name> or
@@ -72,7 +74,8 @@ state="$work/state-$(cat "$candidates"/*.toml | sha256sum | cut -c1-16)-$validat
   echo
   echo "Written by corpus/rebuild.sh ($validate, $(date -u +%Y-%m-%d)). A candidate is measured on the corpus"
   echo "repositories that did not support it; it ships with at least 10 applications and a Wilson 95% lower"
-  echo "bound of at least 0.9. \"stopped\": its failures ruled it out, so it was not applied on larger repositories."
+  echo "bound of at least 0.9, and a shipped one is removed when its Wilson upper bound is under 0.9. \"stopped\":"
+  echo "its failures ruled it out, so it was not applied on larger repositories."
   echo
   cat "$work/precision.md"
 } > "$here/corpus/precision.md"

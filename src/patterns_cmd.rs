@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use pattern::LibraryPattern;
 
@@ -85,8 +85,10 @@ pub(crate) enum PatternsCommand {
         /// Write each pattern's `measured` record into its file (atomically).
         #[arg(long)]
         write: bool,
-        /// Write the patterns that clear the bar, with their records, into this library directory (mined files
-        /// there that do not clear it are removed; hand-written files are never touched).
+        /// Write the patterns that clear the bar, with their records, into this library directory; a mined file
+        /// already there is removed when the measurement rules it out (its Wilson upper bound is under the bar)
+        /// or the library measured no longer has it, and otherwise kept as it was. Hand-written files are never
+        /// touched.
         #[arg(long, value_name = "DIR")]
         ship_to: Option<PathBuf>,
         /// The bar: applications at least.
@@ -339,14 +341,48 @@ fn measure(args: MeasureArgs) -> Result<ExitCode> {
         rows.push((pattern, counts, bound, ships));
     }
     if let Some(dir) = &args.ship_to {
-        let written = pipeline::write_library(dir, &shipped)?;
+        // Evidence promotes and demotes: what clears the bar is written (with its record); a mined file already
+        // there stays as it was unless the measurement rules it out (even the Wilson upper bound is under the
+        // bar) or the miner no longer learns it; hand-written files are never touched.
+        let ruled_out = |id: &str| {
+            report.patterns.get(id).is_some_and(|c| {
+                c.proposed > 0
+                    && pipeline::measuring::wilson_upper_bound(c.right, c.proposed, 1.96)
+                        < args.min_lower_bound
+            })
+        };
+        let (mut removed, mut kept) = (0, 0);
+        if dir.is_dir() {
+            let there = pipeline::read_library(dir)?;
+            for (pattern, file) in there.patterns.iter().zip(&there.files) {
+                if pattern.origin != pattern::Origin::Mined
+                    || shipped.iter().any(|s| s.id == pattern.id)
+                {
+                    continue;
+                }
+                if ruled_out(&pattern.id) || library.pattern(&pattern.id).is_none() {
+                    std::fs::remove_file(file)
+                        .with_context(|| format!("cannot remove `{}`", file.display()))?;
+                    removed += 1;
+                } else {
+                    kept += 1;
+                }
+            }
+        } else {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        }
+        for p in &shipped {
+            pipeline::write_atomic(
+                &dir.join(pipeline::library::file_name(&p.id)),
+                pipeline::library::to_toml(p)?.as_bytes(),
+            )?;
+        }
         eprintln!(
-            "suture: {} patterns shipped to {} ({} written, {} unchanged, {} removed)",
+            "suture: {} patterns shipped to {} with their records; {removed} removed (ruled out, or no longer \
+             mined); {kept} kept as they were (not measured enough either way)",
             shipped.len(),
             dir.display(),
-            written.written,
-            written.unchanged,
-            written.removed
         );
     }
     rows.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.id.cmp(&b.0.id)));

@@ -17,8 +17,8 @@ pub mod locate;
 pub mod measuring;
 pub mod mining;
 pub mod output;
-pub mod watching;
 pub mod split;
+pub mod watching;
 
 pub use checking::{CheckOptions, CheckReport, ValidateMode, cannot_check, check_fixes};
 pub use config::{Settings, load_settings};
@@ -42,11 +42,11 @@ pub use mining::{
     MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos, pattern_id,
 };
 pub use output::{JSON_VERSION, to_json, to_sarif};
+pub use split::{SplitOptions, SplitReport, commit_split};
 pub use watching::{
     GroupReport, HealGroup, HealGroupOutcome, LogInput, WatchHeal, WatchOptions, WatchReport,
     follow, watch,
 };
-pub use split::{SplitOptions, SplitReport, commit_split};
 
 /// Rounds a score to 4 decimals, as every report writes scores (stable output, readable diffs).
 pub(crate) fn round4(x: f64) -> f64 {
