@@ -242,8 +242,7 @@ fn escalating_and_new_groups_healed_with_a_regression_test() {
         .unwrap_or_else(|| panic!("{json:#}"));
     assert_eq!(div_heal["outcome"], "applied", "{div_heal:#}");
     assert_eq!(
-        div_heal["heal"]["attempts"][0]["fix"]["effect"],
-        "substitutes-default",
+        div_heal["heal"]["attempts"][0]["fix"]["effect"], "substitutes-default",
         "{div_heal:#}"
     );
     assert_eq!(div_heal["test"]["call"], "ratio(0, 0)", "{div_heal:#}");
