@@ -9,11 +9,6 @@ use pattern::Origin;
 fn shipped_library_loads_and_mined_patterns_are_general_and_corroborated() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("patterns");
     let library = pipeline::read_library(&root).unwrap();
-    let mined: Vec<_> = library
-        .patterns
-        .iter()
-        .filter(|p| p.origin == Origin::Mined)
-        .collect();
     // The table every shipped pattern was chosen from, written by corpus/rebuild.sh.
     let table =
         std::fs::read_to_string(root.parent().unwrap().join("corpus/precision.md")).unwrap();
