@@ -59,55 +59,7 @@ pub(crate) enum PatternsCommand {
   suture patterns measure --patterns /tmp/mined --write /tmp/src/serde --name serde-rs/serde /tmp/src/fd --name sharkdp/fd
   # Ship only what clears the bar (Wilson lower bound >= 0.9 over >= 10 applications):
   suture patterns measure --patterns /tmp/mined --ship-to patterns/mined /tmp/src/serde --name serde-rs/serde")]
-    Measure {
-        /// The library to measure (a directory of pattern files).
-        #[arg(long = "patterns", value_name = "DIR", required = true)]
-        patterns: Vec<PathBuf>,
-        /// Checkouts (work trees) to measure on.
-        #[arg(required = true, value_name = "CHECKOUT")]
-        repos: Vec<PathBuf>,
-        /// The `owner/name` of each checkout, in order, as pattern provenance names it (default: the
-        /// checkout's directory name).
-        #[arg(long = "name", value_name = "OWNER/NAME")]
-        names: Vec<String>,
-        /// `check`: cargo check; `test`: cargo check, then cargo test.
-        #[arg(long, value_enum, default_value_t = MeasureValidate::Check)]
-        validate: MeasureValidate,
-        /// Applications of one pattern measured per repository at most (the first in path order).
-        #[arg(long, default_value_t = 5)]
-        max_per_repo: usize,
-        /// Seconds each cargo run may take.
-        #[arg(long, default_value_t = 900)]
-        validate_timeout: u64,
-        /// Most cargo runs per repository (bisection included).
-        #[arg(long, default_value_t = 200)]
-        validate_max_runs: usize,
-        /// Write each pattern's `measured` record into its file (atomically).
-        #[arg(long)]
-        write: bool,
-        /// Write the patterns that clear the bar, with their records, into this library directory; a mined file
-        /// already there is removed when the measurement rules it out (its Wilson upper bound is under the bar)
-        /// or the library measured no longer has it, and otherwise kept as it was. Hand-written files are never
-        /// touched.
-        #[arg(long, value_name = "DIR")]
-        ship_to: Option<PathBuf>,
-        /// The bar: applications at least.
-        #[arg(long, default_value_t = 10)]
-        min_applications: u32,
-        /// The bar: the Wilson 95% lower bound of right / applications at least.
-        #[arg(long, default_value_t = 0.9)]
-        min_lower_bound: f64,
-        /// Measure every pattern on every checkout, even one that can no longer clear the bar (by default a
-        /// pattern stops being applied once its failures rule it out).
-        #[arg(long)]
-        keep_going: bool,
-        /// Keep the counts in FILE after each checkout, and resume from it: checkouts already in it (same
-        /// name and commit) are not measured again.
-        #[arg(long, value_name = "FILE")]
-        state: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
+    Measure(MeasureArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -197,37 +149,7 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
                 ExitCode::from(1)
             })
         }
-        PatternsCommand::Measure {
-            patterns,
-            repos,
-            names,
-            validate,
-            max_per_repo,
-            validate_timeout,
-            validate_max_runs,
-            write,
-            ship_to,
-            min_applications,
-            min_lower_bound,
-            keep_going,
-            state,
-            format,
-        } => measure(MeasureArgs {
-            patterns,
-            repos,
-            names,
-            validate,
-            max_per_repo,
-            validate_timeout,
-            validate_max_runs,
-            write,
-            ship_to,
-            min_applications,
-            min_lower_bound,
-            keep_going,
-            state,
-            format,
-        }),
+        PatternsCommand::Measure(args) => measure(args),
         PatternsCommand::Schema => {
             print!("{}", pipeline::json_schema());
             Ok(ExitCode::SUCCESS)
@@ -235,20 +157,54 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
     }
 }
 
-struct MeasureArgs {
+#[derive(clap::Args)]
+pub(crate) struct MeasureArgs {
+    /// The library to measure (a directory of pattern files).
+    #[arg(long = "patterns", value_name = "DIR", required = true)]
     patterns: Vec<PathBuf>,
+    /// Checkouts (work trees) to measure on.
+    #[arg(required = true, value_name = "CHECKOUT")]
     repos: Vec<PathBuf>,
+    /// The `owner/name` of each checkout, in order, as pattern provenance names it (default: the
+    /// checkout's directory name).
+    #[arg(long = "name", value_name = "OWNER/NAME")]
     names: Vec<String>,
+    /// `check`: cargo check; `test`: cargo check, then cargo test.
+    #[arg(long, value_enum, default_value_t = MeasureValidate::Check)]
     validate: MeasureValidate,
+    /// Applications of one pattern measured per repository at most (the first in path order).
+    #[arg(long, default_value_t = 5)]
     max_per_repo: usize,
+    /// Seconds each cargo run may take.
+    #[arg(long, default_value_t = 900)]
     validate_timeout: u64,
+    /// Most cargo runs per repository (bisection included).
+    #[arg(long, default_value_t = 200)]
     validate_max_runs: usize,
+    /// Write each pattern's `measured` record into its file (atomically).
+    #[arg(long)]
     write: bool,
+    /// Write the patterns that clear the bar, with their records, into this library directory; a mined file
+    /// already there is removed when the measurement rules it out (its Wilson upper bound is under the bar)
+    /// or the library measured no longer has it, and otherwise kept as it was. Hand-written files are never
+    /// touched.
+    #[arg(long, value_name = "DIR")]
     ship_to: Option<PathBuf>,
+    /// The bar: applications at least.
+    #[arg(long, default_value_t = 10)]
     min_applications: u32,
+    /// The bar: the Wilson 95% lower bound of right / applications at least.
+    #[arg(long, default_value_t = 0.9)]
     min_lower_bound: f64,
+    /// Measure every pattern on every checkout, even one that can no longer clear the bar (by default a
+    /// pattern stops being applied once its failures rule it out).
+    #[arg(long)]
     keep_going: bool,
+    /// Keep the counts in FILE after each checkout, and resume from it: checkouts already in it (same
+    /// name and commit) are not measured again.
+    #[arg(long, value_name = "FILE")]
     state: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
 }
 
