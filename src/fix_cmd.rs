@@ -20,8 +20,11 @@ pub(crate) const EXAMPLES: &str = "Examples:
   suture fix --interactive                     ask y/n/a/q for each fix
   suture fix --format sarif > suture.sarif     for GitHub code scanning
 
-Without --patterns, the library shipped inside suture is used, plus REPO/.suture/patterns when
-`suture mine` wrote one. Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>`
+Without --patterns, suture first learns this repository's own history (incrementally: a re-run mines
+only new commits; the store and library live in REPO/.suture/) and uses what it learned before the
+library shipped inside it; migrations the team has started are finished first. --no-history uses the
+shipped library alone. A library you mined yourself (`suture mine` into REPO/.suture/patterns) is used
+as it is. Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>`
 on the line or the line above. Exit codes: 0 nothing found, 1 fixes found or applied, 2 error.";
 
 #[derive(clap::Args)]
@@ -31,6 +34,9 @@ pub(crate) struct FixArgs {
     /// Pattern library directories to use instead of the defaults (repeatable).
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
+    /// Do not learn from this repository's history: use the shipped library (and REPO/.suture/patterns).
+    #[arg(long)]
+    no_history: bool,
     /// A location to focus on, FILE:LINE relative to PATH (repeatable).
     #[arg(long = "at", value_name = "FILE:LINE")]
     at: Vec<String>,
@@ -107,7 +113,18 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     if !root.exists() {
         bail!("`{}` does not exist", root.display());
     }
-    let library = load_library(&root, &args.patterns)?;
+    let quiet = args.format != FixFormat::Text;
+    let say = |what: &str| {
+        if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!("suture: {what}");
+        }
+    };
+    let history = if args.patterns.is_empty() && !args.no_history {
+        History::Learn(&say)
+    } else {
+        History::Read
+    };
+    let library = load_library_with(&root, &args.patterns, history)?;
     if !(0.0..=1.0).contains(&args.min_confidence) {
         bail!("--min-confidence {} is outside [0, 1]", args.min_confidence);
     }
@@ -175,19 +192,9 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         max_passes: 3,
         max_runs: args.validate_max_runs,
     };
-    let quiet = args.format != FixFormat::Text;
-    pipeline::check_fixes(
-        &root,
-        &library,
-        &config,
-        &mut report,
-        &options,
-        &mut |what| {
-            if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                eprintln!("suture: {what}");
-            }
-        },
-    )?;
+    pipeline::check_fixes(&root, &library, &config, &mut report, &options, &mut |what| {
+        say(what)
+    })?;
     let write = args.apply || args.interactive;
     if write && report.fixes().next().is_some() {
         refuse_unsafe_write(&root, args.allow_dirty, args.allow_no_vcs)?;
@@ -205,8 +212,26 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     })
 }
 
-/// The shipped library plus the repository's own mined library, or exactly the given directories.
+/// Whether loading the default library learns the repository's history first.
+pub(crate) enum History<'a> {
+    /// Mine what is new in the history, saying what was learned through the closure.
+    Learn(&'a dyn Fn(&str)),
+    /// Use the team's library as the last run left it.
+    Read,
+}
+
+/// The repository's own library (as the last run learned or `suture mine` wrote it) before the shipped one,
+/// or exactly the given directories.
 pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
+    load_library_with(root, dirs, History::Read)
+}
+
+/// [`load_library`], learning the history first when asked.
+pub(crate) fn load_library_with(
+    root: &Path,
+    dirs: &[PathBuf],
+    history: History<'_>,
+) -> Result<Library> {
     let mut library = Library::default();
     if !dirs.is_empty() {
         for dir in dirs {
@@ -217,19 +242,75 @@ pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
         }
         return Ok(library);
     }
-    library.extend(pipeline::library_from_texts(crate::SHIPPED)?)?;
     let start = if root.is_file() {
         root.parent().unwrap_or(Path::new("."))
     } else {
         root
     };
-    if let Some(repo) = git::discover(start) {
-        let own = repo.path().join(".suture/patterns");
-        if own.is_dir() {
-            library.extend(pipeline::read_library(&own)?)?;
+    let own = match history {
+        History::Learn(say) => {
+            let progress = crate::progress::Bars::default();
+            match pipeline::learn_own_history(start, &progress)? {
+                pipeline::OwnLibrary::Learned {
+                    dir,
+                    report,
+                    written,
+                } => {
+                    say(&learned_summary(report.as_ref(), written.as_ref()));
+                    Some(dir)
+                }
+                pipeline::OwnLibrary::Mined(dir) => {
+                    say(&format!(
+                        "using the library mined into `{}` as it is (delete it to learn the history again)",
+                        dir.display()
+                    ));
+                    Some(dir)
+                }
+                pipeline::OwnLibrary::None(why) => {
+                    say(&format!("{why}: using the shipped library only"));
+                    None
+                }
+            }
         }
+        History::Read => git::discover(start).and_then(|repo| {
+            [".suture/patterns", ".suture/learned"]
+                .iter()
+                .map(|d| repo.path().join(d))
+                .find(|d| d.is_dir())
+        }),
+    };
+    if let Some(dir) = own {
+        library.extend(pipeline::read_library(&dir)?)?;
     }
+    library.extend_new(pipeline::library_from_texts(crate::SHIPPED)?);
     Ok(library)
+}
+
+/// One line on what learning the history did.
+fn learned_summary(
+    report: Option<&pipeline::MineReport>,
+    written: Option<&pipeline::WriteReport>,
+) -> String {
+    let Some(report) = report else {
+        return "this repository's history is learned up to HEAD already".to_owned();
+    };
+    let repo = report.repos.first();
+    let commits = repo.map_or(0, |r| r.commits);
+    let new = repo.map_or(0, |r| r.mined_now);
+    let m = &report.migrations;
+    let migrations = match m.in_progress {
+        0 => String::new(),
+        1 => "; 1 migration in progress".to_owned(),
+        n => format!("; {n} migrations in progress"),
+    };
+    format!(
+        "learned {} patterns from this repository's history ({commits} commits, {new} mined now{}){migrations}",
+        report.patterns,
+        written.map_or(String::new(), |w| format!(
+            "; {} written, {} unchanged, {} removed",
+            w.written, w.unchanged, w.removed
+        ))
+    )
 }
 
 /// Writing is refused where it could not be undone: outside version control unless `--allow-no-vcs` (as

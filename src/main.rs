@@ -230,10 +230,12 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     let db = args.db.unwrap_or_else(|| suture_dir.join("suture.db"));
     let out = args.out.unwrap_or_else(|| suture_dir.join("patterns"));
     let mut store = store::open(&db)?;
-    ignore_suture_dir(&suture_dir);
+    pipeline::ignore_dir(&suture_dir);
     let mut options = MineOptions {
         range: args.range,
         first_parent: args.first_parent,
+        // A team's own history (one repository) is read for migrations; a cross-project library is not.
+        migrations: (specs.len() == 1).then(mine::migration::MigrationConfig::default),
         ..MineOptions::default()
     };
     options.score.min_support = args.min_support;
@@ -292,6 +294,13 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
             for (reason, n) in &report.refused {
                 println!("  refused {n:>6}× {reason}");
             }
+            let m = &report.migrations;
+            if m.in_progress + m.done + m.stalled > 0 {
+                println!(
+                    "  migrations: {} in progress, {} done, {} stalled (`suture migrations` lists them)",
+                    m.in_progress, m.done, m.stalled
+                );
+            }
             for p in library.iter().take(10) {
                 println!(
                     "  {:.3}  {}  {}  =>  {}  (support {})",
@@ -314,14 +323,5 @@ pub(crate) fn one_line(text: &str, max: usize) -> String {
         line.chars().take(max.saturating_sub(3)).collect::<String>() + "..."
     } else {
         line
-    }
-}
-
-/// Keeps suture's own directory (store, mined library) out of `git status`, as cargo does for `target/`.
-fn ignore_suture_dir(dir: &std::path::Path) {
-    let ignore = dir.join(".gitignore");
-    if dir.is_dir() && !ignore.exists() {
-        // Best effort: a tree where this cannot be written only shows one more untracked directory.
-        let _ = pipeline::write_atomic(&ignore, b"*\n");
     }
 }

@@ -860,7 +860,22 @@ pub(crate) fn explain(
         .effect
         .map(|e| format!("; {}", e.label()))
         .unwrap_or_default();
-    format!("{what}; {place}{frame}{effect}")
+    let migration = p
+        .migration
+        .as_ref()
+        .map(|m| {
+            format!(
+                "; continues a migration of this repository: {} sites changed this way in {} commits by {}",
+                m.migrated,
+                m.commits,
+                match m.authors.len() {
+                    1 => "1 author".to_owned(),
+                    n => format!("{n} authors"),
+                }
+            )
+        })
+        .unwrap_or_default();
+    format!("{what}; {place}{frame}{effect}{migration}")
 }
 
 pub(crate) fn position(text: &str, byte: usize) -> Position {

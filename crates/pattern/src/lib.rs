@@ -27,7 +27,8 @@ pub use guard::{
 };
 pub use index::{Index, Match, squeeze};
 pub use library::{
-    Effect, LibraryError, LibraryPattern, Measured, MeasuredBy, Origin, Provenance, Returns,
+    Effect, LibraryError, LibraryPattern, Measured, MeasuredBy, Migration, MigrationStatus, Origin,
+    Provenance, Returns,
     SerializableExample, SerializablePattern, SerializableProvenance,
 };
 
