@@ -192,9 +192,14 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         max_passes: 3,
         max_runs: args.validate_max_runs,
     };
-    pipeline::check_fixes(&root, &library, &config, &mut report, &options, &mut |what| {
-        say(what)
-    })?;
+    pipeline::check_fixes(
+        &root,
+        &library,
+        &config,
+        &mut report,
+        &options,
+        &mut |what| say(what),
+    )?;
     let write = args.apply || args.interactive;
     if write && report.fixes().next().is_some() {
         refuse_unsafe_write(&root, args.allow_dirty, args.allow_no_vcs)?;

@@ -18,6 +18,7 @@ mod eval_cmd;
 mod fix_cmd;
 mod heal_cmd;
 mod jobs_cmd;
+mod migrations_cmd;
 mod patterns_cmd;
 mod pr_cmd;
 mod progress;
@@ -31,7 +32,8 @@ use progress::Bars;
     name = "suture",
     version,
     about = "Learns how a team fixes Rust code from its git history, and applies the same fixes again",
-    after_help = "Examples:\n  suture fix                            dry run: fixes the shipped library finds here, as diffs\n  suture fix --apply                    write them (refuses a dirty git tree without --allow-dirty)\n  suture mine .                         learn patterns from this repository's history\n  suture mine ../tokio --range v1.0.0..HEAD --out patterns/mined\n  suture patterns schema > pattern.schema.json"
+    after_help = "Examples:\n  suture fix                            dry run: learns this history, then shows fixes as diffs\n  suture fix --apply                    write them (refuses a dirty git tree without --allow-dirty)
+  suture migrations                     the migrations this repository's history started\n  suture mine .                         learn patterns from this repository's history\n  suture mine ../tokio --range v1.0.0..HEAD --out patterns/mined\n  suture patterns schema > pattern.schema.json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -72,6 +74,9 @@ enum Command {
     /// The server's job queue: list jobs, retry dead ones, purge finished ones.
     #[command(subcommand, after_help = jobs_cmd::EXAMPLES)]
     Jobs(jobs_cmd::JobsCommand),
+    /// The migrations this repository's history started, their progress, and what is left.
+    #[command(after_help = migrations_cmd::EXAMPLES)]
+    Migrations(migrations_cmd::MigrationsArgs),
     /// Inspect and test pattern libraries.
     #[command(subcommand, after_help = patterns_cmd::EXAMPLES)]
     Patterns(patterns_cmd::PatternsCommand),
@@ -168,6 +173,7 @@ fn run() -> ExitCode {
         Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),
         Command::Jobs(command) => jobs_cmd::run(command),
+        Command::Migrations(args) => migrations_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(args),
     };

@@ -160,7 +160,9 @@ pub fn deprecated_names(text: &str) -> Vec<String> {
 
 /// The name of the item after the attributes at the start of `text`.
 fn item_name_after(text: &str) -> Option<&str> {
-    const QUALIFIERS: [&str; 7] = ["pub", "const", "async", "unsafe", "extern", "default", "\"C\""];
+    const QUALIFIERS: [&str; 7] = [
+        "pub", "const", "async", "unsafe", "extern", "default", "\"C\"",
+    ];
     const KEYWORDS: [&str; 9] = [
         "fn", "struct", "enum", "trait", "type", "const", "static", "mod", "union",
     ];
@@ -234,8 +236,14 @@ mod tests {
     #[test]
     fn a_later_edit_that_undoes_the_pattern_is_recognised() {
         let forward = pattern("legacy_parse($A)", "parse($A)");
-        assert!(undoes(&forward, &pattern("parse(input)", "legacy_parse(input)")));
-        assert!(!undoes(&forward, &pattern("legacy_parse(input)", "parse(input)")));
+        assert!(undoes(
+            &forward,
+            &pattern("parse(input)", "legacy_parse(input)")
+        ));
+        assert!(!undoes(
+            &forward,
+            &pattern("legacy_parse(input)", "parse(input)")
+        ));
         assert!(!undoes(&forward, &pattern("parse(input)", "other(input)")));
         // The same hole on both sides must bind the same code.
         assert!(!undoes(&forward, &pattern("parse(a)", "legacy_parse(b)")));

@@ -28,8 +28,7 @@ pub use guard::{
 pub use index::{Index, Match, squeeze};
 pub use library::{
     Effect, LibraryError, LibraryPattern, Measured, MeasuredBy, Migration, MigrationStatus, Origin,
-    Provenance, Returns,
-    SerializableExample, SerializablePattern, SerializableProvenance,
+    Provenance, Returns, SerializableExample, SerializablePattern, SerializableProvenance,
 };
 
 /// Hole number, shared between the before and after sides of a pattern.

@@ -140,7 +140,6 @@ pub enum MigrationStatus {
     Done,
 }
 
-
 /// What a remedy does to the failure it removes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]

@@ -40,8 +40,8 @@ pub use measuring::{
     MeasureOptions, MeasureRepo, MeasureReport, measure_library, wilson_lower_bound,
 };
 pub use mining::{
-    MigrationCounts, MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos,
-    pattern_id,
+    MigrationCounts, MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec,
+    mine_repos, pattern_id,
 };
 pub use output::{JSON_VERSION, to_json, to_sarif};
 pub use own_history::{OwnLibrary, ignore_dir, learn_own_history, own_history_options};

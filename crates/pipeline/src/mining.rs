@@ -552,7 +552,9 @@ fn build_library(
                     None => {}
                 }
             }
-            report.refused.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            report
+                .refused
+                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             // Parents are indices into the list: re-pointed past the dropped ones.
             for s in &mut kept {
                 s.parent = s.parent.and_then(|p| new_index[p]);
