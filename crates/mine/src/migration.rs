@@ -2,22 +2,27 @@
 //! there at the end of the range. No linter knows that `legacy_parse(x)` should now be `parse(x)`; the
 //! history does, and how far the team has got.
 //!
-//! A mined pattern is classified from four facts the caller gathers (pure values in, a verdict out):
+//! A mined pattern is classified from five facts the caller gathers (pure values in, a verdict out):
 //! - the times of the commits that made its fixes;
 //! - how many sites of its before side are left at the end of the range;
 //! - whether a later edit undid it (an instance of the inverse pattern, [`undoes`]);
-//! - which names of its old form are `#[deprecated]` at the end of the range ([`deprecated_names`]).
+//! - which names of its old form ([`removed_names`]) the repository itself defines at the end of the range
+//!   ([`defined_names`]), and which of those are `#[deprecated]` ([`deprecated_names`]).
 //!
 //! The rules ([`classify`]), in order:
 //! 1. Undone by a later edit and not redone after that: **reverted**. The history says the change was wrong,
 //!    so the pattern is not a fix to apply anywhere (the caller drops it from the library).
-//! 2. Fewer than [`MigrationConfig::min_commits`] migrating commits and no deprecated old name: not a
+//! 2. The old form names nothing the repository defines: not a migration. A team moving off one of its own
+//!    items (`legacy_parse`, a type alias, a method) is migrating; a team applying a general idiom
+//!    (`$A.len() == 0` → `$A.is_empty()`) is not, however often it does it, and an idiom must not borrow a
+//!    migration's evidence.
+//! 3. Fewer than [`MigrationConfig::min_commits`] migrating commits and no deprecated old name: not a
 //!    migration (one sweeping commit is a refactoring, not a change in progress; it stays an ordinary pattern).
-//! 3. No site left: **done**. Nothing to propose now; the record stays, so that a new use of the old form (in
+//! 4. No site left: **done**. Nothing to propose now; the record stays, so that a new use of the old form (in
 //!    a pull request) is recognised.
-//! 4. The latest migrating commit more than [`MigrationConfig::stale_days`] before the end of the range:
+//! 5. The latest migrating commit more than [`MigrationConfig::stale_days`] before the end of the range:
 //!    **stalled**, no longer treated as going on.
-//! 5. Otherwise **in progress**.
+//! 6. Otherwise **in progress**.
 
 use pattern::{Label, PNode, Pattern, anti_unify};
 
@@ -47,7 +52,9 @@ pub struct MigrationEvidence {
     pub remaining: u32,
     /// Commit time of the latest edit that undid the change, if any.
     pub undone_at: Option<i64>,
-    /// Names of the old form that are `#[deprecated]` at the end of the range.
+    /// Names of the old form that the repository defines at the end of the range.
+    pub own_names: Vec<String>,
+    /// Of those, the ones marked `#[deprecated]`.
     pub deprecated: Vec<String>,
     /// Commit time of the end of the range.
     pub head_time: i64,
@@ -68,6 +75,9 @@ pub fn classify(e: &MigrationEvidence, config: &MigrationConfig) -> Verdict {
     let last = e.fix_times.iter().copied().max().unwrap_or(i64::MIN);
     if e.undone_at.is_some_and(|undone| undone >= last) {
         return Verdict::Reverted;
+    }
+    if e.own_names.is_empty() {
+        return Verdict::NotOne;
     }
     if (e.fix_times.len() as u32) < config.min_commits && e.deprecated.is_empty() {
         return Verdict::NotOne;
@@ -151,6 +161,45 @@ pub fn deprecated_names(text: &str) -> Vec<String> {
             if let Some(name) = item_name_after(&text[span.start + at..]) {
                 names.push(name.to_owned());
             }
+        }
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Names the items of a Rust file define: functions and methods, types, traits, constants, statics,
+/// modules, unions and `macro_rules!` macros. Text only, code spans only.
+pub fn defined_names(text: &str) -> Vec<String> {
+    const KEYWORDS: [&str; 10] = [
+        "fn",
+        "struct",
+        "enum",
+        "trait",
+        "type",
+        "const",
+        "static",
+        "mod",
+        "union",
+        "macro_rules",
+    ];
+    let mut names = Vec::new();
+    for span in syntax::scan::Spans::new(text, 0) {
+        if span.class != syntax::scan::Class::Code {
+            continue;
+        }
+        let mut previous = "";
+        for word in text[span.range()]
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+        {
+            if KEYWORDS.contains(&previous)
+                && !KEYWORDS.contains(&word)
+                && word.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            {
+                names.push(word.to_owned());
+            }
+            previous = word;
         }
     }
     names.sort_unstable();
@@ -250,6 +299,15 @@ mod tests {
     }
 
     #[test]
+    fn names_items_define() {
+        let text = "pub(crate) const fn legacy_parse() {}\nimpl S { fn method(&self) {} }\ntype Cancelable<T> = T;\nmacro_rules! old { () => {} }\n// fn in_a_comment() {}\nlet f = \"fn in_a_string\";\n";
+        assert_eq!(
+            defined_names(text),
+            vec!["Cancelable", "legacy_parse", "method", "old"]
+        );
+    }
+
+    #[test]
     fn names_of_the_old_form() {
         let p = pattern("legacy_parse($A)", "parse($A)");
         assert_eq!(removed_names(&p), vec!["legacy_parse"]);
@@ -284,10 +342,17 @@ pub unsafe extern "C" fn old_c() {}
             fix_times: vec![10 * day, 20 * day, 30 * day],
             remaining: 2,
             undone_at: None,
+            own_names: vec!["legacy_parse".to_owned()],
             deprecated: Vec::new(),
             head_time: 40 * day,
         };
         assert_eq!(classify(&base, &config), Verdict::InProgress);
+        // The same history of a general idiom (`len` is not the repository's): not a migration.
+        let idiom = MigrationEvidence {
+            own_names: Vec::new(),
+            ..base.clone()
+        };
+        assert_eq!(classify(&idiom, &config), Verdict::NotOne);
         let reverted = MigrationEvidence {
             undone_at: Some(35 * day),
             ..base.clone()

@@ -5,7 +5,7 @@
 //! is then rebuilt from the stored edits of the commits in range, so a re-run with nothing new writes the same
 //! library. Several repositories can be mined into one library; that is how the shipped library is made.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -484,7 +484,7 @@ fn build_library(
         .collect();
     report.seconds.cluster = start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();
-    let (unfixed, scanned, deprecated) = count_unfixed(sources, &templates, options, progress)?;
+    let (unfixed, scanned, names) = count_unfixed(sources, &templates, options, progress)?;
     report.seconds.scan = start.elapsed().as_secs_f64();
     report.scanned_files = scanned;
     let mut scored = score(&dendrogram, &selected, &unfixed, origins, &options.score);
@@ -500,7 +500,8 @@ fn build_library(
                 time: &time_of,
                 commit: &commit_of,
                 commit_ids: &commit_names,
-                deprecated: &deprecated,
+                defined: &names.defined,
+                deprecated: &names.deprecated,
             };
             let migrations = read_migrations(&dendrogram, &scored, &history, config);
             let mut kept = Vec::with_capacity(scored.len());
@@ -706,6 +707,13 @@ pub fn pattern_id(pattern: &Pattern) -> String {
     format!("m-{:010x}", pattern.hash() >> 24)
 }
 
+/// Names the code at the end of the range defines, and those it marks `#[deprecated]`.
+#[derive(Default)]
+struct Names {
+    defined: HashSet<String>,
+    deprecated: HashSet<String>,
+}
+
 /// What [`read_migrations`] reads besides the dendrogram: the one source's edits, by index.
 struct History<'a> {
     source: &'a Source,
@@ -714,8 +722,9 @@ struct History<'a> {
     commit: &'a [usize],
     /// Commit index → full id.
     commit_ids: &'a [String],
-    /// Items marked `#[deprecated]` at the end of the range.
-    deprecated: &'a BTreeSet<String>,
+    /// Names items define at the end of the range, and those marked `#[deprecated]`.
+    defined: &'a HashSet<String>,
+    deprecated: &'a HashSet<String>,
 }
 
 /// A scored pattern read as a migration.
@@ -776,14 +785,20 @@ fn read_migrations(
                 .filter(|&&e| history.time[e] >= first && undoes(p, &history.patterns[e]))
                 .map(|&e| history.time[e])
                 .max();
-            let deprecated: Vec<String> = removed_names(p)
+            let own_names: Vec<String> = removed_names(p)
                 .into_iter()
-                .filter(|n| history.deprecated.contains(n))
+                .filter(|n| history.defined.contains(n))
+                .collect();
+            let deprecated: Vec<String> = own_names
+                .iter()
+                .filter(|n| history.deprecated.contains(*n))
+                .cloned()
                 .collect();
             let evidence = MigrationEvidence {
                 fix_times: fixes.iter().map(|f| f.0).collect(),
                 remaining: s.unfixed,
                 undone_at,
+                own_names,
                 deprecated: deprecated.clone(),
                 head_time,
             };
@@ -820,18 +835,18 @@ fn read_migrations(
 }
 
 /// Counts matches of each template in the code at the end of the range of each source: code that was not
-/// fixed. Files that contain none of the templates' rarest tokens are not parsed. Also returns the names of
-/// the items marked `#[deprecated]` there.
+/// fixed. Files that contain none of the templates' rarest tokens are not parsed. With
+/// `MineOptions::migrations`, also the names the items there define, and which are `#[deprecated]`.
 fn count_unfixed(
     sources: &[Source],
     templates: &[&Template],
     options: &MineOptions,
     progress: &dyn Progress,
-) -> Result<(Vec<u32>, usize, BTreeSet<String>)> {
+) -> Result<(Vec<u32>, usize, Names)> {
     let mut counts = vec![0u32; templates.len()];
-    let mut deprecated = BTreeSet::new();
+    let mut names = Names::default();
     if templates.is_empty() {
-        return Ok((counts, 0, deprecated));
+        return Ok((counts, 0, names));
     }
     let needles: Vec<String> = templates.iter().filter_map(|t| longest_token(t)).collect();
     let mut scanned = 0;
@@ -839,15 +854,18 @@ fn count_unfixed(
         let repo = git::open(&source.spec.path)?;
         let files = repo.rust_files_at(&source.head, &options.limits)?;
         progress.phase(&format!("scanning {}", source.name), files.len() as u64);
-        let partial: Vec<(Option<Vec<u32>>, Vec<String>)> = files
+        let partial: Vec<(Option<Vec<u32>>, (Vec<String>, Vec<String>))> = files
             .par_iter()
             .filter_map(|(_, blob)| {
                 progress.inc(1);
                 let text = blob.text()?;
                 let names = if options.migrations.is_some() {
-                    mine::migration::deprecated_names(text)
+                    (
+                        mine::migration::defined_names(text),
+                        mine::migration::deprecated_names(text),
+                    )
                 } else {
-                    Vec::new()
+                    Default::default()
                 };
                 if !needles.iter().any(|n| text.contains(n.as_str())) {
                     return Some((None, names));
@@ -857,15 +875,16 @@ fn count_unfixed(
             })
             .collect();
         progress.finish();
-        for (c, names) in partial {
-            deprecated.extend(names);
+        for (c, (defined, deprecated)) in partial {
+            names.defined.extend(defined);
+            names.deprecated.extend(deprecated);
             if let Some(c) = c {
                 scanned += 1;
                 counts.iter_mut().zip(c).for_each(|(total, n)| *total += n);
             }
         }
     }
-    Ok((counts, scanned, deprecated))
+    Ok((counts, scanned, names))
 }
 
 /// The longest literal token of a template: a file without it cannot match.

@@ -4,7 +4,7 @@
 //! Incremental by construction: the store (`REPO/.suture/suture.db`) remembers every mined commit, so a
 //! re-run mines only the commits that arrived since; when none did and HEAD is where the library was built,
 //! the library on disk is used as it is (`REPO/.suture/learned/`, with the revision it was built at in
-//! `.head`). A library a person mined on purpose (`suture mine` into `REPO/.suture/patterns`) is theirs:
+//! `.head`, with the version of suture that built it). A library a person mined on purpose (`suture mine` into `REPO/.suture/patterns`) is theirs:
 //! it is used as it is, and nothing is learned over it.
 
 use std::path::{Path, PathBuf};
@@ -64,7 +64,9 @@ pub fn learn_own_history(start: &Path, progress: &dyn Progress) -> Result<OwnLib
     };
     let dir = suture.join("learned");
     let stamp = dir.join(".head");
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == head) {
+    // Built at this revision by this version of suture (another version may learn differently).
+    let built = format!("{head} {}", env!("CARGO_PKG_VERSION"));
+    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == built) {
         return Ok(OwnLibrary::Learned {
             dir,
             report: None,
@@ -86,7 +88,7 @@ pub fn learn_own_history(start: &Path, progress: &dyn Progress) -> Result<OwnLib
     let (library, report) = mine_repos(&[spec], &mut store, &own_history_options(), progress)
         .with_context(|| format!("cannot learn the history of `{}`", root.display()))?;
     let written = write_library(&dir, &library)?;
-    write_atomic(&stamp, format!("{head}\n").as_bytes())?;
+    write_atomic(&stamp, format!("{built}\n").as_bytes())?;
     Ok(OwnLibrary::Learned {
         dir,
         report: Some(report),
