@@ -114,7 +114,7 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
                 pattern: p.id.clone(),
                 before: p.source.before.clone(),
                 after: p.source.after.clone(),
-                progress: progress(&record, remaining_now as u32),
+                progress: pipeline::migration_progress(&record, remaining_now as u32),
                 record,
                 remaining_now,
                 compiling: checked.then_some(compiling),
@@ -175,19 +175,4 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// "3 of 5 sites migrated since 2026-03-02, by 2 authors".
-pub(crate) fn progress(m: &Migration, remaining: u32) -> String {
-    let authors = match m.authors.len() {
-        1 => "1 author".to_owned(),
-        n => format!("{n} authors"),
-    };
-    let date = watch::time::format(m.first);
-    format!(
-        "{} of {} sites migrated since {}, by {authors}",
-        m.migrated,
-        m.migrated + remaining,
-        &date[..10]
-    )
 }

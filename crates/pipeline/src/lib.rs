@@ -44,7 +44,9 @@ pub use mining::{
     mine_repos, pattern_id,
 };
 pub use output::{JSON_VERSION, to_json, to_sarif};
-pub use own_history::{OwnLibrary, ignore_dir, learn_own_history, own_history_options};
+pub use own_history::{
+    OwnLibrary, ignore_dir, learn_own_history, migration_progress, own_history_options,
+};
 pub use split::{SplitOptions, SplitReport, commit_split};
 pub use watching::{
     GroupReport, HealGroup, HealGroupOutcome, LogInput, WatchHeal, WatchOptions, WatchReport,

@@ -104,3 +104,18 @@ pub fn ignore_dir(dir: &Path) {
         let _ = write_atomic(&ignore, b"*\n");
     }
 }
+
+/// "3 of 5 sites migrated since 2026-03-02, by 2 authors": a migration's progress with `remaining` sites left.
+pub fn migration_progress(m: &pattern::Migration, remaining: u32) -> String {
+    let authors = match m.authors.len() {
+        1 => "1 author".to_owned(),
+        n => format!("{n} authors"),
+    };
+    let date = watch::time::format(m.first);
+    format!(
+        "{} of {} sites migrated since {}, by {authors}",
+        m.migrated,
+        m.migrated + remaining,
+        &date[..10]
+    )
+}
