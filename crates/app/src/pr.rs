@@ -494,12 +494,14 @@ impl Group<'_> {
             base_sha,
             branch: ctx.default_branch,
             scanned_sha: ctx.checkout_sha,
-            migration: lp.and_then(|p| p.migration.as_ref()).map(|m| body::MigrationNote {
-                progress: pipeline::migration_progress(m, locations.len() as u32),
-                started_by: &m.started_by,
-                authors: &m.authors,
-                deprecated: &m.deprecated,
-            }),
+            migration: lp
+                .and_then(|p| p.migration.as_ref())
+                .map(|m| body::MigrationNote {
+                    progress: pipeline::migration_progress(m, locations.len() as u32),
+                    started_by: &m.started_by,
+                    authors: &m.authors,
+                    deprecated: &m.deprecated,
+                }),
         })
     }
 }
