@@ -30,6 +30,9 @@ pub(crate) struct MigrationsArgs {
     /// Seconds each cargo run of the check may take.
     #[arg(long, default_value_t = 900)]
     validate_timeout: u64,
+    /// List finished migrations one by one too (text output counts them; JSON always lists all).
+    #[arg(long)]
+    all: bool,
     /// Output: text, or versioned JSON.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -137,7 +140,8 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
             if rows.is_empty() {
                 println!("no migration in this repository's history");
             }
-            for r in &rows {
+            let done = rows.iter().filter(|r| r.remaining_now == 0).count();
+            for r in rows.iter().filter(|r| args.all || r.remaining_now > 0) {
                 let status = if r.remaining_now == 0 {
                     "done"
                 } else {
@@ -151,6 +155,7 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
                     r.progress
                 );
                 let compiling = match r.compiling {
+                    _ if r.remaining_now == 0 => String::new(),
                     Some(n) => format!("; {n} of them compile with the fix"),
                     None => "; not compile-checked (--validate none)".to_owned(),
                 };
@@ -171,6 +176,11 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
                 if !r.record.deprecated.is_empty() {
                     println!("  deprecated: {}", r.record.deprecated.join(", "));
                 }
+            }
+            if done > 0 && !args.all {
+                println!(
+                    "{done} finished migrations with no site left (--all lists them; a new use of the old form is still fixed)"
+                );
             }
         }
     }
