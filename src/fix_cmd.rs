@@ -21,9 +21,9 @@ pub(crate) const EXAMPLES: &str = "Examples:
   suture fix --format sarif > suture.sarif     for GitHub code scanning
 
 Without --patterns, suture first learns this repository's own history (incrementally: a re-run mines
-only new commits; the store and library live in REPO/.suture/) and uses what it learned before the
-library shipped inside it; migrations the team has started are finished first. --no-history uses the
-shipped library alone. A library you mined yourself (`suture mine` into REPO/.suture/patterns) is used
+only new commits; the store and library live in REPO/.suture/) and finishes the migrations the team
+started (see `suture migrations`) before applying the library shipped inside it. --all-learned also
+proposes the history's other, unmeasured patterns; --no-history uses the shipped library alone. A library you mined yourself (`suture mine` into REPO/.suture/patterns) is used
 as it is. Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>`
 on the line or the line above. Exit codes: 0 nothing found, 1 fixes found or applied, 2 error.";
 
@@ -37,6 +37,10 @@ pub(crate) struct FixArgs {
     /// Do not learn from this repository's history: use the shipped library (and REPO/.suture/patterns).
     #[arg(long)]
     no_history: bool,
+    /// Propose every pattern learned from the history, not only its migrations. They are unmeasured: read
+    /// each fix before you take it.
+    #[arg(long, conflicts_with = "no_history")]
+    all_learned: bool,
     /// A location to focus on, FILE:LINE relative to PATH (repeatable).
     #[arg(long = "at", value_name = "FILE:LINE")]
     at: Vec<String>,
@@ -119,10 +123,9 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
             eprintln!("suture: {what}");
         }
     };
-    let history = if args.patterns.is_empty() && !args.no_history {
-        History::Learn(&say)
-    } else {
-        History::Read
+    let history = History {
+        learn: (args.patterns.is_empty() && !args.no_history).then_some(&say as &dyn Fn(&str)),
+        all: args.all_learned,
     };
     let library = load_library_with(&root, &args.patterns, history)?;
     if !(0.0..=1.0).contains(&args.min_confidence) {
@@ -217,18 +220,31 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     })
 }
 
-/// Whether loading the default library learns the repository's history first.
-pub(crate) enum History<'a> {
-    /// Mine what is new in the history, saying what was learned through the closure.
-    Learn(&'a dyn Fn(&str)),
-    /// Use the team's library as the last run left it.
-    Read,
+/// How the default library uses the repository's own history.
+pub(crate) struct History<'a> {
+    /// Mine what is new in the history first, saying what was learned through the closure; `None` uses the
+    /// library as the last run left it.
+    pub(crate) learn: Option<&'a dyn Fn(&str)>,
+    /// Use every pattern learned from the history. By default only its migrations are used: what the team
+    /// is moving off its own items is knowledge no other library has, with the team's own commits as
+    /// evidence, while the history's other patterns are unmeasured guesses (measured on chrono's history:
+    /// most compiled, few were fixes its maintainers would merge), and general idioms come from the
+    /// shipped, measured library.
+    pub(crate) all: bool,
+}
+
+impl History<'static> {
+    /// Read what the last run learned; migrations only.
+    pub(crate) const READ: History<'static> = History {
+        learn: None,
+        all: false,
+    };
 }
 
 /// The repository's own library (as the last run learned or `suture mine` wrote it) before the shipped one,
 /// or exactly the given directories.
 pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
-    load_library_with(root, dirs, History::Read)
+    load_library_with(root, dirs, History::READ)
 }
 
 /// [`load_library`], learning the history first when asked.
@@ -252,8 +268,9 @@ pub(crate) fn load_library_with(
     } else {
         root
     };
-    let own = match history {
-        History::Learn(say) => {
+    // (directory, whether it was learned rather than mined on purpose)
+    let own = match history.learn {
+        Some(say) => {
             let progress = crate::progress::Bars::default();
             match pipeline::learn_own_history(start, &progress)? {
                 pipeline::OwnLibrary::Learned {
@@ -261,15 +278,19 @@ pub(crate) fn load_library_with(
                     report,
                     written,
                 } => {
-                    say(&learned_summary(report.as_ref(), written.as_ref()));
-                    Some(dir)
+                    say(&learned_summary(
+                        report.as_ref(),
+                        written.as_ref(),
+                        history.all,
+                    ));
+                    Some((dir, true))
                 }
                 pipeline::OwnLibrary::Mined(dir) => {
                     say(&format!(
                         "using the library mined into `{}` as it is (delete it to learn the history again)",
                         dir.display()
                     ));
-                    Some(dir)
+                    Some((dir, false))
                 }
                 pipeline::OwnLibrary::None(why) => {
                     say(&format!("{why}: using the shipped library only"));
@@ -277,15 +298,19 @@ pub(crate) fn load_library_with(
                 }
             }
         }
-        History::Read => git::discover(start).and_then(|repo| {
-            [".suture/patterns", ".suture/learned"]
+        None => git::discover(start).and_then(|repo| {
+            [(".suture/patterns", false), (".suture/learned", true)]
                 .iter()
-                .map(|d| repo.path().join(d))
-                .find(|d| d.is_dir())
+                .map(|(d, learned)| (repo.path().join(d), *learned))
+                .find(|(d, _)| d.is_dir())
         }),
     };
-    if let Some(dir) = own {
-        library.extend(pipeline::read_library(&dir)?)?;
+    if let Some((dir, learned)) = own {
+        let mut own = pipeline::read_library(&dir)?;
+        if learned && !history.all {
+            own.retain(|p| p.migration.is_some());
+        }
+        library.extend(own)?;
     }
     library.extend_new(pipeline::library_from_texts(crate::SHIPPED)?);
     Ok(library)
@@ -295,9 +320,15 @@ pub(crate) fn load_library_with(
 fn learned_summary(
     report: Option<&pipeline::MineReport>,
     written: Option<&pipeline::WriteReport>,
+    all: bool,
 ) -> String {
     let Some(report) = report else {
         return "this repository's history is learned up to HEAD already".to_owned();
+    };
+    let rest = if all {
+        ""
+    } else {
+        "; only migrations are proposed (--all-learned: every learned pattern)"
     };
     let repo = report.repos.first();
     let commits = repo.map_or(0, |r| r.commits);
@@ -309,7 +340,7 @@ fn learned_summary(
         n => format!("; {n} migrations in progress"),
     };
     format!(
-        "learned {} patterns from this repository's history ({commits} commits, {new} mined now{}){migrations}",
+        "learned {} patterns from this repository's history ({commits} commits, {new} mined now{}){migrations}{rest}",
         report.patterns,
         written.map_or(String::new(), |w| format!(
             "; {} written, {} unchanged, {} removed",

@@ -76,7 +76,11 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
             eprintln!("suture: {what}");
         }
     };
-    let all = crate::fix_cmd::load_library_with(&root, &[], crate::fix_cmd::History::Learn(&say))?;
+    let history = crate::fix_cmd::History {
+        learn: Some(&say),
+        all: false,
+    };
+    let all = crate::fix_cmd::load_library_with(&root, &[], history)?;
     let mut library = Library::default();
     for (pattern, file) in all.patterns.into_iter().zip(all.files) {
         if pattern.migration.is_some() {

@@ -120,10 +120,9 @@ pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
         .or_else(|| env("GITHUB_API_URL"))
         .unwrap_or_else(|| "https://api.github.com".to_owned());
     let say = |what: &str| eprintln!("suture: {what}");
-    let history = if args.patterns.is_empty() && !args.no_history {
-        crate::fix_cmd::History::Learn(&say)
-    } else {
-        crate::fix_cmd::History::Read
+    let history = crate::fix_cmd::History {
+        learn: (args.patterns.is_empty() && !args.no_history).then_some(&say as &dyn Fn(&str)),
+        all: false,
     };
     let library = crate::fix_cmd::load_library_with(&root, &args.patterns, history)?;
     let options = PrOptions {

@@ -78,6 +78,15 @@ impl Library {
         skipped
     }
 
+    /// Keeps the patterns for which `keep` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(&LibraryPattern) -> bool) {
+        let kept: Vec<bool> = self.patterns.iter().map(&mut keep).collect();
+        let mut k = kept.iter();
+        self.patterns.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = kept.iter();
+        self.files.retain(|_| *k.next().unwrap_or(&false));
+    }
+
     /// Adds every pattern of `other`.
     pub fn extend(&mut self, other: Library) -> Result<()> {
         for (pattern, file) in other.patterns.into_iter().zip(other.files) {
