@@ -54,7 +54,8 @@ pub struct MigrationEvidence {
     pub undone_at: Option<i64>,
     /// Names of the old form that the repository defines at the end of the range.
     pub own_names: Vec<String>,
-    /// Of those, the ones marked `#[deprecated]`.
+    /// Of those, the ones marked `#[deprecated]` and defined only once, so that the deprecated item is
+    /// the one the old form names (two `impl`s may define `from_timestamp`, one of them deprecated).
     pub deprecated: Vec<String>,
     /// Commit time of the end of the range.
     pub head_time: i64,
@@ -168,8 +169,9 @@ pub fn deprecated_names(text: &str) -> Vec<String> {
     names
 }
 
-/// Names the items of a Rust file define: functions and methods, types, traits, constants, statics,
-/// modules, unions and `macro_rules!` macros. Text only, code spans only.
+/// Names the items of a Rust file define, once per definition (a name two `impl`s define appears twice):
+/// functions and methods, types, traits, constants, statics, modules, unions and `macro_rules!` macros.
+/// Text only, code spans only.
 pub fn defined_names(text: &str) -> Vec<String> {
     const KEYWORDS: [&str; 10] = [
         "fn",
@@ -203,7 +205,6 @@ pub fn defined_names(text: &str) -> Vec<String> {
         }
     }
     names.sort_unstable();
-    names.dedup();
     names
 }
 
@@ -300,10 +301,10 @@ mod tests {
 
     #[test]
     fn names_items_define() {
-        let text = "pub(crate) const fn legacy_parse() {}\nimpl S { fn method(&self) {} }\ntype Cancelable<T> = T;\nmacro_rules! old { () => {} }\n// fn in_a_comment() {}\nlet f = \"fn in_a_string\";\n";
+        let text = "pub(crate) const fn legacy_parse() {}\nimpl S { fn method(&self) {} }\nimpl T { fn method(&self) {} }\ntype Cancelable<T> = T;\nmacro_rules! old { () => {} }\n// fn in_a_comment() {}\nlet f = \"fn in_a_string\";\n";
         assert_eq!(
             defined_names(text),
-            vec!["Cancelable", "legacy_parse", "method", "old"]
+            vec!["Cancelable", "legacy_parse", "method", "method", "old"]
         );
     }
 

@@ -710,7 +710,8 @@ pub fn pattern_id(pattern: &Pattern) -> String {
 /// Names the code at the end of the range defines, and those it marks `#[deprecated]`.
 #[derive(Default)]
 struct Names {
-    defined: HashSet<String>,
+    /// How many items define each name.
+    defined: HashMap<String, u32>,
     deprecated: HashSet<String>,
 }
 
@@ -722,8 +723,8 @@ struct History<'a> {
     commit: &'a [usize],
     /// Commit index → full id.
     commit_ids: &'a [String],
-    /// Names items define at the end of the range, and those marked `#[deprecated]`.
-    defined: &'a HashSet<String>,
+    /// Names items define at the end of the range (how many times), and those marked `#[deprecated]`.
+    defined: &'a HashMap<String, u32>,
     deprecated: &'a HashSet<String>,
 }
 
@@ -787,11 +788,11 @@ fn read_migrations(
                 .max();
             let own_names: Vec<String> = removed_names(p)
                 .into_iter()
-                .filter(|n| history.defined.contains(n))
+                .filter(|n| history.defined.contains_key(n))
                 .collect();
             let deprecated: Vec<String> = own_names
                 .iter()
-                .filter(|n| history.deprecated.contains(*n))
+                .filter(|n| history.deprecated.contains(*n) && history.defined.get(*n) == Some(&1))
                 .cloned()
                 .collect();
             let evidence = MigrationEvidence {
@@ -876,7 +877,9 @@ fn count_unfixed(
             .collect();
         progress.finish();
         for (c, (defined, deprecated)) in partial {
-            names.defined.extend(defined);
+            for name in defined {
+                *names.defined.entry(name).or_default() += 1;
+            }
             names.deprecated.extend(deprecated);
             if let Some(c) = c {
                 scanned += 1;
