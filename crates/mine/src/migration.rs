@@ -246,7 +246,7 @@ fn item_name_after(text: &str) -> Option<&str> {
                 .unwrap_or(after.len());
             // `const fn`: the keyword was a qualifier.
             let name = &after[..len];
-            if word == "const" && name == "fn" || word == "const" && name == "unsafe" {
+            if word == "const" && (name == "fn" || name == "unsafe") {
                 continue;
             }
             return (!name.is_empty()).then_some(name);

@@ -855,7 +855,9 @@ fn count_unfixed(
         let repo = git::open(&source.spec.path)?;
         let files = repo.rust_files_at(&source.head, &options.limits)?;
         progress.phase(&format!("scanning {}", source.name), files.len() as u64);
-        let partial: Vec<(Option<Vec<u32>>, (Vec<String>, Vec<String>))> = files
+        // Per file: the matches (when a needle is there), and the names it defines and deprecates.
+        type PerFile = (Option<Vec<u32>>, (Vec<String>, Vec<String>));
+        let partial: Vec<PerFile> = files
             .par_iter()
             .filter_map(|(_, blob)| {
                 progress.inc(1);
