@@ -12,13 +12,17 @@
 //! The rules ([`classify`]), in order:
 //! 1. Undone by a later edit and not redone after that: **reverted**. The history says the change was wrong,
 //!    so the pattern is not a fix to apply anywhere (the caller drops it from the library).
-//! 2. The old form names nothing the repository defines: not a migration. A team moving off one of its own
-//!    items (`legacy_parse`, a type alias, a method) is migrating; a team applying a general idiom
-//!    (`$A.len() == 0` → `$A.is_empty()`) is not, however often it does it, and an idiom must not borrow a
-//!    migration's evidence.
+//! 2. The old form names nothing the repository defines, or the change is more than a change of names (more
+//!    than [`MigrationConfig::max_removed_names`] names go or [`MigrationConfig::max_new_names`] come): not
+//!    a migration. A team moving off one of its own items (`legacy_parse`, a type alias, a method) is
+//!    migrating; a team applying a general idiom (`$A.len() == 0` → `$A.is_empty()`) is not, however often
+//!    it does it, and an idiom must not borrow a migration's evidence; nor is a rewritten statement that
+//!    happens to drop a name the repository also defines (`format!` against `mod format`).
 //! 3. Fewer than [`MigrationConfig::min_commits`] migrating commits and no deprecated old name: not a
 //!    migration (one sweeping commit is a refactoring, not a change in progress; it stays an ordinary pattern).
-//! 4. No site left: **done**. Nothing to propose now; the record stays, so that a new use of the old form (in
+//! 4. No site left: **done**. Fewer than [`MigrationConfig::min_share`] of the sites migrated, and the old
+//!    item not deprecated: not a migration (6 of 138 uses of a constant changed in two commits is a change
+//!    some sites needed, not a move the team is making). Nothing to propose now; the record stays, so that a new use of the old form (in
 //!    a pull request) is recognised.
 //! 5. The latest migrating commit more than [`MigrationConfig::stale_days`] before the end of the range:
 //!    **stalled**, no longer treated as going on.
@@ -32,6 +36,11 @@ pub struct MigrationConfig {
     pub min_commits: u32,
     /// A migration whose latest fix is older than this, before the end of the range, has stalled.
     pub stale_days: u32,
+    /// Most names the change may remove, and introduce: a migration changes names, not code.
+    pub max_removed_names: usize,
+    pub max_new_names: usize,
+    /// Least share of the sites (migrated over migrated plus left) the history has migrated.
+    pub min_share: f64,
 }
 
 impl Default for MigrationConfig {
@@ -39,6 +48,9 @@ impl Default for MigrationConfig {
         MigrationConfig {
             min_commits: 2,
             stale_days: 365,
+            max_removed_names: 2,
+            max_new_names: 3,
+            min_share: 0.25,
         }
     }
 }
@@ -48,8 +60,11 @@ impl Default for MigrationConfig {
 pub struct MigrationEvidence {
     /// Commit time of each distinct commit that made one of the pattern's fixes.
     pub fix_times: Vec<i64>,
-    /// Sites of the before side at the end of the range.
+    /// Sites the history migrated, and sites of the before side at the end of the range.
+    pub migrated: u32,
     pub remaining: u32,
+    /// How many names the change removes and introduces ([`removed_names`], [`new_names`]).
+    pub names_changed: (usize, usize),
     /// Commit time of the latest edit that undid the change, if any.
     pub undone_at: Option<i64>,
     /// Names of the old form that the repository defines at the end of the range.
@@ -77,7 +92,10 @@ pub fn classify(e: &MigrationEvidence, config: &MigrationConfig) -> Verdict {
     if e.undone_at.is_some_and(|undone| undone >= last) {
         return Verdict::Reverted;
     }
-    if e.own_names.is_empty() {
+    if e.own_names.is_empty()
+        || e.names_changed.0 > config.max_removed_names
+        || e.names_changed.1 > config.max_new_names
+    {
         return Verdict::NotOne;
     }
     if (e.fix_times.len() as u32) < config.min_commits && e.deprecated.is_empty() {
@@ -85,6 +103,10 @@ pub fn classify(e: &MigrationEvidence, config: &MigrationConfig) -> Verdict {
     }
     if e.remaining == 0 {
         return Verdict::Done;
+    }
+    let share = f64::from(e.migrated) / f64::from(e.migrated + e.remaining);
+    if share < config.min_share && e.deprecated.is_empty() {
+        return Verdict::NotOne;
     }
     if e.head_time.saturating_sub(last) > i64::from(config.stale_days) * 86_400 {
         return Verdict::Stalled;
@@ -113,17 +135,26 @@ pub fn generalises(general: &Pattern, specific: &Pattern) -> bool {
 
 /// The identifiers the before side has and the after side does not: the names of the old form.
 pub fn removed_names(pattern: &Pattern) -> Vec<String> {
-    let (mut before, mut after) = (Vec::new(), Vec::new());
-    identifiers(&pattern.before.root, &mut before);
-    identifiers(&pattern.after.root, &mut after);
-    let mut removed: Vec<String> = before
+    names_only_in(&pattern.before.root, &pattern.after.root)
+}
+
+/// The identifiers the after side has and the before side does not: the names of the new form.
+pub fn new_names(pattern: &Pattern) -> Vec<String> {
+    names_only_in(&pattern.after.root, &pattern.before.root)
+}
+
+fn names_only_in(side: &PNode, other: &PNode) -> Vec<String> {
+    let (mut here, mut there) = (Vec::new(), Vec::new());
+    identifiers(side, &mut here);
+    identifiers(other, &mut there);
+    let mut only: Vec<String> = here
         .into_iter()
-        .filter(|n| !after.contains(n))
+        .filter(|n| !there.contains(n))
         .map(str::to_owned)
         .collect();
-    removed.sort_unstable();
-    removed.dedup();
-    removed
+    only.sort_unstable();
+    only.dedup();
+    only
 }
 
 fn identifiers<'a>(node: &'a PNode, out: &mut Vec<&'a str>) {
@@ -309,9 +340,13 @@ mod tests {
     }
 
     #[test]
-    fn names_of_the_old_form() {
+    fn names_of_the_old_and_the_new_form() {
         let p = pattern("legacy_parse($A)", "parse($A)");
         assert_eq!(removed_names(&p), vec!["legacy_parse"]);
+        assert_eq!(new_names(&p), vec!["parse"]);
+        let p = pattern("TimeDelta::seconds($A)", "TimeDelta::try_seconds($A).unwrap()");
+        assert_eq!(removed_names(&p), vec!["seconds"]);
+        assert_eq!(new_names(&p), vec!["try_seconds", "unwrap"]);
     }
 
     #[test]
@@ -341,7 +376,9 @@ pub unsafe extern "C" fn old_c() {}
         let config = MigrationConfig::default();
         let base = MigrationEvidence {
             fix_times: vec![10 * day, 20 * day, 30 * day],
+            migrated: 3,
             remaining: 2,
+            names_changed: (1, 1),
             undone_at: None,
             own_names: vec!["legacy_parse".to_owned()],
             deprecated: Vec::new(),
@@ -354,6 +391,24 @@ pub unsafe extern "C" fn old_c() {}
             ..base.clone()
         };
         assert_eq!(classify(&idiom, &config), Verdict::NotOne);
+        // A rewritten statement that drops one of the repository's names among many: not a change of names.
+        let rewrite = MigrationEvidence {
+            names_changed: (4, 2),
+            ..base.clone()
+        };
+        assert_eq!(classify(&rewrite, &config), Verdict::NotOne);
+        // 6 of 138 sites changed: some sites needed it; unless the old item is deprecated.
+        let few = MigrationEvidence {
+            migrated: 6,
+            remaining: 132,
+            ..base.clone()
+        };
+        assert_eq!(classify(&few, &config), Verdict::NotOne);
+        let few_deprecated = MigrationEvidence {
+            deprecated: vec!["legacy_parse".to_owned()],
+            ..few
+        };
+        assert_eq!(classify(&few_deprecated, &config), Verdict::InProgress);
         let reverted = MigrationEvidence {
             undone_at: Some(35 * day),
             ..base.clone()

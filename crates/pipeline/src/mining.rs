@@ -744,7 +744,7 @@ fn read_migrations(
     history: &History<'_>,
     config: &mine::migration::MigrationConfig,
 ) -> Vec<Read> {
-    use mine::migration::{MigrationEvidence, Verdict, classify, removed_names, undoes};
+    use mine::migration::{MigrationEvidence, Verdict, classify, new_names, removed_names, undoes};
     // Edits by (before kind, after kind): an edit that undoes a pattern has the pattern's kinds swapped.
     let mut by_kinds: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for (e, p) in history.patterns.iter().enumerate() {
@@ -786,7 +786,9 @@ fn read_migrations(
                 .filter(|&&e| history.time[e] >= first && undoes(p, &history.patterns[e]))
                 .map(|&e| history.time[e])
                 .max();
-            let own_names: Vec<String> = removed_names(p)
+            let removed = removed_names(p);
+            let names_changed = (removed.len(), new_names(p).len());
+            let own_names: Vec<String> = removed
                 .into_iter()
                 .filter(|n| history.defined.contains_key(n))
                 .collect();
@@ -797,7 +799,9 @@ fn read_migrations(
                 .collect();
             let evidence = MigrationEvidence {
                 fix_times: fixes.iter().map(|f| f.0).collect(),
+                migrated: cluster.edits.len() as u32,
                 remaining: s.unfixed,
+                names_changed,
                 undone_at,
                 own_names,
                 deprecated: deprecated.clone(),

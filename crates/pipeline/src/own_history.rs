@@ -14,6 +14,10 @@ use anyhow::{Context, Result};
 use crate::library::{WriteReport, write_atomic, write_library};
 use crate::mining::{MineOptions, MineReport, Progress, RepoSpec, mine_repos};
 
+/// Bumped whenever what is learned from the same history changes (mining, refusal or migration rules), so that
+/// a library learned by an earlier build is learned again from the stored edits.
+const LEARNING: u32 = 2;
+
 /// Where the team's library of a repository comes from.
 #[derive(Debug, Clone)]
 pub enum OwnLibrary {
@@ -65,7 +69,7 @@ pub fn learn_own_history(start: &Path, progress: &dyn Progress) -> Result<OwnLib
     let dir = suture.join("learned");
     let stamp = dir.join(".head");
     // Built at this revision by this version of suture (another version may learn differently).
-    let built = format!("{head} {}", env!("CARGO_PKG_VERSION"));
+    let built = format!("{head} {} {LEARNING}", env!("CARGO_PKG_VERSION"));
     if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == built) {
         return Ok(OwnLibrary::Learned {
             dir,
