@@ -965,6 +965,49 @@ fn the_commits_of_a_migration_count_as_accepted_fixes() {
     );
 }
 
+#[test]
+fn a_migration_leaves_functions_that_use_the_old_form_on_purpose() {
+    let mut p = pattern(
+        "m",
+        Origin::Mined,
+        0.2,
+        "legacy_parse($A) => parse($A)",
+        Vec::new(),
+    );
+    p.migration = Some(pattern::Migration {
+        status: pattern::MigrationStatus::InProgress,
+        migrated: 3,
+        remaining: 3,
+        commits: 3,
+        authors: Vec::new(),
+        first: 0,
+        last: 0,
+        started_by: Vec::new(),
+        deprecated: Vec::new(),
+    });
+    let text = "fn read(s: &str) -> u32 {\n    legacy_parse(s)\n}\n\n#[test]\n#[should_panic(expected = \"legacy_parse: junk\")]\nfn rejects_junk() {\n    legacy_parse(\"x\");\n}\n\n#[test]\nfn legacy_parse_agrees_with_parse() {\n    assert_eq!(legacy_parse(\"1\"), parse(\"1\"));\n}\n\n#[allow(deprecated)]\nfn kept(s: &str) -> u32 {\n    legacy_parse(s)\n}\n";
+    let outcome = fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    let fixed: Vec<u32> = outcome.fixes.fixes.iter().map(|f| f.start.line).collect();
+    assert_eq!(fixed, vec![2]);
+    let left: Vec<String> = outcome
+        .skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.line, s.reason.code()))
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            "8: old-form-on-purpose",
+            "13: old-form-on-purpose",
+            "18: old-form-on-purpose"
+        ]
+    );
+    // Without a migration record the same pattern is an ordinary one and fixes every site.
+    p.migration = None;
+    let outcome = fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    assert_eq!(outcome.fixes.fixes.len(), 4);
+}
+
 /// A guard remedy: `$A[$B]` panics when `$B >= $A.len()`.
 fn index_guard() -> LibraryPattern {
     LibraryPattern::try_from(SerializablePattern {

@@ -344,7 +344,10 @@ mod tests {
         let p = pattern("legacy_parse($A)", "parse($A)");
         assert_eq!(removed_names(&p), vec!["legacy_parse"]);
         assert_eq!(new_names(&p), vec!["parse"]);
-        let p = pattern("TimeDelta::seconds($A)", "TimeDelta::try_seconds($A).unwrap()");
+        let p = pattern(
+            "TimeDelta::seconds($A)",
+            "TimeDelta::try_seconds($A).unwrap()",
+        );
         assert_eq!(removed_names(&p), vec!["seconds"]);
         assert_eq!(new_names(&p), vec!["try_seconds", "unwrap"]);
     }
