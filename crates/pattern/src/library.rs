@@ -233,7 +233,7 @@ impl LibraryError {
         match self {
             LibraryError::EmptyId => "id",
             LibraryError::OutOfRange { field, .. } => field,
-            LibraryError::Template(TemplateError::Parse { side, .. }) => side,
+            LibraryError::Template(e) => e.side(),
             LibraryError::AfterOnlyHoles { .. } => "after",
             LibraryError::MeasuredRightOverProposed { .. } => "measured",
             LibraryError::GuardUnknownHole { .. } => "guards",
@@ -319,13 +319,18 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
                     condition,
                     (file.before_kind.as_deref(), None),
                 )
-                .map_err(|e| match e {
-                    TemplateError::Parse { source, .. } => {
-                        LibraryError::Template(TemplateError::Parse {
+                .map_err(|e| {
+                    LibraryError::Template(match e {
+                        TemplateError::Parse { source, .. } => TemplateError::Parse {
                             side: "panics_when",
                             source,
-                        })
-                    }
+                        },
+                        TemplateError::ListHole { name, problem, .. } => TemplateError::ListHole {
+                            side: "panics_when",
+                            name,
+                            problem,
+                        },
+                    })
                 })?;
                 let unbound = with.after_only_holes();
                 if !unbound.is_empty() {
