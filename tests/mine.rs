@@ -589,3 +589,90 @@ fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_mined() {
     // What the rest of the history teaches is still learned.
     assert!(summarise_library(&repo, &out).starts_with("$A.len() == 0 => $A.is_empty()"));
 }
+
+/// A one-package crate (no dependencies, so cargo runs offline) with `lib` as `src/lib.rs`, committed.
+fn crate_repo(name: &str, lib: &str) -> support::Repo {
+    let manifest =
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+    let repo = support::Repo::new();
+    repo.commit(
+        "the crate",
+        &[
+            ("Cargo.toml", &manifest),
+            ("Cargo.lock", &lock),
+            ("src/lib.rs", lib),
+            (".gitignore", "/target\n"),
+        ],
+    );
+    repo
+}
+
+#[test]
+fn a_list_hole_learned_from_one_to_three_arguments_fixes_a_call_with_four() {
+    let repo = crate_repo(
+        "report",
+        "use std::fmt::Write;\n\npub fn header(out: &mut String) -> std::fmt::Result {\n    write!(out, \"report\").unwrap();\n    Ok(())\n}\n\npub fn name(out: &mut String, n: &str) -> std::fmt::Result {\n    write!(out, \"name {}\", n).unwrap();\n    Ok(())\n}\n\npub fn span(out: &mut String, a: u32, b: u32) -> std::fmt::Result {\n    write!(out, \"{}..{}\", a, b).unwrap();\n    Ok(())\n}\n",
+    );
+    for (i, (from, to)) in [
+        (
+            "write!(out, \"report\").unwrap()",
+            "write!(out, \"report\")?",
+        ),
+        (
+            "write!(out, \"name {}\", n).unwrap()",
+            "write!(out, \"name {}\", n)?",
+        ),
+        (
+            "write!(out, \"{}..{}\", a, b).unwrap()",
+            "write!(out, \"{}..{}\", a, b)?",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        repo.edit(
+            &format!("propagate errors {}", i + 1),
+            "src/lib.rs",
+            from,
+            to,
+        );
+    }
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![""].assert_eq(&refused);
+    expect![[r#"
+        write!(out, $$$A).unwrap() => write!(out, $$$A)?
+          origin mined, support 3, score 0.6, specialisation 1.0
+          provenance: propagate errors 1, propagate errors 2, propagate errors 3
+    "#]]
+    .assert_eq(&library);
+    // A new crate (rustfmt-formatted) with a site of four arguments and one with only the format string; it
+    // compiles after the fixes, which `suture fix` checked before applying them.
+    let lib = "use std::fmt::Write;\n\npub fn row(out: &mut String, a: u32, b: u32, c: u32) -> std::fmt::Result {\n    write!(out, \"{} {} {}\", a, b, c).unwrap();\n    write!(out, \"\\n\").unwrap();\n    Ok(())\n}\n";
+    let target = crate_repo("rows", lib);
+    let r = run(&[
+        "fix",
+        target.path_str(),
+        "--patterns",
+        repo.path().join("lib").to_str().unwrap(),
+        "--min-confidence",
+        "0",
+        "--apply",
+    ]);
+    assert_eq!(r.code, 1, "fixes were found: {}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("0 fixes backed out") && r.stdout.contains("applied 2 fixes"),
+        "{}",
+        r.stdout
+    );
+    expect![[r#"
+        use std::fmt::Write;
+
+        pub fn row(out: &mut String, a: u32, b: u32, c: u32) -> std::fmt::Result {
+            write!(out, "{} {} {}", a, b, c)?;
+            write!(out, "\n")?;
+            Ok(())
+        }
+    "#]]
+    .assert_eq(&std::fs::read_to_string(target.path().join("src/lib.rs")).unwrap());
+}

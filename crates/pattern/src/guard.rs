@@ -288,7 +288,11 @@ pub fn bind_instance<'a>(
     instance: &'a PNode,
     out: &mut Vec<Option<Vec<&'a PNode>>>,
 ) -> bool {
-    fn bind<'a>(out: &mut Vec<Option<Vec<&'a PNode>>>, h: crate::HoleId, run: Vec<&'a PNode>) -> bool {
+    fn bind<'a>(
+        out: &mut Vec<Option<Vec<&'a PNode>>>,
+        h: crate::HoleId,
+        run: Vec<&'a PNode>,
+    ) -> bool {
         let slot = h as usize;
         if slot >= out.len() {
             out.resize(slot + 1, None);

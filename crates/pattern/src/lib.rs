@@ -534,7 +534,10 @@ fn misplaced_list_hole(
         .collect();
     if let (Some(&id), Some(kind)) = (lists.first(), node.kind()) {
         if list::shape(kind, &list::kinds(node)).is_none() {
-            return Some((id, "is not an item of a list (arguments, fields, statements, …)"));
+            return Some((
+                id,
+                "is not an item of a list (arguments, fields, statements, …)",
+            ));
         }
         if lists.len() > 1 {
             return Some((lists[1], "shares its list with another list hole"));
@@ -594,7 +597,8 @@ fn au(x: &PNode, y: &PNode, table: &mut HashMap<(u64, u64), HoleId>) -> PNode {
         (Label::Node { .. }, Label::Node { .. })
     ) && x.label == y.label;
     let listed = list::has_list_child(x) || list::has_list_child(y);
-    if nodes && (listed || x.children.len() != y.children.len())
+    if nodes
+        && (listed || x.children.len() != y.children.len())
         && let Some(kind) = x.kind()
         && let Some(shape) = list::shape(kind, &list::kinds(x))
         && list::shape(kind, &list::kinds(y)) == Some(shape)
@@ -788,7 +792,9 @@ fn match_list(p: &PNode, kind: &str, tree: &Tree, id: NodeId, bindings: &mut Bin
     let run: Vec<NodeId> = ti[pre.len()..tail].iter().map(|&i| children[i]).collect();
     if shape == list::Shape::Statements
         && !post.is_empty()
-        && run.last().is_some_and(|&last| !list::ends_statement(tree, last))
+        && run
+            .last()
+            .is_some_and(|&last| !list::ends_statement(tree, last))
     {
         return false;
     }
@@ -817,7 +823,9 @@ pub fn subtree_eq(tree: &Tree, a: NodeId, b: NodeId) -> bool {
 pub enum InstantiateError {
     #[error("hole ${0} of the after side is not bound by the before side")]
     Unbound(String),
-    #[error("list hole $$${0} bound a tail expression, which the after side follows with a statement")]
+    #[error(
+        "list hole $$${0} bound a tail expression, which the after side follows with a statement"
+    )]
     TailBeforeStatement(String),
 }
 

@@ -162,7 +162,10 @@ pub(crate) fn separator(site: &Site, text: &str, at: u32) -> String {
     match site.shape {
         Shape::Comma => ", ".to_owned(),
         Shape::Statements => {
-            let (a, b) = (site.inner.start.min(at) as usize, site.inner.start.max(at) as usize);
+            let (a, b) = (
+                site.inner.start.min(at) as usize,
+                site.inner.start.max(at) as usize,
+            );
             if text.get(a..b).is_some_and(|t| t.contains('\n')) {
                 format!("\n{}", line_indent(text, at))
             } else {
@@ -175,7 +178,12 @@ pub(crate) fn separator(site: &Site, text: &str, at: u32) -> String {
 /// The text a list hole's run brings: from its first item to its last, and, in a comma list, out to the
 /// delimiters on a side where the run reaches them and the template's hole does too (`f($$$A)`), so that a
 /// list written over several lines with a trailing comma is copied as written.
-pub(crate) fn run_text<'t>(tree: &'t Tree, run: &[NodeId], site: &Site, span: &Range<u32>) -> &'t str {
+pub(crate) fn run_text<'t>(
+    tree: &'t Tree,
+    run: &[NodeId],
+    site: &Site,
+    span: &Range<u32>,
+) -> &'t str {
     let (Some(&first), Some(&last)) = (run.first(), run.last()) else {
         return "";
     };

@@ -649,10 +649,7 @@ fn arguments_of_different_lengths_generalise_to_a_list_hole() {
     );
     // A trailing comma of the representative is kept.
     check_au_round_trip(
-        &[
-            ("f(\n    a,\n)", "g(\n    a,\n)"),
-            ("f(a, b)", "g(a, b)"),
-        ],
+        &[("f(\n    a,\n)", "g(\n    a,\n)"), ("f(a, b)", "g(a, b)")],
         expect![[r#"
             f(
                 a, $$$A,
@@ -674,10 +671,7 @@ fn arguments_of_different_lengths_generalise_to_a_list_hole() {
 fn a_list_hole_the_after_side_changes_is_not_shared() {
     // The after side reorders the arguments: its middle is another pair of runs, so another hole.
     check_au_round_trip(
-        &[
-            ("f(a, b)", "g(b, a)"),
-            ("f(c)", "g(c)"),
-        ],
+        &[("f(a, b)", "g(b, a)"), ("f(c)", "g(c)")],
         expect!["f($$$A) => g($$$B)  (applicable: false)"],
     );
 }
@@ -738,7 +732,10 @@ fn list_holes_bind_runs_and_write_them_with_their_separators() {
         expect!["fn f() { { done(); } { a(); b(); done(); } }"],
     );
     check_apply(
-        ("loop {\n    a();\n    $$$A;\n}", "while running {\n    a();\n    $$$A;\n}"),
+        (
+            "loop {\n    a();\n    $$$A;\n}",
+            "while running {\n    a();\n    $$$A;\n}",
+        ),
         "fn f() {\n    loop {\n        a();\n    }\n    loop {\n        a();\n        b();\n        c\n    }\n}",
         expect![[r#"
             fn f() {
@@ -765,10 +762,16 @@ fn a_tail_expression_is_never_followed_by_a_written_statement() {
         let bindings = match_at(&pattern.before, &tree, id, 1).unwrap();
         instantiate(&pattern.after, &tree, &bindings, "").map_err(|e| e.to_string())
     };
-    assert_eq!(write("fn f() { unsafe { a(); } }"), Ok("{ a(); done(); }".to_owned()));
+    assert_eq!(
+        write("fn f() { unsafe { a(); } }"),
+        Ok("{ a(); done(); }".to_owned())
+    );
     assert_eq!(
         write("fn f() { unsafe { a(); x } }"),
-        Err("list hole $$$A bound a tail expression, which the after side follows with a statement".to_owned())
+        Err(
+            "list hole $$$A bound a tail expression, which the after side follows with a statement"
+                .to_owned()
+        )
     );
 }
 
@@ -783,7 +786,11 @@ fn a_repeated_list_hole_binds_equal_runs() {
 
 #[test]
 fn misplaced_list_holes_are_template_errors() {
-    let error = |before: &str, after: &str| Pattern::parse(before, after, (None, None)).unwrap_err().to_string();
+    let error = |before: &str, after: &str| {
+        Pattern::parse(before, after, (None, None))
+            .unwrap_err()
+            .to_string()
+    };
     assert_eq!(
         error("$$$A.len()", "$$$A.is_empty()"),
         "before: list hole $$$A is not an item of a list (arguments, fields, statements, …)"
@@ -815,7 +822,8 @@ fn list_hole_guards_cover_every_item_and_filter_matches() {
     );
     general.guards = learn_guards(&general, &examples);
     assert_eq!(general.guards, vec![HoleClass::Literal]);
-    let tree = parse("fn h() { f(1, 3, 4).then(|| g(1, 3, 4)); f(1, x()).then(|| g(1, x())); }").tree;
+    let tree =
+        parse("fn h() { f(1, 3, 4).then(|| g(1, 3, 4)); f(1, x()).then(|| g(1, x())); }").tree;
     let index = Index::new(vec![&general]);
     let matched: Vec<&str> = index
         .matches(&tree, &[0])
