@@ -292,6 +292,12 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
             for (reason, n) in &report.refused {
                 println!("  refused {n:>6}× {reason}");
             }
+            if report.less_precise_levels > 0 {
+                println!(
+                    "  {} refinements not written: the level above them was as precise with one commit held out",
+                    report.less_precise_levels
+                );
+            }
             for p in library.iter().take(10) {
                 println!(
                     "  {:.3}  {}  {}  =>  {}  (support {})",

@@ -55,6 +55,8 @@ pub struct MineOptions {
     pub refuse: mine::RefuseConfig,
     /// Stored edits never learned from, as (commit, path, line): the held-out sites of an evaluation.
     pub held_out: BTreeSet<(String, String, u32)>,
+    /// Leave-one-commit-out on the mined history, which chooses among the dendrogram's levels.
+    pub loo: mine::LooConfig,
 }
 
 impl Default for MineOptions {
@@ -72,6 +74,7 @@ impl Default for MineOptions {
             max_provenance: 20,
             refuse: mine::RefuseConfig::default(),
             held_out: BTreeSet::new(),
+            loo: mine::LooConfig::default(),
         }
     }
 }
@@ -106,6 +109,9 @@ pub struct MineReport {
     pub scanned_files: usize,
     /// Patterns dropped because they did not fix their own example or matched their own output.
     pub failed_examples: usize,
+    /// Candidates not written because the level above them was measured at least as precise (leave one
+    /// commit out).
+    pub less_precise_levels: usize,
     /// Candidates refused as noise, by reason, most frequent first: (reason kind, count). See
     /// `mine::Refusal`: toggles, renames, drops of `?`/calls/operands/arguments, test data.
     pub refused: Vec<(String, usize)>,
@@ -119,6 +125,8 @@ pub struct Timings {
     pub load: f64,
     pub cluster: f64,
     pub scan: f64,
+    /// Leave-one-commit-out folds.
+    pub held_out: f64,
 }
 
 /// A repository opened for mining.
@@ -450,6 +458,16 @@ fn build_library(
     let (unfixed, scanned) = count_unfixed(sources, &templates, options, progress)?;
     report.seconds.scan = start.elapsed().as_secs_f64();
     report.scanned_files = scanned;
+    let start = std::time::Instant::now();
+    let loo = mine::leave_one_commit_out(&dendrogram, &selected, &patterns, origins, &options.loo);
+    let (kept, dropped) = mine::prefer_precise_levels(&dendrogram, &selected, &loo, &unfixed);
+    report.less_precise_levels = dropped;
+    let (selected, unfixed, loo): (Vec<usize>, Vec<u32>, Vec<mine::Loo>) = (
+        kept.iter().map(|&k| selected[k]).collect(),
+        kept.iter().map(|&k| unfixed[k]).collect(),
+        kept.iter().map(|&k| loo[k]).collect(),
+    );
+    report.seconds.held_out = start.elapsed().as_secs_f64();
     let scored = score(&dendrogram, &selected, &unfixed, origins, &options.score);
     let ids: Vec<String> = scored
         .iter()
@@ -471,6 +489,28 @@ fn build_library(
             prov.dedup();
             let prov = representative(prov, options.max_provenance);
             let p = &cluster.pattern;
+            let held_out = loo[k].precision_bound(s.unfixed).map(|precision| pattern::HeldOut {
+                commits: loo[k].folds,
+                right: loo[k].right,
+                wrong: loo[k].wrong,
+                missed: loo[k].missed,
+                false_edits: s.unfixed,
+                precision: crate::round4(precision),
+            });
+            let loo_line = held_out
+                .as_ref()
+                .map(|h| {
+                    format!(
+                        "; learned without each of {} commits it fixed {} of their {} sites as written \
+                         ({} otherwise), held-out precision ≥ {}",
+                        h.commits,
+                        h.right,
+                        h.right + h.wrong + h.missed,
+                        h.wrong,
+                        h.precision
+                    )
+                })
+                .unwrap_or_default();
             let guards: std::collections::BTreeMap<String, pattern::HoleClass> = p
                 .guards
                 .iter()
@@ -492,7 +532,7 @@ fn build_library(
                 origin: Origin::Mined,
                 description: Some(format!(
                     "learned from {} fixes ({} weighted sites) in {} files and {} commits; {} unfixed \
-                     matches in the mined code",
+                     matches in the mined code{loo_line}",
                     s.fixed,
                     crate::round4(s.sites),
                     s.files,
@@ -522,6 +562,7 @@ fn build_library(
                 accessors,
                 provenance: prov,
                 measured: None,
+                held_out,
             }
         })
         .collect();
