@@ -7,8 +7,10 @@
 //! the level was too specific to reach it). Together with the matches of the before side in code nobody fixed
 //! (the unfixed count of the scan at the end of the range: false edits), that is a precision with real
 //! denominators, and its Wilson lower bound decides between a level and the more general one above it (see
-//! `prefer_precise_levels`). A cluster whose edits all come from one commit has no held-out commit: no
-//! measurement, and it is neither preferred nor dropped by it.
+//! `prefer_precise_levels`). A cluster whose edits all come from one commit has no held-out commit, and one
+//! whose folds matched none of the held-out sites (two commits with different sites: learned from one commit,
+//! a pattern is that commit's concrete edit) measured nothing about what it writes: neither is preferred nor
+//! dropped by it.
 //!
 //! Why this is cheap enough: a fold is one anti-unification per distinct edit learned from (at most
 //! [`LooConfig::max_learn`]), a guard pass, and one match per held-out site (at most [`LooConfig::max_sites`]
@@ -57,9 +59,10 @@ pub struct Loo {
 
 impl Loo {
     /// Wilson 95% lower bound of `right / (right + wrong + false_edits)`, where `false_edits` are the matches
-    /// in code nobody fixed; `None` without a held-out commit.
+    /// in code nobody fixed; `None` when no held-out site was matched (no held-out commit, or the level learned
+    /// without each commit reached none of its sites): then nothing was measured about what it writes.
     pub fn precision_bound(&self, false_edits: u32) -> Option<f64> {
-        (self.folds > 0)
+        (self.right + self.wrong > 0)
             .then(|| wilson_lower_bound(self.right, self.right + self.wrong + false_edits, 1.96))
     }
 }

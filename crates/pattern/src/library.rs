@@ -193,8 +193,10 @@ pub struct HeldOut {
     /// Matches of the before side in the mined code nobody fixed (at the end of the range): false edits.
     pub false_edits: u32,
     /// Wilson 95% lower bound of `right / (right + wrong + false_edits)`: how the miner chose among the
-    /// dendrogram's levels (a refinement no more precise than the level above it is not written).
-    pub precision: f64,
+    /// dendrogram's levels (a refinement no more precise than the level above it is not written). Absent when
+    /// no held-out site was matched: nothing was measured about what the pattern writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
 }
 
 /// The validation a measurement counted as right.

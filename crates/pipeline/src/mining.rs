@@ -489,25 +489,27 @@ fn build_library(
             prov.dedup();
             let prov = representative(prov, options.max_provenance);
             let p = &cluster.pattern;
-            let held_out = loo[k].precision_bound(s.unfixed).map(|precision| pattern::HeldOut {
+            let held_out = (loo[k].folds > 0).then(|| pattern::HeldOut {
                 commits: loo[k].folds,
                 right: loo[k].right,
                 wrong: loo[k].wrong,
                 missed: loo[k].missed,
                 false_edits: s.unfixed,
-                precision: crate::round4(precision),
+                precision: loo[k].precision_bound(s.unfixed).map(crate::round4),
             });
             let loo_line = held_out
                 .as_ref()
                 .map(|h| {
                     format!(
                         "; learned without each of {} commits it fixed {} of their {} sites as written \
-                         ({} otherwise), held-out precision ≥ {}",
+                         ({} otherwise){}",
                         h.commits,
                         h.right,
                         h.right + h.wrong + h.missed,
                         h.wrong,
                         h.precision
+                            .map(|p| format!(", held-out precision ≥ {p}"))
+                            .unwrap_or_default()
                     )
                 })
                 .unwrap_or_default();
