@@ -3,7 +3,7 @@
 mod support;
 
 use expect_test::expect;
-use support::{Repo, history, run};
+use support::{Repo, crate_repo, history, run};
 
 /// Mines the fixture history into `REPO/lib` and returns the library path.
 fn mined_library(repo: &Repo) -> std::path::PathBuf {
@@ -582,24 +582,6 @@ const THREE_PATTERNS: &[(&str, &str)] = &[
         "id = \"m-flush\"\norigin = \"mined\"\nbefore = \"$A.flush()?\"\nafter = \"$A.flush()\"\nscore = 0.9\n",
     ),
 ];
-
-/// A one-package crate (no dependencies, so cargo runs offline) with `lib` as `src/lib.rs`, committed.
-fn crate_repo(name: &str, lib: &str) -> Repo {
-    let manifest =
-        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
-    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
-    let repo = Repo::new();
-    repo.commit(
-        "the crate",
-        &[
-            ("Cargo.toml", &manifest),
-            ("Cargo.lock", &lock),
-            ("src/lib.rs", lib),
-            (".gitignore", "/target\n"),
-        ],
-    );
-    repo
-}
 
 /// The `THREE` crate in a fresh repository, and a library of `THREE_PATTERNS`.
 fn three_crate() -> (Repo, tempfile::TempDir) {

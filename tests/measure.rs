@@ -4,25 +4,7 @@
 
 mod support;
 
-use support::{Repo, run};
-
-/// A one-package crate (no dependencies, so cargo runs offline) with `lib` as `src/lib.rs`, committed.
-fn crate_repo(name: &str, lib: &str) -> Repo {
-    let manifest =
-        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
-    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
-    let repo = Repo::new();
-    repo.commit(
-        "the crate",
-        &[
-            ("Cargo.toml", &manifest),
-            ("Cargo.lock", &lock),
-            ("src/lib.rs", lib),
-            (".gitignore", "/target\n"),
-        ],
-    );
-    repo
-}
+use support::{crate_repo, run};
 
 /// Two sites for each pattern: `len() == 0` → `is_empty()` compiles; dropping `as u64` does not.
 const CODE: &str = r#"pub fn empty(v: &[u8]) -> bool {

@@ -3,7 +3,7 @@
 mod support;
 
 use expect_test::expect;
-use support::{history, run, summarise_library};
+use support::{crate_repo, history, run, summarise_library};
 
 #[test]
 fn learns_two_general_families_with_provenance() {
@@ -604,24 +604,6 @@ fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_mined() {
     .assert_eq(&format!("{reasons:?}"));
     // What the rest of the history teaches is still learned.
     assert!(summarise_library(&repo, &out).starts_with("$A.len() == 0 => $A.is_empty()"));
-}
-
-/// A one-package crate (no dependencies, so cargo runs offline) with `lib` as `src/lib.rs`, committed.
-fn crate_repo(name: &str, lib: &str) -> support::Repo {
-    let manifest =
-        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
-    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
-    let repo = support::Repo::new();
-    repo.commit(
-        "the crate",
-        &[
-            ("Cargo.toml", &manifest),
-            ("Cargo.lock", &lock),
-            ("src/lib.rs", lib),
-            (".gitignore", "/target\n"),
-        ],
-    );
-    repo
 }
 
 #[test]

@@ -303,3 +303,21 @@ pub fn deep_files() -> [(&'static str, String); 2] {
         ),
     ]
 }
+
+/// A one-package crate (no dependencies, so cargo runs offline) with `lib` as `src/lib.rs`, committed.
+pub fn crate_repo(name: &str, lib: &str) -> Repo {
+    let manifest =
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+    let repo = Repo::new();
+    repo.commit(
+        "the crate",
+        &[
+            ("Cargo.toml", &manifest),
+            ("Cargo.lock", &lock),
+            ("src/lib.rs", lib),
+            (".gitignore", "/target\n"),
+        ],
+    );
+    repo
+}

@@ -311,41 +311,18 @@ pub fn bind_instance<'a>(
         Label::Hole(h) => bind(out, *h, vec![instance]),
         Label::List(_) => false,
         Label::Node { kind, .. } if crate::list::has_list_child(general) => {
-            use crate::list;
-            let (gk, ik) = (list::kinds(general), list::kinds(instance));
-            let Some(shape) = list::shape(kind, &gk) else {
-                return false;
-            };
-            if general.label != instance.label
-                || list::shape(kind, &ik) != Some(shape)
-                || gk[0] != ik[0]
-            {
-                return false;
-            }
-            let (gi, ii) = (list::items(shape, &gk), list::items(shape, &ik));
-            let Some(at) = gi
-                .iter()
-                .position(|&i| matches!(general.children[i].label, Label::List(_)))
+            let Some(split) = (general.label == instance.label)
+                .then(|| crate::list::split(general, kind, &crate::list::kinds(instance)))
+                .flatten()
             else {
                 return false;
             };
-            let Label::List(h) = general.children[gi[at]].label else {
-                return false;
-            };
-            let (pre, post) = (&gi[..at], &gi[at + 1..]);
-            if ii.len() < pre.len() + post.len() {
-                return false;
-            }
-            let tail = ii.len() - post.len();
-            let run = ii[pre.len()..tail]
+            let run = split.run.iter().map(|&i| &instance.children[i]).collect();
+            split
+                .pairs
                 .iter()
-                .map(|&i| &instance.children[i])
-                .collect();
-            pre.iter()
-                .zip(&ii)
-                .chain(post.iter().zip(&ii[tail..]))
-                .all(|(&g, &i)| bind_instance(&general.children[g], &instance.children[i], out))
-                && bind(out, h, run)
+                .all(|&(g, i)| bind_instance(&general.children[g], &instance.children[i], out))
+                && bind(out, split.hole, run)
         }
         Label::Node { .. } => {
             general.label == instance.label

@@ -766,46 +766,24 @@ fn bind(bindings: &mut Bindings, h: HoleId, binding: Binding, tree: &Tree) -> bo
 /// Matches a list whose template holds a list hole: items before the hole match the list's first items, items
 /// after it its last ones, and the hole binds the run between (delimiters must agree; commas are formatting).
 fn match_list(p: &PNode, kind: &str, tree: &Tree, id: NodeId, bindings: &mut Bindings) -> bool {
-    let (pk, tk) = (list::kinds(p), list::tree_kinds(tree, id));
-    let Some(shape) = list::shape(kind, &pk) else {
+    let Some(split) = list::split(p, kind, &list::tree_kinds(tree, id)) else {
         return false;
     };
-    if list::shape(kind, &tk) != Some(shape) || pk[0] != tk[0] || pk.last() != tk.last() {
-        return false;
-    }
-    let (pi, ti) = (list::items(shape, &pk), list::items(shape, &tk));
-    let holes: Vec<usize> = (0..pi.len())
-        .filter(|&k| matches!(p.children[pi[k]].label, Label::List(_)))
-        .collect();
-    let [at] = holes[..] else {
-        return false;
-    };
-    let Label::List(h) = p.children[pi[at]].label else {
-        return false;
-    };
-    let (pre, post) = (&pi[..at], &pi[at + 1..]);
-    if ti.len() < pre.len() + post.len() {
-        return false;
-    }
     let children = &tree.node(id).children;
-    let tail = ti.len() - post.len();
-    let run: Vec<NodeId> = ti[pre.len()..tail].iter().map(|&i| children[i]).collect();
-    if shape == list::Shape::Statements
-        && !post.is_empty()
+    let run: Vec<NodeId> = split.run.iter().map(|&i| children[i]).collect();
+    if split.shape == list::Shape::Statements
+        && split.followed
         && run
             .last()
             .is_some_and(|&last| !list::ends_statement(tree, last))
     {
         return false;
     }
-    pre.iter()
-        .zip(&ti)
-        .all(|(&c, &t)| match_node(&p.children[c], tree, children[t], bindings))
-        && post
-            .iter()
-            .zip(&ti[tail..])
-            .all(|(&c, &t)| match_node(&p.children[c], tree, children[t], bindings))
-        && bind(bindings, h, Binding::List(run), tree)
+    split
+        .pairs
+        .iter()
+        .all(|&(c, t)| match_node(&p.children[c], tree, children[t], bindings))
+        && bind(bindings, split.hole, Binding::List(run), tree)
 }
 
 /// Structural equality of two subtrees of one tree: same kinds, same leaf texts, same shape.

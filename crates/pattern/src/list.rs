@@ -118,6 +118,56 @@ pub(crate) fn has_list_child(node: &PNode) -> bool {
         .any(|c| matches!(c.label, Label::List(_)))
 }
 
+/// A match of a template list holding one list hole against a list with children `target` (kinds): which
+/// template child goes with which target child (the items around the hole), the hole, and the target children
+/// of the run it binds.
+pub(crate) struct Split {
+    pub(crate) pairs: Vec<(usize, usize)>,
+    pub(crate) hole: crate::HoleId,
+    pub(crate) run: Vec<usize>,
+    pub(crate) shape: Shape,
+    /// Whether the template has items after the hole.
+    pub(crate) followed: bool,
+}
+
+/// The [`Split`] of `template` (a node of `kind` with a list hole among its children) over `target`, if the
+/// two are lists of one shape and delimiters with enough items.
+pub(crate) fn split(template: &PNode, kind: &str, target: &[&str]) -> Option<Split> {
+    let kinds = kinds(template);
+    let shape = shape(kind, &kinds)?;
+    if self::shape(kind, target) != Some(shape) || kinds[0] != target[0] {
+        return None;
+    }
+    let (ti, ii) = (items(shape, &kinds), items(shape, target));
+    let holes: Vec<usize> = (0..ti.len())
+        .filter(|&k| matches!(template.children[ti[k]].label, Label::List(_)))
+        .collect();
+    let [at] = holes[..] else {
+        return None;
+    };
+    let Label::List(hole) = template.children[ti[at]].label else {
+        return None;
+    };
+    let (pre, post) = (&ti[..at], &ti[at + 1..]);
+    let tail = ii.len().checked_sub(post.len())?;
+    if tail < pre.len() {
+        return None;
+    }
+    let pairs = pre
+        .iter()
+        .copied()
+        .zip(ii.iter().copied())
+        .chain(post.iter().copied().zip(ii[tail..].iter().copied()))
+        .collect();
+    Some(Split {
+        pairs,
+        hole,
+        run: ii[pre.len()..tail].to_vec(),
+        shape,
+        followed: !post.is_empty(),
+    })
+}
+
 /// Whether a bound statement may be followed by another statement: it ends in `;` or is a statement or an
 /// item, not a tail expression.
 pub(crate) fn ends_statement(tree: &Tree, id: NodeId) -> bool {
