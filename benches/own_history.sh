@@ -35,7 +35,7 @@ for i in $(seq "$runs"); do
   read -r secs _ < <(timed "$suture" migrations "$work/repo" --validate none --format json)
   again_t+=("$secs")
   # One more commit: only it is mined, and the library is rebuilt from the stored edits.
-  f="$(git -C "$work/repo" ls-files '*.rs' | head -1)"
+  f="$(git -C "$work/repo" ls-files '*.rs' | awk 'NR == 1')"
   printf '\n// bench %s\n' "$i" >>"$work/repo/$f"
   git -C "$work/repo" commit --quiet -am "bench $i"
   read -r secs _ < <(timed "$suture" migrations "$work/repo" --validate none --format json)

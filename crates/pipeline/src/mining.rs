@@ -142,6 +142,8 @@ pub struct Timings {
     pub scan: f64,
     /// Leave-one-commit-out folds.
     pub held_out: f64,
+    /// Reading migrations (reverts, names, authors).
+    pub migrations: f64,
 }
 
 /// A repository opened for mining.
@@ -522,7 +524,9 @@ fn build_library(
                 defined: &names.defined,
                 deprecated: &names.deprecated,
             };
+            let started = std::time::Instant::now();
             let migrations = read_migrations(&dendrogram, &scored, &history, config);
+            report.seconds.migrations = started.elapsed().as_secs_f64();
             let mut kept = Vec::with_capacity(scored.len());
             let mut records = Vec::with_capacity(scored.len());
             let mut new_index = Vec::with_capacity(scored.len());
@@ -826,11 +830,22 @@ fn read_migrations(
             fixes.sort_unstable();
             fixes.dedup_by_key(|f| f.1);
             let first = fixes.first().map_or(0, |f| f.0);
+            // An edit that undoes the pattern holds the after side's words before and the before side's
+            // after: a substring test first, anti-unification only for what passes it.
+            let (mut words_after, mut words_before) = (Vec::new(), Vec::new());
+            p.after.root.literal_tokens(&mut words_after);
+            p.before.root.literal_tokens(&mut words_before);
+            let has = |text: &str, words: &[&str]| words.iter().all(|w| text.contains(w));
             let undone_at = by_kinds
                 .get(&(p.after.kind(), p.before.kind()))
                 .into_iter()
                 .flatten()
-                .filter(|&&e| history.time[e] >= first && undoes(p, &history.patterns[e]))
+                .filter(|&&e| history.time[e] >= first)
+                .filter(|&&e| {
+                    let edit = &history.patterns[e];
+                    has(&edit.before.text, &words_after) && has(&edit.after.text, &words_before)
+                })
+                .filter(|&&e| undoes(p, &history.patterns[e]))
                 .map(|&e| history.time[e])
                 .max();
             let removed = removed_names(p);
