@@ -96,6 +96,9 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     /// Store connections open at once (request handlers and workers share them).
     pub store_connections: usize,
+    /// The time the queue goes by (leases, backoff): the system's; tests pass a manual clock to move
+    /// past the production backoff without waiting it out.
+    pub clock: store::server::Clock,
 }
 
 impl ServeConfig {
@@ -124,6 +127,7 @@ impl ServeConfig {
             poll_interval: Duration::from_secs(2),
             shutdown_timeout: Duration::from_secs(30),
             store_connections: 8,
+            clock: store::server::Clock::System,
         }
     }
 }
@@ -143,14 +147,16 @@ pub fn init_logs() {
 /// A few store connections reused across blocking tasks.
 struct Pool {
     url: String,
+    clock: store::server::Clock,
     idle: Mutex<Vec<Box<dyn ServerStore>>>,
     permits: Arc<Semaphore>,
 }
 
 impl Pool {
-    fn new(url: &str, size: usize) -> Pool {
+    fn new(url: &str, size: usize, clock: store::server::Clock) -> Pool {
         Pool {
             url: url.to_owned(),
+            clock,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size.max(1))),
         }
@@ -174,7 +180,8 @@ impl Pool {
                 .pop();
             let mut conn = match idle {
                 Some(conn) => conn,
-                None => store::server::connect(&pool.url).context("cannot open the store")?,
+                None => store::server::connect_with(&pool.url, pool.clock.clone())
+                    .context("cannot open the store")?,
             };
             let out = f(conn.as_mut())?;
             if let Ok(mut idle) = pool.idle.lock() {
@@ -212,6 +219,7 @@ pub async fn run(
     let pool = Arc::new(Pool::new(
         &config.database_url,
         config.store_connections + config.workers,
+        config.clock.clone(),
     ));
     pool.run(|store| store.queue_stats())
         .await
@@ -466,18 +474,20 @@ async fn run_job(shared: &Arc<Shared>, worker: &str, job: Job) {
                 let message = format!("{e:#}");
                 warn!(error = %message, "job failed");
                 let max = shared.config.max_attempts;
-                let status = e
+                // The wait GitHub asked for (Retry-After, a rate limit's reset), if the failure was its.
+                let asked = e
                     .chain()
                     .find_map(|cause| cause.downcast_ref::<github::Error>())
-                    .and_then(|e| e.status().map(|s| (s, e.to_string())));
+                    .and_then(github::Error::retry_after);
                 let retry_in = retry_delay(
                     &shared.config,
                     job.attempts,
-                    status.as_ref().map(|(s, m)| (*s, m.as_str())),
+                    asked,
                     jitter(job.id, job.attempts),
                 );
                 warn!(
                     retry_in_s = retry_in.as_secs_f64(),
+                    github_asked_s = asked.map(|d| d.as_secs_f64()),
                     "job failed: retried later"
                 );
                 if let Err(e) = shared
@@ -525,13 +535,13 @@ pub fn dead_owner_on_this_host(owner: &str, host: &str) -> bool {
 
 /// How long a job waits after failing its `attempts`-th attempt: exponential backoff from
 /// [`ServeConfig::retry_base`], doubling per attempt up to [`ServeConfig::retry_cap`], times `jitter`
-/// scaled into 0.75–1.25 (so jobs failed by one outage do not all come back at once). GitHub's
-/// secondary rate limits (429, or 403 saying "rate limit") ask for at least a minute when they send no
-/// `Retry-After`, which octocrab does not show us: the wait is then at least 60 s.
+/// scaled into 0.75–1.25 (so jobs failed by one outage do not all come back at once); and never less than
+/// `github_asked`, the wait GitHub's answer asked for ([`github::Error::retry_after`]: `Retry-After`, a
+/// rate limit's reset, a minute after a secondary rate limit), even above the cap.
 pub fn retry_delay(
     config: &ServeConfig,
     attempts: u32,
-    status: Option<(u16, &str)>,
+    github_asked: Option<Duration>,
     jitter: f64,
 ) -> Duration {
     let doublings = attempts.saturating_sub(1).min(30);
@@ -540,16 +550,7 @@ pub fn retry_delay(
         .saturating_mul(1u32 << doublings)
         .min(config.retry_cap);
     let delay = backoff.mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0));
-    let rate_limited = match status {
-        Some((429, _)) => true,
-        Some((403, message)) => message.to_ascii_lowercase().contains("rate limit"),
-        _ => false,
-    };
-    if rate_limited {
-        delay.max(Duration::from_secs(60))
-    } else {
-        delay
-    }
+    delay.max(github_asked.unwrap_or(Duration::ZERO))
 }
 
 /// A number in [0, 1) that differs between jobs and attempts: the jitter of [`retry_delay`].
