@@ -104,9 +104,7 @@ enum FixFormat {
 
 pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    if !root.exists() {
-        bail!("`{}` does not exist", root.display());
-    }
+    pipeline::existing(&root)?;
     let library = load_library(&root, &args.patterns)?;
     if !(0.0..=1.0).contains(&args.min_confidence) {
         bail!("--min-confidence {} is outside [0, 1]", args.min_confidence);
