@@ -313,46 +313,85 @@ fn reply(status: StatusCode, body: serde_json::Value) -> Response {
 /// The longest delivery id accepted (GitHub's are UUIDs).
 const MAX_DELIVERY_ID: usize = 128;
 
-async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+/// What the request path makes of a delivery, before anything is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// A `ping`: answered, nothing stored.
+    Pong,
+    /// Verified and well-formed, but not something suture acts on: acknowledged, nothing stored.
+    Ignored { event: String },
+    /// To record and enqueue: the delivery id, the event and the raw body, exactly as received.
+    Queue(Delivery),
+}
+
+/// A delivery refused on the request path: the HTTP status (401 or 400) and why, for the reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+/// The request path up to the store, with no IO: verifies the signature over the raw body (401, before
+/// anything else reads the body), checks the delivery headers (400), parses the event (400 for a malformed
+/// payload) and decides whether it is wanted. Header values that are not visible ASCII count as missing.
+/// This is what the fuzz target `crates/app/fuzz` runs.
+pub fn admit(secret: &[u8], headers: &HeaderMap, body: &[u8]) -> Result<Admission, Refusal> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let delivery = header("x-github-delivery").unwrap_or("");
-    let signature = header("x-hub-signature-256");
-    if let Err(e) = verify_signature(shared.config.webhook_secret.expose(), &body, signature) {
-        warn!(delivery, reason = %e, "rejected a webhook");
-        return reply(StatusCode::UNAUTHORIZED, json!({"error": e.to_string()}));
+    let refuse = |status: u16, message: String| Err(Refusal { status, message });
+    if let Err(e) = verify_signature(secret, body, header("x-hub-signature-256")) {
+        return refuse(401, e.to_string());
     }
     let Some(event) = header("x-github-event").filter(|e| !e.is_empty()) else {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!({"error": "missing X-GitHub-Event header"}),
-        );
+        return refuse(400, "missing X-GitHub-Event header".to_owned());
     };
+    let delivery = header("x-github-delivery").unwrap_or("");
     if delivery.is_empty() || delivery.len() > MAX_DELIVERY_ID {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!({"error": "missing or invalid X-GitHub-Delivery header"}),
+        return refuse(
+            400,
+            "missing or invalid X-GitHub-Delivery header".to_owned(),
         );
     }
-    let parsed = match Event::parse(event, &body) {
+    let parsed = match Event::parse(event, body) {
         Ok(parsed) => parsed,
-        Err(e) => {
-            warn!(delivery, event, reason = %e, "malformed webhook");
-            return reply(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}));
-        }
+        Err(e) => return refuse(400, e.to_string()),
     };
     if matches!(parsed, Event::Ping) {
-        info!(delivery, "ping");
-        return reply(StatusCode::OK, json!({"status": "pong"}));
+        return Ok(Admission::Pong);
     }
     if !wanted(&parsed) {
-        info!(delivery, event, "ignored");
-        return reply(StatusCode::OK, json!({"status": "ignored"}));
+        return Ok(Admission::Ignored {
+            event: event.to_owned(),
+        });
     }
-    let record = Delivery {
+    Ok(Admission::Queue(Delivery {
         id: delivery.to_owned(),
         event: event.to_owned(),
         payload: body.to_vec(),
+    }))
+}
+
+async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let delivery = headers
+        .get("x-github-delivery")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let record = match admit(shared.config.webhook_secret.expose(), &headers, &body) {
+        Err(refusal) => {
+            warn!(delivery, status = refusal.status, reason = %refusal.message, "rejected a webhook");
+            let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
+            return reply(status, json!({"error": refusal.message}));
+        }
+        Ok(Admission::Pong) => {
+            info!(delivery, "ping");
+            return reply(StatusCode::OK, json!({"status": "pong"}));
+        }
+        Ok(Admission::Ignored { event }) => {
+            info!(delivery, event, "ignored");
+            return reply(StatusCode::OK, json!({"status": "ignored"}));
+        }
+        Ok(Admission::Queue(record)) => record,
     };
+    let event = record.event.clone();
     match shared.pool.run(move |store| store.enqueue(&record)).await {
         Ok(Enqueued::New { job }) => {
             info!(delivery, event, job, "queued");
@@ -671,19 +710,14 @@ async fn review_pull_request(
             .into_iter()
             .collect()
     };
-    let posted = review::post(
-        gh,
-        repo,
-        number,
-        head_sha,
-        &snapshot,
-        &fixes,
-        &already,
-        &shared.config.review,
+    let config = &shared.config.review;
+    let suggested = review::post_suggestions(
+        gh, repo, number, head_sha, &snapshot, &fixes, &already, config,
     )
     .await?;
-    // Record after posting, so that a retry after a failed post suggests them again; recording is
-    // idempotent, so a retry after a failed record counts nothing twice.
+    // Record after the review, so that a retry after a failed review suggests them again, and before the
+    // check run, so that a retry after a failed check run does not; recording is idempotent, so a retry
+    // after a failed record counts nothing twice.
     let records: Vec<FixRecord> = fixes
         .iter()
         .map(|f| FixRecord {
@@ -703,15 +737,16 @@ async fn review_pull_request(
             Ok(())
         })
         .await?;
+    let check_run = review::post_check_run(gh, repo, head_sha, &fixes, &suggested, config).await?;
     info!(
         %repo,
         pr = number,
         files = snapshot.texts.len(),
         fixes = fixes.len(),
-        suggestions = posted.suggestions,
-        already_suggested = posted.already,
-        unposted = posted.unposted,
-        check_run = posted.check_run,
+        suggestions = suggested.posted,
+        already_suggested = suggested.already,
+        unposted = suggested.unposted.len(),
+        check_run,
         "reviewed"
     );
     Ok(())

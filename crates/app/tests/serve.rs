@@ -1125,6 +1125,28 @@ async fn rate_limited_reviews_wait_as_long_as_github_asks() {
     fake.assert_valid();
 }
 
+/// The check run is refused after the review went out: the retry creates the check run and does not post
+/// the suggestions a second time (they were recorded in between).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_after_a_refused_check_run_does_not_suggest_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let (config, clock) = simulated(&db, &fake);
+    let head = preset_pull_request(&fake, 2);
+    let check_runs = format!("/repos/{OWNER}/{REPO}/check-runs");
+    fake.rate_limit("POST", &check_runs, RateLimit::Secondary, 1);
+    let server = start_with(config, library()).await;
+    let (status, _) = deliver(server.addr, "pull_request", "d-check", &opened(&head)).await;
+    assert_eq!(status, 202);
+    let waits = run_on_simulated_time(&db, &clock, |_| Duration::from_secs(60)).await;
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert_eq!(fake.reviews(OWNER, REPO, 2).len(), 1, "suggested once");
+    assert_eq!(fake.check_runs(OWNER, REPO).len(), 1);
+    server.stop().await;
+    fake.assert_valid();
+}
+
 /// The production retry schedule (the defaults of `ServeConfig`): even with the least jitter, the attempts
 /// a job has span more than a 10-minute outage; a wait GitHub asked for is honoured, even above the cap.
 #[test]
