@@ -958,13 +958,26 @@ async fn a_pull_request_adding_deeply_nested_code_is_reviewed_without_it() {
     fake.assert_valid();
 }
 
-/// The production retry schedule (base 30 s, doubling, cap 10 min, ±25% jitter, 8 attempts, 5-minute
-/// leases) on a manual clock that the fake GitHub shares: the test moves time, nothing waits it out.
-fn simulated(db: &Path, fake: &FakeGitHub) -> (ServeConfig, ManualClock) {
+/// A server on the production retry schedule (base 30 s, doubling, cap 10 min, ±25% jitter, 8 attempts,
+/// 5-minute leases) and a manual clock that the fake GitHub shares, so the test moves time and nothing waits
+/// it out; pull request 2 preset and its `opened` delivery sent. `misbehave` sets up how GitHub fails,
+/// given the simulated start.
+struct Simulated {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    fake: FakeGitHub,
+    clock: ManualClock,
+    server: Server,
+}
+
+async fn simulated(delivery: &str, misbehave: impl FnOnce(&FakeGitHub, SystemTime)) -> Simulated {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
     let clock = ManualClock::starting_at(SystemTime::now());
     let shared = clock.clone();
     fake.set_clock(move || shared.now());
-    let mut config = config(db, &fake.uri(), 1);
+    let mut config = config(&db, &fake.uri(), 1);
     let production = ServeConfig::new("x.db", Secret::new(b"s"), 1, Secret::new(b"k"));
     config.retry_base = production.retry_base;
     config.retry_cap = production.retry_cap;
@@ -972,7 +985,18 @@ fn simulated(db: &Path, fake: &FakeGitHub) -> (ServeConfig, ManualClock) {
     config.lease = production.lease;
     config.poll_interval = Duration::from_millis(10);
     config.clock = clock.clone().into();
-    (config, clock)
+    let head = preset_pull_request(&fake, 2);
+    misbehave(&fake, clock.now());
+    let server = start_with(config, library()).await;
+    let (status, _) = deliver(server.addr, "pull_request", delivery, &opened(&head)).await;
+    assert_eq!(status, 202);
+    Simulated {
+        _dir: dir,
+        db,
+        fake,
+        clock,
+        server,
+    }
 }
 
 /// The only job, once no worker holds it and it has been claimed `attempts` times (or is done).
@@ -1035,47 +1059,44 @@ async fn run_on_simulated_time(
 /// first 5 to at least 697.5 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_ten_minute_outage_of_simulated_time_loses_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let fake = FakeGitHub::start().await;
-    let (config, clock) = simulated(&db, &fake);
-    let start = clock.now();
-    let head = preset_pull_request(&fake, 2);
-    fake.set_outage_until(502, start + Duration::from_secs(600));
-    let server = start_with(config, library()).await;
-    let (status, _) = deliver(server.addr, "pull_request", "d-sim-outage", &opened(&head)).await;
-    assert_eq!(status, 202);
+    let outage = Duration::from_secs(600);
+    let s = simulated("d-sim-outage", |fake, start| {
+        fake.set_outage_until(502, start + outage)
+    })
+    .await;
+    let start = s.clock.now();
     let floor = |attempt: u32| {
         (Duration::from_secs(30) * 2u32.pow(attempt - 1))
             .min(Duration::from_secs(600))
             .mul_f64(0.75)
     };
-    let waits = run_on_simulated_time(&db, &clock, floor).await;
+    let waits = run_on_simulated_time(&s.db, &s.clock, floor).await;
     assert_eq!(waits.len(), 5, "{waits:?}");
-    let recovered = clock.now().duration_since(start).unwrap();
-    assert!(recovered >= Duration::from_secs(600), "{recovered:?}");
-    let reviews = fake.reviews(OWNER, REPO, 2);
+    let recovered = s.clock.now().duration_since(start).unwrap();
+    assert!(recovered >= outage, "{recovered:?}");
+    let reviews = s.fake.reviews(OWNER, REPO, 2);
     assert_eq!(reviews.len(), 1, "{reviews:?}");
-    assert_eq!(fake.check_runs(OWNER, REPO).len(), 1);
+    assert_eq!(s.fake.check_runs(OWNER, REPO).len(), 1);
+    let mut store = store(&s.db);
     assert_eq!(
-        store(&db).completions().unwrap(),
+        store.completions().unwrap(),
         [("d-sim-outage".to_owned(), 1)]
     );
     assert_eq!(
-        store(&db).queue_stats().unwrap(),
+        store.queue_stats().unwrap(),
         QueueStats {
             done: 1,
             ..QueueStats::default()
         }
     );
-    // Every failed attempt got as far as GitHub, and GitHub said 502.
-    let errors: Vec<_> = store(&db).jobs(None, 1).unwrap();
+    // The failed attempts got as far as GitHub, and GitHub said 502.
+    let job = &store.jobs(None, 1).unwrap()[0];
     assert!(
-        errors[0].last_error.as_deref().unwrap().contains("502"),
-        "{errors:?}"
+        job.last_error.as_deref().unwrap().contains("502"),
+        "{job:?}"
     );
-    server.stop().await;
-    fake.assert_valid();
+    s.server.stop().await;
+    s.fake.assert_valid();
 }
 
 /// GitHub's rate limits on the review, one after the other: a secondary limit with `Retry-After: 900`, one
@@ -1084,67 +1105,58 @@ async fn a_ten_minute_outage_of_simulated_time_loses_nothing() {
 /// × 1.25, except the last: a minute, or the backoff if longer), and the review is posted once at the end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rate_limited_reviews_wait_as_long_as_github_asks() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let fake = FakeGitHub::start().await;
-    let (config, clock) = simulated(&db, &fake);
-    let head = preset_pull_request(&fake, 2);
     let reviews = format!("/repos/{OWNER}/{REPO}/pulls/2/reviews");
-    for limit in [
-        RateLimit::RetryAfter {
-            status: 403,
-            seconds: 900,
-        },
-        RateLimit::RetryAt {
-            after: Duration::from_secs(1200),
-        },
-        RateLimit::Exhausted {
-            after: Duration::from_secs(2700),
-        },
-        RateLimit::Secondary,
-    ] {
-        fake.rate_limit("POST", &reviews, limit, 1);
-    }
-    let server = start_with(config, library()).await;
-    let (status, _) = deliver(server.addr, "pull_request", "d-limited", &opened(&head)).await;
-    assert_eq!(status, 202);
+    let s = simulated("d-limited", |fake, _| {
+        for limit in [
+            RateLimit::RetryAfter {
+                status: 403,
+                seconds: 900,
+            },
+            RateLimit::RetryAt {
+                after: Duration::from_secs(1200),
+            },
+            RateLimit::Exhausted {
+                after: Duration::from_secs(2700),
+            },
+            RateLimit::Secondary,
+        ] {
+            fake.rate_limit("POST", &reviews, limit, 1);
+        }
+    })
+    .await;
     let asked = [900, 1200, 2700, 60].map(Duration::from_secs);
-    let waits = run_on_simulated_time(&db, &clock, |attempt| asked[attempt as usize - 1]).await;
+    let waits = run_on_simulated_time(&s.db, &s.clock, |attempt| asked[attempt as usize - 1]).await;
     assert_eq!(waits.len(), 4, "{waits:?}");
     assert_eq!(&waits[..3], &asked[..3], "exactly what GitHub asked");
     // No header: a minute, or the backoff (240 s ± 25%) when that is longer.
     assert!(waits[3] >= Duration::from_secs(180), "{waits:?}");
-    assert_eq!(fake.reviews(OWNER, REPO, 2).len(), 1);
-    let tries = fake
+    assert_eq!(s.fake.reviews(OWNER, REPO, 2).len(), 1);
+    let tries = s
+        .fake
         .routes()
         .iter()
         .filter(|r| **r == format!("POST {reviews}"))
         .count();
     assert_eq!(tries, 5, "four refused, one posted");
-    server.stop().await;
-    fake.assert_valid();
+    s.server.stop().await;
+    s.fake.assert_valid();
 }
 
 /// The check run is refused after the review went out: the retry creates the check run and does not post
 /// the suggestions a second time (they were recorded in between).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_retry_after_a_refused_check_run_does_not_suggest_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("server.db");
-    let fake = FakeGitHub::start().await;
-    let (config, clock) = simulated(&db, &fake);
-    let head = preset_pull_request(&fake, 2);
-    let check_runs = format!("/repos/{OWNER}/{REPO}/check-runs");
-    fake.rate_limit("POST", &check_runs, RateLimit::Secondary, 1);
-    let server = start_with(config, library()).await;
-    let (status, _) = deliver(server.addr, "pull_request", "d-check", &opened(&head)).await;
-    assert_eq!(status, 202);
-    let waits = run_on_simulated_time(&db, &clock, |_| Duration::from_secs(60)).await;
+    let s = simulated("d-check", |fake, _| {
+        let check_runs = format!("/repos/{OWNER}/{REPO}/check-runs");
+        fake.rate_limit("POST", &check_runs, RateLimit::Secondary, 1);
+    })
+    .await;
+    let waits = run_on_simulated_time(&s.db, &s.clock, |_| Duration::from_secs(60)).await;
     assert_eq!(waits.len(), 1, "{waits:?}");
-    assert_eq!(fake.reviews(OWNER, REPO, 2).len(), 1, "suggested once");
-    assert_eq!(fake.check_runs(OWNER, REPO).len(), 1);
-    server.stop().await;
-    fake.assert_valid();
+    assert_eq!(s.fake.reviews(OWNER, REPO, 2).len(), 1, "suggested once");
+    assert_eq!(s.fake.check_runs(OWNER, REPO).len(), 1);
+    s.server.stop().await;
+    s.fake.assert_valid();
 }
 
 /// The production retry schedule (the defaults of `ServeConfig`): even with the least jitter, the attempts
