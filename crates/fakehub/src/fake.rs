@@ -973,13 +973,14 @@ impl State {
     }
 
     fn handle(&mut self, request: &Request) -> ResponseTemplate {
-        let date = httpdate::fmt_http_date((self.now)());
-        self.answer(request).insert_header("date", date.as_str())
+        // One reading of the clock per request, so a rate limit's reset and the `Date` agree to the second.
+        let now = (self.now)();
+        self.answer(request, now)
+            .insert_header("date", httpdate::fmt_http_date(now).as_str())
     }
 
     /// The refusal due for `METHOD path` now, if any: the outage first, then the route's rate limits.
-    fn refusal(&mut self, method: &str, path: &str) -> Option<ResponseTemplate> {
-        let now = (self.now)();
+    fn refusal(&mut self, method: &str, path: &str, now: SystemTime) -> Option<ResponseTemplate> {
         if let Some((status, until)) = self.refusals.outage {
             if until.is_none_or(|until| now < until) {
                 return Some(
@@ -1014,7 +1015,7 @@ impl State {
         })
     }
 
-    fn answer(&mut self, request: &Request) -> ResponseTemplate {
+    fn answer(&mut self, request: &Request, now: SystemTime) -> ResponseTemplate {
         let method = request.method.as_str().to_ascii_uppercase();
         let path = openapi::percent_decode(request.url.path(), false);
         let query = request.url.query().unwrap_or("").to_string();
@@ -1047,7 +1048,7 @@ impl State {
             authorization,
             invalid,
         });
-        if let Some(refused) = self.refusal(&method, &path) {
+        if let Some(refused) = self.refusal(&method, &path, now) {
             return refused;
         }
         let (status, value) = if body_error.is_some() {
