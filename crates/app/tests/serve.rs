@@ -1195,6 +1195,54 @@ fn retries_span_a_ten_minute_outage() {
     assert_eq!(capped, Duration::from_secs(750));
 }
 
+/// The fuzz target's seeds (`crates/app/fuzz/seeds/webhook`: three header lines, then the body) reach every
+/// outcome of the request path, so the fuzzer starts from deliveries that get past the signature and the
+/// parser: a pull request opened and closed and an `@suture` comment are queued, a ping is answered, a bad
+/// signature is refused.
+#[test]
+fn the_webhook_fuzz_seeds_reach_every_outcome() {
+    use app::serve::{Admission, admit};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/webhook");
+    let mut outcomes: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let mut parts = data.splitn(4, |b| *b == b'\n');
+            let mut line = || String::from_utf8(parts.next().unwrap().to_vec()).unwrap();
+            let (event, delivery, signature) = (line(), line(), line());
+            let body = parts.next().unwrap();
+            let signature = if signature.is_empty() {
+                fakehub::webhooks::sign(b"fuzz-secret", body)
+            } else {
+                signature
+            };
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert("x-github-event", event.parse().unwrap());
+            headers.insert("x-github-delivery", delivery.parse().unwrap());
+            headers.insert("x-hub-signature-256", signature.parse().unwrap());
+            let outcome = match admit(b"fuzz-secret", &headers, body) {
+                Ok(Admission::Queue(d)) => format!("queued {}", d.event),
+                Ok(Admission::Pong) => "pong".to_owned(),
+                Ok(Admission::Ignored { event }) => format!("ignored {event}"),
+                Err(refusal) => format!("refused {}", refusal.status),
+            };
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, outcome)
+        })
+        .collect();
+    outcomes.sort();
+    let expected = [
+        ("bad-signature", "refused 401"),
+        ("issue_comment-created", "queued issue_comment"),
+        ("ping", "pong"),
+        ("pull_request-closed", "queued pull_request"),
+        ("pull_request-opened", "queued pull_request"),
+    ]
+    .map(|(a, b)| (a.to_owned(), b.to_owned()));
+    assert_eq!(outcomes, expected);
+}
+
 /// Lease owners name their host and process, so a restart can tell its own dead predecessor's workers from
 /// live ones and from other hosts'.
 #[test]
