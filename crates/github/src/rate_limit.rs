@@ -46,10 +46,11 @@ pub(crate) fn retry_after(
         }
     }
     let rate_limit_status = status == 403 || status == 429;
-    if rate_limit_status && header("x-ratelimit-remaining") == Some("0") {
-        if let Some(reset) = header("x-ratelimit-reset").and_then(|r| r.parse::<u64>().ok()) {
-            return Some(until(UNIX_EPOCH + Duration::from_secs(reset)));
-        }
+    if rate_limit_status
+        && header("x-ratelimit-remaining") == Some("0")
+        && let Some(reset) = header("x-ratelimit-reset").and_then(|r| r.parse::<u64>().ok())
+    {
+        return Some(until(UNIX_EPOCH + Duration::from_secs(reset)));
     }
     let secondary =
         status == 429 || (status == 403 && message.to_ascii_lowercase().contains("rate limit"));
