@@ -52,4 +52,7 @@ export SUTURE_TEST_DATABASE_URL
 # PostgreSQL is there: a test that cannot reach it fails instead of skipping.
 export SUTURE_REQUIRE_POSTGRES=1
 
+# Every platform's dependencies, as `cargo metadata --offline` (the purity test) reads them; a build only
+# downloads this platform's.
+cargo fetch --locked --quiet
 cargo test --workspace --locked "$@"

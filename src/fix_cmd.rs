@@ -20,8 +20,11 @@ pub(crate) const EXAMPLES: &str = "Examples:
   suture fix --interactive                     ask y/n/a/q for each fix
   suture fix --format sarif > suture.sarif     for GitHub code scanning
 
-Without --patterns, the library shipped inside suture is used, plus REPO/.suture/patterns when
-`suture mine` wrote one. Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>`
+Without --patterns, suture first learns this repository's own history (incrementally: a re-run mines
+only new commits; the store and library live in REPO/.suture/) and finishes the migrations the team
+started (see `suture migrations`) before applying the library shipped inside it. --all-learned also
+proposes the history's other, unmeasured patterns; --no-history uses the shipped library alone. A library you mined yourself (`suture mine` into REPO/.suture/patterns) is used
+as it is. Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>`
 on the line or the line above. Exit codes: 0 nothing found, 1 fixes found or applied, 2 error.";
 
 #[derive(clap::Args)]
@@ -31,6 +34,13 @@ pub(crate) struct FixArgs {
     /// Pattern library directories to use instead of the defaults (repeatable).
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
+    /// Do not learn from this repository's history: use the shipped library (and REPO/.suture/patterns).
+    #[arg(long)]
+    no_history: bool,
+    /// Propose every pattern learned from the history, not only its migrations. They are unmeasured: read
+    /// each fix before you take it.
+    #[arg(long, conflicts_with = "no_history")]
+    all_learned: bool,
     /// A location to focus on, FILE:LINE relative to PATH (repeatable).
     #[arg(long = "at", value_name = "FILE:LINE")]
     at: Vec<String>,
@@ -105,7 +115,17 @@ enum FixFormat {
 pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     pipeline::existing(&root)?;
-    let library = load_library(&root, &args.patterns)?;
+    let quiet = args.format != FixFormat::Text;
+    let say = |what: &str| {
+        if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!("suture: {what}");
+        }
+    };
+    let history = History {
+        learn: (args.patterns.is_empty() && !args.no_history).then_some(&say as &dyn Fn(&str)),
+        all: args.all_learned,
+    };
+    let library = load_library_with(&root, &args.patterns, history)?;
     if !(0.0..=1.0).contains(&args.min_confidence) {
         bail!("--min-confidence {} is outside [0, 1]", args.min_confidence);
     }
@@ -173,18 +193,13 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
         max_passes: 3,
         max_runs: args.validate_max_runs,
     };
-    let quiet = args.format != FixFormat::Text;
     pipeline::check_fixes(
         &root,
         &library,
         &config,
         &mut report,
         &options,
-        &mut |what| {
-            if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-                eprintln!("suture: {what}");
-            }
-        },
+        &mut |what| say(what),
     )?;
     let write = args.apply || args.interactive;
     if write && report.fixes().next().is_some() {
@@ -203,8 +218,39 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     })
 }
 
-/// The shipped library plus the repository's own mined library, or exactly the given directories.
+/// How the default library uses the repository's own history.
+pub(crate) struct History<'a> {
+    /// Mine what is new in the history first, saying what was learned through the closure; `None` uses the
+    /// library as the last run left it.
+    pub(crate) learn: Option<&'a dyn Fn(&str)>,
+    /// Use every pattern learned from the history. By default only its migrations are used: what the team
+    /// is moving off its own items is knowledge no other library has, with the team's own commits as
+    /// evidence, while the history's other patterns are unmeasured guesses (measured on chrono's history:
+    /// most compiled, few were fixes its maintainers would merge), and general idioms come from the
+    /// shipped, measured library.
+    pub(crate) all: bool,
+}
+
+impl History<'static> {
+    /// Read what the last run learned; migrations only.
+    pub(crate) const READ: History<'static> = History {
+        learn: None,
+        all: false,
+    };
+}
+
+/// The repository's own library (as the last run learned or `suture mine` wrote it) before the shipped one,
+/// or exactly the given directories.
 pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
+    load_library_with(root, dirs, History::READ)
+}
+
+/// [`load_library`], learning the history first when asked.
+pub(crate) fn load_library_with(
+    root: &Path,
+    dirs: &[PathBuf],
+    history: History<'_>,
+) -> Result<Library> {
     let mut library = Library::default();
     if !dirs.is_empty() {
         for dir in dirs {
@@ -215,19 +261,90 @@ pub(crate) fn load_library(root: &Path, dirs: &[PathBuf]) -> Result<Library> {
         }
         return Ok(library);
     }
-    library.extend(pipeline::library_from_texts(crate::SHIPPED)?)?;
     let start = if root.is_file() {
         root.parent().unwrap_or(Path::new("."))
     } else {
         root
     };
-    if let Some(repo) = git::discover(start) {
-        let own = repo.path().join(".suture/patterns");
-        if own.is_dir() {
-            library.extend(pipeline::read_library(&own)?)?;
+    // (directory, whether it was learned rather than mined on purpose)
+    let own = match history.learn {
+        Some(say) => {
+            let progress = crate::progress::Bars::default();
+            match pipeline::learn_own_history(start, &progress)? {
+                pipeline::OwnLibrary::Learned {
+                    dir,
+                    report,
+                    written,
+                } => {
+                    say(&learned_summary(
+                        report.as_ref(),
+                        written.as_ref(),
+                        history.all,
+                    ));
+                    Some((dir, true))
+                }
+                pipeline::OwnLibrary::Mined(dir) => {
+                    say(&format!(
+                        "using the library mined into `{}` as it is (delete it to learn the history again)",
+                        dir.display()
+                    ));
+                    Some((dir, false))
+                }
+                pipeline::OwnLibrary::None(why) => {
+                    say(&format!("{why}: using the shipped library only"));
+                    None
+                }
+            }
         }
+        None => git::discover(start).and_then(|repo| {
+            [(".suture/patterns", false), (".suture/learned", true)]
+                .iter()
+                .map(|(d, learned)| (repo.path().join(d), *learned))
+                .find(|(d, _)| d.is_dir())
+        }),
+    };
+    if let Some((dir, learned)) = own {
+        let mut own = pipeline::read_library(&dir)?;
+        if learned && !history.all {
+            own.retain(|p| p.migration.is_some());
+        }
+        library.extend(own)?;
     }
+    library.extend_new(pipeline::library_from_texts(crate::SHIPPED)?);
     Ok(library)
+}
+
+/// One line on what learning the history did.
+fn learned_summary(
+    report: Option<&pipeline::MineReport>,
+    written: Option<&pipeline::WriteReport>,
+    all: bool,
+) -> String {
+    let Some(report) = report else {
+        return "this repository's history is learned up to HEAD already".to_owned();
+    };
+    let rest = if all {
+        ""
+    } else {
+        "; only migrations are proposed (--all-learned: every learned pattern)"
+    };
+    let repo = report.repos.first();
+    let commits = repo.map_or(0, |r| r.commits);
+    let new = repo.map_or(0, |r| r.mined_now);
+    let m = &report.migrations;
+    let migrations = match m.in_progress {
+        0 => String::new(),
+        1 => "; 1 migration in progress".to_owned(),
+        n => format!("; {n} migrations in progress"),
+    };
+    format!(
+        "learned {} patterns from this repository's history ({commits} commits, {new} mined now{}){migrations}{rest}",
+        report.patterns,
+        written.map_or(String::new(), |w| format!(
+            "; {} written, {} unchanged, {} removed",
+            w.written, w.unchanged, w.removed
+        ))
+    )
 }
 
 /// Writing is refused where it could not be undone: outside version control unless `--allow-no-vcs` (as

@@ -59,7 +59,7 @@ pub(crate) fn run(args: HealArgs) -> Result<ExitCode> {
     let policy = settings.policy;
     policy.thresholds_for(&env, "")?;
     let mut store = store::open(&root.join(".suture/suture.db"))?;
-    crate::ignore_suture_dir(&root.join(".suture"));
+    pipeline::ignore_dir(&root.join(".suture"));
     let options = HealOptions {
         command: args.command,
         env,

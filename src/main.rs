@@ -18,6 +18,7 @@ mod eval_cmd;
 mod fix_cmd;
 mod heal_cmd;
 mod jobs_cmd;
+mod migrations_cmd;
 mod patterns_cmd;
 mod pr_cmd;
 mod progress;
@@ -31,7 +32,8 @@ use progress::Bars;
     name = "suture",
     version,
     about = "Learns how a team fixes Rust code from its git history, and applies the same fixes again",
-    after_help = "Examples:\n  suture fix                            dry run: fixes the shipped library finds here, as diffs\n  suture fix --apply                    write them (refuses a dirty git tree without --allow-dirty)\n  suture mine .                         learn patterns from this repository's history\n  suture mine ../tokio --range v1.0.0..HEAD --out patterns/mined\n  suture patterns schema > pattern.schema.json"
+    after_help = "Examples:\n  suture fix                            dry run: learns this history, then shows fixes as diffs\n  suture fix --apply                    write them (refuses a dirty git tree without --allow-dirty)
+  suture migrations                     the migrations this repository's history started\n  suture mine .                         learn patterns from this repository's history\n  suture mine ../tokio --range v1.0.0..HEAD --out patterns/mined\n  suture patterns schema > pattern.schema.json"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -72,6 +74,9 @@ enum Command {
     /// The server's job queue: list jobs, retry dead ones, purge finished ones.
     #[command(subcommand, after_help = jobs_cmd::EXAMPLES)]
     Jobs(jobs_cmd::JobsCommand),
+    /// The migrations this repository's history started, their progress, and what is left.
+    #[command(after_help = migrations_cmd::EXAMPLES)]
+    Migrations(migrations_cmd::MigrationsArgs),
     /// Inspect and test pattern libraries.
     #[command(subcommand, after_help = patterns_cmd::EXAMPLES)]
     Patterns(patterns_cmd::PatternsCommand),
@@ -168,6 +173,7 @@ fn run() -> ExitCode {
         Command::Calibrate(args) => calibrate_cmd::run(args),
         Command::Patterns(command) => patterns_cmd::run(command),
         Command::Jobs(command) => jobs_cmd::run(command),
+        Command::Migrations(args) => migrations_cmd::run(args),
         Command::Serve(args) => serve_cmd::run(args),
         Command::Pr(args) => pr_cmd::run(args),
     };
@@ -230,10 +236,12 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
     let db = args.db.unwrap_or_else(|| suture_dir.join("suture.db"));
     let out = args.out.unwrap_or_else(|| suture_dir.join("patterns"));
     let mut store = store::open(&db)?;
-    ignore_suture_dir(&suture_dir);
+    pipeline::ignore_dir(&suture_dir);
     let mut options = MineOptions {
         range: args.range,
         first_parent: args.first_parent,
+        // A team's own history (one repository) is read for migrations; a cross-project library is not.
+        migrations: (specs.len() == 1).then(mine::migration::MigrationConfig::default),
         ..MineOptions::default()
     };
     options.score.min_support = args.min_support;
@@ -292,6 +300,13 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
             for (reason, n) in &report.refused {
                 println!("  refused {n:>6}× {reason}");
             }
+            let m = &report.migrations;
+            if m.in_progress + m.done + m.stalled > 0 {
+                println!(
+                    "  migrations: {} in progress, {} done, {} stalled (`suture migrations` lists them)",
+                    m.in_progress, m.done, m.stalled
+                );
+            }
             for p in library.iter().take(10) {
                 println!(
                     "  {:.3}  {}  {}  =>  {}  (support {})",
@@ -314,14 +329,5 @@ pub(crate) fn one_line(text: &str, max: usize) -> String {
         line.chars().take(max.saturating_sub(3)).collect::<String>() + "..."
     } else {
         line
-    }
-}
-
-/// Keeps suture's own directory (store, mined library) out of `git status`, as cargo does for `target/`.
-fn ignore_suture_dir(dir: &std::path::Path) {
-    let ignore = dir.join(".gitignore");
-    if dir.is_dir() && !ignore.exists() {
-        // Best effort: a tree where this cannot be written only shows one more untracked directory.
-        let _ = pipeline::write_atomic(&ignore, b"*\n");
     }
 }

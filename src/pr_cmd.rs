@@ -55,9 +55,13 @@ pub(crate) struct PrArgs {
     min_confidence: f64,
     #[command(flatten)]
     calibration: crate::calibrate_cmd::CalibrationArg,
-    /// Pattern library directories to use instead of the shipped library plus PATH/.suture/patterns.
+    /// Pattern library directories to use instead of the defaults: the checkout's history learned first
+    /// (as `suture fix` does; a migration becomes one PR), then the shipped library.
     #[arg(long = "patterns", value_name = "DIR")]
     patterns: Vec<PathBuf>,
+    /// Do not learn from the checkout's history (a shallow checkout has little to learn from).
+    #[arg(long)]
+    no_history: bool,
     /// The store: postgres://…, sqlite://PATH or a path (default: $DATABASE_URL, else PATH/.suture/server.db).
     #[arg(long, value_name = "URL")]
     database_url: Option<String>,
@@ -115,7 +119,12 @@ pub(crate) fn run(args: PrArgs) -> Result<ExitCode> {
         .clone()
         .or_else(|| env("GITHUB_API_URL"))
         .unwrap_or_else(|| "https://api.github.com".to_owned());
-    let library = crate::fix_cmd::load_library(&root, &args.patterns)?;
+    let say = |what: &str| eprintln!("suture: {what}");
+    let history = crate::fix_cmd::History {
+        learn: (args.patterns.is_empty() && !args.no_history).then_some(&say as &dyn Fn(&str)),
+        all: false,
+    };
+    let library = crate::fix_cmd::load_library_with(&root, &args.patterns, history)?;
     let options = PrOptions {
         validation: if args.no_validate {
             Validation::Off

@@ -123,7 +123,7 @@ pub(crate) fn run(args: WatchArgs) -> Result<ExitCode> {
     };
     let library = crate::fix_cmd::load_library(&root, &args.patterns)?;
     let mut store = store::open(&root.join(".suture/suture.db"))?;
-    crate::ignore_suture_dir(&root.join(".suture"));
+    pipeline::ignore_dir(&root.join(".suture"));
     let heal = if args.heal {
         let settings = pipeline::load_settings(&root)?;
         let env = args.env.clone().unwrap_or(settings.env);

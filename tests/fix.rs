@@ -583,27 +583,9 @@ const THREE_PATTERNS: &[(&str, &str)] = &[
     ),
 ];
 
-/// A one-package crate (no dependencies, so cargo runs offline) with `lib` as `src/lib.rs`, committed.
-fn crate_repo(name: &str, lib: &str) -> Repo {
-    let manifest =
-        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
-    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
-    let repo = Repo::new();
-    repo.commit(
-        "the crate",
-        &[
-            ("Cargo.toml", &manifest),
-            ("Cargo.lock", &lock),
-            ("src/lib.rs", lib),
-            (".gitignore", "/target\n"),
-        ],
-    );
-    repo
-}
-
 /// The `THREE` crate in a fresh repository, and a library of `THREE_PATTERNS`.
 fn three_crate() -> (Repo, tempfile::TempDir) {
-    let repo = crate_repo("three", THREE);
+    let repo = Repo::with_crate("three", THREE);
     let patterns = tempfile::tempdir().unwrap();
     for (name, text) in THREE_PATTERNS {
         std::fs::write(patterns.path().join(name), text).unwrap();
@@ -713,7 +695,7 @@ fn a_fix_is_formatted_the_way_the_project_formats() {
     // The project formats with rustfmt; the fix makes the chain short enough for one line, which rustfmt
     // wants, so the fix as spliced would fail `cargo fmt --check`.
     let lib = "pub fn f(v: &[Vec<u8>]) -> usize {\n    v.iter()\n        .map(|xx| xx.iter().count())\n        .filter(|n| *n > 1)\n        .sum()\n}\n";
-    let repo = crate_repo("fmt", lib);
+    let repo = Repo::with_crate("fmt", lib);
     let patterns = tempfile::tempdir().unwrap();
     std::fs::write(
         patterns.path().join("m-count.toml"),
@@ -754,7 +736,7 @@ fn a_fix_is_formatted_the_way_the_project_formats() {
 fn validate_test_backs_out_a_fix_that_compiles_but_fails_a_test() {
     // Both fixes compile; the second changes what `last` returns, and the crate's own test says so.
     let lib = "pub fn empty(v: &[u8]) -> bool {\n    v.len() == 0\n}\n\npub fn last(n: usize) -> usize {\n    n - 1\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn last_of_three() {\n        assert_eq!(super::last(3), 2);\n    }\n}\n";
-    let repo = crate_repo("tested", lib);
+    let repo = Repo::with_crate("tested", lib);
     let patterns = tempfile::tempdir().unwrap();
     std::fs::write(patterns.path().join("m-len.toml"), THREE_PATTERNS[0].1).unwrap();
     std::fs::write(

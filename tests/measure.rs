@@ -6,24 +6,6 @@ mod support;
 
 use support::{Repo, run};
 
-/// A one-package crate (no dependencies, so cargo runs offline) with `lib` as `src/lib.rs`, committed.
-fn crate_repo(name: &str, lib: &str) -> Repo {
-    let manifest =
-        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
-    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
-    let repo = Repo::new();
-    repo.commit(
-        "the crate",
-        &[
-            ("Cargo.toml", &manifest),
-            ("Cargo.lock", &lock),
-            ("src/lib.rs", lib),
-            (".gitignore", "/target\n"),
-        ],
-    );
-    repo
-}
-
 /// Two sites for each pattern: `len() == 0` → `is_empty()` compiles; dropping `as u64` does not.
 const CODE: &str = r#"pub fn empty(v: &[u8]) -> bool {
     v.len() == 0
@@ -64,8 +46,8 @@ const PATTERNS: &[(&str, &str)] = &[
 #[test]
 fn measure_counts_compiling_applications_where_a_pattern_was_not_learned_and_ships_what_clears_the_bar()
  {
-    let alpha = crate_repo("alpha", CODE);
-    let beta = crate_repo("beta", CODE);
+    let alpha = Repo::with_crate("alpha", CODE);
+    let beta = Repo::with_crate("beta", CODE);
     let library = tempfile::tempdir().unwrap();
     for (name, text) in PATTERNS {
         std::fs::write(library.path().join(name), text).unwrap();
@@ -165,7 +147,7 @@ fn measure_counts_compiling_applications_where_a_pattern_was_not_learned_and_shi
         idle
     );
     // The shipped file is a valid pattern whose record the confidence model reads: `suture fix` says so.
-    let fresh = crate_repo("gamma", CODE);
+    let fresh = Repo::with_crate("gamma", CODE);
     let r = run(&[
         "fix",
         fresh.path_str(),

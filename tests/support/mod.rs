@@ -59,6 +59,25 @@ impl Repo {
             .unwrap()
     }
 
+    /// A repository holding one committed one-package crate named `name` (no dependencies, so cargo runs
+    /// offline) with `lib` as `src/lib.rs`.
+    pub fn with_crate(name: &str, lib: &str) -> Repo {
+        let manifest =
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+        let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+        let repo = Repo::new();
+        repo.commit(
+            "the crate",
+            &[
+                ("Cargo.toml", &manifest),
+                ("Cargo.lock", &lock),
+                ("src/lib.rs", lib),
+                (".gitignore", "/target\n"),
+            ],
+        );
+        repo
+    }
+
     /// Replaces the single occurrence of `from` with `to` in `path` and commits.
     #[track_caller]
     pub fn edit(&self, message: &str, path: &str, from: &str, to: &str) -> git2::Oid {

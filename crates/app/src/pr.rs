@@ -418,9 +418,12 @@ impl Group<'_> {
     }
 
     fn title(&self) -> String {
+        let lp = self.library_pattern;
         body::title(
             &self.pattern,
-            self.library_pattern.and_then(|p| p.description.as_deref()),
+            lp.and_then(|p| p.description.as_deref()),
+            lp.filter(|p| p.migration.is_some())
+                .map(|p| (p.source.before.as_str(), p.source.after.as_str())),
             self.fixes.len(),
         )
     }
@@ -491,6 +494,14 @@ impl Group<'_> {
             base_sha,
             branch: ctx.default_branch,
             scanned_sha: ctx.checkout_sha,
+            migration: lp
+                .and_then(|p| p.migration.as_ref())
+                .map(|m| body::MigrationNote {
+                    progress: pipeline::migration_progress(m, locations.len() as u32),
+                    started_by: &m.started_by,
+                    authors: &m.authors,
+                    deprecated: &m.deprecated,
+                }),
         })
     }
 }

@@ -147,8 +147,12 @@ impl Setup {
     /// Runs the job and returns its report and the requests it sent (`METHOD path`), checking every request
     /// against GitHub's REST description.
     async fn run(&self, options: &PrOptions) -> (PrReport, Vec<String>) {
+        self.run_with(options, &library()).await
+    }
+
+    async fn run_with(&self, options: &PrOptions, library: &Library) -> (PrReport, Vec<String>) {
         let before = self.fake.requests().len();
-        let report = app::pr::run(options, &library()).await.expect("run");
+        let report = app::pr::run(options, library).await.expect("run");
         self.fake.assert_valid();
         let routes = self.fake.routes()[before..].to_vec();
         (report, routes)
@@ -760,4 +764,53 @@ async fn a_fresh_store_learns_closed_and_merged_prs_from_github() {
     assert_eq!(writes(&routes), Vec::<String>::new(), "{routes:#?}");
     assert_eq!(report.reverts[0].action, RevertAction::AlreadyOpened);
     assert_eq!(setup.fake.pull_requests(OWNER, NAME).len(), n_prs);
+}
+
+const MIGRATION: &str = r#"
+id = "m-legacy"
+origin = "mined"
+before = "legacy_parse($A)"
+after = "parse($A)"
+support = 3
+score = 0.2
+prevalence = 0.6
+specialisation = 0.4
+
+[migration]
+status = "in-progress"
+migrated = 3
+remaining = 2
+commits = 3
+authors = ["Ada", "Grace"]
+first = 1700000000
+last = 1700100000
+started_by = ["4444444444444444444444444444444444444444", "5555555555555555555555555555555555555555"]
+deprecated = ["legacy_parse"]
+"#;
+
+#[tokio::test]
+async fn a_migration_is_one_pr_that_says_who_started_it_and_what_is_left() {
+    let code = "pub fn a(s: &str) -> Option<u32> {\n    legacy_parse(s)\n}\n\npub fn b(s: &str) -> Option<u32> {\n    legacy_parse(s.trim())\n}\n";
+    let setup = Setup::new(&[("src/lib.rs", code)]).await;
+    let db = setup.db("migration.db");
+    let library = pipeline::library_from_texts(&[("m-legacy.toml", MIGRATION)]).unwrap();
+    let (report, _) = setup.run_with(&setup.options(&db), &library).await;
+    assert!(report.errors.is_empty(), "{report:#?}");
+    assert_eq!(report.groups.len(), 1, "{report:#?}");
+    assert_eq!(report.groups[0].action, Action::Opened);
+    assert_eq!(report.groups[0].fixes, 2);
+    let pr = &setup.fake.pull_requests(OWNER, NAME)[0];
+    assert_eq!(
+        pr["title"],
+        "suture: finish the migration `legacy_parse($A)` → `parse($A)` (2 sites)"
+    );
+    let body = pr["body"].as_str().unwrap();
+    for needle in [
+        "**Finishes a migration this repository started**: 3 of 5 sites migrated since 2023-11-14, by 2 authors; this PR changes the 2 sites left.",
+        "- started by `4444444444444444444444444444444444444444`, `5555555555555555555555555555555555555555`",
+        "- authors: Ada, Grace",
+        "- `#[deprecated]` here: `legacy_parse`",
+    ] {
+        assert!(body.contains(needle), "missing {needle:?} in\n{body}");
+    }
 }

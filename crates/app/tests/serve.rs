@@ -1260,3 +1260,52 @@ fn a_dead_owner_on_this_host_is_recognised() {
     );
     assert!(!dead_owner_on_this_host("alice", "box"));
 }
+
+/// A migration of the repository (as `suture fix` learns it from the history, with its record).
+const MIGRATION: &str = r#"
+id = "m-legacy"
+origin = "mined"
+before = "legacy_parse($A)"
+after = "parse($A)"
+support = 3
+score = 0.2
+prevalence = 0.6
+specialisation = 0.4
+
+[migration]
+status = "done"
+migrated = 5
+remaining = 0
+commits = 4
+authors = ["Ada", "Grace"]
+first = 1700000000
+last = 1700100000
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pull_request_that_adds_a_use_of_a_migrated_api_is_told_the_new_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let fake = FakeGitHub::start().await;
+    let code = "pub fn read(s: &str) -> Option<u32> {\n    legacy_parse(s)\n}\n";
+    let head = fake.set_file(OWNER, REPO, "changes", "src/new.rs", code);
+    let patch: String = std::iter::once("@@ -0,0 +1,3 @@\n".to_owned())
+        .chain(code.lines().map(|l| format!("+{l}\n")))
+        .collect();
+    fake.set_pr_files(OWNER, REPO, 2, &[("src/new.rs", "added", Some(&patch))]);
+    let library = Arc::new(pipeline::library_from_texts(&[("m-legacy.toml", MIGRATION)]).unwrap());
+    let server = start_with(config(&db, &fake.uri(), 1), library).await;
+    let (status, reply) = deliver(server.addr, "pull_request", "mig", &opened(&head)).await;
+    assert_eq!(status, 202, "{reply}");
+    settle(&db, 1).await;
+    let reviews = fake.reviews(OWNER, REPO, 2);
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    let text = reviews[0]["comments"][0]["body"].as_str().unwrap();
+    assert!(text.contains("```suggestion\n    parse(s)\n```"), "{text}");
+    assert!(
+        text.contains("continues a migration of this repository: 5 sites changed this way in 4 commits by 2 authors"),
+        "{text}"
+    );
+    server.stop().await;
+    fake.assert_valid();
+}

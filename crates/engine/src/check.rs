@@ -15,6 +15,10 @@
 //!   file blames that fix, and all blamed fixes are backed out at once, in one more run. Only what no fix's
 //!   lines explain (an error in a caller, in another file) is found by bisection, so the number of compiler
 //!   runs grows with the number of broken fixes, not with the number of fixes.
+//! - A place accuses, it does not convict: one fix can break the lines of another (renaming a function's
+//!   definition breaks every renamed call of it). So when blamed fixes lie in more than one file, each file's
+//!   blamed fixes are tried once more, alone on top of what checked clean; the files that check clean with it
+//!   come back. One more run per such file, only when several files were blamed.
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::{Range, RangeInclusive};
@@ -159,6 +163,7 @@ pub fn settle(
     };
     let mut kept: Vec<usize> = (0..edits.len()).collect();
     let mut backed_out: Vec<(usize, Vec<Diagnostic>)> = Vec::new();
+    let mut by_place: Vec<usize> = Vec::new();
     // Each round either ends clean or backs out at least one edit, so this ends within `edits.len() + 1`
     // rounds.
     while !kept.is_empty() {
@@ -188,7 +193,25 @@ pub fn settle(
             kept.retain(|i| !bad.contains(i));
         } else {
             kept.retain(|i| !blamed.contains_key(i));
+            by_place.extend(blamed.keys());
             backed_out.extend(blamed);
+        }
+    }
+    // Retry what only a place accused, one file at a time, when several files were accused.
+    let accused: BTreeMap<&str, Vec<usize>> =
+        by_place.iter().fold(BTreeMap::new(), |mut files, &i| {
+            files.entry(edits[i].file.as_str()).or_default().push(i);
+            files
+        });
+    if accused.len() > 1 {
+        for group in accused.values() {
+            let mut set = kept.clone();
+            set.extend_from_slice(group);
+            set.sort_unstable();
+            if run(&set).0 == Verdict::Clean {
+                kept = set;
+                backed_out.retain(|(i, _)| !group.contains(i));
+            }
         }
     }
     backed_out.sort_by_key(|(i, _)| *i);

@@ -17,7 +17,9 @@
 //!    at, the same function, elsewhere), and how the fix validated (`cargo check` clean; the failing test and
 //!    the suite pass). A fix that failed validation has probability 0: it is backed out, never shown.
 //! 3. **Outcomes** of earlier fixes of the same pattern (merged / closed unmerged pull requests): a Beta
-//!    update in which the probability of step 2 is worth [`Parameters::outcome_weight`] observations.
+//!    update in which the probability of step 2 is worth [`Parameters::outcome_weight`] observations. The
+//!    commits of a migration (a pattern with a `migration` record, learned from the team's own history) are
+//!    merged outcomes too: each is the team making this change and keeping it.
 //!
 //! The parameters are data ([`Parameters`], `corpus/confidence.toml`), each with where its number comes from;
 //! the ones no measurement supports yet say so. The raw score ([`RawScore`]) only ranks candidates of one
@@ -371,6 +373,9 @@ impl ConfidenceModel {
             )
         };
         let Outcomes { merged, closed } = evidence.outcomes;
+        // A migration's own commits are this team accepting this very change, one commit after another: each
+        // counts as a merged fix of the pattern.
+        let merged = merged + evidence.pattern.migration.as_ref().map_or(0, |m| m.commits);
         let k = self.parameters.outcome_weight;
         let p = if validation == 0.0 {
             0.0

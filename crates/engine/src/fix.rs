@@ -424,6 +424,13 @@ fn fix_source(
                     skip(SkipReason::SelfRecursion { function });
                     continue;
                 }
+                if p.migration.is_some()
+                    && let Some(function) =
+                        old_form_on_purpose(&text, offset, tree, m.node, &p.pattern)
+                {
+                    skip(SkipReason::OldFormOnPurpose { function });
+                    continue;
+                }
                 if let Some(want) = p.returns
                     && function_returns(tree, m.node) != Some(want)
                 {
@@ -755,6 +762,45 @@ fn calls_itself(tree: &Tree, node: NodeId, matched: &str, replacement: &str) -> 
     (calls(replacement) && !calls(matched)).then_some(name)
 }
 
+/// The function around `node`, when it uses a migration's old form on purpose: its name or its attributes
+/// name an item the migration moves off (a test of the old API), or an attribute allows `deprecated`.
+/// `text` is the whole file and `offset` where the parsed unit starts in it: a unit may be the function
+/// alone, without the attributes before it, so they are read off the file's text.
+fn old_form_on_purpose(
+    text: &str,
+    offset: usize,
+    tree: &Tree,
+    node: NodeId,
+    pattern: &pattern::Pattern,
+) -> Option<String> {
+    let function = tree
+        .ancestors(node)
+        .find(|&a| tree.node(a).kind == "function_item")?;
+    let name = tree
+        .node(function)
+        .children
+        .iter()
+        .find(|&&c| tree.node(c).kind == "identifier")
+        .map(|&c| tree.text_of(c).to_owned())?;
+    // The attributes: the lines above the function that are attributes, comments or blank.
+    let start = tree.node(function).span.start as usize + offset;
+    let mut attributes = String::new();
+    for line in text[..start].lines().rev() {
+        let line = line.trim();
+        if line.starts_with("#[") || line.starts_with("#![") {
+            attributes.push_str(line);
+        } else if !(line.is_empty() || line.starts_with("//") || line.ends_with(']')) {
+            break;
+        }
+    }
+    let old = mine::migration::removed_names(pattern);
+    let named = old
+        .iter()
+        .any(|n| name.contains(n.as_str()) || attributes.contains(n.as_str()));
+    let allowed = attributes.replace(' ', "").contains("allow(deprecated");
+    (named || allowed).then_some(name)
+}
+
 /// `// suture-ignore` or `// suture-ignore: <id>` on the match's line or the line above it.
 fn suppressed(text: &str, at: usize, id: &str) -> bool {
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
@@ -860,7 +906,22 @@ pub(crate) fn explain(
         .effect
         .map(|e| format!("; {}", e.label()))
         .unwrap_or_default();
-    format!("{what}; {place}{frame}{effect}")
+    let migration = p
+        .migration
+        .as_ref()
+        .map(|m| {
+            format!(
+                "; continues a migration of this repository: {} sites changed this way in {} commits by {}",
+                m.migrated,
+                m.commits,
+                match m.authors.len() {
+                    1 => "1 author".to_owned(),
+                    n => format!("{n} authors"),
+                }
+            )
+        })
+        .unwrap_or_default();
+    format!("{what}; {place}{frame}{effect}{migration}")
 }
 
 pub(crate) fn position(text: &str, byte: usize) -> Position {

@@ -32,6 +32,10 @@ pub enum SkipReason {
     /// The fix would make the function call itself (`self.len() == 0` → `self.is_empty()` inside
     /// `fn is_empty`).
     SelfRecursion { function: String },
+    /// A migration's site in a function that uses the old form on purpose: one named after the old item or
+    /// whose attributes name it (a test of the old API, `#[should_panic(expected = "…old…")]`), or one that
+    /// allows `deprecated`.
+    OldFormOnPurpose { function: String },
     /// The compiler reported new errors or warnings on the patched code; the fix was backed out.
     DoesNotCompile(Vec<String>),
     /// The check does not compile the file (a feature or `cfg` leaves it out), so it cannot vouch for the
@@ -57,6 +61,9 @@ impl SkipReason {
             SkipReason::MoreSyntaxErrors => "the patched file has more syntax errors than before",
             SkipReason::TogetherDoNotParse(_) => "the fixes of a file together do not parse",
             SkipReason::SelfRecursion { .. } => "the fix would make a function call itself",
+            SkipReason::OldFormOnPurpose { .. } => {
+                "a migration's site in a function that uses the old form on purpose"
+            }
             SkipReason::DoesNotCompile(_) => {
                 "backed out: the compiler reports new errors or warnings"
             }
@@ -80,6 +87,7 @@ impl SkipReason {
             SkipReason::MoreSyntaxErrors => "more-syntax-errors",
             SkipReason::TogetherDoNotParse(_) => "together-do-not-parse",
             SkipReason::SelfRecursion { .. } => "self-recursion",
+            SkipReason::OldFormOnPurpose { .. } => "old-form-on-purpose",
             SkipReason::DoesNotCompile(_) => "does-not-compile",
             SkipReason::NotCompiled => "not-compiled",
             SkipReason::CheckBudget { .. } => "check-budget",
@@ -117,6 +125,10 @@ impl std::fmt::Display for SkipReason {
             SkipReason::SelfRecursion { function } => {
                 write!(f, "the fix would make `{function}` call itself")
             }
+            SkipReason::OldFormOnPurpose { function } => write!(
+                f,
+                "`{function}` uses the old form on purpose (it is named after it, its attributes name it, or it allows `deprecated`), so the migration leaves it"
+            ),
             SkipReason::DoesNotCompile(messages) if messages.is_empty() => write!(
                 f,
                 "the check fails with it (found by bisection), with no message on its lines"

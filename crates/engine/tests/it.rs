@@ -49,6 +49,7 @@ fn pattern(
         effect: None,
         returns: None,
         panics_when: None,
+        migration: None,
     })
     .expect("a valid pattern")
 }
@@ -794,10 +795,50 @@ mod checking {
 
     #[test]
     fn diagnostics_on_a_fixs_lines_back_it_out_in_one_more_run() {
+        let (kept, backed, runs) = run(10, &[2], true);
+        assert_eq!(kept, vec![0, 1, 3, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(backed, vec![2]);
+        assert_eq!(runs, 2);
+        // Accused in two files: each is tried once more on its own (and is broken alone too).
         let (kept, backed, runs) = run(10, &[2, 7], true);
         assert_eq!(kept, vec![0, 1, 3, 4, 5, 6, 8, 9]);
         assert_eq!(backed, vec![2, 7]);
-        assert_eq!(runs, 2);
+        assert_eq!(runs, 4);
+    }
+
+    #[test]
+    fn a_fix_that_breaks_the_lines_of_others_is_the_one_backed_out() {
+        // Edit 0 renames a definition in `def.rs`; edits 1 and 2 rename its calls in two other files. With edit 0
+        // applied, the compiler complains on the lines of all three; without it, the calls check clean.
+        let originals: BTreeMap<String, String> = ["def.rs", "a.rs", "b.rs"]
+            .iter()
+            .map(|f| (f.to_string(), "ok\n".to_owned()))
+            .collect();
+        let edits: Vec<Edit> = ["def.rs", "a.rs", "b.rs"]
+            .iter()
+            .map(|f| Edit {
+                file: f.to_string(),
+                range: 0..2,
+                replacement: "OK".to_owned(),
+            })
+            .collect();
+        let settled = settle(&originals, &edits, |files| {
+            if files.contains_key("def.rs") {
+                Verdict::Broken(
+                    files
+                        .keys()
+                        .map(|f| diag(f, 1, "E0425", "cannot find function `parse`"))
+                        .collect(),
+                )
+            } else {
+                Verdict::Clean
+            }
+        });
+        assert_eq!(settled.kept, vec![1, 2]);
+        let backed: Vec<usize> = settled.backed_out.iter().map(|(i, _)| *i).collect();
+        assert_eq!(backed, vec![0]);
+        // The first run (all three accused), then one per accused file.
+        assert_eq!(settled.runs, 4);
     }
 
     #[test]
@@ -882,6 +923,91 @@ fn a_record_measured_by_the_compiler_is_not_credited_twice_for_compiling() {
     );
 }
 
+#[test]
+fn the_commits_of_a_migration_count_as_accepted_fixes() {
+    let plain = pattern(
+        "m",
+        Origin::Mined,
+        0.2,
+        "legacy_parse($A) => parse($A)",
+        Vec::new(),
+    );
+    let mut migrating = plain.clone();
+    migrating.migration = Some(pattern::Migration {
+        status: pattern::MigrationStatus::InProgress,
+        migrated: 3,
+        remaining: 2,
+        commits: 3,
+        authors: vec!["a".to_owned()],
+        first: 0,
+        last: 0,
+        started_by: Vec::new(),
+        deprecated: Vec::new(),
+    });
+    let none = Outcomes::default();
+    let p = assess(&plain, Proximity::Anywhere, Validation::Compiled, none);
+    let m = assess(&migrating, Proximity::Anywhere, Validation::Compiled, none);
+    // Three merged outcomes on top of the model's estimate, worth two: (2p + 3) / 5.
+    assert_eq!(m, ((2.0 * p + 3.0) / 5.0 * 1e4).round() / 1e4);
+    // Exactly as three merged pull requests of the plain pattern would.
+    let merged = Outcomes {
+        merged: 3,
+        closed: 0,
+    };
+    assert_eq!(
+        m,
+        assess(&plain, Proximity::Anywhere, Validation::Compiled, merged)
+    );
+    // A failed check still shows nothing.
+    assert_eq!(
+        assess(&migrating, Proximity::Anywhere, Validation::Failed, none),
+        0.0
+    );
+}
+
+#[test]
+fn a_migration_leaves_functions_that_use_the_old_form_on_purpose() {
+    let mut p = pattern(
+        "m",
+        Origin::Mined,
+        0.2,
+        "legacy_parse($A) => parse($A)",
+        Vec::new(),
+    );
+    p.migration = Some(pattern::Migration {
+        status: pattern::MigrationStatus::InProgress,
+        migrated: 3,
+        remaining: 3,
+        commits: 3,
+        authors: Vec::new(),
+        first: 0,
+        last: 0,
+        started_by: Vec::new(),
+        deprecated: Vec::new(),
+    });
+    let text = "fn read(s: &str) -> u32 {\n    legacy_parse(s)\n}\n\n#[test]\n#[should_panic(expected = \"legacy_parse: junk\")]\nfn rejects_junk() {\n    legacy_parse(\"x\");\n}\n\n#[test]\nfn legacy_parse_agrees_with_parse() {\n    assert_eq!(legacy_parse(\"1\"), parse(\"1\"));\n}\n\n#[allow(deprecated)]\nfn kept(s: &str) -> u32 {\n    legacy_parse(s)\n}\n";
+    let outcome = fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    let fixed: Vec<u32> = outcome.fixes.fixes.iter().map(|f| f.start.line).collect();
+    assert_eq!(fixed, vec![2]);
+    let left: Vec<String> = outcome
+        .skipped
+        .iter()
+        .map(|s| format!("{}: {}", s.line, s.reason.code()))
+        .collect();
+    assert_eq!(
+        left,
+        vec![
+            "8: old-form-on-purpose",
+            "13: old-form-on-purpose",
+            "18: old-form-on-purpose"
+        ]
+    );
+    // Without a migration record the same pattern is an ordinary one and fixes every site.
+    p.migration = None;
+    let outcome = fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    assert_eq!(outcome.fixes.fixes.len(), 4);
+}
+
 /// A guard remedy: `$A[$B]` panics when `$B >= $A.len()`.
 fn index_guard() -> LibraryPattern {
     LibraryPattern::try_from(SerializablePattern {
@@ -906,6 +1032,7 @@ fn index_guard() -> LibraryPattern {
         effect: Some(pattern::Effect::Surfaces),
         returns: None,
         panics_when: Some("$B >= $A.len()".to_owned()),
+        migration: None,
     })
     .expect("a valid guard")
 }

@@ -87,6 +87,8 @@ pub struct CommitInfo {
     pub summary: String,
     /// Committer time, seconds since the Unix epoch.
     pub time: i64,
+    /// The author's name, lossily decoded.
+    pub author: String,
 }
 
 /// A Rust file modified by a commit.
@@ -297,6 +299,7 @@ impl Repo {
                 summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
                     .into_owned(),
                 time: commit.time().seconds(),
+                author: String::from_utf8_lossy(commit.author().name_bytes()).into_owned(),
             });
         }
         Ok(commits)

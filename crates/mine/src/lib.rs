@@ -12,6 +12,7 @@
 //! level costs O(n · max_group) anti-unifications, so the whole is near-linear in the number of edits.
 
 pub mod calibrate;
+pub mod migration;
 mod refuse;
 mod score;
 

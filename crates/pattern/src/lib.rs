@@ -27,8 +27,8 @@ pub use guard::{
 };
 pub use index::{Index, Match, squeeze};
 pub use library::{
-    Effect, LibraryError, LibraryPattern, Measured, MeasuredBy, Origin, Provenance, Returns,
-    SerializableExample, SerializablePattern, SerializableProvenance,
+    Effect, LibraryError, LibraryPattern, Measured, MeasuredBy, Migration, MigrationStatus, Origin,
+    Provenance, Returns, SerializableExample, SerializablePattern, SerializableProvenance,
 };
 
 /// Hole number, shared between the before and after sides of a pattern.

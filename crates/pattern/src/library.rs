@@ -99,6 +99,45 @@ pub struct SerializablePattern {
     /// returns `Result` or `Option`. Its `after` may equal `before` (the site itself stays as it is).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panics_when: Option<String>,
+    /// For a pattern mined from a team's own history: the migration it is part of, as that history shows it
+    /// (fixes that kept arriving while the old form remained). Written by `suture mine`; the confidence model
+    /// counts its fixing commits as accepted fixes of this pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<Migration>,
+}
+
+/// A migration in a team's history: the same change made again and again, commit after commit, with sites of
+/// the old form still left at the mined revision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Migration {
+    /// `in-progress` (sites left, fixes recent) or `done` (no site of the old form left).
+    pub status: MigrationStatus,
+    /// Sites the history migrated.
+    pub migrated: u32,
+    /// Sites of the old form at the mined revision.
+    pub remaining: u32,
+    /// Distinct commits that migrated a site.
+    pub commits: u32,
+    /// Their distinct authors.
+    pub authors: Vec<String>,
+    /// Commit time of the first and the latest migrating commit, seconds since the Unix epoch.
+    pub first: i64,
+    pub last: i64,
+    /// The first migrating commits (full ids, oldest first): where the migration started.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub started_by: Vec<String>,
+    /// Names of the old form marked `#[deprecated]` at the mined revision.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deprecated: Vec<String>,
+}
+
+/// Where a migration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum MigrationStatus {
+    InProgress,
+    Done,
 }
 
 /// What a remedy does to the failure it removes.
@@ -205,6 +244,7 @@ pub struct LibraryPattern {
     pub returns: Option<Returns>,
     /// The panic condition over the before side's holes (same hole ids), for guard remedies.
     pub panics_when: Option<crate::Template>,
+    pub migration: Option<Migration>,
     /// The file form this pattern was read from, kept so that writing it back changes nothing.
     pub source: SerializablePattern,
 }
@@ -362,6 +402,7 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
             effect: file.effect,
             returns: file.returns,
             panics_when,
+            migration: file.migration.clone(),
             source: file,
         })
     }

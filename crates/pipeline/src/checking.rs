@@ -173,6 +173,16 @@ fn check_report(
     let patterns: Vec<&LibraryPattern> = library.patterns.iter().collect();
     let engine = Engine::new(&patterns, config);
     let mut tests_failed_note = None;
+    // Finishing a migration leaves its old item unused: that `dead_code` warning is the migration's goal,
+    // not a regression, and is said in a note instead.
+    let retired: Vec<String> = library
+        .patterns
+        .iter()
+        .filter(|p| p.migration.is_some())
+        .flat_map(|p| mine::migration::removed_names(&p.pattern))
+        .map(|name| format!("`{name}`"))
+        .collect();
+    let mut unused: std::collections::BTreeSet<String> = Default::default();
     for pass in 1..=options.max_passes.max(1) {
         pass_fixes.retain(|f| {
             if compiled.contains(&f.file) {
@@ -230,10 +240,18 @@ fn check_report(
                 .and_then(|()| runner.check().map_err(|e| anyhow::anyhow!(e)));
             match result {
                 Ok(after) => {
-                    let fresh = |baseline: &[Diagnostic]| -> Vec<Diagnostic> {
+                    let mut fresh = |baseline: &[Diagnostic]| -> Vec<Diagnostic> {
                         new_diagnostics(baseline, &after)
                             .into_iter()
                             .filter(|d| d.level == "error" || d.level == "warning")
+                            .filter(|d| {
+                                let retiring = d.code.as_deref() == Some("dead_code")
+                                    && retired.iter().any(|name| d.message.contains(name.as_str()));
+                                if retiring {
+                                    unused.insert(format!("{} ({}:{})", d.message, d.file, d.line));
+                                }
+                                !retiring
+                            })
                             .collect()
                     };
                     let mut new = fresh(&baseline);
@@ -396,6 +414,11 @@ fn check_report(
     }
     if let Some(why) = tests_failed_note {
         notes.push(format!("a `cargo test` run failed during bisection: {why}"));
+    }
+    for warning in unused {
+        notes.push(format!(
+            "finishing a migration leaves its old item unused: {warning}; not counted against the fixes (remove the item once nothing needs it)"
+        ));
     }
     // The report now holds what survived.
     for file in &mut report.files {

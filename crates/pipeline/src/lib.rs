@@ -17,6 +17,7 @@ pub mod locate;
 pub mod measuring;
 pub mod mining;
 pub mod output;
+pub mod own_history;
 pub mod split;
 pub mod watching;
 
@@ -40,9 +41,13 @@ pub use measuring::{
     MeasureOptions, MeasureRepo, MeasureReport, measure_library, wilson_lower_bound,
 };
 pub use mining::{
-    MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec, mine_repos, pattern_id,
+    MigrationCounts, MineOptions, MineReport, NoProgress, Progress, RepoReport, RepoSpec,
+    mine_repos, pattern_id,
 };
 pub use output::{JSON_VERSION, to_json, to_sarif};
+pub use own_history::{
+    OwnLibrary, ignore_dir, learn_own_history, migration_progress, own_history_options,
+};
 pub use split::{SplitOptions, SplitReport, commit_split};
 pub use watching::{
     GroupReport, HealGroup, HealGroupOutcome, LogInput, WatchHeal, WatchOptions, WatchReport,

@@ -63,6 +63,30 @@ impl Library {
         Ok(())
     }
 
+    /// Adds the patterns of `other` whose ids are not in the library yet (the same mined pattern learned by
+    /// two libraries has one id); returns how many were left out.
+    pub fn extend_new(&mut self, other: Library) -> usize {
+        let mut skipped = 0;
+        for (pattern, file) in other.patterns.into_iter().zip(other.files) {
+            if self.pattern(&pattern.id).is_some() {
+                skipped += 1;
+            } else {
+                self.patterns.push(pattern);
+                self.files.push(file);
+            }
+        }
+        skipped
+    }
+
+    /// Keeps the patterns for which `keep` holds.
+    pub fn retain(&mut self, mut keep: impl FnMut(&LibraryPattern) -> bool) {
+        let kept: Vec<bool> = self.patterns.iter().map(&mut keep).collect();
+        let mut k = kept.iter();
+        self.patterns.retain(|_| *k.next().unwrap_or(&false));
+        let mut k = kept.iter();
+        self.files.retain(|_| *k.next().unwrap_or(&false));
+    }
+
     /// Adds every pattern of `other`.
     pub fn extend(&mut self, other: Library) -> Result<()> {
         for (pattern, file) in other.patterns.into_iter().zip(other.files) {

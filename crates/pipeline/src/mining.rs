@@ -5,7 +5,7 @@
 //! is then rebuilt from the stored edits of the commits in range, so a re-run with nothing new writes the same
 //! library. Several repositories can be mined into one library; that is how the shipped library is made.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -55,6 +55,9 @@ pub struct MineOptions {
     pub refuse: mine::RefuseConfig,
     /// Stored edits never learned from, as (commit, path, line): the held-out sites of an evaluation.
     pub held_out: BTreeSet<(String, String, u32)>,
+    /// Read migrations in the history (a team's own, one repository): patterns whose fixes kept arriving
+    /// while the old form remained get a `migration` record, and patterns a later commit undid are dropped.
+    pub migrations: Option<mine::migration::MigrationConfig>,
 }
 
 impl Default for MineOptions {
@@ -72,6 +75,7 @@ impl Default for MineOptions {
             max_provenance: 20,
             refuse: mine::RefuseConfig::default(),
             held_out: BTreeSet::new(),
+            migrations: None,
         }
     }
 }
@@ -109,8 +113,19 @@ pub struct MineReport {
     /// Candidates refused as noise, by reason, most frequent first: (reason kind, count). See
     /// `mine::Refusal`: toggles, renames, drops of `?`/calls/operands/arguments, test data.
     pub refused: Vec<(String, usize)>,
+    /// Migrations read in the history (with `MineOptions::migrations`): in progress, done, stalled.
+    pub migrations: MigrationCounts,
     /// Wall time of each phase, in seconds.
     pub seconds: Timings,
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct MigrationCounts {
+    pub in_progress: usize,
+    pub done: usize,
+    pub stalled: usize,
+    /// Patterns dropped because a later commit undid their change.
+    pub reverted: usize,
 }
 
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -364,6 +379,7 @@ fn build_library(
     let mut patterns = Vec::new();
     let mut provenance = Vec::new();
     let (mut commit_of, mut file_of, mut repo_of) = (Vec::new(), Vec::new(), Vec::new());
+    let mut time_of = Vec::new();
     let mut commit_ids: HashMap<String, usize> = HashMap::new();
     let mut file_ids: HashMap<(usize, String), usize> = HashMap::new();
     for (r, source) in sources.iter().enumerate() {
@@ -399,6 +415,7 @@ fn build_library(
             let next = file_ids.len();
             file_of.push(*file_ids.entry((r, edit.path.clone())).or_insert(next));
             repo_of.push(r);
+            time_of.push(edit.time);
             patterns.push(pattern);
             provenance.push(SerializableProvenance {
                 repo: source.name.clone(),
@@ -433,7 +450,27 @@ fn build_library(
     let selected = select(&dendrogram, origins, &options.score);
     // Guards come from the edits under each candidate; the drop rule reads them, so they come first.
     mine::learn_guards(&mut dendrogram, &selected, &patterns);
-    let (selected, refused) = mine::refuse(&dendrogram, &selected, origins, &options.refuse);
+    // In a team's own history a rename is worth keeping while the team is migrating, and only then: the
+    // rename rule is applied after the migrations are read (below), to the patterns that are not one.
+    let defer_renames = options.migrations.is_some() && options.refuse.renames;
+    let rules = mine::RefuseConfig {
+        renames: options.refuse.renames && !defer_renames,
+    };
+    let (selected, refused) = mine::refuse(&dendrogram, &selected, origins, &rules);
+    let renames: std::collections::HashSet<usize> = if defer_renames {
+        selected
+            .iter()
+            .copied()
+            .filter(|&c| {
+                matches!(
+                    mine::refusal(&dendrogram.clusters[c].pattern, &options.refuse),
+                    Some(mine::Refusal::Rename(_))
+                )
+            })
+            .collect()
+    } else {
+        Default::default()
+    };
     let mut reasons: HashMap<String, usize> = HashMap::new();
     for (_, reason) in &refused {
         *reasons.entry(reason.kind()).or_default() += 1;
@@ -447,10 +484,87 @@ fn build_library(
         .collect();
     report.seconds.cluster = start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();
-    let (unfixed, scanned) = count_unfixed(sources, &templates, options, progress)?;
+    let (unfixed, scanned, names) = count_unfixed(sources, &templates, options, progress)?;
     report.seconds.scan = start.elapsed().as_secs_f64();
     report.scanned_files = scanned;
-    let scored = score(&dendrogram, &selected, &unfixed, origins, &options.score);
+    let mut scored = score(&dendrogram, &selected, &unfixed, origins, &options.score);
+    let migrations = match &options.migrations {
+        Some(config) if sources.len() == 1 => {
+            let mut commit_names = vec![String::new(); commit_ids.len()];
+            for (id, &i) in &commit_ids {
+                commit_names[i] = id.clone();
+            }
+            let history = History {
+                source: &sources[0],
+                patterns: &patterns,
+                time: &time_of,
+                commit: &commit_of,
+                commit_ids: &commit_names,
+                defined: &names.defined,
+                deprecated: &names.deprecated,
+            };
+            let migrations = read_migrations(&dendrogram, &scored, &history, config);
+            let mut kept = Vec::with_capacity(scored.len());
+            let mut records = Vec::with_capacity(scored.len());
+            let mut new_index = Vec::with_capacity(scored.len());
+            let mut renamed = 0;
+            for (s, verdict) in scored.into_iter().zip(migrations) {
+                let record = match verdict {
+                    Read::Reverted => {
+                        report.migrations.reverted += 1;
+                        new_index.push(None);
+                        continue;
+                    }
+                    Read::Record(record) => {
+                        match record.status {
+                            pattern::MigrationStatus::InProgress => {
+                                report.migrations.in_progress += 1
+                            }
+                            pattern::MigrationStatus::Done => report.migrations.done += 1,
+                        }
+                        Some(record)
+                    }
+                    Read::Stalled | Read::NotOne if renames.contains(&s.cluster) => {
+                        renamed += 1;
+                        new_index.push(None);
+                        continue;
+                    }
+                    Read::Stalled => {
+                        report.migrations.stalled += 1;
+                        None
+                    }
+                    Read::NotOne => None,
+                };
+                new_index.push(Some(kept.len()));
+                kept.push(s);
+                records.push(record);
+            }
+            let rename = mine::Refusal::Rename(String::new()).kind();
+            for (reason, n) in [
+                (
+                    "reverted (a later commit undid the change)".to_owned(),
+                    report.migrations.reverted,
+                ),
+                (rename, renamed),
+            ] {
+                match report.refused.iter_mut().find(|(r, _)| *r == reason) {
+                    Some(entry) => entry.1 += n,
+                    None if n > 0 => report.refused.push((reason, n)),
+                    None => {}
+                }
+            }
+            report
+                .refused
+                .sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            // Parents are indices into the list: re-pointed past the dropped ones.
+            for s in &mut kept {
+                s.parent = s.parent.and_then(|p| new_index[p]);
+            }
+            scored = kept;
+            records
+        }
+        _ => vec![None; scored.len()],
+    };
     let ids: Vec<String> = scored
         .iter()
         .map(|s| pattern_id(&dendrogram.clusters[s.cluster].pattern))
@@ -522,6 +636,7 @@ fn build_library(
                 accessors,
                 provenance: prov,
                 measured: None,
+                migration: migrations[k].clone(),
             }
         })
         .collect();
@@ -592,17 +707,151 @@ pub fn pattern_id(pattern: &Pattern) -> String {
     format!("m-{:010x}", pattern.hash() >> 24)
 }
 
+/// Names the code at the end of the range defines, and those it marks `#[deprecated]`.
+#[derive(Default)]
+struct Names {
+    /// How many items define each name.
+    defined: HashMap<String, u32>,
+    deprecated: HashSet<String>,
+}
+
+/// What [`read_migrations`] reads besides the dendrogram: the one source's edits, by index.
+struct History<'a> {
+    source: &'a Source,
+    patterns: &'a [Pattern],
+    time: &'a [i64],
+    commit: &'a [usize],
+    /// Commit index → full id.
+    commit_ids: &'a [String],
+    /// Names items define at the end of the range (how many times), and those marked `#[deprecated]`.
+    defined: &'a HashMap<String, u32>,
+    deprecated: &'a HashSet<String>,
+}
+
+/// A scored pattern read as a migration.
+enum Read {
+    Record(pattern::Migration),
+    Stalled,
+    Reverted,
+    NotOne,
+}
+
+/// Each scored pattern classified by `mine::migration` from its fixes' times, its sites left at the end of
+/// the range (`unfixed`), later edits that undid it, and deprecated names of its old form.
+fn read_migrations(
+    dendrogram: &mine::Dendrogram,
+    scored: &[mine::Scored],
+    history: &History<'_>,
+    config: &mine::migration::MigrationConfig,
+) -> Vec<Read> {
+    use mine::migration::{MigrationEvidence, Verdict, classify, new_names, removed_names, undoes};
+    // Edits by (before kind, after kind): an edit that undoes a pattern has the pattern's kinds swapped.
+    let mut by_kinds: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (e, p) in history.patterns.iter().enumerate() {
+        by_kinds
+            .entry((p.before.kind(), p.after.kind()))
+            .or_default()
+            .push(e);
+    }
+    let authors: HashMap<&str, &str> = history
+        .source
+        .commits
+        .iter()
+        .map(|c| (c.id.as_str(), c.author.as_str()))
+        .collect();
+    let head_time = history
+        .source
+        .commits
+        .iter()
+        .map(|c| c.time)
+        .max()
+        .unwrap_or(0);
+    scored
+        .par_iter()
+        .map(|s| {
+            let cluster = &dendrogram.clusters[s.cluster];
+            let p = &cluster.pattern;
+            let mut fixes: Vec<(i64, usize)> = cluster
+                .edits
+                .iter()
+                .map(|&e| (history.time[e], history.commit[e]))
+                .collect();
+            fixes.sort_unstable();
+            fixes.dedup_by_key(|f| f.1);
+            let first = fixes.first().map_or(0, |f| f.0);
+            let undone_at = by_kinds
+                .get(&(p.after.kind(), p.before.kind()))
+                .into_iter()
+                .flatten()
+                .filter(|&&e| history.time[e] >= first && undoes(p, &history.patterns[e]))
+                .map(|&e| history.time[e])
+                .max();
+            let removed = removed_names(p);
+            let names_changed = (removed.len(), new_names(p).len());
+            let own_names: Vec<String> = removed
+                .into_iter()
+                .filter(|n| history.defined.contains_key(n))
+                .collect();
+            let deprecated: Vec<String> = own_names
+                .iter()
+                .filter(|n| history.deprecated.contains(*n) && history.defined.get(*n) == Some(&1))
+                .cloned()
+                .collect();
+            let evidence = MigrationEvidence {
+                fix_times: fixes.iter().map(|f| f.0).collect(),
+                migrated: cluster.edits.len() as u32,
+                remaining: s.unfixed,
+                names_changed,
+                undone_at,
+                own_names,
+                deprecated: deprecated.clone(),
+                head_time,
+            };
+            let status = match classify(&evidence, config) {
+                Verdict::Reverted => return Read::Reverted,
+                Verdict::Stalled => return Read::Stalled,
+                Verdict::NotOne => return Read::NotOne,
+                Verdict::InProgress => pattern::MigrationStatus::InProgress,
+                Verdict::Done => pattern::MigrationStatus::Done,
+            };
+            let ids: Vec<&str> = fixes
+                .iter()
+                .map(|f| history.commit_ids[f.1].as_str())
+                .collect();
+            let mut names: Vec<String> = ids
+                .iter()
+                .filter_map(|id| authors.get(id).map(|a| (*a).to_owned()))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            Read::Record(pattern::Migration {
+                status,
+                migrated: cluster.edits.len() as u32,
+                remaining: s.unfixed,
+                commits: fixes.len() as u32,
+                authors: names,
+                first,
+                last: fixes.last().map_or(0, |f| f.0),
+                started_by: ids.iter().take(3).map(|id| (*id).to_owned()).collect(),
+                deprecated,
+            })
+        })
+        .collect()
+}
+
 /// Counts matches of each template in the code at the end of the range of each source: code that was not
-/// fixed. Files that contain none of the templates' rarest tokens are not parsed.
+/// fixed. Files that contain none of the templates' rarest tokens are not parsed. With
+/// `MineOptions::migrations`, also the names the items there define, and which are `#[deprecated]`.
 fn count_unfixed(
     sources: &[Source],
     templates: &[&Template],
     options: &MineOptions,
     progress: &dyn Progress,
-) -> Result<(Vec<u32>, usize)> {
+) -> Result<(Vec<u32>, usize, Names)> {
     let mut counts = vec![0u32; templates.len()];
+    let mut names = Names::default();
     if templates.is_empty() {
-        return Ok((counts, 0));
+        return Ok((counts, 0, names));
     }
     let needles: Vec<String> = templates.iter().filter_map(|t| longest_token(t)).collect();
     let mut scanned = 0;
@@ -610,25 +859,41 @@ fn count_unfixed(
         let repo = git::open(&source.spec.path)?;
         let files = repo.rust_files_at(&source.head, &options.limits)?;
         progress.phase(&format!("scanning {}", source.name), files.len() as u64);
-        let partial: Vec<Vec<u32>> = files
+        // Per file: the matches (when a needle is there), and the names it defines and deprecates.
+        type PerFile = (Option<Vec<u32>>, (Vec<String>, Vec<String>));
+        let partial: Vec<PerFile> = files
             .par_iter()
             .filter_map(|(_, blob)| {
                 progress.inc(1);
                 let text = blob.text()?;
+                let names = if options.migrations.is_some() {
+                    (
+                        mine::migration::defined_names(text),
+                        mine::migration::deprecated_names(text),
+                    )
+                } else {
+                    Default::default()
+                };
                 if !needles.iter().any(|n| text.contains(n.as_str())) {
-                    return None;
+                    return Some((None, names));
                 }
                 let tree = syntax::parse(text).tree;
-                Some(count_matches(templates, &tree))
+                Some((Some(count_matches(templates, &tree)), names))
             })
             .collect();
         progress.finish();
-        scanned += partial.len();
-        for c in partial {
-            counts.iter_mut().zip(c).for_each(|(total, n)| *total += n);
+        for (c, (defined, deprecated)) in partial {
+            for name in defined {
+                *names.defined.entry(name).or_default() += 1;
+            }
+            names.deprecated.extend(deprecated);
+            if let Some(c) = c {
+                scanned += 1;
+                counts.iter_mut().zip(c).for_each(|(total, n)| *total += n);
+            }
         }
     }
-    Ok((counts, scanned))
+    Ok((counts, scanned, names))
 }
 
 /// The longest literal token of a template: a file without it cannot match.

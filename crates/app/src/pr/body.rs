@@ -153,8 +153,21 @@ pub fn revert_message(number: u64, title: &str, merge_sha: &str) -> String {
     )
 }
 
-/// The PR title of a fix group.
-pub fn title(pattern: &str, description: Option<&str>, n_fixes: usize) -> String {
+/// The PR title of a fix group; a migration says that it finishes one (`before` → `after`).
+pub fn title(
+    pattern: &str,
+    description: Option<&str>,
+    migration: Option<(&str, &str)>,
+    n_fixes: usize,
+) -> String {
+    if let Some((before, after)) = migration {
+        return format!(
+            "suture: finish the migration `{}` → `{}` ({n_fixes} {})",
+            one_line(before),
+            one_line(after),
+            plural(n_fixes, "site", "sites")
+        );
+    }
     match description {
         Some(description) if !description.trim().is_empty() => {
             format!("suture: {}", one_line(description))
@@ -192,6 +205,20 @@ pub struct FixBody<'a> {
     /// The default branch's name and the checkout commit that was scanned.
     pub branch: &'a str,
     pub scanned_sha: &'a str,
+    /// When the pattern is a migration of this repository: its progress in words, the commits that started
+    /// it and its authors.
+    pub migration: Option<MigrationNote<'a>>,
+}
+
+/// What a fix PR says of the migration it finishes.
+#[derive(Debug, Clone)]
+pub struct MigrationNote<'a> {
+    /// "3 of 5 sites migrated since 2026-03-02, by 2 authors".
+    pub progress: String,
+    pub started_by: &'a [String],
+    pub authors: &'a [String],
+    /// Names of the old form marked `#[deprecated]`.
+    pub deprecated: &'a [String],
 }
 
 /// The PR body: the marker, then the provenance a reviewer needs to trust or reject the change.
@@ -237,6 +264,32 @@ pub fn fix_body(body: &FixBody<'_>) -> String {
         body.branch, body.scanned_sha
     ));
     out.push_str(&format!("| Based on | `{}` |\n\n", body.base_sha));
+    if let Some(m) = &body.migration {
+        out.push_str(&format!(
+            "**Finishes a migration this repository started**: {}; this PR changes the {} {} left.\n",
+            m.progress,
+            body.locations.len(),
+            plural(body.locations.len(), "site", "sites")
+        ));
+        let started: Vec<String> = m.started_by.iter().map(|c| format!("`{c}`")).collect();
+        if !started.is_empty() {
+            out.push_str(&format!("- started by {}\n", started.join(", ")));
+        }
+        if !m.authors.is_empty() {
+            out.push_str(&format!("- authors: {}\n", m.authors.join(", ")));
+        }
+        if !m.deprecated.is_empty() {
+            out.push_str(&format!(
+                "- `#[deprecated]` here: {}\n",
+                m.deprecated
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        out.push('\n');
+    }
 
     if body.examples.is_empty() {
         if body.origin == "hand-written" {
