@@ -307,6 +307,12 @@ fn mine(args: MineArgs) -> Result<ExitCode> {
                     m.in_progress, m.done, m.stalled
                 );
             }
+            if report.less_precise_levels > 0 {
+                println!(
+                    "  {} refinements not written: the level above them was as precise with one commit held out",
+                    report.less_precise_levels
+                );
+            }
             for p in library.iter().take(10) {
                 println!(
                     "  {:.3}  {}  {}  =>  {}  (support {})",

@@ -3,7 +3,7 @@
 mod support;
 
 use expect_test::expect;
-use support::{history, run, summarise_library};
+use support::{Repo, history, run, summarise_library};
 
 #[test]
 fn learns_two_general_families_with_provenance() {
@@ -25,11 +25,27 @@ fn learns_two_general_families_with_provenance() {
         $A - $B => $A.saturating_sub($B)
           origin mined, support 3, score 0.6, specialisation 1.0
           provenance: before_last saturates, remaining cannot underflow, saturating gap
-        v.len() == 0 => v.is_empty()
-          origin mined, support 2, score 0.5, specialisation 1.0
-          provenance: test uses is_empty, use is_empty on a slice
     "#]]
     .assert_eq(&summarise_library(&repo, &out));
+    // `v.len() == 0 => v.is_empty()` (two commits) is a level under `$A.len() == 0 => …`; learned without
+    // each of their commits, both fix the held-out sites as written, so the refinement adds nothing.
+    assert!(
+        result
+            .stdout
+            .contains("1 refinements not written: the level above them was as precise"),
+        "{}",
+        result.stdout
+    );
+    let files = support::read_dir_sorted(&out);
+    let general = files
+        .iter()
+        .find(|(_, text)| text.contains("before = \"$A.len() == 0\""))
+        .expect("the general level is written");
+    let file: toml::Table = toml::from_str(&general.1).unwrap();
+    expect![
+        "{ commits = 4, false_edits = 0, missed = 0, precision = 0.5101, right = 4, wrong = 0 }"
+    ]
+    .assert_eq(&file["held_out"].to_string());
 }
 
 #[test]
@@ -50,7 +66,7 @@ fn rerun_mines_nothing_and_writes_the_same_library() {
         second.stdout
     );
     assert!(
-        second.stdout.contains("0 written, 3 unchanged, 0 removed"),
+        second.stdout.contains("0 written, 2 unchanged, 0 removed"),
         "{}",
         second.stdout
     );
@@ -588,4 +604,73 @@ fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_mined() {
     .assert_eq(&format!("{reasons:?}"));
     // What the rest of the history teaches is still learned.
     assert!(summarise_library(&repo, &out).starts_with("$A.len() == 0 => $A.is_empty()"));
+}
+
+#[test]
+fn a_list_hole_learned_from_one_to_three_arguments_fixes_a_call_with_four() {
+    let repo = Repo::with_crate(
+        "report",
+        "use std::fmt::Write;\n\npub fn header(out: &mut String) -> std::fmt::Result {\n    write!(out, \"report\").unwrap();\n    Ok(())\n}\n\npub fn name(out: &mut String, n: &str) -> std::fmt::Result {\n    write!(out, \"name {}\", n).unwrap();\n    Ok(())\n}\n\npub fn span(out: &mut String, a: u32, b: u32) -> std::fmt::Result {\n    write!(out, \"{}..{}\", a, b).unwrap();\n    Ok(())\n}\n",
+    );
+    for (i, (from, to)) in [
+        (
+            "write!(out, \"report\").unwrap()",
+            "write!(out, \"report\")?",
+        ),
+        (
+            "write!(out, \"name {}\", n).unwrap()",
+            "write!(out, \"name {}\", n)?",
+        ),
+        (
+            "write!(out, \"{}..{}\", a, b).unwrap()",
+            "write!(out, \"{}..{}\", a, b)?",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        repo.edit(
+            &format!("propagate errors {}", i + 1),
+            "src/lib.rs",
+            from,
+            to,
+        );
+    }
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![""].assert_eq(&refused);
+    expect![[r#"
+        write!(out, $$$A).unwrap() => write!(out, $$$A)?
+          origin mined, support 3, score 0.6, specialisation 1.0
+          provenance: propagate errors 1, propagate errors 2, propagate errors 3
+    "#]]
+    .assert_eq(&library);
+    // A new crate (rustfmt-formatted) with a site of four arguments and one with only the format string; it
+    // compiles after the fixes, which `suture fix` checked before applying them.
+    let lib = "use std::fmt::Write;\n\npub fn row(out: &mut String, a: u32, b: u32, c: u32) -> std::fmt::Result {\n    write!(out, \"{} {} {}\", a, b, c).unwrap();\n    write!(out, \"\\n\").unwrap();\n    Ok(())\n}\n";
+    let target = Repo::with_crate("rows", lib);
+    let r = run(&[
+        "fix",
+        target.path_str(),
+        "--patterns",
+        repo.path().join("lib").to_str().unwrap(),
+        "--min-confidence",
+        "0",
+        "--apply",
+    ]);
+    assert_eq!(r.code, 1, "fixes were found: {}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("0 fixes backed out") && r.stdout.contains("applied 2 fixes"),
+        "{}",
+        r.stdout
+    );
+    expect![[r#"
+        use std::fmt::Write;
+
+        pub fn row(out: &mut String, a: u32, b: u32, c: u32) -> std::fmt::Result {
+            write!(out, "{} {} {}", a, b, c)?;
+            write!(out, "\n")?;
+            Ok(())
+        }
+    "#]]
+    .assert_eq(&std::fs::read_to_string(target.path().join("src/lib.rs")).unwrap());
 }

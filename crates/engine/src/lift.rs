@@ -73,6 +73,7 @@ pub fn guards_on_path(
             .bindings
             .iter()
             .flatten()
+            .flat_map(|b| b.nodes())
             .all(|&b| HoleClass::Accessor.contains(pattern::classify_tree(site_tree, b)));
         if !pure {
             continue;

@@ -12,6 +12,7 @@
 //! level costs O(n · max_group) anti-unifications, so the whole is near-linear in the number of edits.
 
 pub mod calibrate;
+mod loo;
 pub mod migration;
 mod refuse;
 mod score;
@@ -20,6 +21,7 @@ use std::collections::BTreeMap;
 
 use pattern::{Pattern, anti_unify, generalisation_cost};
 
+pub use loo::{Loo, LooConfig, leave_one_commit_out, prefer_precise_levels, wilson_lower_bound};
 pub use refuse::{Dropped, Refusal, RefuseConfig, refusal, toggles};
 pub use score::{
     Origins, ScoreConfig, Scored, count_matches, has_meaningful_token, score, select, site_support,

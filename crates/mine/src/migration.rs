@@ -159,7 +159,7 @@ fn names_only_in(side: &PNode, other: &PNode) -> Vec<String> {
 
 fn identifiers<'a>(node: &'a PNode, out: &mut Vec<&'a str>) {
     match &node.label {
-        Label::Hole(_) => {}
+        Label::Hole(_) | Label::List(_) => {}
         Label::Node { leaf, .. } => {
             if let Some(text) = leaf
                 && text.starts_with(|c: char| c.is_alphabetic() || c == '_')

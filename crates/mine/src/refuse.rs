@@ -147,12 +147,16 @@ pub fn toggles(candidates: &[(&Pattern, u32)]) -> Vec<Option<Refusal>> {
 fn canonical_hash(first: &PNode, second: &PNode) -> u64 {
     fn walk(node: &PNode, names: &mut Vec<HoleId>, h: &mut syntax::Fx) {
         match &node.label {
-            Label::Hole(id) => {
+            Label::Hole(id) | Label::List(id) => {
                 let k = names.iter().position(|n| n == id).unwrap_or_else(|| {
                     names.push(*id);
                     names.len() - 1
                 });
-                h.write(b"$");
+                h.write(if node.label == Label::List(*id) {
+                    b"$$$"
+                } else {
+                    b"$"
+                });
                 h.write_u64(k as u64);
             }
             Label::Node { kind, leaf } => {
@@ -293,7 +297,7 @@ fn callee_is_hole(function: &PNode) -> bool {
 fn leaf(node: &PNode) -> Option<&str> {
     match &node.label {
         Label::Node { leaf, .. } => leaf.as_deref(),
-        Label::Hole(_) => None,
+        Label::Hole(_) | Label::List(_) => None,
     }
 }
 

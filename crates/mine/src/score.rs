@@ -130,7 +130,7 @@ pub(crate) fn support(commits: impl Iterator<Item = usize>) -> u32 {
 /// A template made only of holes and brackets (`$A($B)`) says nothing about what to fix.
 pub fn has_meaningful_token(node: &PNode) -> bool {
     match &node.label {
-        Label::Hole(_) => false,
+        Label::Hole(_) | Label::List(_) => false,
         Label::Node {
             leaf: Some(text), ..
         } => !matches!(

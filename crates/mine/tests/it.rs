@@ -317,3 +317,113 @@ fn sites_count_with_diminishing_weight_per_commit() {
     // Eight files of one mechanical commit are capped at three.
     assert_eq!(weight(&[4, 5, 6, 7, 8, 9, 10, 11]), 3.0);
 }
+
+/// Clusters `pairs` (edit `i` from commit `commits[i]`), selects every applicable level with two sites, runs
+/// leave-one-commit-out with the before sides' matches in `unfixed_code` as false edits, and prints each
+/// level with its folds, its bound, and whether the level choice keeps it.
+#[track_caller]
+fn check_loo(pairs: &[(&str, &str)], commits: &[usize], unfixed_code: &str, expected: Expect) {
+    let edits = edits(pairs);
+    let dendrogram = cluster(&edits, &ClusterConfig::default());
+    let repos = vec![0; edits.len()];
+    let files: Vec<usize> = (0..edits.len()).collect();
+    let origins = Origins {
+        commit: commits,
+        file: &files,
+        repo: &repos,
+    };
+    let selected = select(&dendrogram, origins, &ScoreConfig::default());
+    let tree = parse(unfixed_code).tree;
+    let templates: Vec<_> = selected
+        .iter()
+        .map(|&c| &dendrogram.clusters[c].pattern.before)
+        .collect();
+    let unfixed = count_matches(&templates, &tree);
+    let loo = mine::leave_one_commit_out(
+        &dendrogram,
+        &selected,
+        &edits,
+        origins,
+        &mine::LooConfig::default(),
+    );
+    let (kept, _) = mine::prefer_precise_levels(&dendrogram, &selected, &loo, &unfixed);
+    let mut out = String::new();
+    for (k, &c) in selected.iter().enumerate() {
+        let p = &dendrogram.clusters[c].pattern;
+        let l = loo[k];
+        out.push_str(&format!(
+            "{} {} => {} | folds={} right={} wrong={} missed={} unfixed={} bound={}\n",
+            if kept.contains(&k) { "kept" } else { "drop" },
+            p.before.render(),
+            p.after.render(),
+            l.folds,
+            l.right,
+            l.wrong,
+            l.missed,
+            unfixed[k],
+            l.precision_bound(unfixed[k])
+                .map_or("none".to_owned(), |b| format!("{b:.3}")),
+        ));
+    }
+    expected.assert_eq(&out);
+}
+
+#[test]
+fn a_refinement_stays_only_where_it_is_measurably_more_precise() {
+    let pairs = [
+        ("self.items.len() == 0", "self.items.is_empty()"),
+        ("self.items.len() == 0", "self.items.is_empty()"),
+        ("self.items.len() == 0", "self.items.is_empty()"),
+        ("v.len() == 0", "v.is_empty()"),
+        ("w.len() == 0", "w.is_empty()"),
+    ];
+    let commits = [0, 1, 2, 3, 4];
+    // Nothing unfixed: the general level fixes every held-out site and covers the refinement.
+    check_loo(
+        &pairs,
+        &commits,
+        "fn f() {}",
+        expect![[r#"
+            drop self.items.len() == 0 => self.items.is_empty() | folds=3 right=3 wrong=0 missed=0 unfixed=0 bound=0.438
+            kept $A.len() == 0 => $A.is_empty() | folds=5 right=5 wrong=0 missed=0 unfixed=0 bound=0.566
+        "#]],
+    );
+    // The general level also fires on six places nobody fixed: the refinement is the more precise level.
+    check_loo(
+        &pairs,
+        &commits,
+        "fn f() { a.len() == 0; b.len() == 0; c.len() == 0; d.len() == 0; e.len() == 0; g.len() == 0; }",
+        expect![[r#"
+            kept self.items.len() == 0 => self.items.is_empty() | folds=3 right=3 wrong=0 missed=0 unfixed=0 bound=0.438
+            kept $A.len() == 0 => $A.is_empty() | folds=5 right=5 wrong=0 missed=0 unfixed=6 bound=0.213
+        "#]],
+    );
+}
+
+#[test]
+fn two_commits_measure_only_identical_sites_and_one_commit_measures_nothing() {
+    // Learned from one other commit, a pattern is that commit's concrete edit: it misses a different site, and
+    // a level that matched no held-out site is not measured.
+    check_loo(
+        &[
+            ("v.len() == 0", "v.is_empty()"),
+            ("w.len() == 0", "w.is_empty()"),
+        ],
+        &[0, 1],
+        "fn f() {}",
+        expect![[r#"
+            kept $A.len() == 0 => $A.is_empty() | folds=2 right=0 wrong=0 missed=2 unfixed=0 bound=none
+        "#]],
+    );
+    check_loo(
+        &[
+            ("v.len() == 0", "v.is_empty()"),
+            ("w.len() == 0", "w.is_empty()"),
+        ],
+        &[0, 0],
+        "fn f() {}",
+        expect![[r#"
+            kept $A.len() == 0 => $A.is_empty() | folds=0 right=0 wrong=0 missed=0 unfixed=0 bound=none
+        "#]],
+    );
+}

@@ -247,10 +247,7 @@ fn is_accessor_call<'a>(mut children: impl Iterator<Item = (&'a str, Vec<&'a str
 /// The class of a concrete template node (one without holes; a hole inside counts as [`HoleClass::Any`]).
 pub fn classify_node(node: &PNode) -> HoleClass {
     fn kind_of(node: &PNode) -> &str {
-        match &node.label {
-            Label::Hole(_) => "$hole",
-            Label::Node { kind, .. } => kind,
-        }
+        crate::list::kind_of(node)
     }
     fn walk<'a>(
         node: &'a PNode,
@@ -259,7 +256,7 @@ pub fn classify_node(node: &PNode) -> HoleClass {
         accessor_calls: &mut bool,
     ) -> bool {
         match &node.label {
-            Label::Hole(_) => false,
+            Label::Hole(_) | Label::List(_) => false,
             Label::Node { kind, leaf } => {
                 kinds.push(kind);
                 *brace |= leaf.as_deref().is_some_and(|t| t.contains('{'));
@@ -284,25 +281,48 @@ pub fn classify_node(node: &PNode) -> HoleClass {
 }
 
 /// Binds the holes of `general` to the subtrees of `instance`, a template it generalises (for example one of
-/// the concrete edits it was anti-unified from). `false` when `instance` is not an instance of `general`.
+/// the concrete edits it was anti-unified from): one subtree per hole, the run of items per list hole. `false`
+/// when `instance` is not an instance of `general`.
 pub fn bind_instance<'a>(
     general: &PNode,
     instance: &'a PNode,
-    out: &mut Vec<Option<&'a PNode>>,
+    out: &mut Vec<Option<Vec<&'a PNode>>>,
 ) -> bool {
+    fn bind<'a>(
+        out: &mut Vec<Option<Vec<&'a PNode>>>,
+        h: crate::HoleId,
+        run: Vec<&'a PNode>,
+    ) -> bool {
+        let slot = h as usize;
+        if slot >= out.len() {
+            out.resize(slot + 1, None);
+        }
+        match &out[slot] {
+            Some(prev) => {
+                prev.len() == run.len() && prev.iter().zip(&run).all(|(a, b)| a.hash == b.hash)
+            }
+            None => {
+                out[slot] = Some(run);
+                true
+            }
+        }
+    }
     match &general.label {
-        Label::Hole(h) => {
-            let slot = *h as usize;
-            if slot >= out.len() {
-                out.resize(slot + 1, None);
-            }
-            match out[slot] {
-                Some(prev) => prev.hash == instance.hash,
-                None => {
-                    out[slot] = Some(instance);
-                    true
-                }
-            }
+        Label::Hole(h) => bind(out, *h, vec![instance]),
+        Label::List(_) => false,
+        Label::Node { kind, .. } if crate::list::has_list_child(general) => {
+            let Some(split) = (general.label == instance.label)
+                .then(|| crate::list::split(general, kind, &crate::list::kinds(instance)))
+                .flatten()
+            else {
+                return false;
+            };
+            let run = split.run.iter().map(|&i| &instance.children[i]).collect();
+            split
+                .pairs
+                .iter()
+                .all(|&(g, i)| bind_instance(&general.children[g], &instance.children[i], out))
+                && bind(out, split.hole, run)
         }
         Label::Node { .. } => {
             general.label == instance.label
@@ -336,11 +356,16 @@ pub fn learn_guards<'a>(
         if !bind_instance(&general.before.root, &example.before.root, &mut bound) {
             return vec![HoleClass::Any; slots];
         }
-        for (guard, node) in guards
+        for (guard, nodes) in guards
             .iter_mut()
             .zip(bound.iter().chain(std::iter::repeat(&None)))
         {
-            let class = node.map_or(HoleClass::Any, classify_node);
+            // A list hole's class covers each item it bound; an empty run is no evidence either way.
+            let Some(class) = nodes.as_ref().map_or(Some(HoleClass::Any), |run| {
+                run.iter().map(|n| classify_node(n)).reduce(HoleClass::join)
+            }) else {
+                continue;
+            };
             *guard = Some(guard.map_or(class, |g| g.join(class)));
         }
     }
@@ -384,7 +409,7 @@ fn contexts(root: &PNode) -> Vec<(crate::HoleId, Vec<&'static str>)> {
         out: &mut Vec<(crate::HoleId, Vec<&'static str>)>,
     ) {
         let kind = match &node.label {
-            Label::Hole(h) => {
+            Label::Hole(h) | Label::List(h) => {
                 out.push((*h, markers.clone()));
                 return;
             }
@@ -491,11 +516,13 @@ pub fn learn_accessors<'a>(
         if !bind_instance(&general.before.root, &example.before.root, &mut bound) {
             return vec![Vec::new(); guards.len()];
         }
-        for (h, node) in bound.iter().enumerate() {
+        for (h, nodes) in bound.iter().enumerate() {
             if guards.get(h) == Some(&HoleClass::Accessor)
-                && let Some(node) = node
+                && let Some(nodes) = nodes
             {
-                methods[h].extend(called_methods_node(node));
+                for node in nodes {
+                    methods[h].extend(called_methods_node(node));
+                }
             }
         }
     }
@@ -512,18 +539,20 @@ impl Pattern {
     pub fn admits(&self, tree: &Tree, bindings: &Bindings) -> bool {
         self.guards.iter().enumerate().all(|(h, &guard)| {
             guard == HoleClass::Any
-                || bindings.get(h).copied().flatten().is_none_or(|id| {
-                    guard.contains(classify_tree(tree, id))
-                        && match self.accessors.get(h) {
-                            Some(allowed)
-                                if guard == HoleClass::Accessor && !allowed.is_empty() =>
-                            {
-                                called_methods_tree(tree, id)
-                                    .iter()
-                                    .all(|m| allowed.contains(m))
+                || bindings.get(h).and_then(Option::as_ref).is_none_or(|b| {
+                    b.nodes().iter().all(|&id| {
+                        guard.contains(classify_tree(tree, id))
+                            && match self.accessors.get(h) {
+                                Some(allowed)
+                                    if guard == HoleClass::Accessor && !allowed.is_empty() =>
+                                {
+                                    called_methods_tree(tree, id)
+                                        .iter()
+                                        .all(|m| allowed.contains(m))
+                                }
+                                _ => true,
                             }
-                            _ => true,
-                        }
+                    })
                 })
         })
     }

@@ -222,11 +222,12 @@ fn needle(root: &PNode) -> Option<String> {
 }
 
 /// The runs of at least 3 bytes of the template's tokens with no hole between them, without spaces, longest
-/// first.
+/// first. The commas of a list with a list hole break runs too: an empty run takes one of them away, and a
+/// trailing comma is formatting.
 fn token_runs(root: &PNode) -> Vec<String> {
     fn walk(node: &PNode, runs: &mut Vec<String>) {
         match &node.label {
-            crate::Label::Hole(_) => runs.push(String::new()),
+            crate::Label::Hole(_) | crate::Label::List(_) => runs.push(String::new()),
             crate::Label::Node {
                 leaf: Some(text), ..
             } => {
@@ -234,7 +235,14 @@ fn token_runs(root: &PNode) -> Vec<String> {
                 run.extend(text.chars().filter(|c| !c.is_whitespace()));
             }
             crate::Label::Node { leaf: None, .. } => {
-                node.children.iter().for_each(|c| walk(c, runs))
+                let listed = crate::list::has_list_child(node);
+                for c in &node.children {
+                    if listed && c.kind() == Some(",") {
+                        runs.push(String::new());
+                    } else {
+                        walk(c, runs);
+                    }
+                }
             }
         }
     }

@@ -81,6 +81,10 @@ pub struct SerializablePattern {
     /// "unmeasured".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub measured: Option<Measured>,
+    /// For a mined pattern: leave-one-commit-out on the history it was mined from. Absent when its fixes come
+    /// from one commit (nothing to hold out) or for patterns mined before it was measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_out: Option<HeldOut>,
     /// Examples that `suture patterns test` checks.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub examples: Vec<SerializableExample>,
@@ -212,6 +216,28 @@ pub struct Measured {
     pub by: Option<MeasuredBy>,
 }
 
+/// Leave-one-commit-out: for each held-out commit, the pattern learned from the other commits was applied to
+/// that commit's sites and compared with what the human wrote.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeldOut {
+    /// Commits held out (each once).
+    pub commits: u32,
+    /// Held-out sites fixed exactly as the human did (whitespace aside).
+    pub right: u32,
+    /// Held-out sites matched and written otherwise.
+    pub wrong: u32,
+    /// Held-out sites the pattern learned without them did not match.
+    pub missed: u32,
+    /// Matches of the before side in the mined code nobody fixed (at the end of the range): false edits.
+    pub false_edits: u32,
+    /// Wilson 95% lower bound of `right / (right + wrong + false_edits)`: how the miner chose among the
+    /// dendrogram's levels (a refinement no more precise than the level above it is not written). Absent when
+    /// no held-out site was matched: nothing was measured about what the pattern writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
+}
+
 /// The validation a measurement counted as right.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -273,7 +299,7 @@ impl LibraryError {
         match self {
             LibraryError::EmptyId => "id",
             LibraryError::OutOfRange { field, .. } => field,
-            LibraryError::Template(TemplateError::Parse { side, .. }) => side,
+            LibraryError::Template(e) => e.side(),
             LibraryError::AfterOnlyHoles { .. } => "after",
             LibraryError::MeasuredRightOverProposed { .. } => "measured",
             LibraryError::GuardUnknownHole { .. } => "guards",
@@ -359,13 +385,18 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
                     condition,
                     (file.before_kind.as_deref(), None),
                 )
-                .map_err(|e| match e {
-                    TemplateError::Parse { source, .. } => {
-                        LibraryError::Template(TemplateError::Parse {
+                .map_err(|e| {
+                    LibraryError::Template(match e {
+                        TemplateError::Parse { source, .. } => TemplateError::Parse {
                             side: "panics_when",
                             source,
-                        })
-                    }
+                        },
+                        TemplateError::ListHole { name, problem, .. } => TemplateError::ListHole {
+                            side: "panics_when",
+                            name,
+                            problem,
+                        },
+                    })
                 })?;
                 let unbound = with.after_only_holes();
                 if !unbound.is_empty() {

@@ -604,3 +604,231 @@ fn method_calls_without_arguments_are_accessors_and_other_calls_are_not() {
     assert_eq!(HoleClass::Accessor.join(HoleClass::Call), HoleClass::Any);
     assert!(HoleClass::Accessor.contains(HoleClass::Identifier));
 }
+
+/// Anti-unifies the pairs, prints the generalisation, and checks that its text reads back as the same pattern
+/// (what mining requires before writing it).
+#[track_caller]
+fn check_au_round_trip(pairs: &[(&str, &str)], expected: Expect) {
+    let mut patterns = pairs.iter().map(|(b, a)| concrete(b, a));
+    let first = patterns.next().unwrap();
+    let general = patterns.fold(first, |acc, p| anti_unify(&acc, &p));
+    let (before, after) = (general.before.render(), general.after.render());
+    let read = Pattern::parse(&before, &after, (Some(general.before.kind()), None))
+        .unwrap_or_else(|e| panic!("`{before}` => `{after}` does not read back: {e}"));
+    assert_eq!(read.hash(), general.hash(), "`{before}` => `{after}`");
+    expected.assert_eq(&format!(
+        "{before} => {after}  (applicable: {})",
+        general.is_applicable()
+    ));
+}
+
+#[test]
+fn arguments_of_different_lengths_generalise_to_a_list_hole() {
+    check_au_round_trip(
+        &[
+            ("send(a)", "send(a).await"),
+            ("send(a, b)", "send(a, b).await"),
+            ("send(x, y, z)", "send(x, y, z).await"),
+        ],
+        expect!["send($$$A) => send($$$A).await  (applicable: true)"],
+    );
+    // The common prefix stays concrete; the representative text may be the one where the hole is empty.
+    check_au_round_trip(
+        &[
+            ("conn.query(sql).unwrap()", "conn.query(sql)?"),
+            ("conn.query(sql, a, b).unwrap()", "conn.query(sql, a, b)?"),
+        ],
+        expect!["conn.query(sql, $$$A).unwrap() => conn.query(sql, $$$A)?  (applicable: true)"],
+    );
+    check_au_round_trip(
+        &[
+            ("conn.query(sql, a).unwrap()", "conn.query(sql, a)?"),
+            ("conn.query(sql).unwrap()", "conn.query(sql)?"),
+        ],
+        expect!["conn.query(sql, $$$A).unwrap() => conn.query(sql, $$$A)?  (applicable: true)"],
+    );
+    // A trailing comma of the representative is kept.
+    check_au_round_trip(
+        &[("f(\n    a,\n)", "g(\n    a,\n)"), ("f(a, b)", "g(a, b)")],
+        expect![[r#"
+            f(
+                a, $$$A,
+            ) => g(
+                a, $$$A,
+            )  (applicable: true)"#]],
+    );
+    // Format macros: the whole argument list differs.
+    check_au_round_trip(
+        &[
+            ("println!(\"{}\", a)", "log::info!(\"{}\", a)"),
+            ("println!(\"{} {}\", a, b)", "log::info!(\"{} {}\", a, b)"),
+        ],
+        expect!["println!($$$A) => log::info!($$$A)  (applicable: true)"],
+    );
+}
+
+#[test]
+fn a_list_hole_the_after_side_changes_is_not_shared() {
+    // The after side reorders the arguments: its middle is another pair of runs, so another hole.
+    check_au_round_trip(
+        &[("f(a, b)", "g(b, a)"), ("f(c)", "g(c)")],
+        expect!["f($$$A) => g($$$B)  (applicable: false)"],
+    );
+}
+
+#[test]
+fn statements_of_different_lengths_generalise_to_a_list_hole() {
+    check_au_round_trip(
+        &[
+            ("loop {\n    a();\n}", "while running {\n    a();\n}"),
+            (
+                "loop {\n    a();\n    b();\n}",
+                "while running {\n    a();\n    b();\n}",
+            ),
+        ],
+        expect![[r#"
+            loop {
+                a();
+                $$$A;
+            } => while running {
+                a();
+                $$$A;
+            }  (applicable: true)"#]],
+    );
+    check_au_round_trip(
+        &[
+            ("loop { a(); b(); }", "while running { a(); b(); }"),
+            ("loop { a(); }", "while running { a(); }"),
+        ],
+        expect!["loop { a(); $$$A; } => while running { a(); $$$A; }  (applicable: true)"],
+    );
+}
+
+#[test]
+fn list_holes_bind_runs_and_write_them_with_their_separators() {
+    check_apply(
+        ("send($$$A)", "send($$$A).await"),
+        "fn f() { send(); send(a); send(a, /* c */ b); send(\n    x,\n    y,\n); }",
+        expect![[r#"
+            fn f() { send().await; send(a).await; send(a, /* c */ b).await; send(
+                x,
+                y,
+            ).await; }"#]],
+    );
+    // An empty run takes the separator next to it.
+    check_apply(
+        ("q(sql, $$$A).unwrap()", "q(sql, $$$A)?"),
+        "fn f() { q(sql).unwrap(); q(sql, a).unwrap(); q(sql, a, b,).unwrap(); q(other).unwrap(); }",
+        expect!["fn f() { q(sql)?; q(sql, a)?; q(sql, a, b,)?; q(other).unwrap(); }"],
+    );
+    check_apply(
+        ("f($$$A, last)", "g($$$A, last)"),
+        "fn f() { f(last); f(a, last); f(a, b, last); }",
+        expect!["fn f() { g(last); g(a, last); g(a, b, last); }"],
+    );
+    check_apply(
+        ("unsafe { $$$A; done(); }", "{ $$$A; done(); }"),
+        "fn f() { unsafe { done(); } unsafe { a(); b(); done(); } }",
+        expect!["fn f() { { done(); } { a(); b(); done(); } }"],
+    );
+    check_apply(
+        (
+            "loop {\n    a();\n    $$$A;\n}",
+            "while running {\n    a();\n    $$$A;\n}",
+        ),
+        "fn f() {\n    loop {\n        a();\n    }\n    loop {\n        a();\n        b();\n        c\n    }\n}",
+        expect![[r#"
+            fn f() {
+                while running {
+                a();
+            }
+                while running {
+                a();
+                b();
+                    c
+            }
+            }"#]],
+    );
+}
+
+#[test]
+fn a_tail_expression_is_never_followed_by_a_written_statement() {
+    let pattern = concrete("unsafe { $$$A }", "{ $$$A; done(); }");
+    let write = |code: &str| {
+        let tree = parse(code).tree;
+        let id = (0..tree.len() as u32)
+            .find(|&i| tree.node(i).kind == "unsafe_block")
+            .unwrap();
+        let bindings = match_at(&pattern.before, &tree, id, 1).unwrap();
+        instantiate(&pattern.after, &tree, &bindings, "").map_err(|e| e.to_string())
+    };
+    assert_eq!(
+        write("fn f() { unsafe { a(); } }"),
+        Ok("{ a(); done(); }".to_owned())
+    );
+    assert_eq!(
+        write("fn f() { unsafe { a(); x } }"),
+        Err(
+            "list hole $$$A bound a tail expression, which the after side follows with a statement"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
+fn a_repeated_list_hole_binds_equal_runs() {
+    check_apply(
+        ("f($$$A) + f($$$A)", "2 * f($$$A)"),
+        "fn g() { f(a, b) + f(a, b); f(a) + f(b); f() + f(); }",
+        expect!["fn g() { 2 * f(a, b); f(a) + f(b); 2 * f(); }"],
+    );
+}
+
+#[test]
+fn misplaced_list_holes_are_template_errors() {
+    let error = |before: &str, after: &str| {
+        Pattern::parse(before, after, (None, None))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        error("$$$A.len()", "$$$A.is_empty()"),
+        "before: list hole $$$A is not an item of a list (arguments, fields, statements, …)"
+    );
+    assert_eq!(
+        error("f($$$A, $$$B)", "g($$$A, $$$B)"),
+        "before: list hole $$$B shares its list with another list hole"
+    );
+    assert_eq!(
+        error("f($$$A, $A)", "g($$$A)"),
+        "before: list hole $$$A is also used as a plain hole"
+    );
+    // A tuple is not a list: one item bound would make it a parenthesised expression.
+    assert!(Pattern::parse("($$$A,)", "[$$$A]", (None, None)).is_err());
+}
+
+#[test]
+fn list_hole_guards_cover_every_item_and_filter_matches() {
+    use pattern::{HoleClass, Index, learn_guards};
+    let examples = [
+        concrete("f(1).then(|| g(1))", "f(1).then_some(g(1))"),
+        concrete("f(1, 2).then(|| g(1, 2))", "f(1, 2).then_some(g(1, 2))"),
+    ];
+    let mut general = anti_unify(&examples[0], &examples[1]);
+    assert_eq!(
+        general.before.render(),
+        "f(1, $$$A).then(|| g(1, $$$A))",
+        "the common first argument stays"
+    );
+    general.guards = learn_guards(&general, &examples);
+    assert_eq!(general.guards, vec![HoleClass::Literal]);
+    let tree =
+        parse("fn h() { f(1, 3, 4).then(|| g(1, 3, 4)); f(1, x()).then(|| g(1, x())); }").tree;
+    let index = Index::new(vec![&general]);
+    let matched: Vec<&str> = index
+        .matches(&tree, &[0])
+        .iter()
+        .map(|m| tree.text_of(m.node))
+        .collect();
+    assert_eq!(matched, ["f(1, 3, 4).then(|| g(1, 3, 4))"]);
+}

@@ -70,16 +70,17 @@ fn check(p: &LibraryPattern, example: &SerializableExample) -> Option<String> {
 /// must be left alone (a fix that matches its own output would fire forever). Each guarded hole adds one more
 /// example: the before side with that hole filled outside its class (`hole_a()` for a `pure` hole, `{hole_a}`
 /// in a `string-no-brace` one), which must be left alone, so that `patterns test` checks the guards as data.
-/// Each side is placed where its root kind stands (a function body, a file, a type alias). Returns nothing
-/// when the templates cannot stand in a file on their own.
+/// Each side is placed where its root kind stands (a function body, a file, a type alias). A list hole
+/// (`$$$A`) becomes two items where two parse (`hole_a_1, hole_a_2`), else one. Returns nothing when the
+/// templates cannot stand in a file on their own.
 pub fn synthesize_examples(
     before: &str,
     after: &str,
     kinds: (Option<&str>, Option<&str>),
     guards: &BTreeMap<String, HoleClass>,
 ) -> Vec<SerializableExample> {
-    let wrap = |template: &str, kind: Option<&str>, violate: Option<&str>| -> Option<String> {
-        let filled = fill_holes(template, guards, violate);
+    let wrap_items = |template: &str, kind: Option<&str>, violate: Option<&str>, items: usize| {
+        let filled = fill_holes(template, guards, violate, items);
         let code = match syntax::fragment_context(&filled, kind)? {
             FragmentContext::FunctionBody => format!(
                 "fn example() {{\n    {}\n}}\n",
@@ -89,6 +90,16 @@ pub fn synthesize_examples(
             FragmentContext::Type => format!("type Example = {filled};\n"),
         };
         syntax::strict_reparse(&code).is_ok().then_some(code)
+    };
+    let items = if wrap_items(before, kinds.0, None, 2).is_some()
+        && wrap_items(after, kinds.1, None, 2).is_some()
+    {
+        2
+    } else {
+        1
+    };
+    let wrap = |template: &str, kind: Option<&str>, violate: Option<&str>| {
+        wrap_items(template, kind, violate, items)
     };
     let (Some(code), Some(fixed)) = (wrap(before, kinds.0, None), wrap(after, kinds.1, None))
     else {
@@ -117,20 +128,36 @@ fn indent_continuation(text: &str) -> String {
 }
 
 /// Replaces `$A`, `$B`, … with code that reads as ordinary code of each hole's guard (`hole_a` without one);
-/// the hole named `violate` gets code outside its guard instead. Inside a string literal (an odd number of
-/// quotes before the hole) a hole stands for the string's contents.
+/// the hole named `violate` gets code outside its guard instead (in a list hole, its first item). Inside a
+/// string literal (an odd number of quotes before the hole) a hole stands for the string's contents. A list
+/// hole `$$$A` becomes `items` items (`hole_a_1, hole_a_2`; one is `hole_a`).
 fn fill_holes(
     template: &str,
     guards: &BTreeMap<String, HoleClass>,
     violate: Option<&str>,
+    items: usize,
 ) -> String {
     let mut out = String::with_capacity(template.len());
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '$'
-            && chars
-                .peek()
-                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
+        let mut list = false;
+        if c == '$' && chars.peek() == Some(&'$') {
+            let mut ahead = chars.clone();
+            ahead.next();
+            if ahead.next() == Some('$')
+                && ahead
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
+            {
+                chars = ahead;
+                list = true;
+            }
+        }
+        if list
+            || c == '$'
+                && chars
+                    .peek()
+                    .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '_')
         {
             let mut name = String::new();
             while let Some(&n) = chars.peek() {
@@ -142,40 +169,57 @@ fn fill_holes(
             }
             let in_string = out.matches('"').count() % 2 == 1;
             let class = guards.get(&name).copied().unwrap_or(HoleClass::Any);
-            let plain = format!("hole_{}", name.to_ascii_lowercase());
-            let quoted = |text: String| {
-                if in_string {
-                    text
-                } else {
-                    format!("\"{text}\"")
-                }
-            };
-            let fill = if violate == Some(name.as_str()) {
-                match class {
-                    HoleClass::StringNoBrace => quoted(format!("{{{plain}}}")),
-                    HoleClass::StringWithBrace => quoted(plain),
-                    HoleClass::Call | HoleClass::Macro => plain,
-                    _ => format!("{plain}()"),
-                }
-            } else {
-                match class {
-                    HoleClass::Literal => "1".to_owned(),
-                    HoleClass::StringNoBrace => quoted(plain),
-                    HoleClass::StringWithBrace => quoted(format!("{{{plain}}}")),
-                    HoleClass::Path => format!("hole::{}", name.to_ascii_lowercase()),
-                    HoleClass::Field => format!("hole.{}", name.to_ascii_lowercase()),
-                    HoleClass::Call => format!("{plain}()"),
-                    HoleClass::Macro => format!("{plain}!()"),
-                    HoleClass::Any
-                    | HoleClass::Pure
-                    | HoleClass::Accessor
-                    | HoleClass::Identifier => plain,
-                }
-            };
-            out.push_str(&fill);
+            if list && items > 1 {
+                let fills: Vec<String> = (1..=items)
+                    .map(|k| {
+                        let wrong =
+                            (k == 1 && violate == Some(name.as_str())).then_some(name.as_str());
+                        fill_one(&format!("{name}_{k}"), class, in_string, wrong.is_some())
+                    })
+                    .collect();
+                out.push_str(&fills.join(", "));
+                continue;
+            }
+            out.push_str(&fill_one(
+                &name,
+                class,
+                in_string,
+                violate == Some(name.as_str()),
+            ));
         } else {
             out.push(c);
         }
     }
     out
+}
+
+/// Code for one hole named `name` of class `class`, or outside it when `violate`.
+fn fill_one(name: &str, class: HoleClass, in_string: bool, violate: bool) -> String {
+    let plain = format!("hole_{}", name.to_ascii_lowercase());
+    let quoted = |text: String| {
+        if in_string {
+            text
+        } else {
+            format!("\"{text}\"")
+        }
+    };
+    if violate {
+        match class {
+            HoleClass::StringNoBrace => quoted(format!("{{{plain}}}")),
+            HoleClass::StringWithBrace => quoted(plain),
+            HoleClass::Call | HoleClass::Macro => plain,
+            _ => format!("{plain}()"),
+        }
+    } else {
+        match class {
+            HoleClass::Literal => "1".to_owned(),
+            HoleClass::StringNoBrace => quoted(plain),
+            HoleClass::StringWithBrace => quoted(format!("{{{plain}}}")),
+            HoleClass::Path => format!("hole::{}", name.to_ascii_lowercase()),
+            HoleClass::Field => format!("hole.{}", name.to_ascii_lowercase()),
+            HoleClass::Call => format!("{plain}()"),
+            HoleClass::Macro => format!("{plain}!()"),
+            HoleClass::Any | HoleClass::Pure | HoleClass::Accessor | HoleClass::Identifier => plain,
+        }
+    }
 }

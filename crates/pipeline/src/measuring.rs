@@ -245,18 +245,7 @@ pub fn measure_library(
     Ok(report)
 }
 
-/// The lower end of the Wilson score interval for `right` of `n` at normal quantile `z` (1.96: 95%).
-pub fn wilson_lower_bound(right: u32, n: u32, z: f64) -> f64 {
-    if n == 0 {
-        return 0.0;
-    }
-    let n = f64::from(n);
-    let p = f64::from(right) / n;
-    let z2 = z * z;
-    let centre = p + z2 / (2.0 * n);
-    let spread = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    ((centre - spread) / (1.0 + z2 / n)).max(0.0)
-}
+pub use mine::wilson_lower_bound;
 
 /// The upper end of the Wilson score interval for `right` of `n` at normal quantile `z`.
 pub fn wilson_upper_bound(right: u32, n: u32, z: f64) -> f64 {

@@ -58,6 +58,8 @@ pub struct MineOptions {
     /// Read migrations in the history (a team's own, one repository): patterns whose fixes kept arriving
     /// while the old form remained get a `migration` record, and patterns a later commit undid are dropped.
     pub migrations: Option<mine::migration::MigrationConfig>,
+    /// Leave-one-commit-out on the mined history, which chooses among the dendrogram's levels.
+    pub loo: mine::LooConfig,
 }
 
 impl Default for MineOptions {
@@ -76,6 +78,7 @@ impl Default for MineOptions {
             refuse: mine::RefuseConfig::default(),
             held_out: BTreeSet::new(),
             migrations: None,
+            loo: mine::LooConfig::default(),
         }
     }
 }
@@ -110,6 +113,9 @@ pub struct MineReport {
     pub scanned_files: usize,
     /// Patterns dropped because they did not fix their own example or matched their own output.
     pub failed_examples: usize,
+    /// Candidates not written because the level above them was measured at least as precise (leave one
+    /// commit out).
+    pub less_precise_levels: usize,
     /// Candidates refused as noise, by reason, most frequent first: (reason kind, count). See
     /// `mine::Refusal`: toggles, renames, drops of `?`/calls/operands/arguments, test data.
     pub refused: Vec<(String, usize)>,
@@ -134,6 +140,8 @@ pub struct Timings {
     pub load: f64,
     pub cluster: f64,
     pub scan: f64,
+    /// Leave-one-commit-out folds.
+    pub held_out: f64,
 }
 
 /// A repository opened for mining.
@@ -487,7 +495,18 @@ fn build_library(
     let (unfixed, scanned, names) = count_unfixed(sources, &templates, options, progress)?;
     report.seconds.scan = start.elapsed().as_secs_f64();
     report.scanned_files = scanned;
+    let start = std::time::Instant::now();
+    let loo = mine::leave_one_commit_out(&dendrogram, &selected, &patterns, origins, &options.loo);
+    let (kept, dropped) = mine::prefer_precise_levels(&dendrogram, &selected, &loo, &unfixed);
+    report.less_precise_levels = dropped;
+    let (selected, unfixed, loo): (Vec<usize>, Vec<u32>, Vec<mine::Loo>) = (
+        kept.iter().map(|&k| selected[k]).collect(),
+        kept.iter().map(|&k| unfixed[k]).collect(),
+        kept.iter().map(|&k| loo[k]).collect(),
+    );
+    report.seconds.held_out = start.elapsed().as_secs_f64();
     let mut scored = score(&dendrogram, &selected, &unfixed, origins, &options.score);
+    let mut loo = loo;
     let migrations = match &options.migrations {
         Some(config) if sources.len() == 1 => {
             let mut commit_names = vec![String::new(); commit_ids.len()];
@@ -508,7 +527,8 @@ fn build_library(
             let mut records = Vec::with_capacity(scored.len());
             let mut new_index = Vec::with_capacity(scored.len());
             let mut renamed = 0;
-            for (s, verdict) in scored.into_iter().zip(migrations) {
+            let mut kept_at = Vec::with_capacity(scored.len());
+            for (k, (s, verdict)) in scored.into_iter().zip(migrations).enumerate() {
                 let record = match verdict {
                     Read::Reverted => {
                         report.migrations.reverted += 1;
@@ -537,6 +557,7 @@ fn build_library(
                 };
                 new_index.push(Some(kept.len()));
                 kept.push(s);
+                kept_at.push(k);
                 records.push(record);
             }
             let rename = mine::Refusal::Rename(String::new()).kind();
@@ -561,6 +582,7 @@ fn build_library(
                 s.parent = s.parent.and_then(|p| new_index[p]);
             }
             scored = kept;
+            loo = kept_at.iter().map(|&k| loo[k]).collect();
             records
         }
         _ => vec![None; scored.len()],
@@ -585,6 +607,30 @@ fn build_library(
             prov.dedup();
             let prov = representative(prov, options.max_provenance);
             let p = &cluster.pattern;
+            let held_out = (loo[k].folds > 0).then(|| pattern::HeldOut {
+                commits: loo[k].folds,
+                right: loo[k].right,
+                wrong: loo[k].wrong,
+                missed: loo[k].missed,
+                false_edits: s.unfixed,
+                precision: loo[k].precision_bound(s.unfixed).map(crate::round4),
+            });
+            let loo_line = held_out
+                .as_ref()
+                .map(|h| {
+                    format!(
+                        "; learned without each of {} commits it fixed {} of their {} sites as written \
+                         ({} otherwise){}",
+                        h.commits,
+                        h.right,
+                        h.right + h.wrong + h.missed,
+                        h.wrong,
+                        h.precision
+                            .map(|p| format!(", held-out precision ≥ {p}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
             let guards: std::collections::BTreeMap<String, pattern::HoleClass> = p
                 .guards
                 .iter()
@@ -606,7 +652,7 @@ fn build_library(
                 origin: Origin::Mined,
                 description: Some(format!(
                     "learned from {} fixes ({} weighted sites) in {} files and {} commits; {} unfixed \
-                     matches in the mined code",
+                     matches in the mined code{loo_line}",
                     s.fixed,
                     crate::round4(s.sites),
                     s.files,
@@ -637,6 +683,7 @@ fn build_library(
                 provenance: prov,
                 measured: None,
                 migration: migrations[k].clone(),
+                held_out,
             }
         })
         .collect();

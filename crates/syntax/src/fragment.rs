@@ -11,6 +11,9 @@ use crate::{NodeId, Parse, SyntaxError, Tree, parse};
 /// Holes become identifiers with this prefix before parsing.
 pub const HOLE_PREFIX: &str = "__suture_hole_";
 
+/// List holes (`$$$NAME`, a run of list items) become identifiers with this prefix before parsing.
+pub const LIST_HOLE_PREFIX: &str = "__suture_list_";
+
 /// A parsed fragment: `tree.text` is the fragment with holes replaced, and its root is the fragment's node.
 #[derive(Debug, Clone)]
 pub struct Fragment {
@@ -52,7 +55,8 @@ const CONTEXTS: &[(&str, &str)] = &[
     ("type __SutureFragment = ", ";\n"),
 ];
 
-/// Replaces `$NAME` holes (`NAME` = ASCII letters, digits, `_`) with placeholder identifiers.
+/// Replaces `$NAME` holes (`NAME` = ASCII letters, digits, `_`) and `$$$NAME` list holes with placeholder
+/// identifiers.
 pub fn replace_holes(text: &str) -> String {
     replace_holes_mapped(text).0
 }
@@ -63,15 +67,28 @@ fn replace_holes_mapped(text: &str) -> (String, Vec<(usize, usize)>) {
     let mut shifts = Vec::new();
     let mut out = String::with_capacity(text.len() + 16);
     let mut chars = text.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    while let Some((at, c)) = chars.next() {
+        let list = c == '$'
+            && text[at..].starts_with("$$$")
+            && text[at + 3..].chars().next().is_some_and(name_char);
+        if list {
+            chars.next();
+            chars.next();
+        }
         if c == '$'
             && let Some(&(_, n)) = chars.peek()
-            && (n.is_ascii_alphanumeric() || n == '_')
+            && name_char(n)
         {
-            out.push_str(HOLE_PREFIX);
+            let (prefix, written) = if list {
+                (LIST_HOLE_PREFIX, 3)
+            } else {
+                (HOLE_PREFIX, 1)
+            };
+            out.push_str(prefix);
             shifts.push((
                 out.len(),
-                shifts.last().map_or(0, |s: &(usize, usize)| s.1) + HOLE_PREFIX.len() - 1,
+                shifts.last().map_or(0, |s: &(usize, usize)| s.1) + prefix.len() - written,
             ));
             while let Some(&(_, n)) = chars.peek() {
                 if !(n.is_ascii_alphanumeric() || n == '_') {
@@ -100,6 +117,13 @@ fn original_position(shifts: &[(usize, usize)], position: u32) -> u32 {
 /// The hole name if the text of `id` is exactly a hole placeholder.
 pub fn hole_name(tree: &Tree, id: NodeId) -> Option<&str> {
     let name = tree.text_of(id).strip_prefix(HOLE_PREFIX)?;
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(name)
+}
+
+/// The list hole name if the text of `id` is exactly a list hole placeholder.
+pub fn list_hole_name(tree: &Tree, id: NodeId) -> Option<&str> {
+    let name = tree.text_of(id).strip_prefix(LIST_HOLE_PREFIX)?;
     (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
         .then_some(name)
 }

@@ -26,8 +26,8 @@ mod strict;
 use std::ops::Range;
 
 pub use fragment::{
-    Fragment, FragmentContext, FragmentError, HOLE_PREFIX, fragment_context, hole_name,
-    parse_fragment, replace_holes,
+    Fragment, FragmentContext, FragmentError, HOLE_PREFIX, LIST_HOLE_PREFIX, fragment_context,
+    hole_name, list_hole_name, parse_fragment, replace_holes,
 };
 pub use strict::{StrictError, strict_reparse};
 
