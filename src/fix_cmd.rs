@@ -114,9 +114,7 @@ enum FixFormat {
 
 pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    if !root.exists() {
-        bail!("`{}` does not exist", root.display());
-    }
+    pipeline::existing(&root)?;
     let quiet = args.format != FixFormat::Text;
     let say = |what: &str| {
         if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {

@@ -122,6 +122,8 @@ pub(crate) fn run(command: JobsCommand) -> Result<ExitCode> {
                                 "attempts": j.attempts,
                                 "last_error": j.last_error,
                                 "updated_at": j.updated_at,
+                                // Unix seconds; only for a queued job waiting out a backoff.
+                                "run_after": j.run_after.map(unix_seconds),
                             })
                         })
                         .collect();
@@ -130,8 +132,13 @@ pub(crate) fn run(command: JobsCommand) -> Result<ExitCode> {
                 }
                 Format::Text => {
                     for j in &jobs {
+                        let waiting = j
+                            .run_after
+                            .and_then(|at| at.duration_since(std::time::SystemTime::now()).ok())
+                            .map(|wait| format!("  next attempt in {} s", wait.as_secs()))
+                            .unwrap_or_default();
                         println!(
-                            "{:>6}  {:<7}  {} attempt(s)  {}  {}{}",
+                            "{:>6}  {:<7}  {} attempt(s)  {}  {}{waiting}{}",
                             j.id,
                             j.state,
                             j.attempts,
@@ -187,4 +194,9 @@ pub(crate) fn run(command: JobsCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn unix_seconds(time: std::time::SystemTime) -> u64 {
+    time.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

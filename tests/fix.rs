@@ -923,3 +923,66 @@ fn apply_needs_version_control_keeps_modes_and_line_endings_and_cleans_up_killed
         .collect();
     assert_eq!(leftovers, ["e.rs"]);
 }
+
+/// A file `suture fix` cannot read is an error naming it (exit 2), never a clean report of a tree it did
+/// not see; so is a path that is a dangling symbolic link. Root reads any file whatever its mode, so when
+/// the tests run as root the run drops to `nobody` (uid and gid 65534) for the child, and meets the
+/// `chmod 000` file as a user without rights would.
+#[test]
+fn an_unreadable_file_is_an_error_naming_it() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("a.rs"),
+        "pub fn a(v: &[u8]) -> bool {\n    v.len() == 0\n}\n",
+    )
+    .unwrap();
+    let locked = src.join("locked.rs");
+    std::fs::write(&locked, "pub fn b() {}\n").unwrap();
+    for (path, mode) in [
+        (dir.path(), 0o755),
+        (src.as_path(), 0o755),
+        (&locked, 0o000),
+    ] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    let fix = |target: &std::path::Path| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_suture"));
+        command
+            .arg("fix")
+            .arg(target)
+            .env_remove("CARGO_TARGET_DIR");
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            command.uid(65534).gid(65534);
+        }
+        let out = command.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    for target in [dir.path(), locked.as_path()] {
+        let (code, stdout, stderr) = fix(target);
+        assert_eq!(code, Some(2), "{stdout}{stderr}");
+        assert!(
+            stderr.contains("cannot read") && stderr.contains("locked.rs"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("Permission denied"), "{stderr}");
+        assert!(!stdout.contains("files scanned"), "no report: {stdout}");
+    }
+
+    let dangling = src.join("gone.rs");
+    std::os::unix::fs::symlink("moved-away.rs", &dangling).unwrap();
+    let (code, stdout, stderr) = fix(&dangling);
+    assert_eq!(code, Some(2), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("gone.rs") && stderr.contains("symbolic link to `moved-away.rs`"),
+        "{stderr}"
+    );
+}

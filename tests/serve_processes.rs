@@ -29,8 +29,8 @@ struct Serve {
     stderr: std::thread::JoinHandle<String>,
 }
 
-/// Starts `suture serve` on a free port and waits for the address it prints.
-fn serve(dir: &Path, database_url: &str, api_url: &str, workers: usize) -> Serve {
+/// Starts `suture serve` on a free port, with `extra` flags, and waits for the address it prints.
+fn serve(dir: &Path, database_url: &str, api_url: &str, workers: usize, extra: &[&str]) -> Serve {
     let key = dir.join("app.pem");
     if !key.exists() {
         let out = Command::new("openssl")
@@ -51,6 +51,7 @@ fn serve(dir: &Path, database_url: &str, api_url: &str, workers: usize) -> Serve
         .arg(&key)
         .args(["--database-url", database_url, "--api-url", api_url])
         .args(["--workers", &workers.to_string(), "--poll-ms", "50"])
+        .args(extra)
         .arg("--patterns")
         .arg(&patterns)
         .env("SUTURE_WEBHOOK_SECRET", SECRET)
@@ -269,7 +270,7 @@ async fn one_process_on_sqlite_queues_runs_and_stops_on_sigterm() {
     let db = dir.path().join("server.db");
     let db = db.to_str().unwrap().to_owned();
     let fake = fakehub::FakeGitHub::start().await;
-    let server = serve(dir.path(), &db, &fake.uri(), 2);
+    let server = serve(dir.path(), &db, &fake.uri(), 2, &[]);
     let latencies = load(&[server.addr], 200, 16, "sqlite").await;
     eprintln!(
         "suture serve (SQLite, 1 process): 200 deliveries, ack latency median {:?}, p99 {:?}",
@@ -340,8 +341,8 @@ async fn two_processes_on_one_postgres_run_each_of_1000_deliveries_once() {
 
     let dir = tempfile::tempdir().unwrap();
     let fake = fakehub::FakeGitHub::start().await;
-    let a = serve(dir.path(), &url, &fake.uri(), 2);
-    let b = serve(dir.path(), &url, &fake.uri(), 2);
+    let a = serve(dir.path(), &url, &fake.uri(), 2, &[]);
+    let b = serve(dir.path(), &url, &fake.uri(), 2, &[]);
     let started = Instant::now();
     let latencies = load(&[a.addr, b.addr], 1000, 32, "pg").await;
     let acked = started.elapsed();
@@ -377,6 +378,99 @@ async fn two_processes_on_one_postgres_run_each_of_1000_deliveries_once() {
     })
     .await
     .unwrap();
+}
+
+/// `suture jobs` as an operator after an outage: a real `suture serve` lets a review job die on GitHub's
+/// 502s (one attempt allowed), `suture jobs list` shows it dead with the 502, and once GitHub is back
+/// `suture jobs retry` revives it: the same server runs it again and the review is posted, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn suture_jobs_retry_revives_a_job_an_outage_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("server.db");
+    let url = db.to_str().unwrap().to_owned();
+    let fake = fakehub::FakeGitHub::start().await;
+    let (owner, repo) = ("Codertocat", "Hello-World");
+    let text = "pub fn f(v: &[u8]) -> bool {\n    v.len() == 0\n}\n";
+    let head = fake.set_file(owner, repo, "changes", "src/lib.rs", text);
+    let patch = "@@ -0,0 +1,3 @@\n+pub fn f(v: &[u8]) -> bool {\n+    v.len() == 0\n+}";
+    fake.set_pr_files(owner, repo, 2, &[("src/lib.rs", "added", Some(patch))]);
+    let mut payload = fakehub::webhooks::examples("pull_request")
+        .into_iter()
+        .find(|(action, p)| action == "opened" && p["installation"]["id"].is_u64())
+        .unwrap()
+        .1;
+    payload["pull_request"]["head"]["sha"] = Value::from(head);
+    let body = serde_json::to_vec(&payload).unwrap();
+    fake.set_outage(Some(502));
+    let server = serve(dir.path(), &url, &fake.uri(), 1, &["--max-attempts", "1"]);
+    let signature = fakehub::webhooks::sign(SECRET.as_bytes(), &body);
+    assert_eq!(
+        post(server.addr, "pull_request", "outage-1", &body, &signature).await,
+        202
+    );
+    let jobs = |args: Vec<String>| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let out = Command::new(env!("CARGO_BIN_EXE_suture"))
+                    .arg("jobs")
+                    .args(&args)
+                    .args(["--database-url", &url])
+                    .output()
+                    .unwrap();
+                let stderr = String::from_utf8(out.stderr).unwrap();
+                assert!(out.status.success(), "suture jobs {args:?}: {stderr}");
+                String::from_utf8(out.stdout).unwrap()
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let list = || jobs(vec!["list".into(), "--format".into(), "json".into()]);
+    let job = |listed: String| -> Value {
+        serde_json::from_str::<Value>(&listed).unwrap()["jobs"][0].clone()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let dead = loop {
+        let listed = job(list().await);
+        if listed["state"] == "dead" {
+            break listed;
+        }
+        assert!(Instant::now() < deadline, "the job did not die: {listed}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(
+        dead["last_error"].as_str().unwrap().contains("HTTP 502"),
+        "{dead}"
+    );
+    assert!(fake.reviews(owner, repo, 2).is_empty());
+
+    fake.set_outage(None);
+    let id = dead["id"].to_string();
+    assert_eq!(
+        jobs(vec!["retry".into(), id]).await,
+        "1 job(s) back in the queue\n"
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let listed = job(list().await);
+        if listed["state"] == "done" {
+            break listed;
+        }
+        assert_ne!(listed["state"], "dead", "{listed}");
+        assert!(
+            Instant::now() < deadline,
+            "the revived job did not run: {listed}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(done["attempts"], 1, "a fresh count of attempts: {done}");
+    assert_eq!(fake.reviews(owner, repo, 2).len(), 1);
+    let mut store = store::server::connect(&url).unwrap();
+    assert_eq!(store.completions().unwrap(), [("outage-1".to_owned(), 1)]);
+    drop(store);
+    server.terminate();
+    fake.assert_valid();
 }
 
 /// `suture jobs`: the operator lists the dead job with its error, revives it (it runs again with a fresh

@@ -1,10 +1,10 @@
 //! Reviewing a pull request: the fixes on its added lines, as ```suggestion comments and a check run.
 //!
-//! The work splits into three steps so that the server can put each where it belongs: [`fetch`] reads the
-//! pull request's files and their text at the head commit (network), [`find_fixes`] runs the fix engine on
-//! them (CPU, run on a blocking thread), and [`post`] sends one review and one check run (network). What
-//! lies between (dropping ignored fingerprints, ranking by each pattern's acceptance) needs the store, so
-//! the caller does it with [`rank`].
+//! The work splits into steps so that the server can put each where it belongs: [`fetch`] reads the pull
+//! request's files and their text at the head commit (network), [`find_fixes`] runs the fix engine on them
+//! (CPU, run on a blocking thread), [`post_suggestions`] sends one review and [`post_check_run`] one check
+//! run (network). What lies between (dropping ignored fingerprints, ranking by each pattern's acceptance,
+//! recording what was suggested) needs the store, so the caller does it, with [`rank`].
 //!
 //! Choices: the engine runs one round only, so every fix's position refers to the text at the head commit
 //! (later rounds rewrite already patched text, which a suggestion on the original lines cannot express).
@@ -69,16 +69,15 @@ pub struct PrFix {
     pub fingerprint: String,
 }
 
-/// What [`post`] sent.
+/// What [`post_suggestions`] sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Posted {
+pub struct Suggested {
     /// Suggestions posted in the review.
-    pub suggestions: usize,
+    pub posted: usize,
     /// Fixes not suggested because an earlier push's review already suggested them.
     pub already: usize,
     /// Suggestions left out (over the cap, or on lines GitHub does not accept comments on).
-    pub unposted: usize,
-    pub check_run: u64,
+    pub unposted: Vec<Suggestion>,
 }
 
 /// sha256 hex of (repo, path, pattern id, before text): the same fix keeps its fingerprint when lines move.
@@ -327,11 +326,12 @@ fn one_line(text: &str) -> String {
 }
 
 /// Posts one review of suggestions (batched and capped by `github`) for the fixes not in `already` (suggested
-/// on an earlier push), and a check run annotating every fix.
+/// on an earlier push). The check run is [`post_check_run`]'s, a separate step, so that the caller can record
+/// what was suggested in between: a retry after a failed check run then does not suggest it all again.
 // The pull request (repo, number, head), what was found (snapshot, fixes, already suggested) and how to post
 // it: each is needed, and a struct around them would only be built to call this.
 #[allow(clippy::too_many_arguments)]
-pub async fn post(
+pub async fn post_suggestions(
     gh: &GitHub,
     repo: &RepoId,
     number: u64,
@@ -340,8 +340,7 @@ pub async fn post(
     fixes: &[PrFix],
     already: &BTreeSet<String>,
     config: &ReviewConfig,
-) -> Result<Posted> {
-    // Fixes suggested on an earlier push are not suggested again; the check run lists them all.
+) -> Result<Suggested> {
     let new: Vec<PrFix> = fixes
         .iter()
         .filter(|f| !already.contains(&f.fingerprint))
@@ -364,7 +363,23 @@ pub async fn post(
         .await
         .with_context(|| format!("cannot post the review on {repo}#{number}"))?
     };
-    let posted = suggestions.len() - unposted.len();
+    Ok(Suggested {
+        posted: suggestions.len() - unposted.len(),
+        already: repeated,
+        unposted,
+    })
+}
+
+/// A completed check run on `head_sha` annotating every fix, its summary saying what `suggested` posted.
+/// Returns its id.
+pub async fn post_check_run(
+    gh: &GitHub,
+    repo: &RepoId,
+    head_sha: &str,
+    fixes: &[PrFix],
+    suggested: &Suggested,
+    config: &ReviewConfig,
+) -> Result<u64> {
     let check = CheckRun {
         name: config.check_name.clone(),
         head_sha: head_sha.to_owned(),
@@ -379,19 +394,17 @@ pub async fn post(
             1 => "1 fix suggested".to_owned(),
             n => format!("{n} fixes suggested"),
         },
-        summary: summary(fixes.len(), posted, repeated, &unposted),
+        summary: summary(
+            fixes.len(),
+            suggested.posted,
+            suggested.already,
+            &suggested.unposted,
+        ),
         annotations: annotations(fixes),
     };
-    let check_run = gh
-        .create_check_run(repo, &check)
+    gh.create_check_run(repo, &check)
         .await
-        .with_context(|| format!("cannot create the check run on {repo}@{head_sha}"))?;
-    Ok(Posted {
-        suggestions: posted,
-        already: repeated,
-        unposted: unposted.len(),
-        check_run,
-    })
+        .with_context(|| format!("cannot create the check run on {repo}@{head_sha}"))
 }
 
 fn summary(n_fixes: usize, posted: usize, repeated: usize, unposted: &[Suggestion]) -> String {

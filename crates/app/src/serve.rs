@@ -96,6 +96,9 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     /// Store connections open at once (request handlers and workers share them).
     pub store_connections: usize,
+    /// The time the queue goes by (leases, backoff): the system's; tests pass a manual clock to move
+    /// past the production backoff without waiting it out.
+    pub clock: store::server::Clock,
 }
 
 impl ServeConfig {
@@ -124,6 +127,7 @@ impl ServeConfig {
             poll_interval: Duration::from_secs(2),
             shutdown_timeout: Duration::from_secs(30),
             store_connections: 8,
+            clock: store::server::Clock::System,
         }
     }
 }
@@ -143,14 +147,16 @@ pub fn init_logs() {
 /// A few store connections reused across blocking tasks.
 struct Pool {
     url: String,
+    clock: store::server::Clock,
     idle: Mutex<Vec<Box<dyn ServerStore>>>,
     permits: Arc<Semaphore>,
 }
 
 impl Pool {
-    fn new(url: &str, size: usize) -> Pool {
+    fn new(url: &str, size: usize, clock: store::server::Clock) -> Pool {
         Pool {
             url: url.to_owned(),
+            clock,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(size.max(1))),
         }
@@ -174,7 +180,8 @@ impl Pool {
                 .pop();
             let mut conn = match idle {
                 Some(conn) => conn,
-                None => store::server::connect(&pool.url).context("cannot open the store")?,
+                None => store::server::connect_with(&pool.url, pool.clock.clone())
+                    .context("cannot open the store")?,
             };
             let out = f(conn.as_mut())?;
             if let Ok(mut idle) = pool.idle.lock() {
@@ -212,6 +219,7 @@ pub async fn run(
     let pool = Arc::new(Pool::new(
         &config.database_url,
         config.store_connections + config.workers,
+        config.clock.clone(),
     ));
     pool.run(|store| store.queue_stats())
         .await
@@ -305,46 +313,85 @@ fn reply(status: StatusCode, body: serde_json::Value) -> Response {
 /// The longest delivery id accepted (GitHub's are UUIDs).
 const MAX_DELIVERY_ID: usize = 128;
 
-async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+/// What the request path makes of a delivery, before anything is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Admission {
+    /// A `ping`: answered, nothing stored.
+    Pong,
+    /// Verified and well-formed, but not something suture acts on: acknowledged, nothing stored.
+    Ignored { event: String },
+    /// To record and enqueue: the delivery id, the event and the raw body, exactly as received.
+    Queue(Delivery),
+}
+
+/// A delivery refused on the request path: the HTTP status (401 or 400) and why, for the reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub status: u16,
+    pub message: String,
+}
+
+/// The request path up to the store, with no IO: verifies the signature over the raw body (401, before
+/// anything else reads the body), checks the delivery headers (400), parses the event (400 for a malformed
+/// payload) and decides whether it is wanted. Header values that are not visible ASCII count as missing.
+/// This is what the fuzz target `crates/app/fuzz` runs.
+pub fn admit(secret: &[u8], headers: &HeaderMap, body: &[u8]) -> Result<Admission, Refusal> {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let delivery = header("x-github-delivery").unwrap_or("");
-    let signature = header("x-hub-signature-256");
-    if let Err(e) = verify_signature(shared.config.webhook_secret.expose(), &body, signature) {
-        warn!(delivery, reason = %e, "rejected a webhook");
-        return reply(StatusCode::UNAUTHORIZED, json!({"error": e.to_string()}));
+    let refuse = |status: u16, message: String| Err(Refusal { status, message });
+    if let Err(e) = verify_signature(secret, body, header("x-hub-signature-256")) {
+        return refuse(401, e.to_string());
     }
     let Some(event) = header("x-github-event").filter(|e| !e.is_empty()) else {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!({"error": "missing X-GitHub-Event header"}),
-        );
+        return refuse(400, "missing X-GitHub-Event header".to_owned());
     };
+    let delivery = header("x-github-delivery").unwrap_or("");
     if delivery.is_empty() || delivery.len() > MAX_DELIVERY_ID {
-        return reply(
-            StatusCode::BAD_REQUEST,
-            json!({"error": "missing or invalid X-GitHub-Delivery header"}),
+        return refuse(
+            400,
+            "missing or invalid X-GitHub-Delivery header".to_owned(),
         );
     }
-    let parsed = match Event::parse(event, &body) {
+    let parsed = match Event::parse(event, body) {
         Ok(parsed) => parsed,
-        Err(e) => {
-            warn!(delivery, event, reason = %e, "malformed webhook");
-            return reply(StatusCode::BAD_REQUEST, json!({"error": e.to_string()}));
-        }
+        Err(e) => return refuse(400, e.to_string()),
     };
     if matches!(parsed, Event::Ping) {
-        info!(delivery, "ping");
-        return reply(StatusCode::OK, json!({"status": "pong"}));
+        return Ok(Admission::Pong);
     }
     if !wanted(&parsed) {
-        info!(delivery, event, "ignored");
-        return reply(StatusCode::OK, json!({"status": "ignored"}));
+        return Ok(Admission::Ignored {
+            event: event.to_owned(),
+        });
     }
-    let record = Delivery {
+    Ok(Admission::Queue(Delivery {
         id: delivery.to_owned(),
         event: event.to_owned(),
         payload: body.to_vec(),
+    }))
+}
+
+async fn webhook(State(shared): State<Arc<Shared>>, headers: HeaderMap, body: Bytes) -> Response {
+    let delivery = headers
+        .get("x-github-delivery")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let record = match admit(shared.config.webhook_secret.expose(), &headers, &body) {
+        Err(refusal) => {
+            warn!(delivery, status = refusal.status, reason = %refusal.message, "rejected a webhook");
+            let status = StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST);
+            return reply(status, json!({"error": refusal.message}));
+        }
+        Ok(Admission::Pong) => {
+            info!(delivery, "ping");
+            return reply(StatusCode::OK, json!({"status": "pong"}));
+        }
+        Ok(Admission::Ignored { event }) => {
+            info!(delivery, event, "ignored");
+            return reply(StatusCode::OK, json!({"status": "ignored"}));
+        }
+        Ok(Admission::Queue(record)) => record,
     };
+    let event = record.event.clone();
     match shared.pool.run(move |store| store.enqueue(&record)).await {
         Ok(Enqueued::New { job }) => {
             info!(delivery, event, job, "queued");
@@ -466,18 +513,20 @@ async fn run_job(shared: &Arc<Shared>, worker: &str, job: Job) {
                 let message = format!("{e:#}");
                 warn!(error = %message, "job failed");
                 let max = shared.config.max_attempts;
-                let status = e
+                // The wait GitHub asked for (Retry-After, a rate limit's reset), if the failure was its.
+                let asked = e
                     .chain()
                     .find_map(|cause| cause.downcast_ref::<github::Error>())
-                    .and_then(|e| e.status().map(|s| (s, e.to_string())));
+                    .and_then(github::Error::retry_after);
                 let retry_in = retry_delay(
                     &shared.config,
                     job.attempts,
-                    status.as_ref().map(|(s, m)| (*s, m.as_str())),
+                    asked,
                     jitter(job.id, job.attempts),
                 );
                 warn!(
                     retry_in_s = retry_in.as_secs_f64(),
+                    github_asked_s = asked.map(|d| d.as_secs_f64()),
                     "job failed: retried later"
                 );
                 if let Err(e) = shared
@@ -525,13 +574,13 @@ pub fn dead_owner_on_this_host(owner: &str, host: &str) -> bool {
 
 /// How long a job waits after failing its `attempts`-th attempt: exponential backoff from
 /// [`ServeConfig::retry_base`], doubling per attempt up to [`ServeConfig::retry_cap`], times `jitter`
-/// scaled into 0.75–1.25 (so jobs failed by one outage do not all come back at once). GitHub's
-/// secondary rate limits (429, or 403 saying "rate limit") ask for at least a minute when they send no
-/// `Retry-After`, which octocrab does not show us: the wait is then at least 60 s.
+/// scaled into 0.75–1.25 (so jobs failed by one outage do not all come back at once); and never less than
+/// `github_asked`, the wait GitHub's answer asked for ([`github::Error::retry_after`]: `Retry-After`, a
+/// rate limit's reset, a minute after a secondary rate limit), even above the cap.
 pub fn retry_delay(
     config: &ServeConfig,
     attempts: u32,
-    status: Option<(u16, &str)>,
+    github_asked: Option<Duration>,
     jitter: f64,
 ) -> Duration {
     let doublings = attempts.saturating_sub(1).min(30);
@@ -540,16 +589,7 @@ pub fn retry_delay(
         .saturating_mul(1u32 << doublings)
         .min(config.retry_cap);
     let delay = backoff.mul_f64(0.75 + 0.5 * jitter.clamp(0.0, 1.0));
-    let rate_limited = match status {
-        Some((429, _)) => true,
-        Some((403, message)) => message.to_ascii_lowercase().contains("rate limit"),
-        _ => false,
-    };
-    if rate_limited {
-        delay.max(Duration::from_secs(60))
-    } else {
-        delay
-    }
+    delay.max(github_asked.unwrap_or(Duration::ZERO))
 }
 
 /// A number in [0, 1) that differs between jobs and attempts: the jitter of [`retry_delay`].
@@ -670,19 +710,14 @@ async fn review_pull_request(
             .into_iter()
             .collect()
     };
-    let posted = review::post(
-        gh,
-        repo,
-        number,
-        head_sha,
-        &snapshot,
-        &fixes,
-        &already,
-        &shared.config.review,
+    let config = &shared.config.review;
+    let suggested = review::post_suggestions(
+        gh, repo, number, head_sha, &snapshot, &fixes, &already, config,
     )
     .await?;
-    // Record after posting, so that a retry after a failed post suggests them again; recording is
-    // idempotent, so a retry after a failed record counts nothing twice.
+    // Record after the review, so that a retry after a failed review suggests them again, and before the
+    // check run, so that a retry after a failed check run does not; recording is idempotent, so a retry
+    // after a failed record counts nothing twice.
     let records: Vec<FixRecord> = fixes
         .iter()
         .map(|f| FixRecord {
@@ -702,15 +737,16 @@ async fn review_pull_request(
             Ok(())
         })
         .await?;
+    let check_run = review::post_check_run(gh, repo, head_sha, &fixes, &suggested, config).await?;
     info!(
         %repo,
         pr = number,
         files = snapshot.texts.len(),
         fixes = fixes.len(),
-        suggestions = posted.suggestions,
-        already_suggested = posted.already,
-        unposted = posted.unposted,
-        check_run = posted.check_run,
+        suggestions = suggested.posted,
+        already_suggested = suggested.already,
+        unposted = suggested.unposted.len(),
+        check_run,
         "reviewed"
     );
     Ok(())

@@ -8,13 +8,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use app::serve::{Secret, ServeConfig};
-use fakehub::FakeGitHub;
+use fakehub::{FakeGitHub, RateLimit};
 use pipeline::Library;
 use serde_json::{Value, json};
-use store::server::{PatternStats, QueueStats};
+use store::server::{JobInfo, ManualClock, PatternStats, QueueStats};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
@@ -958,42 +958,215 @@ async fn a_pull_request_adding_deeply_nested_code_is_reviewed_without_it() {
     fake.assert_valid();
 }
 
-/// GitHub answers 502 to everything for a while: the job fails, waits out its backoff, fails again, and once
-/// GitHub is back the review is posted; nothing is lost. (The backoff here is a millisecond; that the
-/// production schedule spans a 10-minute outage is `retries_span_a_ten_minute_outage`.)
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_review_is_posted_once_github_recovers_from_an_outage() {
+/// A server on the production retry schedule (base 30 s, doubling, cap 10 min, ±25% jitter, 8 attempts,
+/// 5-minute leases) and a manual clock that the fake GitHub shares, so the test moves time and nothing waits
+/// it out; pull request 2 preset and its `opened` delivery sent. `misbehave` sets up how GitHub fails,
+/// given the simulated start.
+struct Simulated {
+    _dir: tempfile::TempDir,
+    db: std::path::PathBuf,
+    fake: FakeGitHub,
+    clock: ManualClock,
+    server: Server,
+}
+
+async fn simulated(delivery: &str, misbehave: impl FnOnce(&FakeGitHub, SystemTime)) -> Simulated {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("server.db");
     let fake = FakeGitHub::start().await;
+    let clock = ManualClock::starting_at(SystemTime::now());
+    let shared = clock.clone();
+    fake.set_clock(move || shared.now());
+    let mut config = config(&db, &fake.uri(), 1);
+    let production = ServeConfig::new("x.db", Secret::new(b"s"), 1, Secret::new(b"k"));
+    config.retry_base = production.retry_base;
+    config.retry_cap = production.retry_cap;
+    config.max_attempts = production.max_attempts;
+    config.lease = production.lease;
+    config.poll_interval = Duration::from_millis(10);
+    config.clock = clock.clone().into();
     let head = preset_pull_request(&fake, 2);
-    fake.set_outage(Some(502));
-    let server = start(config(&db, &fake.uri(), 1)).await;
-    let (status, _) = deliver(server.addr, "pull_request", "d-outage", &opened(&head)).await;
+    misbehave(&fake, clock.now());
+    let server = start_with(config, library()).await;
+    let (status, _) = deliver(server.addr, "pull_request", delivery, &opened(&head)).await;
     assert_eq!(status, 202);
-    // Three failed attempts (each one is at least its token request).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while fake.requests().len() < 3 {
-        assert!(Instant::now() < deadline, "{:?}", fake.routes());
-        tokio::time::sleep(Duration::from_millis(10)).await;
+    Simulated {
+        _dir: dir,
+        db,
+        fake,
+        clock,
+        server,
     }
-    assert_eq!(store(&db).queue_stats().unwrap().dead, 0);
-    assert!(fake.reviews(OWNER, REPO, 2).is_empty());
-    fake.set_outage(None);
-    let stats = settle(&db, 1).await;
-    assert_eq!(stats.done, 1, "{stats:?}");
-    assert_eq!(fake.reviews(OWNER, REPO, 2).len(), 1);
-    server.stop().await;
 }
 
-/// The production retry schedule (the defaults of `ServeConfig`), in simulated time: even with the least
-/// jitter, the attempts a job has span more than a 10-minute outage, and a rate limit waits a minute.
+/// The only job, once no worker holds it and it has been claimed `attempts` times (or is done).
+async fn job_after(db: &Path, attempts: u32) -> JobInfo {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut store = store(db);
+    loop {
+        let jobs = store.jobs(None, 10).unwrap();
+        assert_eq!(jobs.len(), 1, "{jobs:?}");
+        let job = &jobs[0];
+        if job.state != "running" && (job.state == "done" || job.attempts == attempts) {
+            return job.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the job did not move on: {job:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Runs the only job on simulated time: after each failed attempt, checks that its next attempt waits at
+/// least `floor(attempt)` and moves the clock exactly to that attempt's time (not a millisecond before, so
+/// an attempt that started early would show as a claim before its `run_after`). Returns the wait before each
+/// attempt after the first, once the job is done.
+async fn run_on_simulated_time(
+    db: &Path,
+    clock: &ManualClock,
+    floor: impl Fn(u32) -> Duration,
+) -> Vec<Duration> {
+    let mut waits = Vec::new();
+    for attempt in 1.. {
+        let job = job_after(db, attempt).await;
+        if job.state == "done" {
+            assert_eq!(job.attempts, attempt, "one claim per attempt");
+            return waits;
+        }
+        assert_eq!(
+            job.state, "queued",
+            "a failed job waits for its next attempt: {job:?}"
+        );
+        let run_after = job.run_after.expect("a failed job says when it runs again");
+        let wait = run_after.duration_since(clock.now()).unwrap();
+        assert!(
+            wait >= floor(attempt),
+            "attempt {attempt} failed ({:?}); the next waits {wait:?}, less than {:?}",
+            job.last_error,
+            floor(attempt)
+        );
+        waits.push(wait);
+        clock.advance_to(run_after);
+    }
+    unreachable!()
+}
+
+/// GitHub answers 502 to everything for 10 minutes of simulated time, on the production schedule: the job
+/// fails, waits its backoff (never less than 0.75 × 30 s × 2^(n−1)), is never dead, and the review is posted
+/// once GitHub is back, exactly once; the delivery's job completed once, nothing lost. Whatever the jitter,
+/// the outage takes exactly 5 failed attempts: the first 4 backoffs sum to at most 562.5 s (< 600 s), the
+/// first 5 to at least 697.5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_ten_minute_outage_of_simulated_time_loses_nothing() {
+    let outage = Duration::from_secs(600);
+    let s = simulated("d-sim-outage", |fake, start| {
+        fake.set_outage_until(502, start + outage)
+    })
+    .await;
+    let start = s.clock.now();
+    let floor = |attempt: u32| {
+        (Duration::from_secs(30) * 2u32.pow(attempt - 1))
+            .min(Duration::from_secs(600))
+            .mul_f64(0.75)
+    };
+    let waits = run_on_simulated_time(&s.db, &s.clock, floor).await;
+    assert_eq!(waits.len(), 5, "{waits:?}");
+    let recovered = s.clock.now().duration_since(start).unwrap();
+    assert!(recovered >= outage, "{recovered:?}");
+    let reviews = s.fake.reviews(OWNER, REPO, 2);
+    assert_eq!(reviews.len(), 1, "{reviews:?}");
+    assert_eq!(s.fake.check_runs(OWNER, REPO).len(), 1);
+    let mut store = store(&s.db);
+    assert_eq!(
+        store.completions().unwrap(),
+        [("d-sim-outage".to_owned(), 1)]
+    );
+    assert_eq!(
+        store.queue_stats().unwrap(),
+        QueueStats {
+            done: 1,
+            ..QueueStats::default()
+        }
+    );
+    // The failed attempts got as far as GitHub, and GitHub said 502.
+    let job = &store.jobs(None, 1).unwrap()[0];
+    assert!(
+        job.last_error.as_deref().unwrap().contains("502"),
+        "{job:?}"
+    );
+    s.server.stop().await;
+    s.fake.assert_valid();
+}
+
+/// GitHub's rate limits on the review, one after the other: a secondary limit with `Retry-After: 900`, one
+/// with `Retry-After` as a date 20 minutes on, an exhausted limit resetting in 45 minutes, and a secondary
+/// limit naming no time. Each wait is what GitHub asked (all above the backoff of 30 s, 60 s, 120 s and 240 s
+/// × 1.25, except the last: a minute, or the backoff if longer), and the review is posted once at the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rate_limited_reviews_wait_as_long_as_github_asks() {
+    let reviews = format!("/repos/{OWNER}/{REPO}/pulls/2/reviews");
+    let s = simulated("d-limited", |fake, _| {
+        for limit in [
+            RateLimit::RetryAfter {
+                status: 403,
+                seconds: 900,
+            },
+            RateLimit::RetryAt {
+                after: Duration::from_secs(1200),
+            },
+            RateLimit::Exhausted {
+                after: Duration::from_secs(2700),
+            },
+            RateLimit::Secondary,
+        ] {
+            fake.rate_limit("POST", &reviews, limit, 1);
+        }
+    })
+    .await;
+    let asked = [900, 1200, 2700, 60].map(Duration::from_secs);
+    let waits = run_on_simulated_time(&s.db, &s.clock, |attempt| asked[attempt as usize - 1]).await;
+    assert_eq!(waits.len(), 4, "{waits:?}");
+    assert_eq!(&waits[..3], &asked[..3], "exactly what GitHub asked");
+    // No header: a minute, or the backoff (240 s ± 25%) when that is longer.
+    assert!(waits[3] >= Duration::from_secs(180), "{waits:?}");
+    assert_eq!(s.fake.reviews(OWNER, REPO, 2).len(), 1);
+    let tries = s
+        .fake
+        .routes()
+        .iter()
+        .filter(|r| **r == format!("POST {reviews}"))
+        .count();
+    assert_eq!(tries, 5, "four refused, one posted");
+    s.server.stop().await;
+    s.fake.assert_valid();
+}
+
+/// The check run is refused after the review went out: the retry creates the check run and does not post
+/// the suggestions a second time (they were recorded in between).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_after_a_refused_check_run_does_not_suggest_again() {
+    let s = simulated("d-check", |fake, _| {
+        let check_runs = format!("/repos/{OWNER}/{REPO}/check-runs");
+        fake.rate_limit("POST", &check_runs, RateLimit::Secondary, 1);
+    })
+    .await;
+    let waits = run_on_simulated_time(&s.db, &s.clock, |_| Duration::from_secs(60)).await;
+    assert_eq!(waits.len(), 1, "{waits:?}");
+    assert_eq!(s.fake.reviews(OWNER, REPO, 2).len(), 1, "suggested once");
+    assert_eq!(s.fake.check_runs(OWNER, REPO).len(), 1);
+    s.server.stop().await;
+    s.fake.assert_valid();
+}
+
+/// The production retry schedule (the defaults of `ServeConfig`): even with the least jitter, the attempts
+/// a job has span more than a 10-minute outage; a wait GitHub asked for is honoured, even above the cap.
 #[test]
 fn retries_span_a_ten_minute_outage() {
     let config = ServeConfig::new("x.db", Secret::new(b"s"), 1, Secret::new(b"k"));
     for jitter in [0.0, 0.5, 1.0] {
         let waited: Duration = (1..config.max_attempts)
-            .map(|attempt| app::serve::retry_delay(&config, attempt, Some((502, "")), jitter))
+            .map(|attempt| app::serve::retry_delay(&config, attempt, None, jitter))
             .sum();
         assert!(waited > Duration::from_secs(600), "{jitter}: {waited:?}");
         assert!(
@@ -1001,21 +1174,73 @@ fn retries_span_a_ten_minute_outage() {
             "{jitter}: {waited:?}"
         );
     }
-    let first = app::serve::retry_delay(&config, 1, Some((502, "")), 0.0);
+    let first = app::serve::retry_delay(&config, 1, None, 0.0);
     assert_eq!(first, Duration::from_millis(22_500));
-    let limited = app::serve::retry_delay(
-        &config,
-        1,
-        Some((403, "You have exceeded a secondary rate limit")),
-        0.0,
-    );
-    assert_eq!(limited, Duration::from_secs(60));
+    let minute = Some(Duration::from_secs(60));
     assert_eq!(
-        app::serve::retry_delay(&config, 1, Some((429, "")), 0.0),
+        app::serve::retry_delay(&config, 1, minute, 0.0),
         Duration::from_secs(60)
+    );
+    // A longer backoff is not shortened by a shorter wait.
+    assert_eq!(
+        app::serve::retry_delay(&config, 4, minute, 0.0),
+        Duration::from_secs(180)
+    );
+    let hour = Some(Duration::from_secs(3600));
+    assert_eq!(
+        app::serve::retry_delay(&config, 30, hour, 1.0),
+        Duration::from_secs(3600)
     );
     let capped = app::serve::retry_delay(&config, 30, None, 1.0);
     assert_eq!(capped, Duration::from_secs(750));
+}
+
+/// The fuzz target's seeds (`crates/app/fuzz/seeds/webhook`: three header lines, then the body) reach every
+/// outcome of the request path, so the fuzzer starts from deliveries that get past the signature and the
+/// parser: a pull request opened and closed and an `@suture` comment are queued, a ping is answered, a bad
+/// signature is refused.
+#[test]
+fn the_webhook_fuzz_seeds_reach_every_outcome() {
+    use app::serve::{Admission, admit};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/webhook");
+    let mut outcomes: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let mut parts = data.splitn(4, |b| *b == b'\n');
+            let mut line = || String::from_utf8(parts.next().unwrap().to_vec()).unwrap();
+            let (event, delivery, signature) = (line(), line(), line());
+            let body = parts.next().unwrap();
+            let signature = if signature.is_empty() {
+                fakehub::webhooks::sign(b"fuzz-secret", body)
+            } else {
+                signature
+            };
+            let mut headers = axum::http::HeaderMap::new();
+            headers.insert("x-github-event", event.parse().unwrap());
+            headers.insert("x-github-delivery", delivery.parse().unwrap());
+            headers.insert("x-hub-signature-256", signature.parse().unwrap());
+            let outcome = match admit(b"fuzz-secret", &headers, body) {
+                Ok(Admission::Queue(d)) => format!("queued {}", d.event),
+                Ok(Admission::Pong) => "pong".to_owned(),
+                Ok(Admission::Ignored { event }) => format!("ignored {event}"),
+                Err(refusal) => format!("refused {}", refusal.status),
+            };
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            (name, outcome)
+        })
+        .collect();
+    outcomes.sort();
+    let expected = [
+        ("bad-signature", "refused 401"),
+        ("issue_comment-created", "queued issue_comment"),
+        ("ping", "pong"),
+        ("pull_request-closed", "queued pull_request"),
+        ("pull_request-opened", "queued pull_request"),
+    ]
+    .map(|(a, b)| (a.to_owned(), b.to_owned()));
+    assert_eq!(outcomes, expected);
 }
 
 /// Lease owners name their host and process, so a restart can tell its own dead predecessor's workers from

@@ -11,8 +11,14 @@
 //! a check run takes at most 50 annotations per request, review comments must sit on lines of the
 //! pull request's diff, a non-forced ref update must be a fast-forward, and a second open pull request
 //! for the same head and base is refused.
+//!
+//! It can also misbehave as GitHub does: an outage (every request answered 502, for good or until a time)
+//! and rate limits on one route ([`RateLimit`]: `Retry-After` in seconds or as a date, an exhausted limit
+//! with its reset time, a secondary limit with no header). Time is the fake's clock, the system's unless a
+//! test gives it a simulated one ([`FakeGitHub::set_clock`]); every answer carries it in `Date`, as
+//! GitHub's do, so waits computed from the answer follow the simulated time too.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -53,6 +59,31 @@ impl Recorded {
         format!("{} {}", self.method, self.path)
     }
 }
+
+/// A rate-limited answer, as GitHub gives them (see "Rate limits for the REST API").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RateLimit {
+    /// A secondary rate limit with `retry-after: SECONDS`, on a 403 or a 429.
+    RetryAfter { status: u16, seconds: u64 },
+    /// A 429 whose `retry-after` is an HTTP date, `after` from the fake's now.
+    RetryAt { after: Duration },
+    /// The primary limit used up: 403, `x-ratelimit-remaining: 0`, `x-ratelimit-reset` `after` from now.
+    Exhausted { after: Duration },
+    /// A 403 whose message says "secondary rate limit", with no header naming a time.
+    Secondary,
+}
+
+/// What refuses requests for now: an outage, and rate limits on routes.
+#[derive(Default)]
+struct Refusals {
+    /// Every request gets this status, until the time if there is one.
+    outage: Option<(u16, Option<SystemTime>)>,
+    /// `METHOD path` → the rate limits its next requests get, one each.
+    limits: HashMap<String, VecDeque<RateLimit>>,
+}
+
+/// The fake's notion of now.
+type Now = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// A small stateful GitHub. Start it with [`FakeGitHub::start`] and point a client at [`FakeGitHub::uri`].
 pub struct FakeGitHub {
@@ -367,7 +398,31 @@ impl FakeGitHub {
     /// An outage: while `Some(status)`, every request is answered with that status and an HTML body,
     /// as GitHub's load balancers do (502, 503); `None` ends it.
     pub fn set_outage(&self, status: Option<u16>) {
-        self.state().outage = status;
+        self.state().refusals.outage = status.map(|s| (s, None));
+    }
+
+    /// An outage that ends by itself: every request is answered with `status` until the fake's clock
+    /// reaches `until`.
+    pub fn set_outage_until(&self, status: u16, until: SystemTime) {
+        self.state().refusals.outage = Some((status, Some(until)));
+    }
+
+    /// The next `times` requests to `method path` (e.g. `POST /repos/o/r/pulls/1/reviews`) are refused
+    /// with `limit`; other routes are served as usual.
+    pub fn rate_limit(&self, method: &str, path: &str, limit: RateLimit, times: usize) {
+        let mut state = self.state();
+        let queue = state
+            .refusals
+            .limits
+            .entry(format!("{} {path}", method.to_ascii_uppercase()))
+            .or_default();
+        queue.extend(std::iter::repeat_n(limit, times));
+    }
+
+    /// The fake's clock from now on: what its outages, rate-limit resets, token expiry, timestamps and
+    /// `Date` headers go by (App JWTs are still checked against the system clock, which signs them).
+    pub fn set_clock(&self, now: impl Fn() -> SystemTime + Send + Sync + 'static) {
+        self.state().now = Arc::new(now);
     }
 
     /// The installation tokens minted so far, in order.
@@ -604,8 +659,9 @@ struct State {
     /// Installation token → expiry.
     tokens: HashMap<String, SystemTime>,
     minted: Vec<String>,
-    /// While set, every request gets this status (a GitHub outage), and is recorded as usual.
-    outage: Option<u16>,
+    /// Outages and rate limits; refused requests are recorded as usual.
+    refusals: Refusals,
+    now: Now,
 }
 
 type Reply = (u16, Value);
@@ -769,7 +825,8 @@ impl State {
             token_ttl: Duration::from_secs(3600),
             tokens: HashMap::new(),
             minted: Vec::new(),
-            outage: None,
+            refusals: Refusals::default(),
+            now: Arc::new(SystemTime::now),
         }
     }
 
@@ -904,7 +961,7 @@ impl State {
         }
         if credential.starts_with("ghs_") {
             return match self.tokens.get(credential) {
-                Some(expiry) if *expiry > SystemTime::now() => Ok(Identity::Installation),
+                Some(expiry) if *expiry > (self.now)() => Ok(Identity::Installation),
                 _ => Err(unauthorized("Bad credentials")),
             };
         }
@@ -916,6 +973,49 @@ impl State {
     }
 
     fn handle(&mut self, request: &Request) -> ResponseTemplate {
+        // One reading of the clock per request, so a rate limit's reset and the `Date` agree to the second.
+        let now = (self.now)();
+        self.answer(request, now)
+            .insert_header("date", httpdate::fmt_http_date(now).as_str())
+    }
+
+    /// The refusal due for `METHOD path` now, if any: the outage first, then the route's rate limits.
+    fn refusal(&mut self, method: &str, path: &str, now: SystemTime) -> Option<ResponseTemplate> {
+        if let Some((status, until)) = self.refusals.outage {
+            if until.is_none_or(|until| now < until) {
+                return Some(
+                    ResponseTemplate::new(status)
+                        .set_body_string("<html><body><h1>502 Bad Gateway</h1></body></html>"),
+                );
+            }
+            self.refusals.outage = None;
+        }
+        let limit = self
+            .refusals
+            .limits
+            .get_mut(&format!("{method} {path}"))?
+            .pop_front()?;
+        let unix = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let secondary = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.";
+        let body = |message: &str| json!({"message": message, "documentation_url": "https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api"});
+        Some(match limit {
+            RateLimit::RetryAfter { status, seconds } => ResponseTemplate::new(status)
+                .insert_header("retry-after", seconds.to_string().as_str())
+                .set_body_json(body(secondary)),
+            RateLimit::RetryAt { after } => ResponseTemplate::new(429)
+                .insert_header("retry-after", httpdate::fmt_http_date(now + after).as_str())
+                .set_body_json(body(secondary)),
+            RateLimit::Exhausted { after } => ResponseTemplate::new(403)
+                .insert_header("x-ratelimit-limit", "5000")
+                .insert_header("x-ratelimit-remaining", "0")
+                .insert_header("x-ratelimit-used", "5000")
+                .insert_header("x-ratelimit-reset", unix(now + after).to_string().as_str())
+                .set_body_json(body("API rate limit exceeded for installation ID 1.")),
+            RateLimit::Secondary => ResponseTemplate::new(403).set_body_json(body(secondary)),
+        })
+    }
+
+    fn answer(&mut self, request: &Request, now: SystemTime) -> ResponseTemplate {
         let method = request.method.as_str().to_ascii_uppercase();
         let path = openapi::percent_decode(request.url.path(), false);
         let query = request.url.query().unwrap_or("").to_string();
@@ -948,9 +1048,8 @@ impl State {
             authorization,
             invalid,
         });
-        if let Some(status) = self.outage {
-            return ResponseTemplate::new(status)
-                .set_body_string("<html><body><h1>502 Bad Gateway</h1></body></html>");
+        if let Some(refused) = self.refusal(&method, &path, now) {
+            return refused;
         }
         let (status, value) = if body_error.is_some() {
             (
@@ -1015,7 +1114,7 @@ impl State {
         }
         let n = self.next_id();
         let token = format!("ghs_fake{n:0>28}");
-        let expires = SystemTime::now() + self.token_ttl;
+        let expires = (self.now)() + self.token_ttl;
         self.tokens.insert(token.clone(), expires);
         self.minted.push(token.clone());
         let value = shaped(
@@ -1651,7 +1750,7 @@ impl State {
         status: u16,
     ) -> Value {
         let c = self.repo(owner, repo).commits[sha].clone();
-        let now = rfc3339(SystemTime::now());
+        let now = rfc3339((self.now)());
         let person = |p: &Person| json!({"name": p.name, "email": p.email, "date": now});
         let parents: Vec<Value> = c
             .parents
@@ -1677,7 +1776,7 @@ impl State {
     /// A commit as `GET /repos/{owner}/{repo}/commits/{ref}` returns it.
     fn commit_json(&mut self, owner: &str, repo: &str, sha: &str) -> Value {
         let c = self.repo(owner, repo).commits[sha].clone();
-        let now = rfc3339(SystemTime::now());
+        let now = rfc3339((self.now)());
         let person = |p: &Person| json!({"name": p.name, "email": p.email, "date": now});
         let account = |p: &Person| match &p.login {
             Some(login) => {
@@ -1736,8 +1835,8 @@ impl State {
             json!({
                 "id": 1_000_000 + number, "number": number, "state": pull.state, "title": pull.title,
                 "body": pull.body, "merged": pull.merged, "merge_commit_sha": pull.merge_commit_sha,
-                "merged_at": if pull.merged { json!(rfc3339(SystemTime::now())) } else { Value::Null },
-                "closed_at": if pull.state == "closed" { json!(rfc3339(SystemTime::now())) } else { Value::Null },
+                "merged_at": if pull.merged { json!(rfc3339((self.now)())) } else { Value::Null },
+                "closed_at": if pull.state == "closed" { json!(rfc3339((self.now)())) } else { Value::Null },
                 "user": {"login": pull.user, "type": if pull.user.ends_with("[bot]") { "Bot" } else { "User" }},
                 "url": format!("https://api.github.com/repos/{owner}/{repo}/pulls/{number}"),
                 "html_url": format!("https://github.com/{owner}/{repo}/pull/{number}"),
@@ -1753,7 +1852,7 @@ impl State {
     }
 
     fn check_run_json(&mut self, owner: &str, repo: &str, run: &CheckRunState) -> Value {
-        let now = rfc3339(SystemTime::now());
+        let now = rfc3339((self.now)());
         shaped(
             "POST",
             "/repos/o/r/check-runs",

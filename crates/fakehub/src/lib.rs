@@ -29,4 +29,4 @@ pub mod npm;
 pub mod openapi;
 pub mod webhooks;
 
-pub use fake::{APP_BOT_LOGIN, FakeGitHub, HUMAN_LOGIN, Recorded, TOKEN_BOT_LOGIN};
+pub use fake::{APP_BOT_LOGIN, FakeGitHub, HUMAN_LOGIN, RateLimit, Recorded, TOKEN_BOT_LOGIN};

@@ -6,11 +6,22 @@
 //! Installation tokens are octocrab's: an installation client mints one with the App's JWT on its
 //! first request and reuses it until 30 s before `expires_at`; `App` keeps one client per
 //! installation so that the cache outlives a single call.
+//!
+//! Requests go through octocrab's `_get`/`_post`/`_patch`, which return the raw response, so that an error
+//! answer's status and headers are still there to read how long GitHub asks us to wait (`Retry-After`,
+//! rate-limit resets; `rate_limit`) before octocrab turns it into an error. octocrab's own retry layer is
+//! off: it retries 5xx and 429 at once, three times, and an immediate retry of a rate-limited request is
+//! what GitHub's documentation warns can get an integration banned. Retrying is the caller's, with the
+//! wait in the error: `suture serve`'s queue backs off, `suture pr` runs again on its schedule.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use base64::Engine;
+use http::Method;
+use octocrab::FromResponse;
+use octocrab::service::middleware::retry::RetryConfig;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
@@ -83,6 +94,7 @@ fn builder(
         });
     }
     octocrab::Octocrab::builder()
+        .add_retry_config(RetryConfig::None)
         .base_uri(uri)
         .map_err(|e| Error::BaseUri {
             uri: base_uri.into(),
@@ -193,6 +205,7 @@ fn api_error(route: &str, e: octocrab::Error) -> Error {
                 route: route.into(),
                 status: Some(source.status_code.as_u16()),
                 message,
+                retry_after: None,
             }
         }
         octocrab::Error::Json { source, .. } => Error::Response {
@@ -207,6 +220,7 @@ fn api_error(route: &str, e: octocrab::Error) -> Error {
             route: route.into(),
             status: None,
             message: first_line(&other.to_string()),
+            retry_after: None,
         },
     }
 }
@@ -385,12 +399,55 @@ struct WireCheckRuns {
 }
 
 impl GitHub {
+    /// One request; an error answer becomes [`Error::Api`] with GitHub's message and the wait it asks for.
+    async fn send<R: DeserializeOwned>(
+        &self,
+        method: Method,
+        route: &str,
+        body: Option<&Value>,
+    ) -> Result<R, Error> {
+        tracing::debug!(route, %method, "request");
+        let what = format!("{method} {route}");
+        let response = match method {
+            Method::POST => self.crab._post(route, body).await,
+            Method::PATCH => self.crab._patch(route, body).await,
+            _ => self.crab._get(route).await,
+        }
+        .map_err(|e| api_error(&what, e))?;
+        let status = response.status();
+        if status.is_success() {
+            return R::from_response(response)
+                .await
+                .map_err(|e| api_error(&what, e));
+        }
+        let headers = response.headers().clone();
+        let mut error = match octocrab::map_github_error(response).await {
+            Err(e) => api_error(&what, e),
+            Ok(_) => Error::Api {
+                route: what,
+                status: Some(status.as_u16()),
+                message: status.canonical_reason().unwrap_or("error").to_owned(),
+                retry_after: None,
+            },
+        };
+        if let Error::Api {
+            message,
+            retry_after,
+            ..
+        } = &mut error
+        {
+            *retry_after = crate::rate_limit::retry_after(
+                status.as_u16(),
+                &headers,
+                message,
+                SystemTime::now(),
+            );
+        }
+        Err(error)
+    }
+
     async fn get<R: DeserializeOwned>(&self, route: &str) -> Result<R, Error> {
-        tracing::debug!(route, "GET");
-        self.crab
-            .get(route, None::<&()>)
-            .await
-            .map_err(|e| api_error(&format!("GET {route}"), e))
+        self.send(Method::GET, route, None).await
     }
 
     /// A GET whose 404 means "there is none".
@@ -403,19 +460,11 @@ impl GitHub {
     }
 
     async fn post<R: DeserializeOwned>(&self, route: &str, body: &Value) -> Result<R, Error> {
-        tracing::debug!(route, "POST");
-        self.crab
-            .post(route, Some(body))
-            .await
-            .map_err(|e| api_error(&format!("POST {route}"), e))
+        self.send(Method::POST, route, Some(body)).await
     }
 
     async fn patch<R: DeserializeOwned>(&self, route: &str, body: &Value) -> Result<R, Error> {
-        tracing::debug!(route, "PATCH");
-        self.crab
-            .patch(route, Some(body))
-            .await
-            .map_err(|e| api_error(&format!("PATCH {route}"), e))
+        self.send(Method::PATCH, route, Some(body)).await
     }
 
     /// Every item of a list route, page by page, until a short page.

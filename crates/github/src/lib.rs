@@ -8,10 +8,12 @@
 
 mod client;
 mod diff;
+mod rate_limit;
 pub mod webhook;
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 pub use client::{App, GitHub, MAX_TEXT_CHARS};
 
@@ -178,6 +180,11 @@ pub enum Error {
         route: String,
         status: Option<u16>,
         message: String,
+        /// How long GitHub asked us to wait before trying again: its `Retry-After` header (seconds or an
+        /// HTTP date), the reset time of an exhausted rate limit (`x-ratelimit-remaining: 0` with
+        /// `x-ratelimit-reset`), or a minute for a secondary rate limit that names no time, as GitHub's
+        /// documentation says. `None` when the answer asks for nothing.
+        retry_after: Option<Duration>,
     },
     /// GitHub answered, but not with what the route documents.
     #[error("{route}: unexpected response: {message}")]
@@ -189,6 +196,14 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The wait GitHub asked for before the next attempt, if it asked (see [`Error::Api`]).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api { retry_after, .. } => *retry_after,
             _ => None,
         }
     }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use base64::Engine;
-use fakehub::{FakeGitHub, webhooks};
+use fakehub::{FakeGitHub, RateLimit, webhooks};
 use github::webhook::{Event, SignatureError, verify_signature};
 use github::{
     Annotation, App, ChangedFile, CheckRun, Error, FileChange, GitHub, NewPullRequest, RepoId,
@@ -675,6 +675,60 @@ async fn reactions_and_comments_are_posted() {
         invalid.contains("body.content is \"thumbsup\", not one of"),
         "{invalid}"
     );
+}
+
+/// Error answers carry the wait GitHub asked for, read off the real response headers: `Retry-After` in
+/// seconds and as a date, an exhausted limit's reset, a minute for a secondary limit naming no time, and
+/// nothing for a plain 502 or 404. One request each: the client does not retry at once by itself.
+#[tokio::test]
+async fn error_answers_carry_the_wait_github_asks_for() {
+    let fake = FakeGitHub::start().await;
+    let gh = token_client(&fake);
+    let route = "/repos/acme/widgets/issues/9/comments";
+    let limits = [
+        (
+            RateLimit::RetryAfter {
+                status: 429,
+                seconds: 120,
+            },
+            429,
+            Some(120),
+        ),
+        (
+            RateLimit::RetryAt {
+                after: Duration::from_secs(300),
+            },
+            429,
+            Some(300),
+        ),
+        (
+            RateLimit::Exhausted {
+                after: Duration::from_secs(1800),
+            },
+            403,
+            Some(1800),
+        ),
+        (RateLimit::Secondary, 403, Some(60)),
+    ];
+    for (limit, status, wait) in limits {
+        fake.rate_limit("POST", route, limit.clone(), 1);
+        let e = gh.comment(&repo(), 9, "hi").await.unwrap_err();
+        assert_eq!(e.status(), Some(status), "{limit:?}: {e}");
+        // Whole seconds, measured against the answer's `Date`, not this machine's clock.
+        assert_eq!(
+            e.retry_after(),
+            wait.map(Duration::from_secs),
+            "{limit:?}: {e}"
+        );
+    }
+    fake.set_outage(Some(502));
+    let e = gh.comment(&repo(), 9, "hi").await.unwrap_err();
+    assert_eq!((e.status(), e.retry_after()), (Some(502), None), "{e}");
+    fake.set_outage(None);
+    let e = gh.pull_request(&repo(), 404).await.unwrap_err();
+    assert_eq!((e.status(), e.retry_after()), (Some(404), None), "{e}");
+    assert_eq!(fake.requests().len(), 6, "{:?}", fake.routes());
+    gh.comment(&repo(), 9, "hi").await.unwrap();
 }
 
 const SECRET: &[u8] = b"It's a Secret to Everybody";

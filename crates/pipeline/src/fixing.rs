@@ -88,11 +88,25 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     Ok(report)
 }
 
-/// The Rust files under `root`, sorted, skipping what `.gitignore` and friends exclude.
-pub fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
-    if !root.exists() {
-        bail!("`{}` does not exist", root.display());
+/// An error unless `path` exists; a dangling symbolic link says where it points.
+pub fn existing(path: &Path) -> Result<()> {
+    if path.exists() {
+        return Ok(());
     }
+    if let Ok(target) = std::fs::read_link(path) {
+        bail!(
+            "`{}` is a symbolic link to `{}`, which does not exist",
+            path.display(),
+            target.display()
+        );
+    }
+    bail!("`{}` does not exist", path.display())
+}
+
+/// The Rust files under `root`, sorted, skipping what `.gitignore` and friends exclude. Symbolic links met on
+/// the walk are not followed (as ripgrep does): `--apply` would replace a link with a file.
+pub fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
+    existing(root)?;
     if root.is_file() {
         return Ok(vec![root.to_path_buf()]);
     }

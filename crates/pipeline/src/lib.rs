@@ -28,7 +28,8 @@ pub use examples::{ExampleResult, synthesize_examples, test_examples};
 pub use extract::{ExtractConfig, ExtractedEdit, FileEdits, extract_file_edits};
 pub use fixing::{
     Engine, FileFixes, Fix, FixConfig, FixReport, Location, Position, Proximity, SkipReason,
-    Skipped, SkippedFile, apply_fixes, fix_text, propose_fixes, rust_files, workspace_files,
+    Skipped, SkippedFile, apply_fixes, existing, fix_text, propose_fixes, rust_files,
+    workspace_files,
 };
 pub use healing::{HealOptions, HealOutcome, HealReport, heal, locate};
 pub use library::{

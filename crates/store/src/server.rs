@@ -42,21 +42,29 @@
 //! connection creates the tables, so the role needs CREATE on that schema (since PostgreSQL 15 only
 //! the database owner has it on `public`). Store names in errors never show the password.
 
+mod clock;
 mod pg;
 mod sqlite;
 
 use std::path::PathBuf;
+use std::time::SystemTime;
 
 pub use crate::Error;
+pub use clock::{Clock, ManualClock};
 
 /// Opens the server store. `url` is `postgres://…`/`postgresql://…` (PostgreSQL) or a file path /
 /// `sqlite://PATH` (SQLite; created with parents if missing). Runs pending migrations (safe when several
 /// processes start at once: on PostgreSQL they run under `pg_advisory_xact_lock`, on SQLite each in an
 /// immediate transaction that re-reads the schema version).
 pub fn connect(url: &str) -> Result<Box<dyn ServerStore>, Error> {
+    connect_with(url, Clock::System)
+}
+
+/// [`connect`], with the queue's times read from `clock` (see [`Clock`]).
+pub fn connect_with(url: &str, clock: Clock) -> Result<Box<dyn ServerStore>, Error> {
     match Backend::parse(url)? {
-        Backend::Postgres => Ok(Box::new(pg::PgStore::connect(url)?)),
-        Backend::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(&path)?)),
+        Backend::Postgres => Ok(Box::new(pg::PgStore::connect(url, clock)?)),
+        Backend::Sqlite(path) => Ok(Box::new(sqlite::SqliteStore::open(&path, clock)?)),
     }
 }
 
@@ -116,6 +124,9 @@ pub struct JobInfo {
     pub last_error: Option<String>,
     /// Unix seconds of the last change.
     pub updated_at: i64,
+    /// For a queued job that failed: the earliest time its next attempt may start (its backoff, or the
+    /// wait GitHub asked for).
+    pub run_after: Option<SystemTime>,
 }
 
 /// How a fix was proposed.

@@ -15,8 +15,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use store::server::{
-    self, Delivery, Enqueued, Error, FixKind, FixPr, FixRecord, PatternStats, PrState, QueueStats,
-    ServerStore,
+    self, Delivery, Enqueued, Error, FixKind, FixPr, FixRecord, ManualClock, PatternStats, PrState,
+    QueueStats, ServerStore,
 };
 use tempfile::TempDir;
 
@@ -90,6 +90,12 @@ impl Target {
 
     fn connect(&self) -> Box<dyn ServerStore> {
         server::connect(&self.url).unwrap_or_else(|e| panic!("cannot connect: {e:?}"))
+    }
+
+    /// A connection whose queue goes by `clock`.
+    fn connect_at(&self, clock: &ManualClock) -> Box<dyn ServerStore> {
+        server::connect_with(&self.url, clock.clone().into())
+            .unwrap_or_else(|e| panic!("cannot connect: {e:?}"))
     }
 
     /// The schema version as the database records it, read behind the store's back.
@@ -226,6 +232,7 @@ on_both!(
     a_failed_job_waits_out_its_backoff,
     dead_jobs_are_listed_retried_and_purged,
     leases_of_a_dead_owner_can_be_taken_over_at_once,
+    the_queue_goes_by_its_clock,
 );
 
 fn delivery(id: &str) -> Delivery {
@@ -1196,4 +1203,41 @@ fn leases_of_a_dead_owner_can_be_taken_over_at_once(target: Target) {
         "the live owner keeps its job"
     );
     assert_eq!(store.lease_owners().unwrap(), ["alive", "new"]);
+}
+
+/// Every queue time is the store's clock's: with a manual clock, a backoff, a lease and a purge's age end
+/// exactly when the clock says, to the millisecond, however long the test itself takes.
+fn the_queue_goes_by_its_clock(target: Target) {
+    let start = UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+    let clock = ManualClock::starting_at(start);
+    let mut store = target.connect_at(&clock);
+    store.enqueue(&delivery("outage")).unwrap();
+    let job = store.claim("w", LONG, 8).unwrap().unwrap();
+    store
+        .fail(job.id, "w", "HTTP 502", 8, Duration::from_secs(30))
+        .unwrap();
+    let listed = store.jobs(None, 10).unwrap();
+    assert_eq!(listed[0].run_after, Some(start + Duration::from_secs(30)));
+    assert_eq!(listed[0].updated_at, 1_800_000_000);
+    clock.advance(Duration::from_millis(29_999));
+    assert!(store.claim("w", LONG, 8).unwrap().is_none(), "backoff");
+    clock.advance(Duration::from_millis(1));
+    let again = store.claim("w", LONG, 8).unwrap().unwrap();
+    assert_eq!(again.attempts, 2);
+    assert_eq!(store.jobs(None, 10).unwrap()[0].run_after, None, "running");
+
+    // The lease of 10 minutes holds until its last millisecond, then another worker takes the job over.
+    clock.advance(LONG - Duration::from_millis(1));
+    assert!(store.claim("other", LONG, 8).unwrap().is_none(), "lease");
+    clock.advance(Duration::from_millis(1));
+    let taken = store.claim("other", LONG, 8).unwrap().unwrap();
+    assert_eq!((taken.id, taken.attempts), (job.id, 3));
+    assert!(!store.complete(job.id, "w").unwrap());
+    assert!(store.complete(job.id, "other").unwrap());
+
+    // Purging counts age on the clock too: a day later the job is a day old, not older.
+    clock.advance(Duration::from_secs(86_400));
+    assert_eq!(store.purge_jobs(Duration::from_secs(86_400)).unwrap(), 0);
+    clock.advance(Duration::from_secs(1));
+    assert_eq!(store.purge_jobs(Duration::from_secs(86_400)).unwrap(), 1);
 }

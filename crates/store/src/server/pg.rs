@@ -4,7 +4,9 @@
 //! queue libraries such as pgmq and graphile-worker build on): a worker locks the oldest runnable
 //! row and skips rows other workers are locking at that moment, so replicas never wait on each
 //! other and never take the same row. Lease times come from the database clock (`clock_timestamp()`),
-//! not from each replica's, so replicas whose clocks disagree still agree on when a lease ran out.
+//! not from each replica's, so replicas whose clocks disagree still agree on when a lease ran out. A
+//! manual [`Clock`] (tests) is sent instead, as the parameter every queue statement reads its time from
+//! (`COALESCE($n, clock_timestamp())`, NULL for the system clock), so both backends run one schedule.
 //!
 //! The hot statements (enqueue, claim, complete) are single statements, each its own transaction,
 //! prepared once per connection: one round trip each. Enqueue inserts the delivery and its job in
@@ -19,13 +21,13 @@
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use postgres::{Client, Config, NoTls, Row, Statement};
 
 use super::{
-    Delivery, Enqueued, Error, FixPr, FixRecord, Job, JobInfo, PatternStats, QueueStats, RawFixPr,
-    ServerStore, add_state, redact, to_i64, to_unsigned,
+    Clock, Delivery, Enqueued, Error, FixPr, FixRecord, Job, JobInfo, PatternStats, QueueStats,
+    RawFixPr, ServerStore, add_state, redact, to_i64, to_unsigned,
 };
 
 /// The key of the advisory lock held while migrating ("suture" in ASCII).
@@ -110,6 +112,8 @@ pub(super) struct PgStore {
     /// trip per call instead of two (parse, then execute), and enqueueing is on the path of every
     /// webhook acknowledgement.
     statements: HashMap<&'static str, Statement>,
+    /// The queue's time: the database's, unless a manual clock is given.
+    clock: Clock,
 }
 
 /// A client that closes its connection on a thread of its own when dropped.
@@ -161,7 +165,7 @@ fn pg(name: &str, what: &str, source: postgres::Error) -> Error {
 impl PgStore {
     /// Connects without TLS (the database is expected on a private network or loopback) and
     /// applies pending migrations.
-    pub(super) fn connect(url: &str) -> Result<PgStore, Error> {
+    pub(super) fn connect(url: &str, clock: Clock) -> Result<PgStore, Error> {
         let name = redact(url);
         let mut config = Config::from_str(url).map_err(|source| Error::Pg {
             context: format!("cannot parse postgresql url `{name}`"),
@@ -178,6 +182,7 @@ impl PgStore {
             client: ClosingClient(Some(client)),
             name,
             statements: HashMap::new(),
+            clock,
         };
         store.migrate()?;
         Ok(store)
@@ -296,18 +301,20 @@ impl ServerStore for PgStore {
         // all. A concurrent statement inserting the same id makes this one wait for it to commit
         // and then see the conflict, so exactly one of them enqueues; the other inserts no job and
         // returns no row.
+        let now = self.clock.manual_now();
         let enqueued = self
             .prepared(
                 "WITH new_delivery AS ( \
-                   INSERT INTO delivery (id, event) VALUES ($1, $2) \
-                   ON CONFLICT (id) DO NOTHING RETURNING id) \
-                 INSERT INTO job (delivery, event, payload, state) \
-                 SELECT id, $2, $3, 'queued' FROM new_delivery RETURNING id",
+                   INSERT INTO delivery (id, event, received_at) \
+                   VALUES ($1, $2, COALESCE($4::timestamptz, now())) \
+                   ON CONFLICT (id) DO NOTHING RETURNING id, received_at) \
+                 INSERT INTO job (delivery, event, payload, state, enqueued_at, updated_at) \
+                 SELECT id, $2, $3, 'queued', received_at, received_at FROM new_delivery RETURNING id",
             )
             .and_then(|statement| {
                 self.client.query_opt(
                     &statement,
-                    &[&delivery.id, &delivery.event, &delivery.payload],
+                    &[&delivery.id, &delivery.event, &delivery.payload, &now],
                 )
             })
             .map_err(|source| {
@@ -330,34 +337,39 @@ impl ServerStore for PgStore {
         max_attempts: u32,
     ) -> Result<Option<Job>, Error> {
         let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        let now = self.clock.manual_now();
         // Jobs whose worker stopped during their last allowed attempt are dead. A separate statement:
         // the claim below skips them anyway (`attempts < $3`), whoever wins a race between the two.
         self.prepared(
-            "UPDATE job SET state = 'dead', lease_until = NULL, updated_at = now(), \
+            "UPDATE job SET state = 'dead', lease_until = NULL, \
+             updated_at = COALESCE($2::timestamptz, now()), \
              last_error = 'its worker stopped during attempt ' || attempts || \
                ' (crashed or was killed), the last allowed' \
              WHERE state IN ('queued', 'running') AND state = 'running' \
-               AND lease_until <= clock_timestamp() AND attempts >= $1",
+               AND lease_until <= COALESCE($2::timestamptz, clock_timestamp()) AND attempts >= $1",
         )
-        .and_then(|statement| self.client.execute(&statement, &[&max_attempts]))
+        .and_then(|statement| self.client.execute(&statement, &[&max_attempts, &now]))
         .map_err(|source| pg(&self.name, "end jobs out of attempts", source))?;
         // One statement, so its own transaction: the row lock taken by `FOR UPDATE SKIP LOCKED`
         // is held until the row says who owns it.
         let row = self
             .prepared(
                 "UPDATE job SET state = 'running', lease_owner = $1, \
-                 lease_until = clock_timestamp() + make_interval(secs => $2), \
-                 attempts = attempts + 1, updated_at = now() \
+                 lease_until = COALESCE($4::timestamptz, clock_timestamp()) + make_interval(secs => $2), \
+                 attempts = attempts + 1, updated_at = COALESCE($4::timestamptz, now()) \
                  WHERE id = ( \
                    SELECT id FROM job WHERE state IN ('queued', 'running') AND attempts < $3 \
-                   AND ((state = 'queued' AND (run_after IS NULL OR run_after <= clock_timestamp())) \
-                     OR (state = 'running' AND lease_until <= clock_timestamp())) \
+                   AND ((state = 'queued' AND (run_after IS NULL \
+                         OR run_after <= COALESCE($4::timestamptz, clock_timestamp()))) \
+                     OR (state = 'running' AND lease_until <= COALESCE($4::timestamptz, clock_timestamp()))) \
                    ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
                  RETURNING id, delivery, event, payload, attempts",
             )
             .and_then(|statement| {
-                self.client
-                    .query_opt(&statement, &[&worker, &lease.as_secs_f64(), &max_attempts])
+                self.client.query_opt(
+                    &statement,
+                    &[&worker, &lease.as_secs_f64(), &max_attempts, &now],
+                )
             })
             .map_err(|source| pg(&self.name, "claim a job", source))?;
         let Some(row) = row else {
@@ -374,13 +386,14 @@ impl ServerStore for PgStore {
     }
 
     fn complete(&mut self, job: i64, worker: &str) -> Result<bool, Error> {
+        let now = self.clock.manual_now();
         let changed = self
             .prepared(
                 "UPDATE job SET state = 'done', completions = completions + 1, \
-                 lease_until = NULL, updated_at = now() \
+                 lease_until = NULL, updated_at = COALESCE($3::timestamptz, now()) \
                  WHERE id = $1 AND state = 'running' AND lease_owner = $2",
             )
-            .and_then(|statement| self.client.execute(&statement, &[&job, &worker]))
+            .and_then(|statement| self.client.execute(&statement, &[&job, &worker, &now]))
             .map_err(|source| pg(&self.name, &format!("complete job {job}"), source))?;
         Ok(changed == 1)
     }
@@ -395,11 +408,12 @@ impl ServerStore for PgStore {
     ) -> Result<(), Error> {
         // `attempts` is an INTEGER column, so the parameter is one too.
         let max_attempts = i32::try_from(max_attempts).unwrap_or(i32::MAX);
+        let now = self.clock.manual_now();
         self.client
             .execute(
                 "UPDATE job SET state = CASE WHEN attempts >= $3 THEN 'dead' ELSE 'queued' END, \
-                 last_error = $4, lease_until = NULL, updated_at = now(), \
-                 run_after = clock_timestamp() + make_interval(secs => $5) \
+                 last_error = $4, lease_until = NULL, updated_at = COALESCE($6::timestamptz, now()), \
+                 run_after = COALESCE($6::timestamptz, clock_timestamp()) + make_interval(secs => $5) \
                  WHERE id = $1 AND state = 'running' AND lease_owner = $2",
                 &[
                     &job,
@@ -407,6 +421,7 @@ impl ServerStore for PgStore {
                     &max_attempts,
                     &error,
                     &retry_in.as_secs_f64(),
+                    &now,
                 ],
             )
             .map_err(|source| {
@@ -445,11 +460,12 @@ impl ServerStore for PgStore {
     }
 
     fn expire_leases(&mut self, owner: &str) -> Result<u64, Error> {
+        let now = self.clock.manual_now();
         self.client
             .execute(
-                "UPDATE job SET lease_until = clock_timestamp() WHERE state IN ('queued', 'running') \
-                 AND state = 'running' AND lease_owner = $1",
-                &[&owner],
+                "UPDATE job SET lease_until = COALESCE($2::timestamptz, clock_timestamp()) \
+                 WHERE state IN ('queued', 'running') AND state = 'running' AND lease_owner = $1",
+                &[&owner, &now],
             )
             .map_err(|source| pg(&self.name, "expire leases", source))
     }
@@ -460,7 +476,8 @@ impl ServerStore for PgStore {
             .client
             .query(
                 "SELECT id, delivery, event, state, attempts, last_error, \
-                 EXTRACT(EPOCH FROM updated_at)::BIGINT FROM job \
+                 EXTRACT(EPOCH FROM updated_at)::BIGINT, \
+                 CASE WHEN state = 'queued' THEN run_after END FROM job \
                  WHERE $1::TEXT IS NULL OR state = $1 ORDER BY updated_at DESC, id DESC LIMIT $2",
                 &[&state, &limit],
             )
@@ -476,6 +493,7 @@ impl ServerStore for PgStore {
                     attempts: to_unsigned(&self.name, "attempt count", i64::from(attempts))?,
                     last_error: row.get(5),
                     updated_at: row.get(6),
+                    run_after: row.get::<_, Option<SystemTime>>(7),
                 })
             })
             .collect()
@@ -486,9 +504,9 @@ impl ServerStore for PgStore {
             .client
             .execute(
                 "UPDATE job SET state = 'queued', attempts = 0, run_after = NULL, \
-                 lease_owner = NULL, lease_until = NULL, updated_at = now() \
+                 lease_owner = NULL, lease_until = NULL, updated_at = COALESCE($2::timestamptz, now()) \
                  WHERE id = $1 AND state = 'dead'",
-                &[&job],
+                &[&job, &self.clock.manual_now()],
             )
             .map_err(|source| pg(&self.name, &format!("retry job {job}"), source))?;
         Ok(changed == 1)
@@ -498,8 +516,8 @@ impl ServerStore for PgStore {
         self.client
             .execute(
                 "DELETE FROM job WHERE state IN ('done', 'dead') \
-                 AND updated_at < now() - make_interval(secs => $1)",
-                &[&older_than.as_secs_f64()],
+                 AND updated_at < COALESCE($2::timestamptz, now()) - make_interval(secs => $1)",
+                &[&older_than.as_secs_f64(), &self.clock.manual_now()],
             )
             .map_err(|source| pg(&self.name, "purge old jobs", source))
     }

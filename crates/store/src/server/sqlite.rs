@@ -15,11 +15,14 @@
 //! runnable, and a waiting writer queues on the busy timeout instead of failing on a lock upgrade.
 //! Single-statement writes (complete, fail, upserts) are atomic on their own.
 //!
-//! Lease times are milliseconds of this machine's clock: a SQLite file is shared only by processes
-//! on one machine, so they all read the same clock.
+//! Lease times are milliseconds of the store's [`Clock`]: this machine's clock by default (a SQLite
+//! file is shared only by processes on one machine, so they all read the same clock), or a test's
+//! manual clock.
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
+
+use super::Clock;
 
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
 
@@ -116,7 +119,7 @@ const SERVER_TRACK: Track = Track {
     set_version: |conn, version| {
         conn.execute(
             "INSERT INTO suture_server_migrations (version, applied_at) VALUES (?1, ?2)",
-            params![version, now_ms() / 1000],
+            params![version, Clock::System.now_ms() / 1000],
         )
         .map(drop)
     },
@@ -126,12 +129,14 @@ pub(super) struct SqliteStore {
     conn: Connection,
     /// The file path, for error messages.
     name: String,
+    /// The queue's time.
+    clock: Clock,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the store file and applies the server track's migrations; the
     /// mining store's tables, if the file has them, are left alone.
-    pub(super) fn open(path: &Path) -> Result<SqliteStore, Error> {
+    pub(super) fn open(path: &Path, clock: Clock) -> Result<SqliteStore, Error> {
         let mut conn = crate::connect(path)?;
         let name = path.display().to_string();
         conn.busy_timeout(BUSY_TIMEOUT)
@@ -140,7 +145,7 @@ impl SqliteStore {
                 source,
             })?;
         crate::migrate(&mut conn, &name, &SERVER_TRACK)?;
-        Ok(SqliteStore { conn, name })
+        Ok(SqliteStore { conn, name, clock })
     }
 }
 
@@ -150,14 +155,6 @@ fn sqlite(name: &str, what: &str, source: rusqlite::Error) -> Error {
         context: format!("cannot {what} in store `{name}`"),
         source,
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-        })
 }
 
 const FIX_PR_COLUMNS: &str =
@@ -178,14 +175,24 @@ fn fix_pr_row(row: &Row<'_>) -> rusqlite::Result<RawFixPr> {
     })
 }
 
-/// A job row as `jobs` reads it: id, delivery, event, state, attempts, last error, updated at.
-type JobRow = (i64, String, String, String, i64, Option<String>, i64);
+/// A job row as `jobs` reads it: id, delivery, event, state, attempts, last error, updated at, and
+/// (for a queued job) run after, in milliseconds.
+type JobRow = (
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<String>,
+    i64,
+    Option<i64>,
+);
 
 impl ServerStore for SqliteStore {
     fn enqueue(&mut self, delivery: &Delivery) -> Result<Enqueued, Error> {
         let what = format!("enqueue delivery `{}`", delivery.id);
         let err = |source| sqlite(&self.name, &what, source);
-        let now = now_ms() / 1000;
+        let now = self.clock.now_ms() / 1000;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -224,7 +231,7 @@ impl ServerStore for SqliteStore {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(err)?;
-        let now = now_ms();
+        let now = self.clock.now_ms();
         // Jobs whose worker stopped during their last allowed attempt are dead. (The `IN` term lets SQLite
         // use the partial index of open jobs instead of scanning every job ever received.)
         tx.execute(
@@ -284,7 +291,7 @@ impl ServerStore for SqliteStore {
                 "UPDATE job SET state = 'done', completions = completions + 1, \
                  lease_until_ms = NULL, updated_at = ?3 \
                  WHERE id = ?1 AND state = 'running' AND lease_owner = ?2",
-                params![job, worker, now_ms() / 1000],
+                params![job, worker, self.clock.now_ms() / 1000],
             )
             .map_err(|source| sqlite(&self.name, &format!("complete job {job}"), source))?;
         Ok(changed == 1)
@@ -298,7 +305,7 @@ impl ServerStore for SqliteStore {
         max_attempts: u32,
         retry_in: Duration,
     ) -> Result<(), Error> {
-        let now = now_ms();
+        let now = self.clock.now_ms();
         self.conn
             .execute(
                 "UPDATE job SET state = CASE WHEN attempts >= ?3 THEN 'dead' ELSE 'queued' END, \
@@ -360,7 +367,7 @@ impl ServerStore for SqliteStore {
             .execute(
                 "UPDATE job SET lease_until_ms = ?2 WHERE state IN ('queued', 'running') \
                  AND state = 'running' AND lease_owner = ?1",
-                params![owner, now_ms()],
+                params![owner, self.clock.now_ms()],
             )
             .map_err(|source| sqlite(&self.name, "expire leases", source))?;
         Ok(n as u64)
@@ -371,7 +378,8 @@ impl ServerStore for SqliteStore {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, delivery, event, state, attempts, last_error, updated_at FROM job \
+                "SELECT id, delivery, event, state, attempts, last_error, updated_at, \
+                 CASE WHEN state = 'queued' THEN run_after_ms END FROM job \
                  WHERE ?1 IS NULL OR state = ?1 ORDER BY updated_at DESC, id DESC LIMIT ?2",
             )
             .map_err(err)?;
@@ -386,13 +394,14 @@ impl ServerStore for SqliteStore {
                     row.get(4)?,
                     row.get(5)?,
                     row.get(6)?,
+                    row.get(7)?,
                 ))
             })
             .and_then(|rows| rows.collect())
             .map_err(err)?;
         rows.into_iter()
             .map(
-                |(id, delivery, event, state, attempts, last_error, updated_at)| {
+                |(id, delivery, event, state, attempts, last_error, updated_at, run_after_ms)| {
                     Ok(JobInfo {
                         id,
                         delivery,
@@ -401,6 +410,9 @@ impl ServerStore for SqliteStore {
                         attempts: to_unsigned(&self.name, "attempt count", attempts)?,
                         last_error,
                         updated_at,
+                        run_after: run_after_ms.map(|ms: i64| {
+                            UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+                        }),
                     })
                 },
             )
@@ -414,14 +426,14 @@ impl ServerStore for SqliteStore {
                 "UPDATE job SET state = 'queued', attempts = 0, run_after_ms = NULL, \
                  lease_owner = NULL, lease_until_ms = NULL, updated_at = ?2 \
                  WHERE id = ?1 AND state = 'dead'",
-                params![job, now_ms() / 1000],
+                params![job, self.clock.now_ms() / 1000],
             )
             .map_err(|source| sqlite(&self.name, &format!("retry job {job}"), source))?;
         Ok(changed == 1)
     }
 
     fn purge_jobs(&mut self, older_than: Duration) -> Result<u64, Error> {
-        let cutoff = (now_ms() / 1000)
+        let cutoff = (self.clock.now_ms() / 1000)
             .saturating_sub(i64::try_from(older_than.as_secs()).unwrap_or(i64::MAX));
         let n = self
             .conn
