@@ -277,7 +277,7 @@ pub(crate) fn load_library_with(
                     written,
                 } => {
                     say(&learned_summary(
-                        report.as_ref(),
+                        report.as_deref(),
                         written.as_ref(),
                         history.all,
                     ));

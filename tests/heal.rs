@@ -3,8 +3,6 @@
 
 mod support;
 
-use std::path::Path;
-
 use support::{Repo, run};
 
 const CARGO_TOML: &str = "[package]\nname = \"shop\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[lib]\npath = \"src/lib.rs\"\n";

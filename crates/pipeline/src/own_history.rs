@@ -25,7 +25,7 @@ pub enum OwnLibrary {
     Learned {
         dir: PathBuf,
         /// `None` when nothing new was mined and the library on disk was current.
-        report: Option<MineReport>,
+        report: Option<Box<MineReport>>,
         written: Option<WriteReport>,
     },
     /// `REPO/.suture/patterns`, mined by a person with `suture mine`: used as it is.
@@ -95,7 +95,7 @@ pub fn learn_own_history(start: &Path, progress: &dyn Progress) -> Result<OwnLib
     write_atomic(&stamp, format!("{built}\n").as_bytes())?;
     Ok(OwnLibrary::Learned {
         dir,
-        report: Some(report),
+        report: Some(Box::new(report)),
         written: Some(written),
     })
 }
