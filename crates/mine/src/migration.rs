@@ -138,6 +138,50 @@ pub fn removed_names(pattern: &Pattern) -> Vec<String> {
     names_only_in(&pattern.before.root, &pattern.after.root)
 }
 
+/// The names the before side uses where an item is named: types, paths, called functions and methods,
+/// macros, or the whole template. Not a local value whose field is read (`fix_pr.number`: `fix_pr` is a
+/// variable, whatever item elsewhere shares its name) nor a field (`self.inner`).
+pub fn item_names(pattern: &Pattern) -> Vec<String> {
+    fn walk<'a>(
+        node: &'a PNode,
+        parent: Option<&'a PNode>,
+        grand: Option<&'a PNode>,
+        out: &mut Vec<&'a str>,
+    ) {
+        let Label::Node { kind, leaf } = &node.label else {
+            return;
+        };
+        let kind_of = |n: Option<&PNode>| match n.map(|n| &n.label) {
+            Some(Label::Node { kind, .. }) => Some(*kind),
+            _ => None,
+        };
+        if let Some(text) = leaf {
+            let item = match *kind {
+                "type_identifier" => true,
+                "identifier" => kind_of(parent) != Some("field_expression"),
+                // A method: the field of a field expression that is called.
+                "field_identifier" => {
+                    kind_of(parent) == Some("field_expression")
+                        && kind_of(grand) == Some("call_expression")
+                }
+                _ => false,
+            };
+            if item {
+                out.push(text);
+            }
+        }
+        for c in &node.children {
+            walk(c, Some(node), parent, out);
+        }
+    }
+    let mut names = Vec::new();
+    walk(&pattern.before.root, None, None, &mut names);
+    let mut names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
 /// The identifiers the after side has and the before side does not: the names of the new form.
 pub fn new_names(pattern: &Pattern) -> Vec<String> {
     names_only_in(&pattern.after.root, &pattern.before.root)
@@ -336,6 +380,26 @@ mod tests {
         assert_eq!(
             defined_names(text),
             vec!["Cancelable", "legacy_parse", "method", "method", "old"]
+        );
+    }
+
+    #[test]
+    fn names_in_item_positions() {
+        let names = |b: &str, a: &str| item_names(&pattern(b, a));
+        assert_eq!(names("legacy_parse", "parse"), vec!["legacy_parse"]);
+        assert_eq!(names("legacy_parse($A)", "parse($A)"), vec!["legacy_parse"]);
+        assert_eq!(names("fix_pr.number", "number"), Vec::<String>::new());
+        assert_eq!(names("self.inner", "self.0"), Vec::<String>::new());
+        assert_eq!(
+            names("$A.choose_multiple($B)", "$A.sample($B)"),
+            vec!["choose_multiple"]
+        );
+        assert_eq!(
+            names(
+                "TimeDelta::seconds($A)",
+                "TimeDelta::try_seconds($A).unwrap()"
+            ),
+            vec!["TimeDelta", "seconds"]
         );
     }
 

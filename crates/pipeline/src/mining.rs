@@ -850,8 +850,10 @@ fn read_migrations(
                 .max();
             let removed = removed_names(p);
             let names_changed = (removed.len(), new_names(p).len());
+            let items = mine::migration::item_names(p);
             let own_names: Vec<String> = removed
                 .into_iter()
+                .filter(|n| items.contains(n))
                 .filter(|n| history.defined.contains_key(n))
                 .collect();
             let deprecated: Vec<String> = own_names
