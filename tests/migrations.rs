@@ -44,6 +44,15 @@ fn migrate(repo: &Repo, module: &str) {
     );
 }
 
+/// [`callers`] after three commits that each move one caller to `parse`.
+fn three_migrated() -> Repo {
+    let repo = callers();
+    for module in ["a", "b", "c"] {
+        migrate(&repo, module);
+    }
+    repo
+}
+
 fn read(repo: &Repo, path: &str) -> String {
     std::fs::read_to_string(repo.path().join(path)).unwrap()
 }
@@ -67,10 +76,7 @@ fn check(repo: &Repo) -> (bool, Vec<String>) {
 
 #[test]
 fn the_main_job_with_no_flags_finishes_a_migration_the_history_started() {
-    let repo = callers();
-    for module in ["a", "b", "c"] {
-        migrate(&repo, module);
-    }
+    let repo = three_migrated();
     let r = run(&["fix", repo.path_str(), "--apply"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("1 migration in progress"), "{}", r.stderr);
@@ -121,10 +127,7 @@ fn the_main_job_with_no_flags_finishes_a_migration_the_history_started() {
 
 #[test]
 fn migrations_lists_the_progress_and_what_compiles() {
-    let repo = callers();
-    for module in ["a", "b", "c"] {
-        migrate(&repo, module);
-    }
+    let repo = three_migrated();
     let r = run(&["migrations", repo.path_str(), "--format", "json"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
@@ -165,10 +168,7 @@ fn migrations_lists_the_progress_and_what_compiles() {
 
 #[test]
 fn a_rename_that_was_reverted_is_not_a_migration() {
-    let repo = callers();
-    for module in ["a", "b", "c"] {
-        migrate(&repo, module);
-    }
+    let repo = three_migrated();
     // One commit puts all three back.
     let back: Vec<(String, String)> = ["a", "b", "c"]
         .iter()
@@ -219,10 +219,7 @@ fn a_rename_done_in_one_sweeping_commit_proposes_nothing() {
 
 #[test]
 fn no_history_uses_the_shipped_library_alone() {
-    let repo = callers();
-    for module in ["a", "b", "c"] {
-        migrate(&repo, module);
-    }
+    let repo = three_migrated();
     let r = run(&["fix", repo.path_str(), "--no-history", "--validate", "none"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(!repo.path().join(".suture").exists());

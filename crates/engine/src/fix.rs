@@ -739,9 +739,8 @@ fn comments_lost(original: &str, replacement: &str) -> bool {
     count(original) > count(replacement)
 }
 
-/// The name of the function around `node` when the replacement calls it and the matched code did not: the
-/// fix would turn the body of `fn is_empty` into a call of `is_empty`.
-fn calls_itself(tree: &Tree, node: NodeId, matched: &str, replacement: &str) -> Option<String> {
+/// The `function_item` around `node`, with its name.
+fn enclosing_function(tree: &Tree, node: NodeId) -> Option<(NodeId, String)> {
     let function = tree
         .ancestors(node)
         .find(|&a| tree.node(a).kind == "function_item")?;
@@ -751,6 +750,13 @@ fn calls_itself(tree: &Tree, node: NodeId, matched: &str, replacement: &str) -> 
         .iter()
         .find(|&&c| tree.node(c).kind == "identifier")
         .map(|&c| tree.text_of(c).to_owned())?;
+    Some((function, name))
+}
+
+/// The name of the function around `node` when the replacement calls it and the matched code did not: the
+/// fix would turn the body of `fn is_empty` into a call of `is_empty`.
+fn calls_itself(tree: &Tree, node: NodeId, matched: &str, replacement: &str) -> Option<String> {
+    let (_, name) = enclosing_function(tree, node)?;
     let calls = |code: &str| {
         code.match_indices(name.as_str()).any(|(i, _)| {
             let before = code[..i].chars().next_back();
@@ -773,15 +779,7 @@ fn old_form_on_purpose(
     node: NodeId,
     pattern: &pattern::Pattern,
 ) -> Option<String> {
-    let function = tree
-        .ancestors(node)
-        .find(|&a| tree.node(a).kind == "function_item")?;
-    let name = tree
-        .node(function)
-        .children
-        .iter()
-        .find(|&&c| tree.node(c).kind == "identifier")
-        .map(|&c| tree.text_of(c).to_owned())?;
+    let (function, name) = enclosing_function(tree, node)?;
     // The attributes: the lines above the function that are attributes, comments or blank.
     let start = tree.node(function).span.start as usize + offset;
     let mut attributes = String::new();
