@@ -108,8 +108,9 @@ struct MineArgs {
     /// Fewest holes a pattern needs (1 keeps only general templates, as in the shipped library).
     #[arg(long, default_value_t = 0)]
     min_holes: u32,
-    /// Keep patterns whose after side introduces a name of the training code (renames, migrations). Off
-    /// by default, as a cross-project library needs; a team mining its own history may want them.
+    /// Keep every pattern whose after side introduces a name of the training code (renames). Off by
+    /// default: several repositories make a cross-project library, where renames are refused; one
+    /// repository's history keeps a rename only while it is a migration (`suture migrations`).
     #[arg(long)]
     keep_renames: bool,
     /// Name of each repository in provenance, in the order of REPOS (default: the directory name).
