@@ -23,9 +23,11 @@ pub(crate) const EXAMPLES: &str = "Examples:
 Without --patterns, suture first learns this repository's own history (incrementally: a re-run mines
 only new commits; the store and library live in REPO/.suture/) and finishes the migrations the team
 started (see `suture migrations`) before applying the library shipped inside it. --all-learned also
-proposes the history's other, unmeasured patterns; --no-history uses the shipped library alone. A library you mined yourself (`suture mine` into REPO/.suture/patterns) is used
-as it is. Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>`
-on the line or the line above. Exit codes: 0 nothing found, 1 fixes found or applied, 2 error.";
+proposes the history's other, unmeasured patterns; --no-history uses the shipped library alone. A
+library you mined yourself (`suture mine` into REPO/.suture/patterns) is used as it is.
+
+Suppress a fix with `// suture-ignore` or `// suture-ignore: <pattern id>` on the line or the line
+above. Exit codes: 0 nothing found, 1 fixes found or applied, 2 error.";
 
 #[derive(clap::Args)]
 pub(crate) struct FixArgs {
@@ -115,12 +117,7 @@ enum FixFormat {
 pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     let root = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
     pipeline::existing(&root)?;
-    let quiet = args.format != FixFormat::Text;
-    let say = |what: &str| {
-        if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            eprintln!("suture: {what}");
-        }
-    };
+    let say = progress_notes(args.format != FixFormat::Text);
     let history = History {
         learn: (args.patterns.is_empty() && !args.no_history).then_some(&say as &dyn Fn(&str)),
         all: args.all_learned,
@@ -216,6 +213,16 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What a long job says as it goes (`suture: …` on stderr): always for text output, and for machine-readable
+/// output only when stderr is a terminal, so that a pipeline's logs stay clean.
+pub(crate) fn progress_notes(machine_readable: bool) -> impl Fn(&str) {
+    move |what: &str| {
+        if !machine_readable || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+            eprintln!("suture: {what}");
+        }
+    }
 }
 
 /// How the default library uses the repository's own history.

@@ -70,12 +70,7 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
     if !root.is_dir() {
         bail!("`{}` is not a directory", root.display());
     }
-    let quiet = args.format == Format::Json;
-    let say = |what: &str| {
-        if !quiet || std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-            eprintln!("suture: {what}");
-        }
-    };
+    let say = crate::fix_cmd::progress_notes(args.format == Format::Json);
     let history = crate::fix_cmd::History {
         learn: Some(&say),
         all: false,
@@ -93,7 +88,8 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
         ..FixConfig::default()
     };
     let mut report = pipeline::propose_fixes(&root, &library, &config)?;
-    let found: Vec<(String, usize)> = report.fixes().map(|f| (f.pattern.clone(), 1)).collect();
+    // The old form's sites now, by pattern: every match before the check backs any out.
+    let found: Vec<String> = report.fixes().map(|f| f.pattern.clone()).collect();
     let checked = args.validate == Validate::Check && !found.is_empty();
     if checked {
         let options = pipeline::CheckOptions {
@@ -115,7 +111,7 @@ pub(crate) fn run(args: MigrationsArgs) -> Result<ExitCode> {
         .iter()
         .filter_map(|p| {
             let record = p.migration.clone()?;
-            let remaining_now = found.iter().filter(|(id, _)| *id == p.id).count();
+            let remaining_now = found.iter().filter(|id| **id == p.id).count();
             let compiling = compiled.iter().filter(|id| **id == p.id).count();
             Some(Row {
                 pattern: p.id.clone(),

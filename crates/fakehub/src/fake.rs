@@ -733,29 +733,13 @@ fn shaped(method: &str, path: &str, status: u16, patch: Value) -> Value {
     base
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for a time.
+/// `YYYY-MM-DDTHH:MM:SSZ` for a time (`watch::time::format`, the project's one civil-date conversion).
 fn rfc3339(time: SystemTime) -> String {
     let secs = time
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's days-to-civil algorithm.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    watch::time::format(secs as i64)
 }
 
 /// Whether a bearer credential is an App JWT as GitHub accepts it: RS256, an issuer, issued no later
