@@ -27,7 +27,8 @@ import subprocess
 import sys
 import time
 
-MESSAGE = re.compile(r"panic|overflow|out of bounds|unwrap|out of range|index", re.I)
+MESSAGE = re.compile(r"panic|overflow|underflow|out of bounds|out-of-bounds|unwrap|out of range|index|crash|"
+                     r"divide by zero|division by zero|attempt to (add|subtract|multiply|shift)", re.I)
 HELD_OUT = {
     "rust-lang/rust-clippy", "rust-lang/rust-analyzer", "sharkdp/bat", "tokio-rs/axum",
     "eza-community/eza", "helix-editor/helix", "cardigan1008/panic4r",
@@ -86,10 +87,19 @@ def show(git, rev, path):
 
 
 def test_start(text):
-    """The line (1-based) of the first `#[cfg(test)]`, or a huge number."""
-    for i, line in enumerate(text.splitlines(), 1):
-        if line.strip().startswith("#[cfg(test)]"):
-            return i
+    """The line (1-based) of the first `#[cfg(test)]` on an inline module (`mod tests {`), or a huge number.
+    A `#[cfg(test)]` on an out-of-line `mod tests;`, a `use` or a helper does not start the test part."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines, 1):
+        if not line.strip().startswith("#[cfg(test)]"):
+            continue
+        for nxt in lines[i:i + 4]:
+            t = nxt.strip()
+            if t.startswith("#[") or t.startswith("//") or not t:
+                continue
+            if re.match(r"(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{", t):
+                return i
+            break
     return 1 << 30
 
 
@@ -153,6 +163,9 @@ def mine(work, repos, per_repo):
         if repo in HELD_OUT:
             continue
         git = mirror(repo)
+        if not os.path.isdir(git):
+            print(f"mine: {repo}: no mirror at {git}", file=sys.stderr)
+            continue
         log = sh(["git", f"--git-dir={git}", "log", "--no-merges", "--format=%H %P%x00%B%x01", "HEAD"]).stdout
         n = 0
         for entry in log.split("\x01"):
@@ -163,7 +176,10 @@ def mine(work, repos, per_repo):
             if len(ids) != 2 or not MESSAGE.search(body):
                 continue
             commit = ids[0]
-            split = split_commit(git, commit)
+            try:
+                split = split_commit(git, commit)
+            except RuntimeError:  # a blob the snapshot lacks (files of 4 MiB and more)
+                continue
             if split is None:
                 continue
             _tests, _fix, names = split
@@ -173,8 +189,13 @@ def mine(work, repos, per_repo):
             if n >= per_repo:
                 break
         print(f"mine: {repo}: {n} candidates", file=sys.stderr)
-    with open(f"{work}/candidates.tsv", "w") as f:
-        for r in rows:
+    # Merged with an earlier run's candidates (those first, in their order), so that mining more repositories
+    # keeps what `confirm` has already decided or has still to do.
+    path = f"{work}/candidates.tsv"
+    old = [l.rstrip("\n").split("\t") for l in open(path)] if os.path.exists(path) else []
+    seen = {r[1] for r in old}
+    with open(path, "w") as f:
+        for r in old + [r for r in rows if r[1] not in seen]:
             f.write("\t".join(r) + "\n")
 
 
@@ -213,7 +234,9 @@ def test_command(co, name, path):
     rel = os.path.relpath(path, root) if root else path
     parts = rel.split("/")
     args = ["cargo", "test"]
-    if pkg:
+    # The package at the root is the default one; `-p` for it is ambiguous when a dev-dependency pulls in a
+    # published version of the same crate.
+    if pkg and root:
         args += ["-p", pkg]
     if parts[0] == "tests" and len(parts) == 2:
         args += ["--test", parts[1][:-3]]
@@ -234,40 +257,94 @@ def env_for(work, repo):
     return env
 
 
-def confirm(work, timeout):
+def run(cmd, cwd, env, timeout):
+    """`cmd` in its own process group, all of which is killed on a timeout (cargo's rustc or test children
+    too); (returncode, output) or None on a timeout."""
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                         errors="replace", start_new_session=True)
+    try:
+        text, _ = p.communicate(timeout=timeout)
+        return p.returncode, text
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, 9)
+        p.communicate()
+        return None
+
+
+def panic_message(text):
+    """The first `panicked at` line and the line after it (the message), squeezed onto one line."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if "panicked at" in line:
+            msg = line.strip() + " " + (lines[i + 1].strip() if i + 1 < len(lines) else "")
+            return re.sub(r"\s+", " ", msg)[:200]
+    return ""
+
+
+def confirm(work, timeout, only=()):
+    """TIMEOUT bounds the test's run; the build before it (`cargo test --no-run`, a cold build of the crate at
+    an old commit) has $HEAL_BUILD_TIMEOUT seconds (default 600). Candidates already in confirmed.log are
+    skipped, so that a stopped run resumes; ONLY, when given, limits the run to those repositories."""
+    build_timeout = int(os.environ.get("HEAL_BUILD_TIMEOUT", "600"))
     out = open(f"{work}/cases.tsv", "a")
     done = set()
     if os.path.exists(f"{work}/confirmed.log"):
         done = {l.split("\t")[1] for l in open(f"{work}/confirmed.log")}
+    # A case already kept (cases.tsv seeded from benches/heal_cases.tsv, say) is not run again.
+    done |= {l.split("\t")[1] for l in open(f"{work}/cases.tsv") if "\t" in l}
     log = open(f"{work}/confirmed.log", "a")
     for line in open(f"{work}/candidates.tsv"):
         repo, commit, name, path = line.rstrip("\n").split("\t")
-        if commit in done:
+        if commit in done or (only and repo not in only):
             continue
+        message = output = ""
+        start = time.time()
         try:
             co, _ = checkout(work, repo, commit)
             cmd = test_command(co, name, path)
-            start = time.time()
-            r = sh(cmd, cwd=co, env=env_for(work, repo), timeout=timeout, check=False)
-            text = r.stdout + r.stderr
-            if r.returncode != 0 and "panicked at" in text and "error[E" not in text:
-                verdict = "panics"
-                out.write("\t".join([repo, commit, name, " ".join(cmd)]) + "\n")
-                out.flush()
-            elif r.returncode == 0:
-                verdict = "passes"
-            elif "error[E" in text or "could not compile" in text:
-                verdict = "does-not-compile"
+            env = env_for(work, repo)
+            sep = cmd.index("--")
+            built = run(cmd[:sep] + ["--no-run"], co, env, build_timeout)
+            if built is None:
+                verdict = "build-timeout"
+            elif built[0] != 0:
+                text = output = built[1]
+                if "error[E" in text or "could not compile" in text:
+                    verdict = "does-not-compile"
+                else:
+                    verdict = f"build-failed({built[0]})"
+                message = next((re.sub(r"\s+", " ", l)[:200] for l in text.splitlines()
+                                if l.startswith("error")), "")
             else:
-                verdict = f"fails-without-panic({r.returncode})"
-            secs = time.time() - start
-        except subprocess.TimeoutExpired:
-            verdict, secs = "timeout", timeout
+                ran = run(cmd, co, env, timeout)
+                if ran is None:
+                    verdict = "timeout"
+                else:
+                    code, text = ran
+                    output = text
+                    if code != 0 and "panicked at" in text and "error[E" not in text:
+                        verdict = "panics"
+                        message = panic_message(text)
+                        out.write("\t".join([repo, commit, name, " ".join(cmd)]) + "\n")
+                        out.flush()
+                    elif code == 0:
+                        verdict = "passes"
+                        if not re.search(r"running [1-9]", text):
+                            verdict = "passes(no test ran)"
+                    elif "error[E" in text or "could not compile" in text:
+                        verdict = "does-not-compile"
+                    else:
+                        verdict = f"fails-without-panic({code})"
         except Exception as e:  # a checkout or patch that does not apply
-            verdict, secs = f"error: {str(e)[:120]}", 0
-        log.write(f"{repo}\t{commit}\t{name}\t{verdict}\t{secs:.0f}\n")
+            verdict = "error: " + re.sub(r"\s+", " ", str(e))[:120]
+        secs = time.time() - start
+        if output:  # the build's or the test's output, for a look at why a candidate was dropped
+            os.makedirs(f"{work}/logs", exist_ok=True)
+            with open(f"{work}/logs/{commit}.txt", "w") as f:
+                f.write(output)
+        log.write(f"{repo}\t{commit}\t{name}\t{verdict}\t{secs:.0f}\t{message}\n")
         log.flush()
-        print(f"confirm: {repo} {commit[:10]} {name}: {verdict} ({secs:.0f} s)", file=sys.stderr)
+        print(f"confirm: {repo} {commit[:10]} {name}: {verdict} ({secs:.0f} s) {message}", file=sys.stderr)
 
 
 def human_lines(before, after):
@@ -433,7 +510,7 @@ def main():
     if stage == "mine":
         mine(work, sys.argv[3:], int(sys.argv[2]))
     elif stage == "confirm":
-        confirm(work, int(sys.argv[2]))
+        confirm(work, int(sys.argv[2]), set(sys.argv[3:]))
     elif stage == "heal":
         suture, label, timeout, maxc = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
         heal(work, suture, label, timeout, maxc, set(sys.argv[6:]))
