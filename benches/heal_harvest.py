@@ -7,7 +7,8 @@ Stages, each reading the previous one's file under the work directory:
            range) and that add a `#[test]` together with a small change to non-test code. Writes
            candidates.tsv (repo, commit, test name, test file).
   confirm  checks out the commit's parent in one fixed checkout per repository, applies only the test part of
-           the commit (test files whole; in a source file, the hunks after its `#[cfg(test)]`), runs the new
+           the commit (test files whole; in a source file, the hunks after its `#[cfg(test)] mod … {`; non-Rust
+           files under a test directory, such as a fuzzer's input), runs the new
            test, and keeps the case when it panics (a compile error or a pass drops it). Writes cases.tsv,
            the benchmark's case list (repo, commit, test, package, target), which benches/heal_cases.tsv keeps.
   heal     for each case: the same checkout, then `suture heal --format json` on the failing test, scored
@@ -62,6 +63,25 @@ def changed_files(git, commit):
             continue
         files.append((path, int(added), int(removed)))
     return files
+
+
+TEST_DATA_DIR = {"tests", "test", "testdata", "test-data", "test_data", "fixtures", "regression", "regressions",
+                 "fuzz", "corpus", "benches"}
+
+
+def test_data(git, commit):
+    """The non-Rust files the commit adds or changes under a test directory (inputs a new test reads, such as
+    a fuzzer's crash file or an `include_bytes!`): {path: bytes after}."""
+    out = sh(["git", f"--git-dir={git}", "diff", "--name-status", "--no-renames", f"{commit}^", commit]).stdout
+    data = {}
+    for line in out.splitlines():
+        status, path = line.split("\t", 1)
+        if status[0] not in "AM" or path.endswith(".rs") or not TEST_DATA_DIR & set(path.split("/")[:-1]):
+            continue
+        r = subprocess.run(["git", f"--git-dir={git}", "show", f"{commit}:{path}"], capture_output=True)
+        if r.returncode == 0:
+            data[path] = r.stdout
+    return data
 
 
 def hunks(git, commit, path):
@@ -225,6 +245,10 @@ def checkout(work, repo, commit):
         os.makedirs(os.path.dirname(f"{co}/{path}") or co, exist_ok=True)
         with open(f"{co}/{path}", "w") as f:
             f.write(text)
+    for path, data in test_data(git, commit).items():
+        os.makedirs(os.path.dirname(f"{co}/{path}") or co, exist_ok=True)
+        with open(f"{co}/{path}", "wb") as f:
+            f.write(data)
     return co, fix_files
 
 
@@ -242,6 +266,40 @@ def package_of(co, path):
         d = os.path.dirname(d)
 
 
+def test_target(pkg_dir, parts):
+    """The integration-test target that holds tests/…: a `[[test]]` of the manifest whose path is the file or
+    the directory's main.rs or the file declaring its module, else the file's (or directory's) own name."""
+    try:
+        manifest = open(os.path.join(pkg_dir, "Cargo.toml")).read()
+    except OSError:
+        manifest = ""
+    declared = {}
+    for block in re.findall(r"^\[\[test\]\](.*?)(?=^\[|\Z)", manifest, re.M | re.S):
+        n = re.search(r'^name\s*=\s*"([^"]+)"', block, re.M)
+        p = re.search(r'^path\s*=\s*"([^"]+)"', block, re.M)
+        if n and p:
+            declared[os.path.normpath(p[1])] = n[1]
+    rel = "/".join(parts)
+    if rel in declared:
+        return declared[rel]
+    sub = parts[1][:-3] if len(parts) == 2 else parts[1]
+    for cand in (f"tests/{sub}/main.rs", f"tests/{sub}/mod.rs"):
+        if cand in declared:
+            return declared[cand]
+    if len(parts) > 2 and os.path.exists(os.path.join(pkg_dir, "tests", sub, "main.rs")):
+        return sub
+    # A top-level tests/X.rs (or a declared one) that has `mod SUB;`.
+    files = [f"tests/{f}" for f in sorted(os.listdir(os.path.join(pkg_dir, "tests"))) if f.endswith(".rs")]
+    for f in list(declared) + files:
+        try:
+            text = open(os.path.join(pkg_dir, f)).read()
+        except OSError:
+            continue
+        if f != rel and re.search(rf"^\s*(pub\s+)?mod\s+{re.escape(sub)}\s*;", text, re.M):
+            return declared.get(f, os.path.basename(f)[:-3])
+    return sub
+
+
 def test_command(co, name, path):
     pkg, root = package_of(co, path)
     rel = os.path.relpath(path, root) if root else path
@@ -251,10 +309,8 @@ def test_command(co, name, path):
     # published version of the same crate.
     if pkg and root:
         args += ["-p", pkg]
-    if parts[0] == "tests" and len(parts) == 2:
-        args += ["--test", parts[1][:-3]]
-    elif parts[0] == "tests":
-        args += ["--test", parts[1]]
+    if parts[0] == "tests":
+        args += ["--test", test_target(os.path.join(co, root), parts)]
     else:
         args += ["--lib"]
     return args + ["--", name]
