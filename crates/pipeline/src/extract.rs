@@ -4,16 +4,18 @@
 //! So only what the hunks need is parsed: the function around each small hunk, found by a cheap textual scan
 //! (an `fn` header above the hunk, then brace matching). A hunk outside any function (an item, a signature
 //! the scan misses, a field, an attribute, a `use` tree, an `impl` header) is placed on the syntax tree of the
-//! whole file instead, parsed once per file and only for such hunks: its region is the item around it, with
-//! its attributes ([`item_region`]). A hunk in a region that does not parse cleanly, in an item over
+//! items around it instead (the run of an `impl`/`trait`/`mod` body's items, else the top-level item): its
+//! region is the item around it, with its attributes ([`item_region`]), diffed on that same parse. A hunk in a
+//! region that does not parse cleanly, in an item over
 //! [`ExtractConfig::max_item_lines`], or too large to be a reusable fix is skipped with its reason, never
 //! silently. Everything else is GumTree-diffed per region pair.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use git::Hunk;
 use syntax::parse;
-use syntax::scan::{LineIndex, Punctuation, brace_pairs, enclosing_function};
+use syntax::scan::{Class, LineIndex, Punctuation, Tokens, brace_pairs, enclosing_function};
 use treediff::{ByteHunk, EditConfig, MatchConfig, concrete_edits, edit_script, match_trees};
 
 #[derive(Debug, Clone)]
@@ -64,6 +66,8 @@ pub fn extract_file_edits(
     let mut out = FileEdits::default();
     let before_lines = LineIndex::new(before);
     let after_lines = LineIndex::new(after);
+    // The parses that found items for hunks outside any function, kept for diffing those items.
+    let (mut before_parses, mut after_parses) = (Parses::new(), Parses::new());
     // Group the small hunks by the pair of regions that hold them: the innermost block around the hunk when
     // there is one, else the whole function.
     let mut groups: Vec<(Region, Region, Vec<&Hunk>)> = Vec::new();
@@ -106,24 +110,31 @@ pub fn extract_file_edits(
                 continue;
             }
             _ => {
+                let limit = config.max_item_lines;
                 let regions = (
-                    item_region(before, &before_lines, b_lines),
-                    item_region(after, &after_lines, a_lines),
+                    item_region(before, &before_lines, b_lines, limit, &mut before_parses),
+                    item_region(after, &after_lines, a_lines, limit, &mut after_parses),
                 );
-                let (Some(b_item), Some(a_item)) = regions else {
-                    out.skipped
-                        .push((line, "hunk is outside any item".to_owned()));
-                    continue;
+                let too_long = |lines| {
+                    format!("hunk is in an item of {lines} lines, over the {limit}-line limit")
                 };
-                let lines = before_lines.line_of(b_item.end.saturating_sub(1))
-                    - before_lines.line_of(b_item.start)
+                let (b_item, a_item) = match regions {
+                    (Items::Found(b), Items::Found(a)) => (b, a),
+                    (Items::TooLong(lines), _) | (_, Items::TooLong(lines)) => {
+                        out.skipped.push((line, too_long(lines)));
+                        continue;
+                    }
+                    _ => {
+                        out.skipped
+                            .push((line, "hunk is outside any item".to_owned()));
+                        continue;
+                    }
+                };
+                let lines = before_lines.line_of(b_item.0.end.saturating_sub(1))
+                    - before_lines.line_of(b_item.0.start)
                     + 1;
-                if lines > config.max_item_lines {
-                    let limit = config.max_item_lines;
-                    out.skipped.push((
-                        line,
-                        format!("hunk is in an item of {lines} lines, over the {limit}-line limit"),
-                    ));
+                if lines > limit {
+                    out.skipped.push((line, too_long(lines)));
                     continue;
                 }
                 (Region::item(b_item), Region::item(a_item))
@@ -144,11 +155,10 @@ pub fn extract_file_edits(
             let regions = (b_region.at_level(level), a_region.at_level(level));
             let last = !regions.0.is_block() && !regions.1.is_block();
             match edits_in(
-                before,
-                after,
-                &before_lines,
-                &after_lines,
+                (before, after),
+                (&before_lines, &after_lines),
                 &regions,
+                (&mut before_parses, &mut after_parses),
                 &hunks,
                 config,
             ) {
@@ -201,20 +211,21 @@ enum Found {
 /// The edits of `hunks` found by parsing `regions`; the caller tries larger regions on the other outcomes.
 /// Syntax errors of whole functions are reported as skips.
 fn edits_in(
-    before: &str,
-    after: &str,
-    before_lines: &LineIndex,
-    after_lines: &LineIndex,
+    (before, after): (&str, &str),
+    (before_lines, after_lines): (&LineIndex, &LineIndex),
     regions: &(Region, Region),
+    (before_parses, after_parses): (&mut Parses, &mut Parses),
     hunks: &[&Hunk],
     config: &ExtractConfig,
 ) -> Found {
     let (b_region, a_region) = regions;
     let is_block = b_region.is_block() || a_region.is_block();
-    let (b_offset, b_parse) = b_region.parse(before);
-    let (a_offset, a_parse) = a_region.parse(after);
-    let line0 = before_lines.line_of(b_region.range.start);
-    let a_line0 = after_lines.line_of(a_region.range.start);
+    let (b_offset, b_parse) = b_region.parse(before, before_parses);
+    let (a_offset, a_parse) = a_region.parse(after, after_parses);
+    // Lines of the parsed texts count from here (a wrapper's prefix holds no newline).
+    let line0 = before_lines.line_of(b_region.parsed.start);
+    let a_line0 = after_lines.line_of(a_region.parsed.start);
+    let region_line = before_lines.line_of(b_region.range.start);
     let mut out = FileEdits::default();
     // Over the depth budget a wider region only nests deeper: skipped with the reason at once.
     let too_deep = [("before", &b_parse, line0), ("after", &a_parse, a_line0)]
@@ -222,7 +233,7 @@ fn edits_in(
         .find_map(|(side, p, first)| p.too_deep.map(|d| (side, d, first)));
     if let Some((side, too_deep, first)) = too_deep {
         out.skipped.push((
-            line0,
+            region_line,
             format!(
                 "code nested too deep in the {side} version: deeper than {} levels at line {}",
                 too_deep.limit,
@@ -271,7 +282,7 @@ fn edits_in(
             Ok(edit) if edit.before == syntax::Tree::ROOT || edit.after == syntax::Tree::ROOT => {
                 // Items added or removed whole: a list of items is no fix pattern.
                 let reason = "edit adds or removes whole items".to_owned();
-                out.skipped.push((line0, reason));
+                out.skipped.push((region_line, reason));
             }
             Ok(edit) => {
                 let (b_span, a_span) = (&bt.node(edit.before).span, &at.node(edit.after).span);
@@ -332,15 +343,25 @@ fn only_comments_or_whitespace(
 /// What is parsed for a hunk: a block of a function (parsed as the body of a dummy function), or the whole
 /// function. Parsing the innermost block instead of the function is what keeps mining close to `git log -p`:
 /// most fixes sit a few lines deep in long functions, and an edit never widens past its block anyway.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Region {
-    /// Bytes of the file that are parsed.
+    /// Bytes of the file that the region is.
     range: Range<usize>,
+    /// Bytes of the file that are parsed for it: `range` itself, or for items the wider text whose parse found
+    /// them (the parse is reused, in a [`Parses`]).
+    parsed: Range<usize>,
     /// What `range` holds, which decides the context it is parsed in.
     kind: RegionKind,
     /// The candidates, narrowest first: the statements around the hunk, then the enclosing blocks, then the
     /// function. A candidate that does not parse on its own (say, a match body) gives way to the next.
     ladder: Vec<(Range<usize>, RegionKind)>,
+}
+
+/// Regions are the same place whatever was parsed to find them: hunks in one item share one diff.
+impl PartialEq for Region {
+    fn eq(&self, other: &Region) -> bool {
+        (&self.range, self.kind, &self.ladder) == (&other.range, other.kind, &other.ladder)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -395,15 +416,17 @@ impl Region {
         ladder.push((function, RegionKind::Function));
         Region {
             range: ladder[0].0.clone(),
+            parsed: ladder[0].0.clone(),
             kind: ladder[0].1,
             ladder,
         }
     }
 
-    /// The items around a hunk outside any function: the only candidate.
-    fn item(range: Range<usize>) -> Region {
+    /// The items around a hunk outside any function, found in the parse of `parsed`: the only candidate.
+    fn item((range, parsed): (Range<usize>, Range<usize>)) -> Region {
         Region {
             range: range.clone(),
+            parsed,
             kind: RegionKind::Item,
             ladder: vec![(range, RegionKind::Item)],
         }
@@ -411,8 +434,12 @@ impl Region {
 
     /// The `level`-th candidate of the ladder (the function past its end).
     fn at_level(&self, level: usize) -> Region {
+        if self.kind == RegionKind::Item {
+            return self.clone();
+        }
         let (range, kind) = self.ladder[level.min(self.ladder.len() - 1)].clone();
         Region {
+            parsed: range.clone(),
             range,
             kind,
             ladder: self.ladder.clone(),
@@ -423,11 +450,18 @@ impl Region {
         matches!(self.kind, RegionKind::Statements | RegionKind::Block)
     }
 
-    /// Parses the region; returns where the region's text starts in the parsed text, and the parse.
-    fn parse(&self, text: &str) -> (u32, syntax::Parse) {
+    /// Parses the region; returns where the region's text starts in the parsed text, and the parse. Items take
+    /// the parse that found them from `parses`.
+    fn parse(&self, text: &str, parses: &mut Parses) -> (u32, syntax::Parse) {
         let code = &text[self.range.clone()];
         match self.kind {
-            RegionKind::Function | RegionKind::Item => (0, parse(code)),
+            RegionKind::Item => (
+                (self.range.start - self.parsed.start) as u32,
+                parses
+                    .remove(&self.parsed)
+                    .unwrap_or_else(|| parse(&text[self.parsed.clone()])),
+            ),
+            RegionKind::Function => (0, parse(code)),
             RegionKind::Block => (
                 BLOCK_PREFIX.len() as u32,
                 parse(&format!("{BLOCK_PREFIX}{code}")),
@@ -510,16 +544,38 @@ fn opens_a_block(text: &str, open: usize) -> bool {
 /// Nodes whose children are items.
 const ITEM_CONTAINERS: &[&str] = &["source_file", "declaration_list"];
 
+/// Parses of one side's text by byte range: several hunks in one item, and the diff of the item, share one.
+type Parses = HashMap<Range<usize>, syntax::Parse>;
+
+/// What [`item_region`] found.
+#[derive(Debug, PartialEq, Eq)]
+enum Items {
+    /// The items, and the range whose parse (kept in the [`Parses`]) holds them.
+    Found((Range<usize>, Range<usize>)),
+    /// The top-level item around the lines spans this many lines, over the limit: found without parsing it.
+    TooLong(u32),
+    /// The lines touch no item (say, only whitespace between items).
+    Nothing,
+}
+
 /// The byte range of the items around the 1-based `lines`, found on a syntax tree: the item (a child of the
 /// file or of an `impl`/`trait`/`mod` body) that holds the lines, or the run of items they overlap, extended
-/// over the attributes and doc comments before them and, when the run ends in an attribute, to the item it
-/// belongs to. Parsed alone as a file, the range gives the same items back. `None` when the lines touch no
-/// item (say, only whitespace between items).
+/// over the attributes before them and, when the run ends in an attribute, to the item it belongs to (comments
+/// are not in the tree). Parsed alone as a file, the range gives the same items back.
 ///
-/// Only the top-level items around the lines are parsed, not the whole file: they run from the `;` or `}` at
-/// bracket depth 0 before the lines to the one after them, found by the lexer (comments and literals are not
-/// code). Parsing whole files for these hunks made mining several times slower.
-fn item_region(text: &str, index: &LineIndex, lines: Range<u32>) -> Option<Range<usize>> {
+/// Only the items around the lines are parsed, not the whole file. Inside an `impl`, `trait` or `mod` body
+/// that is the run of the body's items around the lines ([`declaration_run`]): a one-line change to a field
+/// or a method's attribute in an `impl` of thousands of lines parses a few lines, not the `impl`. When that
+/// run does not parse as a file on its own, or the lines are not in such a body, it is the top-level items
+/// around the lines ([`top_level_chunk`]); when that is one item (with the comments and whitespace before it)
+/// of more than `max_lines` lines from its first code, it is not parsed at all.
+fn item_region(
+    text: &str,
+    index: &LineIndex,
+    lines: Range<u32>,
+    max_lines: u32,
+    parses: &mut Parses,
+) -> Items {
     let first = index.start_of(lines.start).min(text.len());
     let end = if lines.is_empty() {
         first
@@ -530,7 +586,60 @@ fn item_region(text: &str, index: &LineIndex, lines: Range<u32>) -> Option<Range
             .max(first)
             .min(text.len())
     };
+    let (chunk, split) = top_level_chunk(text, first, end);
+    if let Some(run) = declaration_run(text, chunk.clone(), first, end) {
+        let parsed = parses
+            .entry(run.clone())
+            .or_insert_with(|| parse(&text[run.clone()]));
+        if parsed.errors.is_empty() && parsed.too_deep.is_none() {
+            // The same items as on the top-level item's tree: none there either when none here.
+            return items_in(&parsed.tree, run, first, end);
+        }
+        parses.remove(&run);
+    } else {
+        // The items start at their first attribute or code: comments are not in the tree.
+        let code = Tokens::new(&text[..chunk.end], chunk.start)
+            .find(|t| {
+                t.class != Class::Whitespace
+                    && t.class != Class::LineComment
+                    && t.class != Class::BlockComment
+            })
+            .map_or(chunk.end, |t| t.start);
+        let lines =
+            (index.line_of(chunk.end.saturating_sub(1)) + 1).saturating_sub(index.line_of(code));
+        // Only one item, from its first code on, is measured: lines only in the comments before it touch no
+        // item, an item that ends on the lines may be followed by others, and inner attributes (`#![..]`,
+        // only at the start of a file) are not items. Those are left to the tree.
+        if lines > max_lines && !split && end >= code && !text[code..].starts_with("#!") {
+            return Items::TooLong(lines);
+        }
+    }
+    let parsed = parses
+        .entry(chunk.clone())
+        .or_insert_with(|| parse(&text[chunk.clone()]));
+    items_in(&parsed.tree, chunk, first, end)
+}
+
+/// The items around the bytes `first..end` ([`item_in_tree`]) on the tree of `text[range]`, in file offsets.
+fn items_in(tree: &syntax::Tree, range: Range<usize>, first: usize, end: usize) -> Items {
+    let local = item_in_tree(
+        tree,
+        (first - range.start) as u32,
+        (end - range.start) as u32,
+    );
+    match local {
+        Some(local) => Items::Found((local.start + range.start..local.end + range.start, range)),
+        None => Items::Nothing,
+    }
+}
+
+/// The top-level items around the bytes `first..end`: from the `;` or `}` at bracket depth 0 before them to
+/// the one after them, found by the lexer (comments and literals are not code). Parsing whole files for these
+/// hunks made mining several times slower. Also whether an item ends inside `first..end` (then the range may
+/// hold more items than the lines touch).
+fn top_level_chunk(text: &str, first: usize, end: usize) -> (Range<usize>, bool) {
     let (mut depth, mut chunk_start, mut chunk_end) = (0usize, 0usize, text.len());
+    let mut split = false;
     for (i, b) in Punctuation::new(text, 0) {
         match b {
             b'(' | b'[' | b'{' => depth += 1,
@@ -539,29 +648,129 @@ fn item_region(text: &str, index: &LineIndex, lines: Range<u32>) -> Option<Range
                 if b == b'}' {
                     depth = depth.saturating_sub(1);
                 }
-                // `static S: T = T { .. };` ends at its `;`, not at the struct literal's `}`.
-                let continues =
-                    b == b'}' && text[i + 1..].trim_start().starts_with([';', ',', '.', ')']);
-                if depth == 0 && !continues {
+                if depth == 0 && !continues_after(text, i, b) {
                     if i < first {
                         chunk_start = i + 1;
                     } else if i >= end {
                         chunk_end = i + 1;
                         break;
+                    } else {
+                        split = true;
                     }
                 }
             }
             _ => {}
         }
     }
-    let chunk = &text[chunk_start..chunk_end];
-    let tree = parse(chunk).tree;
-    let local = item_in_tree(
-        &tree,
-        (first - chunk_start) as u32,
-        (end - chunk_start) as u32,
-    )?;
-    Some(local.start + chunk_start..local.end + chunk_start)
+    (chunk_start..chunk_end, split)
+}
+
+/// Whether the item goes on after the `b` at `i`: `static S: T = T { .. };` ends at its `;`, not at the
+/// struct literal's `}`.
+fn continues_after(text: &str, i: usize, b: u8) -> bool {
+    b == b'}' && text[i + 1..].trim_start().starts_with([';', ',', '.', ')'])
+}
+
+/// Inside the top-level `chunk`, the items of the innermost `impl`, `trait` or `mod` body around the bytes
+/// `first..end`: from the item boundary (`;` or `}` directly in the body) before them to the one after them.
+/// `None` when no such body holds both ends (say, the lines touch the `impl` header or its closing brace).
+fn declaration_run(
+    text: &str,
+    chunk: Range<usize>,
+    first: usize,
+    end: usize,
+) -> Option<Range<usize>> {
+    // The brackets open at `first`: (the bracket, where its header starts, where its current item starts).
+    let mut open: Vec<(u8, usize, usize)> = Vec::new();
+    let mut item_start = chunk.start;
+    for (i, b) in Punctuation::new(&text[..first], chunk.start) {
+        match b {
+            b'(' | b'[' | b'{' => {
+                open.push((b, item_start, i + 1));
+                item_start = i + 1;
+            }
+            b')' | b']' | b'}' => {
+                let (_, header, _) = open.pop()?;
+                // A `}` ends its item (a function, a nested `impl`); after any other bracket the item that
+                // holds it goes on.
+                item_start = if b == b'}' && !continues_after(text, i, b) {
+                    i + 1
+                } else {
+                    header
+                };
+            }
+            b';' => item_start = i + 1,
+            _ => {}
+        }
+        if let Some(top) = open.last_mut() {
+            top.2 = item_start;
+        }
+    }
+    let level = open
+        .iter()
+        .rposition(|&(b, header, _)| b == b'{' && declares_items(&text[header..chunk.end]))?;
+    let start = open[level].2;
+    // The first item boundary at the body's own depth after the lines; the body's `}` ends the run too.
+    let mut depth = 0usize;
+    for (i, b) in Punctuation::new(&text[..chunk.end], start) {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' if depth == 0 => return (i >= end).then_some(start..i),
+            b')' | b']' => depth -= 1,
+            b'}' | b';' => {
+                if b == b'}' {
+                    depth -= 1;
+                }
+                if depth == 0 && i >= end && !continues_after(text, i, b) {
+                    return Some(start..i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether the item whose text starts `header` (comments and attributes first) is an `impl`, `trait` or `mod`
+/// with a body of items, read from its first words.
+fn declares_items(header: &str) -> bool {
+    let mut rest = header;
+    loop {
+        rest = rest.trim_start();
+        if rest.starts_with("//") {
+            rest = rest.split_once('\n').map_or("", |(_, r)| r);
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r);
+        } else if rest.starts_with('#') {
+            // An attribute: up to its matching `]`.
+            let mut depth = 0usize;
+            let close = rest.bytes().position(|b| {
+                match b {
+                    b'[' => depth += 1,
+                    b']' => depth = depth.saturating_sub(1),
+                    _ => return false,
+                }
+                depth == 0 && b == b']'
+            });
+            rest = close.map_or("", |c| &rest[c + 1..]);
+        } else {
+            break;
+        }
+    }
+    if let Some(r) = rest.strip_prefix("pub") {
+        rest = r.trim_start();
+        if let Some(r) = rest.strip_prefix('(') {
+            rest = r.split_once(')').map_or("", |(_, r)| r);
+        }
+    }
+    let mut words = rest
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty());
+    let mut word = words.next();
+    while matches!(word, Some("unsafe" | "default" | "auto")) {
+        word = words.next();
+    }
+    matches!(word, Some("impl" | "trait" | "mod"))
 }
 
 /// [`item_region`] on the tree of a text, for the bytes `first..end` of that text.
@@ -626,4 +835,179 @@ fn local(lines: &LineIndex, start: u32, len: u32, region: &Range<usize>) -> Rang
             .clamp(begin, region.end)
     };
     (begin - region.start) as u32..(end - region.start) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FILE: &str = r#"//! A file with items at every depth.
+use std::fmt;
+
+/// A struct.
+#[derive(Debug)]
+pub struct Point {
+    pub x: i32,
+    y: i32,
+}
+
+static ORIGIN: Point = Point { x: 0, y: 0 };
+
+impl fmt::Display for Point {
+    /// Formats.
+    #[inline]
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "({}, {})", self.x, self.y)
+    }
+
+    // A comment with a brace } in it.
+    const ZERO: i32 = 0;
+}
+
+pub(crate) trait Shape {
+    type Unit;
+    fn area(&self) -> f64;
+    fn name(&self) -> &str {
+        "shape"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    impl Point {
+        #[allow(dead_code)]
+        fn new(x: i32, y: i32) -> Self {
+            Point { x, y }
+        }
+
+        const ONE: Point = Point { x: 1, y: 1 };
+    }
+
+    check!(
+        origin_is_zero,
+        [ORIGIN.x, 0],
+        [ORIGIN.y, 0]
+    );
+
+    #[test]
+    fn origin() {
+        assert_eq!(ORIGIN.x, 0);
+    }
+}
+"#;
+
+    fn whole(text: &str, index: &LineIndex, lines: Range<u32>) -> Option<Range<usize>> {
+        let first = index.start_of(lines.start).min(text.len());
+        let end = index.start_of(lines.end).saturating_sub(1).max(first);
+        let (chunk, _) = top_level_chunk(text, first, end);
+        match items_in(&parse(&text[chunk.clone()]).tree, chunk, first, end) {
+            Items::Found((items, _)) => Some(items),
+            _ => None,
+        }
+    }
+
+    fn found(text: &str, index: &LineIndex, lines: Range<u32>, max: u32) -> Items {
+        item_region(text, index, lines, max, &mut Parses::new())
+    }
+
+    /// Narrowing to the body of an `impl`, `trait` or `mod` is only a speed-up: every line range of the file
+    /// gets the items that the top-level item's syntax tree gives. One difference, on purpose: an item macro
+    /// `m!(..);` keeps its `;` (the Reference's MacroInvocationSemi), which a `mod` body's tree leaves out.
+    #[test]
+    fn narrowed_item_regions_equal_the_top_level_ones() {
+        let index = LineIndex::new(FILE);
+        let n = index.count();
+        let mut macro_semis = 0;
+        for start in 1..=n {
+            for len in 1..=3 {
+                let lines = start..(start + len).min(n + 1);
+                let narrowed = match found(FILE, &index, lines.clone(), u32::MAX) {
+                    Items::Found((items, parsed)) => {
+                        assert!(parsed.start <= items.start && items.end <= parsed.end);
+                        Some(items)
+                    }
+                    _ => None,
+                };
+                let top = whole(FILE, &index, lines.clone());
+                if let (Some(a), Some(b)) = (&narrowed, &top)
+                    && a.start == b.start
+                    && &FILE[b.end..a.end] == ";"
+                    && FILE[b.clone()].starts_with("check!")
+                {
+                    macro_semis += 1;
+                    continue;
+                }
+                assert_eq!(narrowed, top, "lines {lines:?}");
+            }
+        }
+        assert!(macro_semis > 0);
+    }
+
+    /// The run parsed for a line in a method's attribute is the method's run of the `impl` body, not the
+    /// `impl`; in a trait, the item alone; on the `impl` header, no body holds the line.
+    #[test]
+    fn a_line_in_an_impl_body_parses_only_the_items_around_it() {
+        let index = LineIndex::new(FILE);
+        let line = |needle: &str| FILE.lines().position(|l| l.contains(needle)).unwrap() as u32 + 1;
+        let at = |l: u32| {
+            let first = index.start_of(l);
+            let end = index.start_of(l + 1) - 1;
+            (first, end, top_level_chunk(FILE, first, end).0)
+        };
+        let (first, end, chunk) = at(line("#[inline]"));
+        let run = declaration_run(FILE, chunk, first, end).unwrap();
+        assert!(FILE[run.clone()].trim_start().starts_with("/// Formats."));
+        assert!(FILE[run].trim_end().ends_with("self.y)\n    }"));
+        let (first, end, chunk) = at(line("#[allow(dead_code)]"));
+        let run = declaration_run(FILE, chunk, first, end).unwrap();
+        assert!(FILE[run].trim().starts_with("#[allow(dead_code)]"));
+        let (first, end, chunk) = at(line("type Unit;"));
+        let run = declaration_run(FILE, chunk, first, end).unwrap();
+        assert!(FILE[run].trim().starts_with("type Unit;"));
+        let (first, end, chunk) = at(line("impl fmt::Display"));
+        assert_eq!(declaration_run(FILE, chunk, first, end), None);
+    }
+
+    /// A top-level item over the limit is skipped unparsed, with its length from its attribute on; a
+    /// method of an `impl` over the limit is not, and the parse that found it is kept for its diff.
+    #[test]
+    fn items_over_the_limit_are_not_parsed() {
+        let index = LineIndex::new(FILE);
+        let line = |needle: &str| FILE.lines().position(|l| l.contains(needle)).unwrap() as u32 + 1;
+        let x = line("pub x: i32");
+        assert_eq!(found(FILE, &index, x..x + 1, 4), Items::TooLong(5));
+        assert!(matches!(found(FILE, &index, x..x + 1, 5), Items::Found(_)));
+        let inline = line("#[inline]");
+        let mut parses = Parses::new();
+        let Items::Found((items, parsed)) =
+            item_region(FILE, &index, inline..inline + 1, 5, &mut parses)
+        else {
+            panic!("the method's items are found");
+        };
+        assert!(FILE[items].starts_with("#[inline]"));
+        assert!(parses.contains_key(&parsed));
+    }
+
+    /// An edit in an item outside any function is reported at its own line, though the parse it came from
+    /// starts on the line before (after the previous item's `}`).
+    #[test]
+    fn edits_in_items_keep_their_lines() {
+        let after = FILE.replace("    const ZERO: i32 = 0;", "    const ZERO: i64 = 0;");
+        let line = FILE.lines().position(|l| l.contains("const ZERO")).unwrap() as u32 + 1;
+        let hunk = Hunk {
+            before_start: line,
+            before_len: 1,
+            after_start: line,
+            after_len: 1,
+        };
+        let found = extract_file_edits(FILE, &after, &[hunk], &ExtractConfig::default());
+        assert_eq!(found.skipped, vec![]);
+        let edit = &found.edits[0];
+        assert_eq!(
+            (edit.line, &*edit.before, &*edit.after),
+            (line, "i32", "i64")
+        );
+    }
 }
