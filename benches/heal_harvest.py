@@ -381,6 +381,12 @@ def confirm(work, timeout, only=()):
             env = env_for(work, repo)
             sep = cmd.index("--")
             built = run(cmd[:sep] + ["--no-run"], co, env, build_timeout)
+            needs = re.search(r"requires the features: (.*)", built[1]) if built and built[0] else None
+            if needs:  # a test target with `required-features`: build it with them
+                features = ",".join(re.findall(r"`([^`]+)`", needs[1]))
+                cmd = cmd[:sep] + ["--features", features] + cmd[sep:]
+                sep = cmd.index("--")
+                built = run(cmd[:sep] + ["--no-run"], co, env, build_timeout)
             if built is None:
                 verdict = "build-timeout"
             elif built[0] != 0:
