@@ -141,25 +141,63 @@ pub fn has_meaningful_token(node: &PNode) -> bool {
     }
 }
 
-/// Counts, for each template, its matches in `tree`. Templates are indexed by root kind, so one pass over the
-/// tree checks them all.
-pub fn count_matches(templates: &[&Template], tree: &Tree) -> Vec<u32> {
-    let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, t) in templates.iter().enumerate() {
-        by_kind.entry(t.kind()).or_default().push(i);
+/// Templates compiled for counting their matches file after file: grouped by the kind of their root, with the
+/// words (identifiers, keywords) each needs. A file lacking one of a template's words cannot hold a match, so
+/// the template is not tried on it: most of a library is specific to names that most files do not use.
+pub struct MatchCounter<'a> {
+    templates: &'a [&'a Template],
+    holes: Vec<usize>,
+    words: Vec<Vec<&'a str>>,
+}
+
+impl<'a> MatchCounter<'a> {
+    pub fn new(templates: &'a [&'a Template]) -> MatchCounter<'a> {
+        let words = templates
+            .iter()
+            .map(|t| {
+                let mut tokens = Vec::new();
+                t.root.literal_tokens(&mut tokens);
+                let mut words: Vec<&str> = tokens
+                    .into_iter()
+                    .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_'))
+                    .collect();
+                words.sort_unstable();
+                words.dedup();
+                words
+            })
+            .collect();
+        MatchCounter {
+            holes: templates.iter().map(|t| t.root.hole_slots()).collect(),
+            templates,
+            words,
+        }
     }
-    let holes: Vec<usize> = templates.iter().map(|t| t.root.hole_slots()).collect();
-    let mut counts = vec![0; templates.len()];
-    for (id, node) in tree.nodes.iter().enumerate() {
-        if let Some(candidates) = by_kind.get(node.kind) {
-            for &i in candidates {
-                if match_at(templates[i], tree, id as u32, holes[i]).is_some() {
-                    counts[i] += 1;
+
+    /// How many nodes of `tree` each template matches, in the order of the templates.
+    pub fn count(&self, tree: &Tree) -> Vec<u32> {
+        let present: std::collections::HashSet<&str> = tree
+            .text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, t) in self.templates.iter().enumerate() {
+            if self.words[i].iter().all(|w| present.contains(w)) {
+                by_kind.entry(t.kind()).or_default().push(i);
+            }
+        }
+        let mut counts = vec![0; self.templates.len()];
+        for (id, node) in tree.nodes.iter().enumerate() {
+            if let Some(candidates) = by_kind.get(node.kind) {
+                for &i in candidates {
+                    if match_at(self.templates[i], tree, id as u32, self.holes[i]).is_some() {
+                        counts[i] += 1;
+                    }
                 }
             }
         }
+        counts
     }
-    counts
 }
 
 /// Scores the selected clusters given their unfixed match counts (same order as `selected`), and links each

@@ -2,7 +2,7 @@
 
 use expect_test::{Expect, expect};
 use mine::{
-    ClusterConfig, Origins, ScoreConfig, change_signature, cluster, count_matches, score, select,
+    ClusterConfig, MatchCounter, Origins, ScoreConfig, change_signature, cluster, score, select,
     site_support,
 };
 use pattern::Pattern;
@@ -41,7 +41,7 @@ fn check(pairs: &[(&str, &str)], min_support: u32, unfixed_code: &str, expected:
         .iter()
         .map(|&c| &dendrogram.clusters[c].pattern.before)
         .collect();
-    let unfixed = count_matches(&templates, &tree);
+    let unfixed = MatchCounter::new(&templates).count(&tree);
     let mut scored = score(&dendrogram, &selected, &unfixed, origins, &config);
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut out = String::new();
@@ -338,7 +338,7 @@ fn check_loo(pairs: &[(&str, &str)], commits: &[usize], unfixed_code: &str, expe
         .iter()
         .map(|&c| &dendrogram.clusters[c].pattern.before)
         .collect();
-    let unfixed = count_matches(&templates, &tree);
+    let unfixed = MatchCounter::new(&templates).count(&tree);
     let loo = mine::leave_one_commit_out(
         &dendrogram,
         &selected,

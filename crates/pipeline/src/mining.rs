@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use mine::{ClusterConfig, Origins, ScoreConfig, cluster, count_matches, score, select};
+use mine::{ClusterConfig, MatchCounter, Origins, ScoreConfig, cluster, score, select};
 use pattern::{Origin, Pattern, SerializablePattern, SerializableProvenance, Template};
 use rayon::prelude::*;
 use store::{MinedCommit, SkippedEdit, Store, StoredEdit};
@@ -918,6 +918,7 @@ fn count_unfixed(
         return Ok((counts, 0, names));
     }
     let needles: Vec<String> = templates.iter().filter_map(|t| longest_token(t)).collect();
+    let counter = MatchCounter::new(templates);
     let mut scanned = 0;
     for source in sources {
         let repo = git::open(&source.spec.path)?;
@@ -942,7 +943,7 @@ fn count_unfixed(
                     return Some((None, names));
                 }
                 let tree = syntax::parse(text).tree;
-                Some((Some(count_matches(templates, &tree)), names))
+                Some((Some(counter.count(&tree)), names))
             })
             .collect();
         progress.finish();
