@@ -249,7 +249,7 @@ pub fn parse(text: &str) -> Parse {
         errors: Vec::new(),
         too_deep: None,
     };
-    builder.convert(ts_tree.root_node(), text, 0, None, 1);
+    builder.convert(&mut ts_tree.walk(), text, 0, None, 1);
     if let Some(too_deep) = builder.too_deep {
         return shallow(text, too_deep);
     }
@@ -355,16 +355,18 @@ impl Builder<'_> {
         id
     }
 
-    /// Converts `node` (from a parse of a string in which our text starts at `offset`) and its subtree;
-    /// `depth` is the node's own (the root's is 1). The recursion is bounded by [`MAX_DEPTH`].
+    /// Converts the cursor's node (from a parse of a string in which our text starts at `offset`) and its
+    /// subtree, and leaves the cursor where it was; `depth` is the node's own (the root's is 1). The recursion
+    /// is bounded by [`MAX_DEPTH`]. One cursor walks the whole tree: a cursor per node cost an allocation each.
     fn convert(
         &mut self,
-        node: tree_sitter::Node<'_>,
+        cursor: &mut tree_sitter::TreeCursor<'_>,
         parsed: &str,
         offset: i64,
         parent: Option<NodeId>,
         depth: u32,
     ) {
+        let node = cursor.node();
         if self.too_deep.is_some() {
             return;
         }
@@ -397,9 +399,14 @@ impl Builder<'_> {
         self.nodes[id as usize]
             .children
             .reserve_exact(node.child_count() as usize);
-        let mut cursor = node.walk();
-        for child in node.children(&mut cursor) {
-            self.convert(child, parsed, offset, Some(id), depth + 1);
+        if cursor.goto_first_child() {
+            loop {
+                self.convert(cursor, parsed, offset, Some(id), depth + 1);
+                if !cursor.goto_next_sibling() {
+                    break;
+                }
+            }
+            cursor.goto_parent();
         }
     }
 
@@ -473,7 +480,7 @@ impl Builder<'_> {
             if child.start_byte() > token_tree.start_byte() {
                 continue;
             }
-            self.convert(*child, parsed, offset, Some(id), depth + 1);
+            self.convert(&mut child.walk(), parsed, offset, Some(id), depth + 1);
         }
         let args_span =
             shift(token_tree.start_byte(), offset)..shift(token_tree.end_byte(), offset);
@@ -488,7 +495,13 @@ impl Builder<'_> {
         let inner_children: Vec<_> = array.children(&mut cursor).collect();
         let n = inner_children.len();
         for child in &inner_children[1..n.saturating_sub(1)] {
-            self.convert(*child, &sub_text, offset - delta, Some(args), depth + 2);
+            self.convert(
+                &mut child.walk(),
+                &sub_text,
+                offset - delta,
+                Some(args),
+                depth + 2,
+            );
         }
         self.push_token(
             token_tree.kind_close(parsed),
@@ -499,7 +512,7 @@ impl Builder<'_> {
             .iter()
             .filter(|c| c.start_byte() >= token_tree.end_byte())
         {
-            self.convert(*child, parsed, offset, Some(id), depth + 1);
+            self.convert(&mut child.walk(), parsed, offset, Some(id), depth + 1);
         }
         true
     }
