@@ -76,7 +76,8 @@ def test_data(git, commit):
     data = {}
     for line in out.splitlines():
         status, path = line.split("\t", 1)
-        if status[0] not in "AM" or path.endswith(".rs") or not TEST_DATA_DIR & set(path.split("/")[:-1]):
+        if (status[0] not in "AM" or path.endswith(".rs") or path.split("/")[-1] in ("Cargo.toml", "Cargo.lock")
+                or not TEST_DATA_DIR & set(path.split("/")[:-1])):  # a manifest is not test data
             continue
         r = subprocess.run(["git", f"--git-dir={git}", "show", f"{commit}:{path}"], capture_output=True)
         if r.returncode == 0:
