@@ -136,6 +136,11 @@ fn print_report(r: &EvalReport) {
             100.0 * pipeline::eval::Rates::rate(rates.top1, rates.proposed)
         );
     }
+    let c = &r.case_seconds;
+    println!(
+        "time per case ({} cases, after learning): median {:.3} s, p90 {:.3} s, max {:.3} s",
+        c.cases, c.median, c.p90, c.max
+    );
     if !r.misses.is_empty() {
         println!(
             "a sample of misses (recurring first; `--format json` has {}):",

@@ -98,6 +98,34 @@ pub struct EvalReport {
     pub samples: Vec<Sample>,
     /// A sample of misses (recurring hunks first), for reading.
     pub misses: Vec<Miss>,
+    /// What one case (one evaluated hunk: extract it, scan its file at its lines, score the candidates)
+    /// costs, in seconds, after the learning.
+    pub case_seconds: CaseSeconds,
+}
+
+/// Wall time per evaluated case.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct CaseSeconds {
+    pub cases: usize,
+    pub median: f64,
+    pub p90: f64,
+    pub max: f64,
+}
+
+impl CaseSeconds {
+    fn of(mut times: Vec<f64>) -> CaseSeconds {
+        times.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            let i = ((times.len() as f64 - 1.0) * q).round() as usize;
+            times.get(i).copied().map_or(0.0, crate::round4)
+        };
+        CaseSeconds {
+            cases: times.len(),
+            median: at(0.5),
+            p90: at(0.9),
+            max: at(1.0),
+        }
+    }
 }
 
 /// Runs the evaluation on `repo`, using `store` to cache the mining up to the split.
@@ -163,6 +191,7 @@ pub fn evaluate(
         max_hunk_lines: options.max_lines,
         ..ExtractConfig::default()
     };
+    let mut case_times = Vec::new();
     for commit in &later {
         progress.inc(1);
         let Ok(files) = git_repo.changed_rust_files(&commit.id, &options.mine.limits) else {
@@ -176,6 +205,7 @@ pub fn evaluate(
                 if hunk.before_len.max(hunk.after_len) > options.max_lines || hunk.before_len == 0 {
                     continue;
                 }
+                let started = std::time::Instant::now();
                 let human = hunk_text(after, hunk.after_start, hunk.after_len);
                 let recurring =
                     extract_file_edits(before, after, std::slice::from_ref(hunk), &extract)
@@ -240,6 +270,7 @@ pub fn evaluate(
                     })
                     .collect();
                 let rank = results.iter().position(|r| squeeze(r) == squeeze(&human));
+                case_times.push(started.elapsed().as_secs_f64());
                 report.all.add(rank, !candidates.is_empty());
                 if recurring {
                     report.recurring.add(rank, !candidates.is_empty());
@@ -285,6 +316,7 @@ pub fn evaluate(
     report.ece = crate::round4(ece);
     report.ece_raw = crate::round4(reliability(&top1, |score| score).1);
     report.samples = top1;
+    report.case_seconds = CaseSeconds::of(case_times);
     report.misses = misses_recurring
         .into_iter()
         .chain(misses_other)
