@@ -351,6 +351,36 @@ def panic_message(text):
     return ""
 
 
+def attempt(cmd, co, env, build_timeout, timeout):
+    """Build, then run, one test command: (verdict, message, output)."""
+    sep = cmd.index("--")
+    built = run(cmd[:sep] + ["--no-run"], co, env, build_timeout)
+    needs = re.search(r"requires the features: (.*)", built[1]) if built and built[0] else None
+    if needs:  # a test target with `required-features`: build it with them
+        features = ",".join(re.findall(r"`([^`]+)`", needs[1]))
+        cmd[sep:sep] = ["--features", features]
+        sep = cmd.index("--")
+        built = run(cmd[:sep] + ["--no-run"], co, env, build_timeout)
+    if built is None:
+        return "build-timeout", "", ""
+    if built[0] != 0:
+        text = built[1]
+        verdict = "does-not-compile" if "error[E" in text or "could not compile" in text else f"build-failed({built[0]})"
+        message = next((re.sub(r"\s+", " ", l)[:200] for l in text.splitlines() if l.startswith("error")), "")
+        return verdict, message, text
+    ran = run(cmd, co, env, timeout)
+    if ran is None:
+        return "timeout", "", ""
+    code, text = ran
+    if code != 0 and "panicked at" in text and "error[E" not in text:
+        return "panics", panic_message(text), text
+    if code == 0:
+        return ("passes" if re.search(r"running [1-9]", text) else "passes(no test ran)"), "", text
+    if "error[E" in text or "could not compile" in text:
+        return "does-not-compile", "", text
+    return f"fails-without-panic({code})", "", text
+
+
 def confirm(work, timeout, only=()):
     """TIMEOUT bounds the test's run; the build before it (`cargo test --no-run`, a cold build of the crate at
     an old commit) has $HEAL_BUILD_TIMEOUT seconds (default 600). Candidates already in confirmed.log are
@@ -380,44 +410,19 @@ def confirm(work, timeout, only=()):
             co, _ = checkout(work, repo, commit)
             cmd = test_command(co, name, path)
             env = env_for(work, repo)
-            sep = cmd.index("--")
-            built = run(cmd[:sep] + ["--no-run"], co, env, build_timeout)
-            needs = re.search(r"requires the features: (.*)", built[1]) if built and built[0] else None
-            if needs:  # a test target with `required-features`: build it with them
-                features = ",".join(re.findall(r"`([^`]+)`", needs[1]))
-                cmd = cmd[:sep] + ["--features", features] + cmd[sep:]
+            verdict, message, output = attempt(cmd, co, env, build_timeout, timeout)
+            if verdict == "passes(no test ran)":
+                # The new test is behind a feature: once more with all of them.
                 sep = cmd.index("--")
-                built = run(cmd[:sep] + ["--no-run"], co, env, build_timeout)
-            if built is None:
-                verdict = "build-timeout"
-            elif built[0] != 0:
-                text = output = built[1]
-                if "error[E" in text or "could not compile" in text:
-                    verdict = "does-not-compile"
+                again = cmd[:sep] + ["--all-features"] + cmd[sep:]
+                v2, m2, o2 = attempt(again, co, env, build_timeout, timeout)
+                if v2 == "panics":
+                    cmd, verdict, message, output = again, v2, m2, o2
                 else:
-                    verdict = f"build-failed({built[0]})"
-                message = next((re.sub(r"\s+", " ", l)[:200] for l in text.splitlines()
-                                if l.startswith("error")), "")
-            else:
-                ran = run(cmd, co, env, timeout)
-                if ran is None:
-                    verdict = "timeout"
-                else:
-                    code, text = ran
-                    output = text
-                    if code != 0 and "panicked at" in text and "error[E" not in text:
-                        verdict = "panics"
-                        message = panic_message(text)
-                        out.write("\t".join([repo, commit, name, " ".join(cmd)]) + "\n")
-                        out.flush()
-                    elif code == 0:
-                        verdict = "passes"
-                        if not re.search(r"running [1-9]", text):
-                            verdict = "passes(no test ran)"
-                    elif "error[E" in text or "could not compile" in text:
-                        verdict = "does-not-compile"
-                    else:
-                        verdict = f"fails-without-panic({code})"
+                    message = f"with --all-features: {v2} {m2}"[:200]
+            if verdict == "panics":
+                out.write("\t".join([repo, commit, name, " ".join(cmd)]) + "\n")
+                out.flush()
         except Exception as e:  # a checkout or patch that does not apply
             verdict = "error: " + re.sub(r"\s+", " ", str(e))[:120]
         secs = time.time() - start
