@@ -124,7 +124,10 @@ fn counts_reproduced_fixes_after_the_split() {
     // Every evaluated hunk is a timed case.
     let cases = &report["case_seconds"];
     assert_eq!(cases["cases"], 4, "{report}");
-    let (median, max) = (cases["median"].as_f64().unwrap(), cases["max"].as_f64().unwrap());
+    let (median, max) = (
+        cases["median"].as_f64().unwrap(),
+        cases["max"].as_f64().unwrap(),
+    );
     assert!(0.0 <= median && median <= max, "{report}");
 
     let text_out = run(&[

@@ -587,7 +587,8 @@ fn item_region(
             .min(text.len())
     };
     let (chunk, split) = top_level_chunk(text, first, end);
-    if let Some(run) = declaration_run(text, chunk.clone(), first, end) {
+    let body = declaration_run(text, chunk.clone(), first, end);
+    if let Body::Run(run) = body {
         let parsed = parses
             .entry(run.clone())
             .or_insert_with(|| parse(&text[run.clone()]));
@@ -596,7 +597,7 @@ fn item_region(
             return items_in(&parsed.tree, run, first, end);
         }
         parses.remove(&run);
-    } else {
+    } else if body == Body::Outside {
         // The items start at their first attribute or code: comments are not in the tree.
         let code = Tokens::new(&text[..chunk.end], chunk.start)
             .find(|t| {
@@ -671,15 +672,21 @@ fn continues_after(text: &str, i: usize, b: u8) -> bool {
     b == b'}' && text[i + 1..].trim_start().starts_with([';', ',', '.', ')'])
 }
 
+/// Where lines are with respect to the `impl`, `trait` and `mod` bodies of a top-level item.
+#[derive(Debug, PartialEq, Eq)]
+enum Body {
+    /// In no such body (the lines may touch a header).
+    Outside,
+    /// In one: the bytes of the run of its items around the lines.
+    Run(Range<usize>),
+    /// From inside one to past its closing brace, or in code the lexer could not balance.
+    Crossing,
+}
+
 /// Inside the top-level `chunk`, the items of the innermost `impl`, `trait` or `mod` body around the bytes
-/// `first..end`: from the item boundary (`;` or `}` directly in the body) before them to the one after them.
-/// `None` when no such body holds both ends (say, the lines touch the `impl` header or its closing brace).
-fn declaration_run(
-    text: &str,
-    chunk: Range<usize>,
-    first: usize,
-    end: usize,
-) -> Option<Range<usize>> {
+/// `first..end`, among those nested only in each other (not in a macro): from the item boundary (`;` or `}`
+/// directly in the body) before them to the one after them.
+fn declaration_run(text: &str, chunk: Range<usize>, first: usize, end: usize) -> Body {
     // The brackets open at `first`: (the bracket, where its header starts, where its current item starts).
     let mut open: Vec<(u8, usize, usize)> = Vec::new();
     let mut item_start = chunk.start;
@@ -690,7 +697,9 @@ fn declaration_run(
                 item_start = i + 1;
             }
             b')' | b']' | b'}' => {
-                let (_, header, _) = open.pop()?;
+                let Some((_, header, _)) = open.pop() else {
+                    return Body::Crossing;
+                };
                 // A `}` ends its item (a function, a nested `impl`); after any other bracket the item that
                 // holds it goes on.
                 item_start = if b == b'}' && !continues_after(text, i, b) {
@@ -706,29 +715,42 @@ fn declaration_run(
             top.2 = item_start;
         }
     }
-    let level = open
+    // The bodies from the top down; past the first bracket that is not one (a macro's, a function's) the tree
+    // has no items, so the search stops there.
+    let Some(level) = open
         .iter()
-        .rposition(|&(b, header, _)| b == b'{' && declares_items(&text[header..chunk.end]))?;
+        .take_while(|&&(b, header, _)| b == b'{' && declares_items(&text[header..chunk.end]))
+        .count()
+        .checked_sub(1)
+    else {
+        return Body::Outside;
+    };
     let start = open[level].2;
     // The first item boundary at the body's own depth after the lines; the body's `}` ends the run too.
     let mut depth = 0usize;
     for (i, b) in Punctuation::new(&text[..chunk.end], start) {
         match b {
             b'(' | b'[' | b'{' => depth += 1,
-            b')' | b']' | b'}' if depth == 0 => return (i >= end).then_some(start..i),
+            b')' | b']' | b'}' if depth == 0 => {
+                return if i >= end {
+                    Body::Run(start..i)
+                } else {
+                    Body::Crossing
+                };
+            }
             b')' | b']' => depth -= 1,
             b'}' | b';' => {
                 if b == b'}' {
                     depth -= 1;
                 }
                 if depth == 0 && i >= end && !continues_after(text, i, b) {
-                    return Some(start..i + 1);
+                    return Body::Run(start..i + 1);
                 }
             }
             _ => {}
         }
     }
-    None
+    Body::Crossing
 }
 
 /// Whether the item whose text starts `header` (comments and attributes first) is an `impl`, `trait` or `mod`
@@ -957,17 +979,31 @@ mod tests {
             (first, end, top_level_chunk(FILE, first, end).0)
         };
         let (first, end, chunk) = at(line("#[inline]"));
-        let run = declaration_run(FILE, chunk, first, end).unwrap();
+        let Body::Run(run) = declaration_run(FILE, chunk, first, end) else {
+            panic!("the line is in a body");
+        };
         assert!(FILE[run.clone()].trim_start().starts_with("/// Formats."));
         assert!(FILE[run].trim_end().ends_with("self.y)\n    }"));
         let (first, end, chunk) = at(line("#[allow(dead_code)]"));
-        let run = declaration_run(FILE, chunk, first, end).unwrap();
+        let Body::Run(run) = declaration_run(FILE, chunk, first, end) else {
+            panic!("the line is in a body");
+        };
         assert!(FILE[run].trim().starts_with("#[allow(dead_code)]"));
         let (first, end, chunk) = at(line("type Unit;"));
-        let run = declaration_run(FILE, chunk, first, end).unwrap();
+        let Body::Run(run) = declaration_run(FILE, chunk, first, end) else {
+            panic!("the line is in a body");
+        };
         assert!(FILE[run].trim().starts_with("type Unit;"));
         let (first, end, chunk) = at(line("impl fmt::Display"));
-        assert_eq!(declaration_run(FILE, chunk, first, end), None);
+        assert_eq!(declaration_run(FILE, chunk, first, end), Body::Outside);
+        // The `impl`'s own closing brace.
+        let close = line("const ZERO") + 1;
+        let (first, end, chunk) = at(close);
+        assert_eq!(
+            declaration_run(FILE, chunk, first, end),
+            Body::Crossing,
+            "{close}"
+        );
     }
 
     /// A top-level item over the limit is skipped unparsed, with its length from its attribute on; a
@@ -1009,5 +1045,17 @@ mod tests {
             (edit.line, &*edit.before, &*edit.after),
             (line, "i32", "i64")
         );
+    }
+
+    /// An `impl` in a macro's body is tokens to the tree, not items: no run is taken from it.
+    #[test]
+    fn bodies_inside_macros_are_not_narrowed() {
+        let text = "macro_rules! m {\n    ($t:ident) => {\n        impl $t {\n            /// Doc.\n            \
+                    const N: u8 = 1;\n        }\n    };\n}\n";
+        let index = LineIndex::new(text);
+        let first = index.start_of(5);
+        let end = index.start_of(6) - 1;
+        let (chunk, _) = top_level_chunk(text, first, end);
+        assert_eq!(declaration_run(text, chunk, first, end), Body::Outside);
     }
 }
