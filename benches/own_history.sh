@@ -13,8 +13,13 @@ repo="${1:?usage: benches/own_history.sh REPO [RUNS]}"
 runs="${2:-3}"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package: time)" >&2; exit 2; }
 
-cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin suture
-suture="${CARGO_TARGET_DIR:-$here/target}/release/suture"
+# SUTURE: a suture binary to measure instead of building this repository's.
+if [ -n "${SUTURE:-}" ]; then
+  suture="$SUTURE"
+else
+  cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin suture
+  suture="${CARGO_TARGET_DIR:-$here/target}/release/suture"
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 git clone --quiet "$repo" "$work/repo"

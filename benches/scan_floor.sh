@@ -18,10 +18,15 @@ runs="${3:-3}"
 command -v /usr/bin/time >/dev/null || { echo "needs /usr/bin/time (Debian package: time)" >&2; exit 2; }
 [ -d "$library" ] || { echo "scan_floor.sh: no library directory '$library'" >&2; exit 2; }
 
-cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin suture
-suture="${CARGO_TARGET_DIR:-$here/target}/release/suture"
-floor="$(cargo bench --manifest-path "$here/Cargo.toml" -p pipeline --bench parse_floor --no-run 2>&1 |
-  sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)"
+# SUTURE and FLOOR: binaries to measure instead of building this repository's suture and parse_floor bench.
+if [ -n "${SUTURE:-}" ]; then
+  suture="$SUTURE"
+else
+  cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin suture
+  suture="${CARGO_TARGET_DIR:-$here/target}/release/suture"
+fi
+floor="${FLOOR:-$(cargo bench --manifest-path "$here/Cargo.toml" -p pipeline --bench parse_floor --no-run 2>&1 |
+  sed -n 's/.*Executable .*(\(.*\)).*/\1/p' | tail -1)}"
 [ -x "$floor" ] || { echo "scan_floor.sh: could not build the parse_floor bench" >&2; exit 2; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
