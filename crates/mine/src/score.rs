@@ -17,7 +17,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use pattern::{Label, PNode, Template, match_at};
+use pattern::{Label, PNode, Template, match_at, required_words, words_of};
 use syntax::Tree;
 
 use crate::Dendrogram;
@@ -152,20 +152,7 @@ pub struct MatchCounter<'a> {
 
 impl<'a> MatchCounter<'a> {
     pub fn new(templates: &'a [&'a Template]) -> MatchCounter<'a> {
-        let words = templates
-            .iter()
-            .map(|t| {
-                let mut tokens = Vec::new();
-                t.root.literal_tokens(&mut tokens);
-                let mut words: Vec<&str> = tokens
-                    .into_iter()
-                    .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_'))
-                    .collect();
-                words.sort_unstable();
-                words.dedup();
-                words
-            })
-            .collect();
+        let words = templates.iter().map(|t| required_words(&t.root)).collect();
         MatchCounter {
             holes: templates.iter().map(|t| t.root.hole_slots()).collect(),
             templates,
@@ -175,11 +162,7 @@ impl<'a> MatchCounter<'a> {
 
     /// How many nodes of `tree` each template matches, in the order of the templates.
     pub fn count(&self, tree: &Tree) -> Vec<u32> {
-        let present: std::collections::HashSet<&str> = tree
-            .text
-            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .filter(|w| !w.is_empty())
-            .collect();
+        let present = words_of(&tree.text);
         let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, t) in self.templates.iter().enumerate() {
             if self.words[i].iter().all(|w| present.contains(w)) {

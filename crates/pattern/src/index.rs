@@ -54,14 +54,7 @@ impl<'a> Index<'a> {
     pub fn new(patterns: Vec<&'a Pattern>) -> Index<'a> {
         let words = patterns
             .iter()
-            .map(|p| {
-                let mut tokens = Vec::new();
-                p.before.root.literal_tokens(&mut tokens);
-                let mut words: Vec<&str> = tokens.into_iter().filter(|t| is_word(t)).collect();
-                words.sort_unstable();
-                words.dedup();
-                words
-            })
+            .map(|p| required_words(&p.before.root))
             .collect();
         let holes = patterns
             .iter()
@@ -144,10 +137,7 @@ impl<'a> Index<'a> {
         let possible: Vec<usize> = if by_needle.is_empty() {
             by_needle
         } else {
-            let present: HashSet<&str> = text
-                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .filter(|w| !w.is_empty())
-                .collect();
+            let present = words_of(text);
             by_needle
                 .into_iter()
                 .filter(|&i| self.words[i].iter().all(|w| present.contains(w)))
@@ -213,6 +203,24 @@ impl<'a> Index<'a> {
 
 fn is_word(token: &str) -> bool {
     !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '_')
+}
+
+/// The words (identifiers, keywords) a template's literal tokens hold, sorted and without repeats: code that
+/// lacks one of them cannot match it.
+pub fn required_words(root: &PNode) -> Vec<&str> {
+    let mut tokens = Vec::new();
+    root.literal_tokens(&mut tokens);
+    let mut words: Vec<&str> = tokens.into_iter().filter(|t| is_word(t)).collect();
+    words.sort_unstable();
+    words.dedup();
+    words
+}
+
+/// The words of a text, as [`required_words`] counts them.
+pub fn words_of(text: &str) -> HashSet<&str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .collect()
 }
 
 /// The longest run of the template's tokens with no hole between them, without spaces; `None` when it is too

@@ -31,7 +31,7 @@ pub use guard::{
     HoleClass, bind_instance, called_methods_node, called_methods_tree, classify_node,
     classify_tree, learn_accessors, learn_guards,
 };
-pub use index::{Index, Match, squeeze};
+pub use index::{Index, Match, required_words, squeeze, words_of};
 pub use library::{
     Effect, HeldOut, LibraryError, LibraryPattern, Measured, MeasuredBy, Migration,
     MigrationStatus, Origin, Provenance, Returns, SerializableExample, SerializablePattern,

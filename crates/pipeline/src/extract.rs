@@ -15,7 +15,9 @@ use std::ops::Range;
 
 use git::Hunk;
 use syntax::parse;
-use syntax::scan::{Class, LineIndex, Punctuation, Tokens, brace_pairs, enclosing_function};
+use syntax::scan::{
+    Class, LineIndex, Punctuation, Tokens, after_qualifiers, brace_pairs, enclosing_function,
+};
 use treediff::{ByteHunk, EditConfig, MatchConfig, concrete_edits, edit_script, match_trees};
 
 #[derive(Debug, Clone)]
@@ -599,13 +601,7 @@ fn item_region(
         parses.remove(&run);
     } else if body == Body::Outside {
         // The items start at their first attribute or code: comments are not in the tree.
-        let code = Tokens::new(&text[..chunk.end], chunk.start)
-            .find(|t| {
-                t.class != Class::Whitespace
-                    && t.class != Class::LineComment
-                    && t.class != Class::BlockComment
-            })
-            .map_or(chunk.end, |t| t.start);
+        let code = first_code(text, chunk.clone());
         let lines =
             (index.line_of(chunk.end.saturating_sub(1)) + 1).saturating_sub(index.line_of(code));
         // Only one item, from its first code on, is measured: lines only in the comments before it touch no
@@ -756,43 +752,40 @@ fn declaration_run(text: &str, chunk: Range<usize>, first: usize, end: usize) ->
 /// Whether the item whose text starts `header` (comments and attributes first) is an `impl`, `trait` or `mod`
 /// with a body of items, read from its first words.
 fn declares_items(header: &str) -> bool {
-    let mut rest = header;
-    loop {
-        rest = rest.trim_start();
-        if rest.starts_with("//") {
-            rest = rest.split_once('\n').map_or("", |(_, r)| r);
-        } else if let Some(r) = rest.strip_prefix("/*") {
-            rest = r.split_once("*/").map_or("", |(_, r)| r);
-        } else if rest.starts_with('#') {
-            // An attribute: up to its matching `]`.
-            let mut depth = 0usize;
-            let close = rest.bytes().position(|b| {
-                match b {
-                    b'[' => depth += 1,
-                    b']' => depth = depth.saturating_sub(1),
-                    _ => return false,
-                }
-                depth == 0 && b == b']'
-            });
-            rest = close.map_or("", |c| &rest[c + 1..]);
-        } else {
-            break;
-        }
+    let mut rest = &header[first_code(header, 0..header.len())..];
+    // Attributes, each up to the `]` that closes its `[`, and the comments after them.
+    while rest.starts_with('#') {
+        let mut depth = 0usize;
+        let close = Punctuation::new(rest, 0).find_map(|(i, b)| {
+            match b {
+                b'[' => depth += 1,
+                b']' => depth = depth.saturating_sub(1),
+                _ => return None,
+            }
+            (depth == 0).then_some(i)
+        });
+        let Some(close) = close else {
+            return false;
+        };
+        rest = &rest[close + 1..];
+        rest = &rest[first_code(rest, 0..rest.len())..];
     }
-    if let Some(r) = rest.strip_prefix("pub") {
-        rest = r.trim_start();
-        if let Some(r) = rest.strip_prefix('(') {
-            rest = r.split_once(')').map_or("", |(_, r)| r);
-        }
-    }
-    let mut words = rest
+    let keyword = after_qualifiers(rest)
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .filter(|w| !w.is_empty());
-    let mut word = words.next();
-    while matches!(word, Some("unsafe" | "default" | "auto")) {
-        word = words.next();
-    }
-    matches!(word, Some("impl" | "trait" | "mod"))
+        .next();
+    matches!(keyword, Some("impl" | "trait" | "mod"))
+}
+
+/// Where the first code (not whitespace, not a comment) of `text[range]` starts; `range.end` when there is none.
+fn first_code(text: &str, range: Range<usize>) -> usize {
+    Tokens::new(&text[..range.end], range.start)
+        .find(|t| {
+            !matches!(
+                t.class,
+                Class::Whitespace | Class::LineComment | Class::BlockComment
+            )
+        })
+        .map_or(range.end, |t| t.start)
 }
 
 /// [`item_region`] on the tree of a text, for the bytes `first..end` of that text.

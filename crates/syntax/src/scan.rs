@@ -92,19 +92,26 @@ pub fn enclosing_function(
 }
 
 fn is_fn_header(line: &str) -> bool {
-    let mut rest = line.trim_start();
+    after_qualifiers(line).starts_with("fn ")
+}
+
+/// An item's header with its visibility (`pub`, `pub(..)`) and qualifiers (`const`, `async`, `unsafe`,
+/// `default`, `auto`, `extern "ABI"`) taken off the front, so that it starts with the item's keyword (`fn`,
+/// `impl`, `trait`, …) when it is one.
+pub fn after_qualifiers(header: &str) -> &str {
+    let mut rest = header.trim_start();
     if let Some(r) = rest.strip_prefix("pub") {
         rest = r.trim_start();
         if rest.starts_with('(') {
             match rest.find(')') {
                 Some(close) => rest = rest[close + 1..].trim_start(),
-                None => return false,
+                None => return "",
             }
         }
     }
     loop {
         let before = rest;
-        for qualifier in ["const ", "async ", "unsafe ", "default "] {
+        for qualifier in ["const ", "async ", "unsafe ", "default ", "auto "] {
             if let Some(r) = rest.strip_prefix(qualifier) {
                 rest = r.trim_start();
             }
@@ -122,7 +129,7 @@ fn is_fn_header(line: &str) -> bool {
             break;
         }
     }
-    rest.starts_with("fn ")
+    rest
 }
 
 /// From a function header at `start`, the byte just past the `}` that closes its body. `None` for a
