@@ -202,7 +202,12 @@ impl<'a> Index<'a> {
 }
 
 fn is_word(token: &str) -> bool {
-    !token.is_empty() && token.chars().all(|c| c.is_alphanumeric() || c == '_')
+    !token.is_empty() && token.chars().all(is_word_char)
+}
+
+/// A character of an identifier or keyword.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 /// The words (identifiers, keywords) a template's literal tokens hold, sorted and without repeats: code that
@@ -218,7 +223,7 @@ pub fn required_words(root: &PNode) -> Vec<&str> {
 
 /// The words of a text, as [`required_words`] counts them.
 pub fn words_of(text: &str) -> HashSet<&str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+    text.split(|c: char| !is_word_char(c))
         .filter(|w| !w.is_empty())
         .collect()
 }
