@@ -533,10 +533,11 @@ def function_span(lines, line):
     return start, end
 
 
-def frame_statistics(work, label):
-    """Where on the failing path the human's fix is: per frame position, the cases whose human change falls in
-    that frame's function (the innermost such frame counts)."""
-    counts, none = {}, 0
+def fix_positions(work, label):
+    """Where on the failing path each human fix is: per case with a saved report of LABEL, (repo, commit, panic
+    kind of the first failure, frame position whose function holds the human's change, or None when no
+    workspace frame's function does; the innermost such frame counts)."""
+    out = []
     for line in open(f"{work}/cases.tsv"):
         repo, commit = line.split("\t")[:2]
         path = f"{work}/reports/{label}-{commit}.json"
@@ -546,28 +547,115 @@ def frame_statistics(work, label):
             report = json.load(open(path))["report"]
         except (json.JSONDecodeError, KeyError):
             continue
+        if not report.get("failures"):
+            continue
         git = mirror(repo)
         tests, fix_files, _ = split_commit(git, commit)
+        failure = report["failures"][0]
         found = None
-        for failure in report["failures"][:1]:
-            for loc in failure["path"]:
-                f = loc["file"]
-                if f not in fix_files:
-                    continue
-                before = tests.get(f) or show(git, f"{commit}^", f) or ""
-                after = show(git, commit, f) or ""
-                lines = before.splitlines()
-                if not lines:
-                    continue
-                lo, hi = function_span(lines, min(loc["line"], len(lines)))
-                if any(lo <= l <= hi for l in human_lines(before, after)):
-                    found = loc["step"]["position"] if loc.get("step") else None
-                    break
+        for loc in failure["path"]:
+            f = loc["file"]
+            if f not in fix_files:
+                continue
+            before = tests.get(f) or show(git, f"{commit}^", f) or ""
+            after = show(git, commit, f) or ""
+            lines = before.splitlines()
+            if not lines:
+                continue
+            lo, hi = function_span(lines, min(loc["line"], len(lines)))
+            if any(lo <= l <= hi for l in human_lines(before, after)):
+                found = loc["step"]["position"] if loc.get("step") else None
+                break
+        out.append((repo, commit, failure.get("kind") or "unknown", found))
+    return out
+
+
+def frame_statistics(work, label):
+    """Per frame position, the cases whose human fix is in that frame's function; and the cases where it is in
+    none."""
+    counts, none = {}, 0
+    for _repo, _commit, _kind, found in fix_positions(work, label):
         if found is None:
             none += 1
         else:
             counts[found] = counts.get(found, 0) + 1
     return counts, none
+
+
+# Positions 0 (the panic site), 1, 2, and 3 for every deeper frame: the buckets of corpus/frame-prior.toml.
+PRIOR_BUCKETS = 4
+# A panic kind gets its own ratios only from this many located human fixes; the rest share `default`.
+PRIOR_MIN_KIND = 8
+
+
+def ratios(positions):
+    """Likelihood ratios by frame bucket from the positions of human fixes: each bucket's share of the fixes
+    with add-one smoothing, against the uniform share (a ratio of 1.0 means "as likely as any other frame")."""
+    n = [0] * PRIOR_BUCKETS
+    for p in positions:
+        n[min(p, PRIOR_BUCKETS - 1)] += 1
+    total = sum(n) + PRIOR_BUCKETS
+    return [round(PRIOR_BUCKETS * (c + 1) / total, 3) for c in n], n
+
+
+def prior(work, labels, out_path):
+    """Writes the frame prior learned from the saved heal reports of LABELS (one case counted once, from the
+    first label that has its report) to OUT_PATH, as corpus/frame-prior.toml reads it."""
+    seen, cases = set(), []
+    for label in labels:
+        for case in fix_positions(work, label):
+            if case[1] not in seen:
+                seen.add(case[1])
+                cases.append(case)
+    located = [c for c in cases if c[3] is not None]
+    if not located:
+        sys.exit("prior: no saved report locates a human fix on its failing path")
+    default, counts = ratios([c[3] for c in located])
+    by_kind = {}
+    for c in located:
+        by_kind.setdefault(c[2], []).append(c[3])
+    kinds = {k: ratios(v) for k, v in sorted(by_kind.items()) if len(v) >= PRIOR_MIN_KIND}
+    repos = sorted({c[0] for c in cases})
+    lines = [
+        "# MINED from harvested panic fixes by `benches/heal_harvest.sh prior` (do not edit by hand; rerun it).",
+        "# Where on a panic's failing path the maintainers fixed it, as likelihood ratios (odds multipliers) of the",
+        "# confidence model, read by crates/engine/src/confidence.rs. A remedy at frame position p (0 = the panic",
+        "# site, 1 = its caller, ...; the last number holds for every deeper frame) has its odds multiplied by the",
+        "# number at p for the reported panic kind, `default` for kinds with too few fixes to have their own.",
+        "# Each number is its bucket's share of the located fixes (add-one smoothed) over the uniform share.",
+        'origin = "mined"',
+        "",
+        f"# {len(located)} located fixes: {counts[0]} at the panic site, {counts[1]} in its caller, {counts[2]} two",
+        f"# frames up, {counts[3]} deeper.",
+        f"default = {default}",
+        "",
+        "# A `substitutes-default` remedy (unwrap_or_default, saturating, get(..).unwrap_or(0), ...): HAND-WRITTEN,",
+        "# not measured (see provenance).",
+        "substitutes_default = 0.25",
+        "",
+        "provenance = [",
+        f'  "default and kinds: {len(cases)} harvested cases (benches/heal_cases.tsv) from {len(repos)} repositories '
+        f'with a saved heal report ({", ".join(labels)}); the human fix lies in a workspace frame\'s function in '
+        f'{len(located)}, in none in {len(cases) - len(located)}; a kind has its own ratios from {PRIOR_MIN_KIND} '
+        f'located fixes",',
+        f'  "repositories: {", ".join(repos)}",',
+        f'  "cases (commit: kind @ position): {"; ".join(f"{c[1][:10]}: {c[2]} @ {c[3]}" for c in cases)}",',
+        '  "substitutes_default: hand-written: SapFix (Marginean et al., ICSE-SEIP 2019): a fix that hides a crash '
+        "is worse than the crash; the Heal issue's 35 public panics: remedies that returned a default made 12 "
+        'programs exit cleanly and matched none of the maintainers\' fixes",',
+        "]",
+    ]
+    if kinds:
+        lines += ["", "[kinds]"]
+        for k, (r, n) in kinds.items():
+            lines.append(f"# {sum(n)} located fixes: {n}")
+            lines.append(f'"{k}" = {r}')
+    tmp = out_path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    os.replace(tmp, out_path)
+    print(f"prior: {len(located)} located of {len(cases)} cases; default {default} (counts {counts}); "
+          f"kinds with their own ratios: {sorted(kinds) or 'none'}; wrote {out_path}", file=sys.stderr)
 
 
 def report(work):
@@ -604,8 +692,10 @@ def main():
         heal(work, suture, label, timeout, maxc, set(sys.argv[6:]))
     elif stage == "report":
         report(work)
+    elif stage == "prior":
+        prior(work, sys.argv[3:], sys.argv[2])
     else:
-        sys.exit(f"unknown stage `{stage}` (mine, confirm, heal, report)")
+        sys.exit(f"unknown stage `{stage}` (mine, confirm, heal, report, prior)")
 
 
 if __name__ == "__main__":

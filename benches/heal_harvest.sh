@@ -8,6 +8,8 @@
 #                                                       resumes (skips candidates already decided)
 #   benches/heal_harvest.sh heal SUTURE LABEL [TIMEOUT] [MAX_CANDIDATES] [REPO…]
 #   benches/heal_harvest.sh report                      located / plausible / human-equivalent per LABEL
+#   benches/heal_harvest.sh prior OUT LABEL [LABEL…]      the frame prior learned from LABELs' saved reports:
+#                                                       where the human fixes lie on the failing path
 #
 # Work files go to $HEAL_BENCH_DIR (default /tmp/heal-bench): one fixed checkout and one CARGO_TARGET_DIR per
 # repository, so that no two checkout paths share a target directory. `heal --env staging` is used so that the
@@ -37,5 +39,6 @@ case "$stage" in
     mv "$work/cases.merged" "$here/heal_cases.tsv" ;;
   heal) python3 "$here/heal_harvest.py" heal "$1" "$2" "${3:-240}" "${4:-3}" "${@:5}" ;;
   report) python3 "$here/heal_harvest.py" report ;;
+  prior) python3 "$here/heal_harvest.py" prior "${1:?usage: prior OUT LABEL...}" "${@:2}" ;;
   *) echo "unknown stage $stage" >&2; exit 2 ;;
 esac
