@@ -658,6 +658,78 @@ def prior(work, labels, out_path):
           f"kinds with their own ratios: {sorted(kinds) or 'none'}; wrote {out_path}", file=sys.stderr)
 
 
+def remedy_history(work, exclude):
+    """A git history of human panic fixes alone, for `suture mine` to learn panic remedies from: the confirmed
+    cases, and every other commit of the same mirrors whose message says it fixes a panic (MESSAGE) and that
+    changes at most MAX_FIX_LINES non-test lines, in repositories not in EXCLUDE. Per fix: one commit adds its
+    non-test files as they were at the parent, under cases/COMMIT/ (a pure addition teaches the miner
+    nothing), then one commit, whose message names the source commit, applies the human's non-test hunks (the
+    test part left out). Returns the history's path and the fixes in it, as (repo, commit, confirmed)."""
+    hist = f"{work}/remedy-history"
+    sh(["rm", "-rf", hist])
+    os.makedirs(hist)
+    sh(["git", "init", "-q", "-b", "main"], cwd=hist)
+    ident = ["-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+    confirmed = {}
+    for line in open(f"{work}/cases.tsv"):
+        repo, commit = line.split("\t")[:2]
+        confirmed.setdefault(repo, []).append(commit)
+    sources = []
+    for repo in sorted(confirmed):
+        git = mirror(repo)
+        if repo in exclude or repo in HELD_OUT:
+            continue
+        if not os.path.isdir(git):
+            print(f"remedies: {repo}: no mirror at {git}", file=sys.stderr)
+            continue
+        said = sh(["git", f"--git-dir={git}", "log", "--no-merges", "-E", "-i", f"--grep={MESSAGE.pattern}",
+                   "--format=%H"]).stdout.split()
+        sources += [(repo, c, True) for c in confirmed[repo]]
+        sources += [(repo, c, False) for c in said if c not in confirmed[repo]]
+    cases = []
+    for repo, commit, is_case in sources:
+        git = mirror(repo)
+        fixes, lines = {}, 0
+        for path, _added, _removed in changed_files(git, commit):
+            if not path.endswith(".rs") or is_test_file(path):
+                continue
+            before = show(git, f"{commit}^", path)
+            after = show(git, commit, path)
+            if before is None or after is None:
+                continue
+            start = test_start(after)
+            fix_hunks = [h for h in hunks(git, commit, path) if h[2] < start]
+            if fix_hunks:
+                lines += sum(len(h[4]) + len(h[5]) for h in fix_hunks)
+                fixes[path] = (before, apply_hunks(before, fix_hunks))
+        if not fixes or lines > MAX_FIX_LINES:
+            continue
+        for side, message in ((0, f"{repo} {commit[:10]}: the parent"), (1, f"fix: {repo} {commit}")):
+            for path, texts in fixes.items():
+                dest = f"{hist}/cases/{commit[:10]}/{path}"
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with open(dest, "w") as f:
+                    f.write(texts[side])
+            sh(["git", "add", "-A"], cwd=hist)
+            sh(["git", *ident, "commit", "-q", "--allow-empty", "-m", message], cwd=hist)
+        cases.append((repo, commit, is_case))
+    return hist, cases
+
+
+def remedies(work, suture, out, exclude):
+    """Mines panic remedies from the harvested human fixes (remedy_history), into OUT, with the miner's
+    defaults for several sources: two fixing commits at least."""
+    hist, cases = remedy_history(work, exclude)
+    repos = sorted({c[0] for c in cases})
+    print(f"remedies: {len(cases)} human fixes ({sum(c[2] for c in cases)} confirmed cases) from {len(repos)} "
+          f"repositories in {hist}", file=sys.stderr)
+    r = sh([suture, "mine", hist, "--out", out, "--min-commits", "2", "--min-holes", "1",
+            "--db", f"{work}/remedy-history.db"], check=False)
+    sys.stderr.write(r.stdout[-4000:] + r.stderr[-4000:])
+    if r.returncode != 0:
+        sys.exit(f"remedies: suture mine failed ({r.returncode})")
+
+
 def report(work):
     for name in sorted(os.listdir(work)):
         if not name.startswith("results-"):
@@ -694,8 +766,10 @@ def main():
         report(work)
     elif stage == "prior":
         prior(work, sys.argv[3:], sys.argv[2])
+    elif stage == "remedies":
+        remedies(work, sys.argv[2], sys.argv[3], set(sys.argv[4:]))
     else:
-        sys.exit(f"unknown stage `{stage}` (mine, confirm, heal, report, prior)")
+        sys.exit(f"unknown stage `{stage}` (mine, confirm, heal, report, prior, remedies)")
 
 
 if __name__ == "__main__":

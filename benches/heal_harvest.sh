@@ -8,6 +8,8 @@
 #                                                       resumes (skips candidates already decided)
 #   benches/heal_harvest.sh heal SUTURE LABEL [TIMEOUT] [MAX_CANDIDATES] [REPO…]
 #   benches/heal_harvest.sh report                      located / plausible / human-equivalent per LABEL
+#   benches/heal_harvest.sh remedies SUTURE OUT [EXCLUDED_REPO…]  panic remedies mined from the human fixes
+#                                                       alone (a history of them, under the work directory)
 #   benches/heal_harvest.sh prior OUT LABEL [LABEL…]      the frame prior learned from LABELs' saved reports:
 #                                                       where the human fixes lie on the failing path
 #
@@ -39,6 +41,7 @@ case "$stage" in
     mv "$work/cases.merged" "$here/heal_cases.tsv" ;;
   heal) python3 "$here/heal_harvest.py" heal "$1" "$2" "${3:-240}" "${4:-3}" "${@:5}" ;;
   report) python3 "$here/heal_harvest.py" report ;;
+  remedies) python3 "$here/heal_harvest.py" remedies "${1:?usage: remedies SUTURE OUT [EXCLUDED_REPO...]}" "${2:?OUT}" "${@:3}" ;;
   prior) python3 "$here/heal_harvest.py" prior "${1:?usage: prior OUT LABEL...}" "${@:2}" ;;
   *) echo "unknown stage $stage" >&2; exit 2 ;;
 esac

@@ -674,3 +674,33 @@ fn a_list_hole_learned_from_one_to_three_arguments_fixes_a_call_with_four() {
     "#]]
     .assert_eq(&std::fs::read_to_string(target.path().join("src/lib.rs")).unwrap());
 }
+
+/// A learned edit that removes a panicking operation is a panic remedy: its file says which panic it fixes and
+/// what it does instead, so that it takes part only where a trace reports that panic (`suture heal`, `watch`)
+/// and is labelled and gated as a default-substituting fix, never proposed on every subtraction by `fix`.
+#[test]
+fn a_learned_saturating_subtraction_is_a_labelled_remedy_not_a_general_fix() {
+    let repo = fixes(
+        "pub fn a(p: u32, q: u32) -> u32 {\n    p - q\n}\n\npub fn b(r: u64, s: u64) -> u64 {\n    r - s\n}\n\npub fn c(t: usize, u: usize) -> usize {\n    t - u\n}\n",
+        &[
+            ("p - q", "p.saturating_sub(q)"),
+            ("r - s", "r.saturating_sub(s)"),
+            ("t - u", "t.saturating_sub(u)"),
+        ],
+    );
+    let (_, library) = mine_summary(&repo, &[]);
+    assert!(
+        library.contains("$A - $B => $A.saturating_sub($B)"),
+        "{library}"
+    );
+    let lib = support::read_dir_sorted(&repo.path().join("lib"));
+    assert_eq!(lib.len(), 1, "{lib:?}");
+    let file: toml::Table = toml::from_str(&lib[0].1).unwrap();
+    assert_eq!(file["panics"].to_string(), r#"["overflow-sub"]"#);
+    assert_eq!(file["effect"].as_str(), Some("substitutes-default"));
+    // Without a reported panic, no subtraction is touched.
+    assert_eq!(
+        fix_with_mined(&repo, "fn f(x: u32, y: u32) -> u32 {\n    x - y\n}\n"),
+        ""
+    );
+}

@@ -642,6 +642,7 @@ fn build_library(
                 .filter(|(_, g)| **g != pattern::HoleClass::Any)
                 .map(|(h, &g)| (pattern::hole_display_name(h as pattern::HoleId), g))
                 .collect();
+            let remedy = mine::remedy_of(p);
             let accessors: std::collections::BTreeMap<String, Vec<String>> = p
                 .accessors
                 .iter()
@@ -672,8 +673,15 @@ fn build_library(
                 prevalence: crate::round4(s.prevalence),
                 specialisation: crate::round4(s.specialisation),
                 parent: s.parent.map(|p| ids[p].clone()),
-                panics: Vec::new(),
-                effect: None,
+                // A pattern that removes a panicking operation without surfacing it is a panic remedy, used
+                // only where a trace reports that panic (mine::remedy); a migration is the team's own intent for
+                // every site, so it stays general.
+                panics: if remedy.only_for_reported_panics() && migrations[k].is_none() {
+                    remedy.panics.iter().map(|&k| k.to_owned()).collect()
+                } else {
+                    Vec::new()
+                },
+                effect: remedy.effect,
                 returns: None,
                 panics_when: None,
                 examples: crate::examples::synthesize_examples(

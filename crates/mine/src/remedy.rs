@@ -1,0 +1,185 @@
+//! What a learned edit does to panics, read off its two sides: the panicking operations the before side has
+//! and the after side no longer has, and whether the after side hands the failure to the caller or puts a
+//! value in its place. Every output says what a fix does (`effect`), as for the hand-written remedies. A mined
+//! pattern that removes a panicking operation without surfacing it is a panic remedy: it takes part only where
+//! a trace reports that kind of panic (`panics`). Without this a learned `$A - $B` → `$A.saturating_sub($B)`
+//! would be proposed on every subtraction of a codebase and auto-applied in production, since nothing would
+//! say that it hides an underflow. One that surfaces the failure (`.unwrap()` → `?`) stays general: the team
+//! made that change where nothing had panicked yet, and the compiler checks that the error type fits.
+
+use pattern::{Effect, Label, PNode, Pattern};
+
+/// The panic kinds and the effect of a learned edit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Remedy {
+    /// The kinds (trace's names: `overflow-sub`, `index-out-of-bounds`, …) of the panicking operations the
+    /// before side has more of than the after side, sorted. Empty: the edit removes no panicking operation.
+    pub panics: Vec<&'static str>,
+    /// `surfaces` when the after side adds a `?` or an `Err`/`None`; otherwise `substitutes-default` when it
+    /// adds a call that replaces a failure by a value (`saturating_*`, `wrapping_*`, `unwrap_or*`, `min`,
+    /// `max`, `clamp`); otherwise none.
+    pub effect: Option<Effect>,
+}
+
+impl Remedy {
+    /// Whether the pattern should take part only where a trace reports one of its panics: it removes a
+    /// panicking operation, and does not hand the failure to the caller.
+    pub fn only_for_reported_panics(&self) -> bool {
+        !self.panics.is_empty() && self.effect != Some(Effect::Surfaces)
+    }
+}
+
+/// Reads a pattern's remedy off its templates.
+pub fn remedy_of(pattern: &Pattern) -> Remedy {
+    let (before, after) = (&pattern.before.root, &pattern.after.root);
+    let mut panics: Vec<&'static str> = Vec::new();
+    for &kind in PANIC_KINDS {
+        if count(before, &|n| panics_as(n).contains(&kind)) > count(after, &|n| panics_as(n).contains(&kind)) {
+            panics.push(kind);
+        }
+    }
+    panics.sort_unstable();
+    let adds = |f: &dyn Fn(&PNode) -> bool| count(after, f) > count(before, f);
+    let effect = if adds(&|n| n.kind() == Some("try_expression"))
+        || adds(&|n| matches!(leaf(n), Some("Err" | "None")))
+    {
+        Some(Effect::Surfaces)
+    } else if adds(&|n| method(n).is_some_and(substitutes)) {
+        Some(Effect::SubstitutesDefault)
+    } else {
+        None
+    };
+    Remedy { panics, effect }
+}
+
+const PANIC_KINDS: &[&str] = &[
+    "overflow-add",
+    "overflow-sub",
+    "overflow-mul",
+    "overflow-neg",
+    "overflow-shl",
+    "overflow-shr",
+    "divide-by-zero",
+    "remainder-by-zero",
+    "index-out-of-bounds",
+    "slice-range",
+    "char-boundary",
+    "unwrap-none",
+    "unwrap-err",
+    "expect",
+];
+
+/// The panic kinds one node can raise by itself (its children aside).
+fn panics_as(node: &PNode) -> &'static [&'static str] {
+    let op = |i: usize| node.children.get(i).and_then(leaf);
+    match node.kind() {
+        Some("binary_expression") => arithmetic(op(1).unwrap_or("")),
+        Some("compound_assignment_expr") => arithmetic(op(1).unwrap_or("").trim_end_matches('=')),
+        Some("unary_expression") if op(0) == Some("-") => &["overflow-neg"],
+        Some("index_expression") => {
+            if node.children.iter().any(|c| c.kind() == Some("range_expression")) {
+                &["slice-range", "char-boundary"]
+            } else {
+                &["index-out-of-bounds"]
+            }
+        }
+        Some("call_expression") => match method(node) {
+            Some("unwrap") => &["unwrap-none", "unwrap-err"],
+            Some("expect") => &["expect", "unwrap-none", "unwrap-err"],
+            _ => &[],
+        },
+        _ => &[],
+    }
+}
+
+fn arithmetic(op: &str) -> &'static [&'static str] {
+    match op {
+        "+" => &["overflow-add"],
+        "-" => &["overflow-sub"],
+        "*" => &["overflow-mul"],
+        "/" => &["divide-by-zero"],
+        "%" => &["remainder-by-zero"],
+        "<<" => &["overflow-shl"],
+        ">>" => &["overflow-shr"],
+        _ => &[],
+    }
+}
+
+/// The method a call node calls by name (`x.min(y)` → `min`), if it is a method call with a concrete name.
+fn method(node: &PNode) -> Option<&str> {
+    if node.kind() != Some("call_expression") {
+        return None;
+    }
+    let callee = node.children.first()?;
+    if callee.kind() != Some("field_expression") {
+        return None;
+    }
+    leaf(callee.children.last()?)
+}
+
+/// Whether a method replaces a failure by a value: saturating or wrapping arithmetic, an `Option`/`Result`
+/// default, a clamp.
+fn substitutes(name: &str) -> bool {
+    name.starts_with("saturating_")
+        || name.starts_with("wrapping_")
+        || name.starts_with("unwrap_or")
+        || matches!(name, "min" | "max" | "clamp")
+}
+
+fn count(root: &PNode, f: &dyn Fn(&PNode) -> bool) -> usize {
+    usize::from(f(root)) + root.children.iter().map(|c| count(c, f)).sum::<usize>()
+}
+
+fn leaf(node: &PNode) -> Option<&str> {
+    match &node.label {
+        Label::Node { leaf, .. } => leaf.as_deref(),
+        Label::Hole(_) | Label::List(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remedy(before: &str, after: &str) -> Remedy {
+        remedy_of(&Pattern::parse(before, after, (None, None)).unwrap())
+    }
+
+    #[test]
+    fn a_learned_saturating_subtraction_is_an_underflow_remedy_that_substitutes() {
+        let r = remedy("$A - $B", "$A.saturating_sub($B)");
+        assert_eq!(r.panics, ["overflow-sub"]);
+        assert_eq!(r.effect, Some(Effect::SubstitutesDefault));
+        assert!(r.only_for_reported_panics());
+    }
+
+    #[test]
+    fn a_checked_addition_with_a_question_mark_surfaces() {
+        let r = remedy("$A += $B", "$A = $A.checked_add($B)?");
+        assert_eq!(r.panics, ["overflow-add"]);
+        assert_eq!(r.effect, Some(Effect::Surfaces));
+        let r = remedy("$A($$$B).unwrap()", "$A($$$B)?");
+        assert_eq!(r.panics, ["unwrap-err", "unwrap-none"]);
+        assert_eq!(r.effect, Some(Effect::Surfaces));
+        assert!(!r.only_for_reported_panics());
+    }
+
+    #[test]
+    fn an_index_turned_into_get_with_a_default_removes_the_index() {
+        let r = remedy("$A[$B]", "$A.get($B).copied().unwrap_or_default()");
+        assert_eq!(r.panics, ["index-out-of-bounds"]);
+        assert_eq!(r.effect, Some(Effect::SubstitutesDefault));
+        let r = remedy("&$A[$B..]", "$A.get($B..)?");
+        assert_eq!(r.panics, ["char-boundary", "slice-range"]);
+    }
+
+    #[test]
+    fn an_edit_that_keeps_its_panicking_operations_is_no_remedy() {
+        // Same subtraction on both sides; a swap of operands; an idiom with no panic in it.
+        assert_eq!(remedy("$A - 1", "$A - 2"), Remedy::default());
+        assert_eq!(remedy("$A.then(|| $B)", "$A.then_some($B)"), Remedy::default());
+        assert_eq!(remedy("$A.iter().count()", "$A.len()"), Remedy::default());
+        // One index less, but the other side still has one: counted, not just present.
+        assert_eq!(remedy("$A[$B] + $A[$C]", "$A[$B].max($A[$C])").panics, ["overflow-add"]);
+    }
+}
