@@ -1134,7 +1134,10 @@ fn the_shipped_frame_prior_parses_and_rejects_bad_ratios() {
     // case; the one number that is not learned says so too.
     assert_eq!(prior.origin, Origin::Mined);
     assert!(
-        prior.provenance.iter().any(|p| p.contains("harvested cases")),
+        prior
+            .provenance
+            .iter()
+            .any(|p| p.contains("harvested cases")),
         "{:?}",
         prior.provenance
     );

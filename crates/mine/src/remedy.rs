@@ -34,7 +34,9 @@ pub fn remedy_of(pattern: &Pattern) -> Remedy {
     let (before, after) = (&pattern.before.root, &pattern.after.root);
     let mut panics: Vec<&'static str> = Vec::new();
     for &kind in PANIC_KINDS {
-        if count(before, &|n| panics_as(n).contains(&kind)) > count(after, &|n| panics_as(n).contains(&kind)) {
+        if count(before, &|n| panics_as(n).contains(&kind))
+            > count(after, &|n| panics_as(n).contains(&kind))
+        {
             panics.push(kind);
         }
     }
@@ -77,7 +79,11 @@ fn panics_as(node: &PNode) -> &'static [&'static str] {
         Some("compound_assignment_expr") => arithmetic(op(1).unwrap_or("").trim_end_matches('=')),
         Some("unary_expression") if op(0) == Some("-") => &["overflow-neg"],
         Some("index_expression") => {
-            if node.children.iter().any(|c| c.kind() == Some("range_expression")) {
+            if node
+                .children
+                .iter()
+                .any(|c| c.kind() == Some("range_expression"))
+            {
                 &["slice-range", "char-boundary"]
             } else {
                 &["index-out-of-bounds"]
@@ -177,9 +183,15 @@ mod tests {
     fn an_edit_that_keeps_its_panicking_operations_is_no_remedy() {
         // Same subtraction on both sides; a swap of operands; an idiom with no panic in it.
         assert_eq!(remedy("$A - 1", "$A - 2"), Remedy::default());
-        assert_eq!(remedy("$A.then(|| $B)", "$A.then_some($B)"), Remedy::default());
+        assert_eq!(
+            remedy("$A.then(|| $B)", "$A.then_some($B)"),
+            Remedy::default()
+        );
         assert_eq!(remedy("$A.iter().count()", "$A.len()"), Remedy::default());
         // One index less, but the other side still has one: counted, not just present.
-        assert_eq!(remedy("$A[$B] + $A[$C]", "$A[$B].max($A[$C])").panics, ["overflow-add"]);
+        assert_eq!(
+            remedy("$A[$B] + $A[$C]", "$A[$B].max($A[$C])").panics,
+            ["overflow-add"]
+        );
     }
 }
