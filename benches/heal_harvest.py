@@ -728,6 +728,36 @@ def remedies(work, suture, out, exclude):
     sys.stderr.write(r.stdout[-4000:] + r.stderr[-4000:])
     if r.returncode != 0:
         sys.exit(f"remedies: suture mine failed ({r.returncode})")
+    # Provenance names the public fix (repository, commit, path), not the history built here.
+    source = {}
+    for line in sh(["git", "log", "--format=%H %s"], cwd=hist).stdout.splitlines():
+        sha, subject = line.split(" ", 1)
+        if subject.startswith("fix: "):
+            source[sha] = subject[5:].split(" ")
+    block = re.compile(r'repo = "remedy-history"\ncommit = "([0-9a-f]{40})"\npath = "cases/[0-9a-f]{10}/([^"]*)"')
+    import tomllib
+    hand = {}
+    for name in os.listdir("patterns/hand-written"):
+        t = tomllib.load(open(f"patterns/hand-written/{name}", "rb"))
+        hand[(t["before"], t["after"])] = t["id"]
+    rows = []
+    for name in sorted(os.listdir(out)):
+        path = f"{out}/{name}"
+        text = block.sub(lambda m: f'repo = "{source[m[1]][0]}"\ncommit = "{source[m[1]][1]}"\npath = "{m[2]}"',
+                         open(path).read())
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+        t = tomllib.loads(text)
+        repos_of = sorted({p["repo"] for p in t.get("provenance", [])})
+        rows.append((t["support"], t["id"], t["before"], t["after"], ",".join(t.get("panics", [])) or "-",
+                     t.get("effect", "-"), len(repos_of), hand.get((t["before"], t["after"]), "-")))
+    print("| pattern | before => after | panics (only for reported) | effect | commits | repositories | "
+          "same template as |")
+    print("|---|---|---|---|---|---|---|")
+    for support, pid, before, after, panics, effect, nrepos, same in sorted(rows, reverse=True):
+        print(f"| {pid} | `{before}` => `{after}` | {panics} | {effect} | {support} | {nrepos} | {same} |")
 
 
 def report(work):

@@ -4,8 +4,11 @@
 //! pattern that removes a panicking operation without surfacing it is a panic remedy: it takes part only where
 //! a trace reports that kind of panic (`panics`). Without this a learned `$A - $B` → `$A.saturating_sub($B)`
 //! would be proposed on every subtraction of a codebase and auto-applied in production, since nothing would
-//! say that it hides an underflow. One that surfaces the failure (`.unwrap()` → `?`) stays general: the team
-//! made that change where nothing had panicked yet, and the compiler checks that the error type fits.
+//! say that it hides an underflow. An arithmetic or index remedy is right only where the value can overflow
+//! or fall out of bounds, which only a trace shows, even when it surfaces the failure (`$A + $B` →
+//! `$A.checked_add($B)?` on every addition would be wrong nearly everywhere). One that turns an `unwrap` or
+//! `expect` into a `?` stays general: the value was already fallible and the code chose to panic on it; the
+//! team made that change where nothing had panicked yet, and the compiler checks that the error type fits.
 
 use pattern::{Effect, Label, PNode, Pattern};
 
@@ -23,9 +26,11 @@ pub struct Remedy {
 
 impl Remedy {
     /// Whether the pattern should take part only where a trace reports one of its panics: it removes a
-    /// panicking operation, and does not hand the failure to the caller.
+    /// panicking operation, unless it only turns an `unwrap`/`expect` into an error handed to the caller.
     pub fn only_for_reported_panics(&self) -> bool {
-        !self.panics.is_empty() && self.effect != Some(Effect::Surfaces)
+        let explicit = |k: &&str| matches!(*k, "unwrap-none" | "unwrap-err" | "expect");
+        !self.panics.is_empty()
+            && !(self.effect == Some(Effect::Surfaces) && self.panics.iter().all(explicit))
     }
 }
 
@@ -160,10 +165,12 @@ mod tests {
     }
 
     #[test]
-    fn a_checked_addition_with_a_question_mark_surfaces() {
+    fn checked_arithmetic_and_unwraps_turned_into_question_marks_surface() {
         let r = remedy("$A += $B", "$A = $A.checked_add($B)?");
         assert_eq!(r.panics, ["overflow-add"]);
         assert_eq!(r.effect, Some(Effect::Surfaces));
+        // Right only where the addition can overflow, which a trace shows.
+        assert!(r.only_for_reported_panics());
         let r = remedy("$A($$$B).unwrap()", "$A($$$B)?");
         assert_eq!(r.panics, ["unwrap-err", "unwrap-none"]);
         assert_eq!(r.effect, Some(Effect::Surfaces));
