@@ -598,6 +598,50 @@ def ratios(positions):
     return [round(PRIOR_BUCKETS * (c + 1) / total, 3) for c in n], n
 
 
+SURFACES = re.compile(r"\?|\b(?:Err|None)\b")
+SUBSTITUTES = re.compile(r"\.(?:saturating_\w+|wrapping_\w+|unwrap_or\w*|min|max|clamp)\(")
+
+
+def substitutes(git, commit):
+    """Whether the human fix of COMMIT substitutes a default, by the rule mine::remedy applies to a learned
+    edit, on the text of its non-test hunks: it adds no `?`/`Err`/`None` and adds a saturating, wrapping,
+    `unwrap_or*`, `min`, `max` or `clamp` call (a `?` in a string or comment counts too: text, not a tree)."""
+    added, removed = [], []
+    for path, _a, _r in changed_files(git, commit):
+        after = show(git, commit, path)
+        if not path.endswith(".rs") or is_test_file(path) or after is None:
+            continue
+        for h in hunks(git, commit, path):
+            if h[2] < test_start(after):
+                removed += h[4]
+                added += h[5]
+    more = lambda pattern: (sum(len(pattern.findall(l)) for l in added)
+                            > sum(len(pattern.findall(l)) for l in removed))
+    return not more(SURFACES) and more(SUBSTITUTES)
+
+
+def substitutes_ratio(cases):
+    """The odds multiplier of a remedy that substitutes a default, relative to one that does not (whose own
+    multiplier is 1): over the cases whose kind has remedies, the odds that the human fix substitutes (add-one
+    smoothed) over the odds that a remedy suture has for the same kind does (the hand-written library's share,
+    averaged over the cases). The two shares' ratios, p/q for a substituting remedy and (1-p)/(1-q) for the
+    others, divided. Returns (multiplier, cases used, human fixes that substitute, candidate share)."""
+    import tomllib
+    lib = [tomllib.load(open(f"patterns/hand-written/{n}", "rb")) for n in sorted(os.listdir("patterns/hand-written"))]
+    used, human, pool = 0, 0, 0.0
+    for repo, commit, kind, _position in cases:
+        remedies = [r for r in lib if kind in r.get("panics", [])]
+        if not remedies:
+            continue
+        used += 1
+        human += substitutes(mirror(repo), commit)
+        pool += sum(r.get("effect") == "substitutes-default" for r in remedies) / len(remedies)
+    if not used:
+        sys.exit("prior: no case has a panic kind with remedies")
+    p, q = (human + 1) / (used + 2), pool / used
+    return round((p / (1 - p)) / (q / (1 - q)), 3), used, human, round(q, 3)
+
+
 def prior(work, labels, out_path):
     """Writes the frame prior learned from the saved heal reports of LABELS (one case counted once, from the
     first label that has its report) to OUT_PATH, as corpus/frame-prior.toml reads it."""
@@ -616,6 +660,7 @@ def prior(work, labels, out_path):
         by_kind.setdefault(c[2], []).append(c[3])
     kinds = {k: ratios(v) for k, v in sorted(by_kind.items()) if len(v) >= PRIOR_MIN_KIND}
     repos = sorted({c[0] for c in cases})
+    subst, used, human, share = substitutes_ratio(cases)
     lines = [
         "# MINED from harvested panic fixes by `benches/heal_harvest.sh prior` (do not edit by hand; rerun it).",
         "# Where on a panic's failing path the maintainers fixed it, as likelihood ratios (odds multipliers) of the",
@@ -629,9 +674,10 @@ def prior(work, labels, out_path):
         f"# frames up, {counts[3]} deeper.",
         f"default = {default}",
         "",
-        "# A `substitutes-default` remedy (unwrap_or_default, saturating, get(..).unwrap_or(0), ...): HAND-WRITTEN,",
-        "# not measured (see provenance).",
-        "substitutes_default = 0.25",
+        "# A `substitutes-default` remedy (unwrap_or_default, saturating, get(..).unwrap_or(0), ...), relative to one",
+        f"# that does not: the odds that a human fix substitutes ({human} of {used}, add-one smoothed) over the odds",
+        f"# that one of suture's remedies for the same panic kinds does (share {share}).",
+        f"substitutes_default = {subst}",
         "",
         "provenance = [",
         f'  "default and kinds: {len(cases)} harvested cases (benches/heal_cases.tsv) from {len(repos)} repositories '
@@ -640,9 +686,10 @@ def prior(work, labels, out_path):
         f'located fixes",',
         f'  "repositories: {", ".join(repos)}",',
         f'  "cases (commit: kind @ position): {"; ".join(f"{c[1][:10]}: {c[2]} @ {c[3]}" for c in cases)}",',
-        '  "substitutes_default: hand-written: SapFix (Marginean et al., ICSE-SEIP 2019): a fix that hides a crash '
-        "is worse than the crash; the Heal issue's 35 public panics: remedies that returned a default made 12 "
-        'programs exit cleanly and matched none of the maintainers\' fixes",',
+        f'  "substitutes_default: mined: of the {used} cases whose panic kind has remedies, the human fix '
+        f"substituted a default in {human} (by its non-test hunks: no ?/Err/None added, a saturating/wrapping/"
+        f"unwrap_or/min/max/clamp call added); the hand-written remedies for those kinds substitute in a share of "
+        f'{share} on average; the odds ratio of p = ({human} + 1) / ({used} + 2) over q = {share}",',
         "]",
     ]
     if kinds:
