@@ -651,6 +651,11 @@ def prior(work, labels, out_path):
             if case[1] not in seen:
                 seen.add(case[1])
                 cases.append(case)
+    write_prior(cases, labels, out_path)
+
+
+def write_prior(cases, labels, out_path):
+    """Writes the frame prior of CASES, (repo, commit, kind, position or None), to OUT_PATH."""
     located = [c for c in cases if c[3] is not None]
     if not located:
         sys.exit("prior: no saved report locates a human fix on its failing path")

@@ -106,8 +106,8 @@ fn heals_a_subtract_overflow_and_records_every_step() {
         "{out}"
     );
     // Unmeasured: the uniform prior ½; at the panic site (the mined frame prior's × 2.74) but substituting a
-    // default (× 0.25): 0.41. The failing test and the suite pass: odds × 2.9, 0.66.
-    assert!(out.contains("1. src/lib.rs:2 at the panic site [h-saturating-sub] confidence 0.41: passed; confidence 0.66 after validation (unmeasured)"), "{out}");
+    // default (the mined × 0.24): 0.40. The failing test and the suite pass: odds × 2.9, 0.66.
+    assert!(out.contains("1. src/lib.rs:2 at the panic site [h-saturating-sub] confidence 0.40: passed; confidence 0.66 after validation (unmeasured)"), "{out}");
     assert!(
         out.contains("effect: substitutes a default value (hides the failure; never auto-applied in production)"),
         "{out}"
@@ -215,7 +215,7 @@ mod tests {
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("[h-saturating-sub] confidence 0.41: backed out: validation failed"),
+            .contains("[h-saturating-sub] confidence 0.40: backed out: validation failed"),
         "{}",
         r.stdout
     );

@@ -134,7 +134,7 @@ fn cargo_test(dir: &Path, filter: &str) -> (bool, String) {
 fn escalating_and_new_groups_healed_with_a_regression_test() {
     let repo = shop();
     // `ratio` returns a bare `u32`, so no remedy can surface the error to a caller: the only one is
-    // `checked_div(..).unwrap_or(0)`, which substitutes a default, and heal's frame prior (×0.25 for such
+    // `checked_div(..).unwrap_or(0)`, which substitutes a default, and heal's frame prior (×0.24 for such
     // remedies) keeps it under the local policy's apply threshold, so by default it is only proposed. This
     // team says in its suture.toml that it accepts such fixes on its own machines at 0.40.
     repo.commit(

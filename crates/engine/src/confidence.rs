@@ -125,8 +125,8 @@ pub struct PathStep {
 }
 
 /// Where on a failing path people fix a panic of each kind: likelihood ratios by frame position, and the
-/// ratio of a remedy that substitutes a default value. Data (`corpus/frame-prior.toml`), with its origin:
-/// hand-written until mined panic fixes measure it.
+/// ratio of a remedy that substitutes a default value. Data (`corpus/frame-prior.toml`), with its origin: the
+/// shipped one is mined from harvested panic fixes (`benches/heal_harvest.sh prior`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FramePrior {
@@ -137,7 +137,7 @@ pub struct FramePrior {
     /// The same, per panic kind.
     #[serde(default)]
     pub kinds: BTreeMap<String, Vec<f64>>,
-    /// A remedy labelled `substitutes-default`.
+    /// A remedy labelled `substitutes-default`, relative to one that is not (whose ratio is 1).
     pub substitutes_default: f64,
     #[serde(default)]
     pub provenance: Vec<String>,

@@ -1131,7 +1131,7 @@ fn a_guard_stops_where_the_value_was_computed() {
 fn the_shipped_frame_prior_parses_and_rejects_bad_ratios() {
     let prior = engine::FramePrior::from_toml(engine::confidence::SHIPPED_FRAME_PRIOR).unwrap();
     // Learned from the harvested panic fixes (`benches/heal_harvest.sh prior`), which the file says, case by
-    // case; the one number that is not learned says so too.
+    // case, and how the default-substituting ratio was counted.
     assert_eq!(prior.origin, Origin::Mined);
     assert!(
         prior
@@ -1145,7 +1145,7 @@ fn the_shipped_frame_prior_parses_and_rejects_bad_ratios() {
         prior
             .provenance
             .iter()
-            .any(|p| p.starts_with("substitutes_default: hand-written")),
+            .any(|p| p.starts_with("substitutes_default: mined")),
         "{:?}",
         prior.provenance
     );
