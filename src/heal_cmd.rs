@@ -130,11 +130,7 @@ fn print_report(report: &HealReport) {
                 a.run.exit_code.map_or("none".to_owned(), |c| c.to_string())
             )
         };
-        let frame = match &a.fix.step {
-            Some(s) if s.position == 0 => " at the panic site".to_owned(),
-            Some(s) => format!(" at caller #{}", s.position),
-            None => String::new(),
-        };
+        let frame = frame_of(&a.fix);
         println!(
             "  {}. {}:{}{frame} [{}] confidence {:.2}: {verdict}",
             i + 1,
@@ -166,6 +162,22 @@ fn print_report(report: &HealReport) {
                 println!("     | {line}");
             }
         }
+    }
+    if !report.not_tried.is_empty() {
+        println!(
+            "not tried ({} more candidates, ranked below the first --max-candidates):",
+            report.not_tried.len()
+        );
+    }
+    for fix in &report.not_tried {
+        println!(
+            "  {}:{}{} [{}] confidence {:.2}",
+            fix.file,
+            fix.start.line,
+            frame_of(fix),
+            fix.pattern,
+            fix.confidence
+        );
     }
     if let Some(d) = report.decision {
         println!("decision: {d:?}");
@@ -246,4 +258,13 @@ pub(crate) fn log(args: LogArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where on the failing path a fix is, as the text output says it.
+fn frame_of(fix: &pipeline::Fix) -> String {
+    match &fix.step {
+        Some(s) if s.position == 0 => " at the panic site".to_owned(),
+        Some(s) => format!(" at caller #{}", s.position),
+        None => String::new(),
+    }
 }

@@ -353,11 +353,31 @@ fn a_bad_index_from_a_caller_is_guarded_at_the_caller_not_defaulted_at_the_index
     let repo = crate_repo(PICK, &[]);
     let r = heal(
         &repo,
-        &["--format", "json", "--", "cargo", "test", "--quiet"],
+        &[
+            "--format",
+            "json",
+            "--max-candidates",
+            "1",
+            "--",
+            "cargo",
+            "test",
+            "--quiet",
+        ],
     );
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let report = &json["report"];
+    assert_eq!(report["attempts"].as_array().unwrap().len(), 1);
+    // The default at the index was found too, and the report says it was ranked below the guard, not tried.
+    let not_tried = report["not_tried"].as_array().unwrap();
+    assert!(
+        not_tried
+            .iter()
+            .any(|f| f["effect"] == "substitutes-default"
+                && f["step"]["position"] == 0
+                && f["after"].as_str().unwrap().contains("unwrap_or_default")),
+        "{report:#}"
+    );
     let attempt = &report["attempts"][0];
     // The first candidate is the guard in `choose`, one frame above the panic, in the caller's names.
     assert_eq!(attempt["fix"]["pattern"], "h-guard-index", "{report:#}");

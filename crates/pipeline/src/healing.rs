@@ -120,6 +120,9 @@ pub struct HealReport {
     pub first_run: CommandRun,
     pub failures: Vec<FailureSummary>,
     pub attempts: Vec<Attempt>,
+    /// Candidates found on the failing path but not validated, best first: ranked below the first
+    /// `--max-candidates`.
+    pub not_tried: Vec<Fix>,
     pub decision: Option<Decision>,
     pub outcome: HealOutcome,
     /// Why the outcome is what it is, in words.
@@ -170,6 +173,7 @@ pub fn heal(
         first_run: first_run.clone(),
         failures: Vec::new(),
         attempts: Vec::new(),
+        not_tried: Vec::new(),
         decision: None,
         outcome: HealOutcome::NothingToHeal,
         explanation: String::new(),
@@ -263,7 +267,7 @@ pub fn heal(
             .then(a.file.cmp(&b.file))
             .then(a.start.byte.cmp(&b.start.byte))
     });
-    candidates.truncate(options.max_candidates);
+    report.not_tried = candidates.split_off(options.max_candidates.min(candidates.len()));
     for c in &candidates {
         audit.record(
             "candidate",
@@ -274,7 +278,14 @@ pub fn heal(
     }
     if candidates.is_empty() {
         report.outcome = HealOutcome::NoCandidate;
-        report.explanation = "no pattern of the library matches on the failing path".to_owned();
+        report.explanation = if report.not_tried.is_empty() {
+            "no pattern of the library matches on the failing path".to_owned()
+        } else {
+            format!(
+                "{} candidates found on the failing path; --max-candidates 0 tries none",
+                report.not_tried.len()
+            )
+        };
         audit.record("decided", "run", &report.explanation, &report.outcome)?;
         return Ok(report);
     }
