@@ -536,7 +536,8 @@ def function_span(lines, line):
 def fix_positions(work, label):
     """Where on the failing path each human fix is: per case with a saved report of LABEL, (repo, commit, panic
     kind of the first failure, frame position whose function holds the human's change, or None when no
-    workspace frame's function does; the innermost such frame counts)."""
+    workspace frame's function does (the innermost such frame counts), the candidates heal found on the path
+    as (frame position or None, whether it substitutes a default): the tried ones and the `not_tried`)."""
     out = []
     for line in open(f"{work}/cases.tsv"):
         repo, commit = line.split("\t")[:2]
@@ -566,7 +567,10 @@ def fix_positions(work, label):
             if any(lo <= l <= hi for l in human_lines(before, after)):
                 found = loc["step"]["position"] if loc.get("step") else None
                 break
-        out.append((repo, commit, failure.get("kind") or "unknown", found))
+        found_fixes = [a["fix"] for a in report.get("attempts", [])] + report.get("not_tried", [])
+        candidates = [((f.get("step") or {}).get("position"), f.get("effect") == "substitutes-default")
+                      for f in found_fixes]
+        out.append((repo, commit, failure.get("kind") or "unknown", found, candidates))
     return out
 
 
@@ -574,7 +578,7 @@ def frame_statistics(work, label):
     """Per frame position, the cases whose human fix is in that frame's function; and the cases where it is in
     none."""
     counts, none = {}, 0
-    for _repo, _commit, _kind, found in fix_positions(work, label):
+    for _repo, _commit, _kind, found, _candidates in fix_positions(work, label):
         if found is None:
             none += 1
         else:
@@ -588,14 +592,31 @@ PRIOR_BUCKETS = 4
 PRIOR_MIN_KIND = 8
 
 
-def ratios(positions):
-    """Likelihood ratios by frame bucket from the positions of human fixes: each bucket's share of the fixes
-    with add-one smoothing, against the uniform share (a ratio of 1.0 means "as likely as any other frame")."""
+def bucket_shares(candidate_lists):
+    """Per frame bucket, the share of the candidates heal found there, averaged over the cases (each case
+    weighs one, as each human fix does), add-one smoothed; candidates off the path (no position) count at no
+    bucket. Returns (shares, cases counted)."""
+    sums, cases = [0.0] * PRIOR_BUCKETS, 0
+    for candidates in candidate_lists:
+        on_path = [p for p, _ in candidates if p is not None]
+        if not on_path:
+            continue
+        cases += 1
+        for p in on_path:
+            sums[min(p, PRIOR_BUCKETS - 1)] += 1 / len(on_path)
+    return [(x + 1) / (cases + PRIOR_BUCKETS) for x in sums], cases
+
+
+def ratios(positions, candidate_lists):
+    """Likelihood ratios by frame bucket: each bucket's share of the human fixes (add-one smoothed) over its
+    share of the candidates heal finds (bucket_shares), P(position | right) / P(position | candidate), so that
+    a bucket where suture finds most of its candidates is not favoured for that alone."""
     n = [0] * PRIOR_BUCKETS
     for p in positions:
         n[min(p, PRIOR_BUCKETS - 1)] += 1
     total = sum(n) + PRIOR_BUCKETS
-    return [round(PRIOR_BUCKETS * (c + 1) / total, 3) for c in n], n
+    q, _ = bucket_shares(candidate_lists)
+    return [round(((c + 1) / total) / q[b], 3) for b, c in enumerate(n)], n
 
 
 SURFACES = re.compile(r"\?|\b(?:Err|None)\b")
@@ -622,23 +643,20 @@ def substitutes(git, commit):
 
 def substitutes_ratio(cases):
     """The odds multiplier of a remedy that substitutes a default, relative to one that does not (whose own
-    multiplier is 1): over the cases whose kind has remedies, the odds that the human fix substitutes (add-one
-    smoothed) over the odds that a remedy suture has for the same kind does (the hand-written library's share,
-    averaged over the cases). The two shares' ratios, p/q for a substituting remedy and (1-p)/(1-q) for the
-    others, divided. Returns (multiplier, cases used, human fixes that substitute, candidate share)."""
-    import tomllib
-    lib = [tomllib.load(open(f"patterns/hand-written/{n}", "rb")) for n in sorted(os.listdir("patterns/hand-written"))]
+    multiplier is 1): over the cases where heal found candidates, the odds that the human fix substitutes over
+    the odds that a candidate does (each case's share, averaged over the cases; both add-one smoothed). The
+    two shares' ratios, p/q for a substituting remedy and (1-p)/(1-q) for the others, divided. Returns
+    (multiplier, cases used, human fixes that substitute, candidate share)."""
     used, human, pool = 0, 0, 0.0
-    for repo, commit, kind, _position in cases:
-        remedies = [r for r in lib if kind in r.get("panics", [])]
-        if not remedies:
+    for repo, commit, _kind, _position, candidates in cases:
+        if not candidates:
             continue
         used += 1
         human += substitutes(mirror(repo), commit)
-        pool += sum(r.get("effect") == "substitutes-default" for r in remedies) / len(remedies)
+        pool += sum(sub for _, sub in candidates) / len(candidates)
     if not used:
-        sys.exit("prior: no case has a panic kind with remedies")
-    p, q = (human + 1) / (used + 2), pool / used
+        sys.exit("prior: no saved report lists a candidate")
+    p, q = (human + 1) / (used + 2), (pool + 1) / (used + 2)
     return round((p / (1 - p)) / (q / (1 - q)), 3), used, human, round(q, 3)
 
 
@@ -655,15 +673,17 @@ def prior(work, labels, out_path):
 
 
 def write_prior(cases, labels, out_path):
-    """Writes the frame prior of CASES, (repo, commit, kind, position or None), to OUT_PATH."""
+    """Writes the frame prior of CASES (fix_positions' tuples) to OUT_PATH."""
     located = [c for c in cases if c[3] is not None]
     if not located:
         sys.exit("prior: no saved report locates a human fix on its failing path")
-    default, counts = ratios([c[3] for c in located])
+    default, counts = ratios([c[3] for c in located], [c[4] for c in cases])
+    _, with_candidates = bucket_shares([c[4] for c in cases])
     by_kind = {}
     for c in located:
         by_kind.setdefault(c[2], []).append(c[3])
-    kinds = {k: ratios(v) for k, v in sorted(by_kind.items()) if len(v) >= PRIOR_MIN_KIND}
+    kinds = {k: ratios(v, [c[4] for c in cases if c[2] == k]) for k, v in sorted(by_kind.items())
+             if len(v) >= PRIOR_MIN_KIND}
     repos = sorted({c[0] for c in cases})
     subst, used, human, share = substitutes_ratio(cases)
     lines = [
@@ -672,7 +692,8 @@ def write_prior(cases, labels, out_path):
         "# confidence model, read by crates/engine/src/confidence.rs. A remedy at frame position p (0 = the panic",
         "# site, 1 = its caller, ...; the last number holds for every deeper frame) has its odds multiplied by the",
         "# number at p for the reported panic kind, `default` for kinds with too few fixes to have their own.",
-        "# Each number is its bucket's share of the located fixes (add-one smoothed) over the uniform share.",
+        "# Each number is its bucket's share of the located fixes over its share of the candidates heal found",
+        "# in the same cases (both add-one smoothed): P(position | human fix) / P(position | candidate).",
         'origin = "mined"',
         "",
         f"# {len(located)} located fixes: {counts[0]} at the panic site, {counts[1]} in its caller, {counts[2]} two",
@@ -681,20 +702,21 @@ def write_prior(cases, labels, out_path):
         "",
         "# A `substitutes-default` remedy (unwrap_or_default, saturating, get(..).unwrap_or(0), ...), relative to one",
         f"# that does not: the odds that a human fix substitutes ({human} of {used}, add-one smoothed) over the odds",
-        f"# that one of suture's remedies for the same panic kinds does (share {share}).",
+        f"# that a candidate heal found for the same case does (share {share}).",
         f"substitutes_default = {subst}",
         "",
         "provenance = [",
         f'  "default and kinds: {len(cases)} harvested cases (benches/heal_cases.tsv) from {len(repos)} repositories '
         f'with a saved heal report ({", ".join(labels)}); the human fix lies in a workspace frame\'s function in '
-        f'{len(located)}, in none in {len(cases) - len(located)}; a kind has its own ratios from {PRIOR_MIN_KIND} '
-        f'located fixes",',
+        f'{len(located)}, in none in {len(cases) - len(located)}; heal found candidates on the path in '
+        f'{with_candidates}, whose shares by position are the denominators; a kind has its own ratios from '
+        f'{PRIOR_MIN_KIND} located fixes",',
         f'  "repositories: {", ".join(repos)}",',
         f'  "cases (commit: kind @ position): {"; ".join(f"{c[1][:10]}: {c[2]} @ {c[3]}" for c in cases)}",',
-        f'  "substitutes_default: mined: of the {used} cases whose panic kind has remedies, the human fix '
+        f'  "substitutes_default: mined: of the {used} cases where heal found candidates, the human fix '
         f"substituted a default in {human} (by its non-test hunks: no ?/Err/None added, a saturating/wrapping/"
-        f"unwrap_or/min/max/clamp call added); the hand-written remedies for those kinds substitute in a share of "
-        f'{share} on average; the odds ratio of p = ({human} + 1) / ({used} + 2) over q = {share}",',
+        f"unwrap_or/min/max/clamp call added); the candidates substitute in a share of {share} on average; the "
+        f'odds ratio of p = ({human} + 1) / ({used} + 2) over q",',
         "]",
     ]
     if kinds:
