@@ -134,14 +134,15 @@ fn cargo_test(dir: &Path, filter: &str) -> (bool, String) {
 fn escalating_and_new_groups_healed_with_a_regression_test() {
     let repo = shop();
     // `ratio` returns a bare `u32`, so no remedy can surface the error to a caller: the only one is
-    // `checked_div(..).unwrap_or(0)`, which substitutes a default, and heal's frame prior (×0.24 for such
-    // remedies) keeps it under the local policy's apply threshold, so by default it is only proposed. This
-    // team says in its suture.toml that it accepts such fixes on its own machines at 0.40.
+    // `checked_div(..).unwrap_or(0)`, which substitutes a default, and heal's frame prior (×0.073 for such
+    // remedies, mined from how rarely maintainers fix a panic that way) keeps it far under the local policy's
+    // apply threshold (0.16 after validation), so by default it is only noted. This team says in its
+    // suture.toml that it accepts such fixes on its own machines at 0.10.
     repo.commit(
         "accept default-substituting fixes locally",
         &[(
             "suture.toml",
-            "[policy.environments.local.nonCritical]\nauto_remediate = 0.40\nrequire_approval = 0.20\nnotify_only = 0.05\n",
+            "[policy.environments.local.nonCritical]\nauto_remediate = 0.10\nrequire_approval = 0.05\nnotify_only = 0.01\n",
         )],
     );
     let ratio = panic_output(&repo, "ratio");

@@ -1086,12 +1086,12 @@ fn a_guard_is_carried_up_through_the_callers_arguments() {
             ("src/app.rs", app, 10),
         ],
         expect![[r#"
-            src/lib.rs:6 frame 1 p=0.49
+            src/lib.rs:6 frame 1 p=0.70
             if (k + 1) >= items.len() {
                     return None;
                 }
                 Some(pick(items, k + 1))
-            src/app.rs:4 frame 2 p=0.17
+            src/app.rs:4 frame 2 p=0.43
             if (n + 1) >= table.len() {
                     return Err("invalid input: (n + 1) >= table.len()".into());
                 }
@@ -1108,7 +1108,7 @@ fn a_guard_stops_where_the_value_was_computed() {
     check_guards(
         &[("src/lib.rs", lib, 3), ("src/lib.rs", lib, 15)],
         expect![[r#"
-            src/lib.rs:3 frame 0 p=0.73
+            src/lib.rs:3 frame 0 p=0.47
             if j >= v.len() {
                     return None;
                 }
@@ -1118,7 +1118,7 @@ fn a_guard_stops_where_the_value_was_computed() {
     check_guards(
         &[("src/lib.rs", lib, 10), ("src/lib.rs", lib, 15)],
         expect![[r#"
-            src/lib.rs:15 frame 1 p=0.49
+            src/lib.rs:15 frame 1 p=0.70
             if n >= s.items.len() {
                     return Err("invalid input: n >= s.items.len()".into());
                 }
