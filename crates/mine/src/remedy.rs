@@ -29,8 +29,9 @@ impl Remedy {
     /// panicking operation, unless it only turns an `unwrap`/`expect` into an error handed to the caller.
     pub fn only_for_reported_panics(&self) -> bool {
         let explicit = |k: &&str| matches!(*k, "unwrap-none" | "unwrap-err" | "expect");
-        !self.panics.is_empty()
-            && !(self.effect == Some(Effect::Surfaces) && self.panics.iter().all(explicit))
+        let surfaces_an_unwrap =
+            self.effect == Some(Effect::Surfaces) && self.panics.iter().all(explicit);
+        !self.panics.is_empty() && !surfaces_an_unwrap
     }
 }
 
