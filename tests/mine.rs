@@ -22,9 +22,9 @@ fn learns_two_general_families_with_provenance() {
         $A.len() == 0 => $A.is_empty()
           origin mined, support 4, score 0.6667, specialisation 1.0
           provenance: bar_empty uses is_empty, queue idle uses is_empty, test uses is_empty, use is_empty on a slice
-        $A - $B => $A.saturating_sub($B)
+        max($A, $B) => $A.max($B)
           origin mined, support 3, score 0.6, specialisation 1.0
-          provenance: before_last saturates, remaining cannot underflow, saturating gap
+          provenance: before_last calls max as a method, gap calls max as a method, remaining calls max as a method
     "#]]
     .assert_eq(&summarise_library(&repo, &out));
     // `v.len() == 0 => v.is_empty()` (two commits) is a level under `$A.len() == 0 => …`; learned without

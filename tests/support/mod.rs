@@ -204,7 +204,9 @@ pub fn history() -> Repo {
         "initial",
         &[(
             "src/lib.rs",
-            r#"pub struct Queue { items: Vec<u32>, end: usize }
+            r#"use std::cmp::max;
+
+pub struct Queue { items: Vec<u32>, end: usize }
 
 impl Queue {
     pub fn idle(&self) -> bool {
@@ -212,7 +214,7 @@ impl Queue {
     }
 
     pub fn remaining(&self, start: usize) -> usize {
-        self.end - start
+        max(self.end, start)
     }
 }
 
@@ -222,7 +224,7 @@ pub fn none(v: &[u8]) -> bool {
 }
 
 pub fn gap(a: usize, b: usize) -> usize {
-    let d = a - b;
+    let d = max(a, b);
     d
 }
 
@@ -231,7 +233,7 @@ pub fn bar_empty() -> bool {
 }
 
 pub fn before_last(n: usize) -> usize {
-    n - 1
+    max(n, 1)
 }
 
 fn helper(x: u32, y: u32) -> u32 { x + y }
@@ -251,10 +253,10 @@ fn empty() {
         "if v.is_empty() {",
     );
     repo.edit(
-        "saturating gap",
+        "gap calls max as a method",
         "src/lib.rs",
-        "let d = a - b;",
-        "let d = a.saturating_sub(b);",
+        "let d = max(a, b);",
+        "let d = a.max(b);",
     );
     repo.edit(
         "refactor: rename helper",
@@ -269,10 +271,10 @@ fn empty() {
         "self.items.is_empty()",
     );
     repo.edit(
-        "remaining cannot underflow",
+        "remaining calls max as a method",
         "src/lib.rs",
-        "self.end - start",
-        "self.end.saturating_sub(start)",
+        "max(self.end, start)",
+        "self.end.max(start)",
     );
     repo.edit(
         "refactor: swap arguments",
@@ -293,16 +295,16 @@ fn empty() {
         "assert!(v.is_empty());",
     );
     repo.edit(
-        "before_last saturates",
+        "before_last calls max as a method",
         "src/lib.rs",
-        "    n - 1\n",
-        "    n.saturating_sub(1)\n",
+        "    max(n, 1)\n",
+        "    n.max(1)\n",
     );
     repo.edit(
         "refactor: return early",
         "src/lib.rs",
-        "    let d = a.saturating_sub(b);\n    d\n",
-        "    a.saturating_sub(b)\n",
+        "    let d = a.max(b);\n    d\n",
+        "    a.max(b)\n",
     );
     repo
 }

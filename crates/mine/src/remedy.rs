@@ -18,9 +18,10 @@ pub struct Remedy {
     /// The kinds (trace's names: `overflow-sub`, `index-out-of-bounds`, …) of the panicking operations the
     /// before side has more of than the after side, sorted. Empty: the edit removes no panicking operation.
     pub panics: Vec<&'static str>,
-    /// `surfaces` when the after side adds a `?` or an `Err`/`None`; otherwise `substitutes-default` when it
-    /// adds a call that replaces a failure by a value (`saturating_*`, `wrapping_*`, `unwrap_or*`, `min`,
-    /// `max`, `clamp`); otherwise none.
+    /// For an edit that removes a panicking operation: `surfaces` when the after side adds a `?` or an
+    /// `Err`/`None`; otherwise `substitutes-default` when it adds a call that replaces a failure by a value
+    /// (`saturating_*`, `wrapping_*`, `unwrap_or*`, `min`, `max`, `clamp`); otherwise none. An edit that
+    /// removes no panic does nothing to one (`std::cmp::max(a, b)` → `a.max(b)` substitutes nothing).
     pub effect: Option<Effect>,
 }
 
@@ -48,7 +49,9 @@ pub fn remedy_of(pattern: &Pattern) -> Remedy {
     }
     panics.sort_unstable();
     let adds = |f: &dyn Fn(&PNode) -> bool| count(after, f) > count(before, f);
-    let effect = if adds(&|n| n.kind() == Some("try_expression"))
+    let effect = if panics.is_empty() {
+        None
+    } else if adds(&|n| n.kind() == Some("try_expression"))
         || adds(&|n| matches!(leaf(n), Some("Err" | "None")))
     {
         Some(Effect::Surfaces)
@@ -196,6 +199,10 @@ mod tests {
             Remedy::default()
         );
         assert_eq!(remedy("$A.iter().count()", "$A.len()"), Remedy::default());
+        assert_eq!(
+            remedy("std::cmp::max($A, $B)", "$A.max($B)"),
+            Remedy::default()
+        );
         // One index less, but the other side still has one: counted, not just present.
         assert_eq!(
             remedy("$A[$B] + $A[$C]", "$A[$B].max($A[$C])").panics,
