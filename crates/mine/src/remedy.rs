@@ -6,9 +6,11 @@
 //! would be proposed on every subtraction of a codebase and auto-applied in production, since nothing would
 //! say that it hides an underflow. An arithmetic or index remedy is right only where the value can overflow
 //! or fall out of bounds, which only a trace shows, even when it surfaces the failure (`$A + $B` →
-//! `$A.checked_add($B)?` on every addition would be wrong nearly everywhere). One that turns an `unwrap` or
-//! `expect` into a `?` stays general: the value was already fallible and the code chose to panic on it; the
-//! team made that change where nothing had panicked yet, and the compiler checks that the error type fits.
+//! `$A.checked_add($B)?` on every addition would be wrong nearly everywhere). An edit that drops an `unwrap` or
+//! `expect` stays general unless it puts a default in its place (`unwrap_or_default`): turned into a `?`,
+//! the failure reaches the caller and the compiler checks that the error type fits; dropped because the API
+//! no longer returns an `Option` (`Utc.ymd_opt(..).unwrap().and_hms_opt(..)` → `Utc.with_ymd_and_hms(..)`),
+//! it is a migration, not a remedy.
 
 use pattern::{Effect, Label, PNode, Pattern};
 
@@ -26,13 +28,14 @@ pub struct Remedy {
 }
 
 impl Remedy {
-    /// Whether the pattern should take part only where a trace reports one of its panics: it removes a
-    /// panicking operation, unless it only turns an `unwrap`/`expect` into an error handed to the caller.
+    /// Whether the pattern should take part only where a trace reports one of its panics: it removes an
+    /// arithmetic or index panic, or it replaces an `unwrap`/`expect` by a default.
     pub fn only_for_reported_panics(&self) -> bool {
-        let explicit = |k: &&str| matches!(*k, "unwrap-none" | "unwrap-err" | "expect");
-        let surfaces_an_unwrap =
-            self.effect == Some(Effect::Surfaces) && self.panics.iter().all(explicit);
-        !self.panics.is_empty() && !surfaces_an_unwrap
+        let explicit = |k: &&&str| matches!(**k, "unwrap-none" | "unwrap-err" | "expect");
+        let implicit = self.panics.iter().any(|k| !explicit(&k));
+        let defaulted_unwrap = self.panics.iter().any(|k| explicit(&k))
+            && self.effect == Some(Effect::SubstitutesDefault);
+        implicit || defaulted_unwrap
     }
 }
 
@@ -188,6 +191,20 @@ mod tests {
         assert_eq!(r.effect, Some(Effect::SubstitutesDefault));
         let r = remedy("&$A[$B..]", "$A.get($B..)?");
         assert_eq!(r.panics, ["char-boundary", "slice-range"]);
+    }
+
+    #[test]
+    fn an_unwrap_dropped_for_a_new_api_stays_general_and_one_defaulted_does_not() {
+        let r = remedy(
+            "Utc.ymd_opt($A).unwrap().and_hms_opt($B)",
+            "Utc.with_ymd_and_hms($A, $B)",
+        );
+        assert_eq!(r.panics, ["unwrap-err", "unwrap-none"]);
+        assert_eq!(r.effect, None);
+        assert!(!r.only_for_reported_panics());
+        let r = remedy("$A.unwrap()", "$A.unwrap_or_default()");
+        assert_eq!(r.effect, Some(Effect::SubstitutesDefault));
+        assert!(r.only_for_reported_panics());
     }
 
     #[test]
