@@ -623,19 +623,30 @@ SURFACES = re.compile(r"\?|\b(?:Err|None)\b")
 SUBSTITUTES = re.compile(r"\.(?:saturating_\w+|wrapping_\w+|unwrap_or\w*|min|max|clamp)\(")
 
 
+def fix_hunks(git, commit):
+    """The human fix of COMMIT without its tests: {path: -U0 hunks} of the Rust files it changes outside test
+    files and before a file's inline test module (deleted files left out)."""
+    out = {}
+    for path, _a, _r in changed_files(git, commit):
+        after = show(git, commit, path)
+        if not path.endswith(".rs") or is_test_file(path) or after is None:
+            continue
+        start = test_start(after)
+        found = [h for h in hunks(git, commit, path) if h[2] < start]
+        if found:
+            out[path] = found
+    return out
+
+
 def substitutes(git, commit):
     """Whether the human fix of COMMIT substitutes a default, by the rule mine::remedy applies to a learned
     edit, on the text of its non-test hunks: it adds no `?`/`Err`/`None` and adds a saturating, wrapping,
     `unwrap_or*`, `min`, `max` or `clamp` call (a `?` in a string or comment counts too: text, not a tree)."""
     added, removed = [], []
-    for path, _a, _r in changed_files(git, commit):
-        after = show(git, commit, path)
-        if not path.endswith(".rs") or is_test_file(path) or after is None:
-            continue
-        for h in hunks(git, commit, path):
-            if h[2] < test_start(after):
-                removed += h[4]
-                added += h[5]
+    for found in fix_hunks(git, commit).values():
+        for h in found:
+            removed += h[4]
+            added += h[5]
     more = lambda pattern: (sum(len(pattern.findall(l)) for l in added)
                             > sum(len(pattern.findall(l)) for l in removed))
     return not more(SURFACES) and more(SUBSTITUTES)
@@ -764,18 +775,12 @@ def remedy_history(work, exclude):
     for repo, commit, is_case in sources:
         git = mirror(repo)
         fixes, lines = {}, 0
-        for path, _added, _removed in changed_files(git, commit):
-            if not path.endswith(".rs") or is_test_file(path):
-                continue
+        for path, found in fix_hunks(git, commit).items():
             before = show(git, f"{commit}^", path)
-            after = show(git, commit, path)
-            if before is None or after is None:
+            if before is None:
                 continue
-            start = test_start(after)
-            fix_hunks = [h for h in hunks(git, commit, path) if h[2] < start]
-            if fix_hunks:
-                lines += sum(len(h[4]) + len(h[5]) for h in fix_hunks)
-                fixes[path] = (before, apply_hunks(before, fix_hunks))
+            lines += sum(len(h[4]) + len(h[5]) for h in found)
+            fixes[path] = (before, apply_hunks(before, found))
         if not fixes or lines > MAX_FIX_LINES:
             continue
         for side, message in ((0, f"{repo} {commit[:10]}: the parent"), (1, f"fix: {repo} {commit}")):

@@ -227,13 +227,8 @@ fn differs_only_in(before: &PNode, after: &PNode, changes: &dyn Fn(&PNode) -> bo
 /// What the fix removes, if it removes something the examples cannot vouch for.
 fn drops(pattern: &Pattern) -> Option<Dropped> {
     let (before, after) = (&pattern.before.root, &pattern.after.root);
-    let count = |root: &PNode, f: &dyn Fn(&PNode) -> bool| {
-        let mut n = 0;
-        visit(root, &mut |node, _| n += usize::from(f(node)));
-        n
-    };
     let is_try = |n: &PNode| n.kind() == Some("try_expression");
-    if count(before, &is_try) > count(after, &is_try) {
+    if before.count(&is_try) > after.count(&is_try) {
         return Some(Dropped::Try);
     }
     // A call whose callee is a hole (`self.$A($B)`) calls something different in every example.
@@ -241,7 +236,7 @@ fn drops(pattern: &Pattern) -> Option<Dropped> {
         matches!(n.kind(), Some("call_expression" | "macro_invocation"))
             && n.children.first().is_some_and(callee_is_hole)
     };
-    if count(before, &variable_call) > count(after, &variable_call) {
+    if before.count(&variable_call) > after.count(&variable_call) {
         return Some(Dropped::Call);
     }
     let mut after_holes = Vec::new();
@@ -262,7 +257,7 @@ fn drops(pattern: &Pattern) -> Option<Dropped> {
     visit(before, &mut |node, _| {
         let logical = node.kind() == Some("binary_expression")
             && node.children.len() == 3
-            && matches!(leaf(&node.children[1]), Some("||" | "&&"));
+            && matches!(node.children[1].leaf(), Some("||" | "&&"));
         if found.is_none() && logical && (dropped(&node.children[0]) || dropped(&node.children[2]))
         {
             found = Some(Dropped::Operand);
@@ -273,7 +268,7 @@ fn drops(pattern: &Pattern) -> Option<Dropped> {
             && node
                 .children
                 .iter()
-                .filter(|c| !matches!(leaf(c), Some("(" | ")" | ",")))
+                .filter(|c| !matches!(c.leaf(), Some("(" | ")" | ",")))
                 .any(&dropped)
         {
             found = Some(Dropped::Argument);
@@ -291,13 +286,6 @@ fn callee_is_hole(function: &PNode) -> bool {
         }
         Some("generic_function") => function.children.first().is_some_and(callee_is_hole),
         _ => false,
-    }
-}
-
-fn leaf(node: &PNode) -> Option<&str> {
-    match &node.label {
-        Label::Node { leaf, .. } => leaf.as_deref(),
-        Label::Hole(_) | Label::List(_) => None,
     }
 }
 
@@ -398,7 +386,7 @@ fn introduced_name(pattern: &Pattern) -> Option<String> {
         if found.is_some() || !node.kind().is_some_and(|k| NAME_KINDS.contains(&k)) {
             return;
         }
-        let Some(name) = leaf(node) else { return };
+        let Some(name) = node.leaf() else { return };
         if before_words.contains(name)
             || PRELUDE.contains(&name)
             || called.contains(&(node as *const PNode))

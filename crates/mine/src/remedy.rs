@@ -12,13 +12,15 @@
 //! no longer returns an `Option` (`Utc.ymd_opt(..).unwrap().and_hms_opt(..)` → `Utc.with_ymd_and_hms(..)`),
 //! it is a migration, not a remedy.
 
-use pattern::{Effect, Label, PNode, Pattern};
+use std::collections::BTreeMap;
+
+use pattern::{Effect, PNode, Pattern};
 
 /// The panic kinds and the effect of a learned edit.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Remedy {
     /// The kinds (trace's names: `overflow-sub`, `index-out-of-bounds`, …) of the panicking operations the
-    /// before side has more of than the after side, sorted. Empty: the edit removes no panicking operation.
+    /// before side has more of than the after side, sorted by name. Empty: the edit removes no panicking operation.
     pub panics: Vec<&'static str>,
     /// For an edit that removes a panicking operation: `surfaces` when the after side adds a `?` or an
     /// `Err`/`None`; otherwise `substitutes-default` when it adds a call that replaces a failure by a value
@@ -42,20 +44,17 @@ impl Remedy {
 /// Reads a pattern's remedy off its templates.
 pub fn remedy_of(pattern: &Pattern) -> Remedy {
     let (before, after) = (&pattern.before.root, &pattern.after.root);
-    let mut panics: Vec<&'static str> = Vec::new();
-    for &kind in PANIC_KINDS {
-        if count(before, &|n| panics_as(n).contains(&kind))
-            > count(after, &|n| panics_as(n).contains(&kind))
-        {
-            panics.push(kind);
-        }
-    }
-    panics.sort_unstable();
-    let adds = |f: &dyn Fn(&PNode) -> bool| count(after, f) > count(before, f);
+    let (had, has) = (panic_counts(before), panic_counts(after));
+    let panics: Vec<&'static str> = had
+        .into_iter()
+        .filter(|&(kind, n)| n > has.get(kind).copied().unwrap_or(0))
+        .map(|(kind, _)| kind)
+        .collect();
+    let adds = |f: &dyn Fn(&PNode) -> bool| after.count(f) > before.count(f);
     let effect = if panics.is_empty() {
         None
     } else if adds(&|n| n.kind() == Some("try_expression"))
-        || adds(&|n| matches!(leaf(n), Some("Err" | "None")))
+        || adds(&|n| matches!(n.leaf(), Some("Err" | "None")))
     {
         Some(Effect::Surfaces)
     } else if adds(&|n| method(n).is_some_and(substitutes)) {
@@ -66,26 +65,22 @@ pub fn remedy_of(pattern: &Pattern) -> Remedy {
     Remedy { panics, effect }
 }
 
-const PANIC_KINDS: &[&str] = &[
-    "overflow-add",
-    "overflow-sub",
-    "overflow-mul",
-    "overflow-neg",
-    "overflow-shl",
-    "overflow-shr",
-    "divide-by-zero",
-    "remainder-by-zero",
-    "index-out-of-bounds",
-    "slice-range",
-    "char-boundary",
-    "unwrap-none",
-    "unwrap-err",
-    "expect",
-];
+/// How many operations of each panic kind a template has, by kind (sorted).
+fn panic_counts(root: &PNode) -> BTreeMap<&'static str, usize> {
+    fn go(node: &PNode, out: &mut BTreeMap<&'static str, usize>) {
+        for &kind in panics_as(node) {
+            *out.entry(kind).or_default() += 1;
+        }
+        node.children.iter().for_each(|c| go(c, out));
+    }
+    let mut out = BTreeMap::new();
+    go(root, &mut out);
+    out
+}
 
 /// The panic kinds one node can raise by itself (its children aside).
 fn panics_as(node: &PNode) -> &'static [&'static str] {
-    let op = |i: usize| node.children.get(i).and_then(leaf);
+    let op = |i: usize| node.children.get(i).and_then(PNode::leaf);
     match node.kind() {
         Some("binary_expression") => arithmetic(op(1).unwrap_or("")),
         Some("compound_assignment_expr") => arithmetic(op(1).unwrap_or("").trim_end_matches('=')),
@@ -132,7 +127,7 @@ fn method(node: &PNode) -> Option<&str> {
     if callee.kind() != Some("field_expression") {
         return None;
     }
-    leaf(callee.children.last()?)
+    callee.children.last()?.leaf()
 }
 
 /// Whether a method replaces a failure by a value: saturating or wrapping arithmetic, an `Option`/`Result`
@@ -142,17 +137,6 @@ fn substitutes(name: &str) -> bool {
         || name.starts_with("wrapping_")
         || name.starts_with("unwrap_or")
         || matches!(name, "min" | "max" | "clamp")
-}
-
-fn count(root: &PNode, f: &dyn Fn(&PNode) -> bool) -> usize {
-    usize::from(f(root)) + root.children.iter().map(|c| count(c, f)).sum::<usize>()
-}
-
-fn leaf(node: &PNode) -> Option<&str> {
-    match &node.label {
-        Label::Node { leaf, .. } => leaf.as_deref(),
-        Label::Hole(_) | Label::List(_) => None,
-    }
 }
 
 #[cfg(test)]

@@ -196,6 +196,19 @@ impl PNode {
         }
     }
 
+    /// The text of a concrete leaf (`-`, `unwrap`, `0`); `None` for an inner node or a hole.
+    pub fn leaf(&self) -> Option<&str> {
+        match &self.label {
+            Label::Node { leaf, .. } => leaf.as_deref(),
+            Label::Hole(_) | Label::List(_) => None,
+        }
+    }
+
+    /// How many nodes of this subtree (itself included) satisfy `f`.
+    pub fn count(&self, f: &dyn Fn(&PNode) -> bool) -> usize {
+        usize::from(f(self)) + self.children.iter().map(|c| c.count(f)).sum::<usize>()
+    }
+
     /// Whether this is a hole or a list hole.
     pub fn is_hole(&self) -> bool {
         matches!(self.label, Label::Hole(_) | Label::List(_))
