@@ -332,6 +332,52 @@ fn then_some_is_learned_for_cheap_arguments_only() {
 }
 
 #[test]
+fn ok_or_else_is_learned_for_code_with_effects_only() {
+    // What people defer into `ok_or_else` is a call or a macro; a fourth fix that defers an enum variant (for
+    // a borrow or a type the tree does not show) leaves the examples without that evidence.
+    let effects = [
+        ("a.ok_or(Error::new(1))", "a.ok_or_else(|| Error::new(1))"),
+        ("b.ok_or(format!(\"b\"))", "b.ok_or_else(|| format!(\"b\"))"),
+        ("c.ok_or(make(c)?)", "c.ok_or_else(|| make(c)?)"),
+    ];
+    let initial = "pub fn a(a: Option<u8>) -> R {\n    a.ok_or(Error::new(1))\n}\n\npub fn b(b: Option<u8>) -> R {\n    b.ok_or(format!(\"b\"))\n}\n\npub fn c(c: Option<u8>) -> R {\n    c.ok_or(make(c)?)\n}\n\npub fn d(d: Option<u8>) -> R {\n    d.ok_or(Error::Missing)\n}\n";
+    let repo = fixes(initial, &effects);
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![""].assert_eq(&refused);
+    expect![[r#"
+        $A.ok_or($B) => $A.ok_or_else(|| $B)
+          origin mined, support 3, score 0.45, specialisation 0.75
+          provenance: fix 1, fix 2, fix 3
+    "#]]
+    .assert_eq(&library);
+    expect![[r#"{ B = "effects" }"#]].assert_eq(&guards(&repo));
+    expect![[r#"
+        --- a/target.rs
+        +++ b/target.rs
+        @@ -1,4 +1,4 @@
+         fn f(x: Option<u8>) {
+        -    let a = x.ok_or(expensive());
+        +    let a = x.ok_or_else(|| expensive());
+             let b = x.ok_or(Error::Missing);
+         }
+    "#]]
+    .assert_eq(&fix_with_mined(
+        &repo,
+        "fn f(x: Option<u8>) {\n    let a = x.ok_or(expensive());\n    let b = x.ok_or(Error::Missing);\n}\n",
+    ));
+
+    let mut with_variant = effects.to_vec();
+    with_variant.push(("d.ok_or(Error::Missing)", "d.ok_or_else(|| Error::Missing)"));
+    let repo = fixes(initial, &with_variant);
+    let (refused, library) = mine_summary(&repo, &[]);
+    expect![[r#"
+        refused      1× lazy cheap code (moved into a closure, an example had no call)
+    "#]]
+    .assert_eq(&refused);
+    expect![""].assert_eq(&library);
+}
+
+#[test]
 fn write_str_is_learned_for_brace_free_strings_only() {
     let repo = fixes(
         "use std::fmt::{self, Write};\n\npub fn a(f: &mut fmt::Formatter) -> fmt::Result {\n    write!(f, \"a\")\n}\n\npub fn b(out: &mut String) -> fmt::Result {\n    write!(out, \"none\")\n}\n\npub fn c(w: &mut fmt::Formatter) -> fmt::Result {\n    write!(w, \"[]\")\n}\n",

@@ -31,6 +31,12 @@
 //!   two of Rust's operators mean the same, so such a fix changes what the code computes: it corrected that
 //!   one site's logic, and says nothing of another site's. It compiles wherever it matches, so not even the
 //!   compiler in the loop would stop it.
+//! - **Lazy cheap code**: the fix moves a hole into a closure of its own (`.ok_or($B)` →
+//!   `.ok_or_else(|| $B)`, `.unwrap_or($B)` → `.unwrap_or_else(|| $B)`), and not every example bound code with
+//!   effects (a call or a macro: learned guard `effects`). Deferring a call is the fix; deferring an enum
+//!   variant or a field is churn that clippy's `unnecessary_lazy_evaluations` asks to undo, and an example
+//!   that does it was made for another reason (a borrow, a type) the tree does not show. A guard of `effects`
+//!   learned from all the examples keeps the pattern, for code with effects only.
 
 use std::collections::HashSet;
 
@@ -63,6 +69,8 @@ pub enum Refusal {
     TestData,
     /// Only operators change.
     OperatorSwap,
+    /// A hole is moved into a closure, and an example bound code without effects there.
+    LazyCheap,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -87,6 +95,9 @@ impl Refusal {
             Refusal::Drops(Dropped::Argument) => "drops an argument".to_owned(),
             Refusal::TestData => "test data (only strings or numbers change)".to_owned(),
             Refusal::OperatorSwap => "operator swap (changes what the code computes)".to_owned(),
+            Refusal::LazyCheap => {
+                "lazy cheap code (moved into a closure, an example had no call)".to_owned()
+            }
         }
     }
 }
@@ -110,6 +121,9 @@ pub fn refusal(pattern: &Pattern, config: &RefuseConfig) -> Option<Refusal> {
     }
     if let Some(dropped) = drops(pattern) {
         return Some(Refusal::Drops(dropped));
+    }
+    if made_lazy(pattern).any(|h| !HoleClass::Effects.contains(pattern.guard(h))) {
+        return Some(Refusal::LazyCheap);
     }
     if config.renames
         && let Some(name) = introduced_name(pattern)
@@ -275,6 +289,28 @@ fn drops(pattern: &Pattern) -> Option<Dropped> {
         }
     });
     found
+}
+
+/// The holes the fix moves into a closure of their own: the after side has a closure whose body is the hole,
+/// and the before side uses the hole outside any closure.
+fn made_lazy(pattern: &Pattern) -> impl Iterator<Item = HoleId> {
+    fn holes(node: &PNode, in_closure: bool, eager: &mut Vec<HoleId>, lazy: &mut Vec<HoleId>) {
+        let closure = node.kind() == Some("closure_expression");
+        if closure && let Some(Label::Hole(h)) = node.children.last().map(|b| &b.label) {
+            lazy.push(*h);
+        }
+        match &node.label {
+            Label::Hole(h) | Label::List(h) if !in_closure => eager.push(*h),
+            _ => {}
+        }
+        for child in &node.children {
+            holes(child, in_closure || closure, eager, lazy);
+        }
+    }
+    let (mut eager, mut lazy, mut ignored) = (Vec::new(), Vec::new(), Vec::new());
+    holes(&pattern.before.root, false, &mut eager, &mut ignored);
+    holes(&pattern.after.root, false, &mut Vec::new(), &mut lazy);
+    lazy.into_iter().filter(move |h| eager.contains(h))
 }
 
 /// Whether the function part of a call names a hole: `$F(..)`, `$A.$B(..)`, `$A::$B(..)`.

@@ -17,9 +17,13 @@
 //!      │                   ├─ identifier
 //!      │                   ├─ path        (a `scoped_identifier`: `u32::MAX`, `Ordering::Less`)
 //!      │                   └─ field       (field accesses of identifiers: `self.items.len`)
-//!      ├─ call                 (contains a call or `.await`)
-//!      └─ macro                (contains a macro invocation and no call)
+//!      └─ effects ─┬─ call     (contains a call or `.await`)
+//!                  └─ macro    (contains a macro invocation and no call)
 //! ```
+//!
+//! `effects` is code that calls or expands something beyond an accessor: what makes moving code into a closure
+//! (`.ok_or($B)` → `.ok_or_else(|| $B)`) worth it. Examples that all bind a call or a macro teach it; one that
+//! binds an enum variant does not, and such a fix is refused at mining time (`mine::refuse`, laziness).
 //!
 //! `accessor` is pure code whose only calls are method calls without arguments (`p.raw_vals.len()`,
 //! `x.is_empty()`): what people write in `.then_some(..)` when the examples hold a `.len()`, and still no
@@ -60,6 +64,8 @@ pub enum HoleClass {
     Path,
     /// A field access of identifiers and fields, such as `self.items` or `point.0`.
     Field,
+    /// Code containing a call (other than an accessor's), a macro invocation or `.await`: a call or a macro.
+    Effects,
     /// Code containing a call or `.await`.
     Call,
     /// Code containing a macro invocation and no call.
@@ -92,7 +98,8 @@ impl HoleClass {
         use HoleClass::*;
         match self {
             Any => None,
-            Accessor | Call | Macro => Some(Any),
+            Accessor | Effects => Some(Any),
+            Call | Macro => Some(Effects),
             Pure => Some(Accessor),
             Literal | Identifier | Path | Field => Some(Pure),
             StringNoBrace | StringWithBrace => Some(Literal),
@@ -112,7 +119,7 @@ impl HoleClass {
     }
 
     /// Every class, smallest first within each branch of the lattice.
-    pub const ALL: [HoleClass; 11] = {
+    pub const ALL: [HoleClass; 12] = {
         use HoleClass::*;
         [
             StringNoBrace,
@@ -125,6 +132,7 @@ impl HoleClass {
             Accessor,
             Call,
             Macro,
+            Effects,
             Any,
         ]
     };
@@ -147,6 +155,7 @@ impl HoleClass {
             Identifier => "identifier",
             Path => "path",
             Field => "field",
+            Effects => "effects",
             Call => "call",
             Macro => "macro",
         }

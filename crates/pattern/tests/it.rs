@@ -602,6 +602,9 @@ fn method_calls_without_arguments_are_accessors_and_other_calls_are_not() {
         HoleClass::Accessor
     );
     assert_eq!(HoleClass::Accessor.join(HoleClass::Call), HoleClass::Any);
+    // A call and a macro both have effects: what makes deferring code into a closure worth it.
+    assert_eq!(HoleClass::Call.join(HoleClass::Macro), HoleClass::Effects);
+    assert!(!HoleClass::Effects.contains(HoleClass::Accessor));
     assert!(HoleClass::Accessor.contains(HoleClass::Identifier));
 }
 

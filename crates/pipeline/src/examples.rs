@@ -207,7 +207,7 @@ fn fill_one(name: &str, class: HoleClass, in_string: bool, violate: bool) -> Str
         match class {
             HoleClass::StringNoBrace => quoted(format!("{{{plain}}}")),
             HoleClass::StringWithBrace => quoted(plain),
-            HoleClass::Call | HoleClass::Macro => plain,
+            HoleClass::Effects | HoleClass::Call | HoleClass::Macro => plain,
             _ => format!("{plain}()"),
         }
     } else {
@@ -217,7 +217,7 @@ fn fill_one(name: &str, class: HoleClass, in_string: bool, violate: bool) -> Str
             HoleClass::StringWithBrace => quoted(format!("{{{plain}}}")),
             HoleClass::Path => format!("hole::{}", name.to_ascii_lowercase()),
             HoleClass::Field => format!("hole.{}", name.to_ascii_lowercase()),
-            HoleClass::Call => format!("{plain}()"),
+            HoleClass::Effects | HoleClass::Call => format!("{plain}()"),
             HoleClass::Macro => format!("{plain}!()"),
             HoleClass::Any | HoleClass::Pure | HoleClass::Accessor | HoleClass::Identifier => plain,
         }
