@@ -288,10 +288,19 @@ fn refusals_of_single_patterns() {
         "$A.ok_or($B) => $A.ok_or_else(|| $B) | B=accessor",
         expect!["lazy cheap code (moved into a closure, an example had no call)"],
     );
-    check_refusal("$A.ok_or($B) => $A.ok_or_else(|| $B) | B=effects", expect!["kept"]);
-    check_refusal("$A.ok_or($B) => $A.ok_or_else(|| $B) | B=macro", expect!["kept"]);
+    check_refusal(
+        "$A.ok_or($B) => $A.ok_or_else(|| $B) | B=effects",
+        expect!["kept"],
+    );
+    check_refusal(
+        "$A.ok_or($B) => $A.ok_or_else(|| $B) | B=macro",
+        expect!["kept"],
+    );
     // A closure that was already there, or one around more than the hole, is not this rule's.
-    check_refusal("$A.or_else(|| $B) => $A.or_else(move || $B)", expect!["kept"]);
+    check_refusal(
+        "$A.or_else(|| $B) => $A.or_else(move || $B)",
+        expect!["kept"],
+    );
     check_refusal(
         "$A.unwrap_or($B.len()) => $A.unwrap_or_else(|| $B.len())",
         expect!["kept"],
