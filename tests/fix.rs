@@ -619,6 +619,51 @@ fn a_check_that_runs_out_of_budget_shows_nothing_it_did_not_settle() {
 }
 
 #[test]
+fn a_baseline_check_that_cannot_run_shows_and_applies_nothing() {
+    // A Cargo workspace in git, so the check is possible and asked for, but cargo cannot run here (as when
+    // the toolchain a project pins is not installed): what it could not look at is not shown, nor written.
+    let (repo, patterns) = three_crate();
+    repo.commit(
+        "a compiler that cannot run",
+        &[(".cargo/config.toml", "[build]\nrustc = \"/nonexistent/rustc\"\n")],
+    );
+    let r = run(&[
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--apply",
+        "--verbose",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for pattern in ["m-len", "m-cast", "m-flush"] {
+        assert!(
+            r.stdout.contains(&format!(
+                "[{pattern}]: not checked: the baseline `cargo check` did not run"
+            )),
+            "{pattern}: {}",
+            r.stdout
+        );
+    }
+    assert!(r.stdout.contains("0 fixes in 0 files"), "{}", r.stdout);
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(),
+        THREE
+    );
+    // Asked not to check, the same fixes are shown, each saying so.
+    let r = run(&[
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--validate",
+        "none",
+    ]);
+    assert!(r.stdout.contains("3 fixes in 1 files"), "{}", r.stdout);
+    assert!(r.stdout.contains("not compile-checked"), "{}", r.stdout);
+}
+
+#[test]
 fn only_fixes_that_compile_without_new_warnings_are_applied() {
     let (repo, patterns) = three_crate();
     let r = run(&[

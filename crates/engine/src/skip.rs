@@ -43,6 +43,9 @@ pub enum SkipReason {
     NotCompiled,
     /// The check did not settle within its budget of compiler runs, so no fix of the pass is shown.
     CheckBudget { runs: usize },
+    /// The check was asked for, the tree is a Cargo workspace, and the baseline `cargo check` could not run
+    /// (say, the toolchain the project pins is not installed): no fix is shown unchecked.
+    CheckDidNotRun(String),
     /// The code the pattern could match nests deeper than the depth budget ([`syntax::MAX_DEPTH`]), so it was
     /// not searched: one such skip per pattern that could have matched there.
     TooDeep(syntax::TooDeep),
@@ -71,6 +74,7 @@ impl SkipReason {
                 "the check does not compile its file, so it cannot be checked"
             }
             SkipReason::CheckBudget { .. } => "not checked: the check ran out of compiler runs",
+            SkipReason::CheckDidNotRun(_) => "not checked: the baseline `cargo check` did not run",
             SkipReason::TooDeep(_) => "the code is nested too deep to search",
         }
     }
@@ -91,6 +95,7 @@ impl SkipReason {
             SkipReason::DoesNotCompile(_) => "does-not-compile",
             SkipReason::NotCompiled => "not-compiled",
             SkipReason::CheckBudget { .. } => "check-budget",
+            SkipReason::CheckDidNotRun(_) => "check-did-not-run",
             SkipReason::TooDeep(_) => "too-deep",
         }
     }
@@ -139,6 +144,10 @@ impl std::fmt::Display for SkipReason {
             SkipReason::CheckBudget { runs } => write!(
                 f,
                 "not checked: the check did not settle within {runs} compiler runs (narrow PATH or raise --min-confidence)"
+            ),
+            SkipReason::CheckDidNotRun(why) => write!(
+                f,
+                "not checked: the baseline `cargo check` did not run: {why} (`--validate none` shows the fixes unchecked)"
             ),
             SkipReason::TooDeep(too_deep) => write!(f, "not searched: {too_deep}"),
             SkipReason::NotCompiled => write!(

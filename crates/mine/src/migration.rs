@@ -101,15 +101,19 @@ pub fn classify(e: &MigrationEvidence, config: &MigrationConfig) -> Verdict {
     if (e.fix_times.len() as u32) < config.min_commits && e.deprecated.is_empty() {
         return Verdict::NotOne;
     }
-    if e.remaining == 0 {
-        return Verdict::Done;
-    }
+    // Sites left and the share migrated decide between a migration and an ordinary pattern first; only then
+    // does age count, for a finished migration too: one whose last fix is years old is history, and what
+    // reads like a new use of its old form (petgraph's 2015 `$A.contains(&$B.index())` →
+    // `$A.is_visited(&$B)`, against `Vec::contains` in tests written since) is ordinary code.
     let share = f64::from(e.migrated) / f64::from(e.migrated + e.remaining);
-    if share < config.min_share && e.deprecated.is_empty() {
+    if e.remaining > 0 && share < config.min_share && e.deprecated.is_empty() {
         return Verdict::NotOne;
     }
     if e.head_time.saturating_sub(last) > i64::from(config.stale_days) * 86_400 {
         return Verdict::Stalled;
+    }
+    if e.remaining == 0 {
+        return Verdict::Done;
     }
     Verdict::InProgress
 }
@@ -502,6 +506,11 @@ pub unsafe extern "C" fn old_c() {}
             ..base.clone()
         };
         assert_eq!(classify(&done, &config), Verdict::Done);
+        let done_long_ago = MigrationEvidence {
+            head_time: 30 * day + 400 * day,
+            ..done
+        };
+        assert_eq!(classify(&done_long_ago, &config), Verdict::Stalled);
         let stalled = MigrationEvidence {
             head_time: 30 * day + 400 * day,
             ..base
