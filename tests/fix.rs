@@ -625,7 +625,10 @@ fn a_baseline_check_that_cannot_run_shows_and_applies_nothing() {
     let (repo, patterns) = three_crate();
     repo.commit(
         "a compiler that cannot run",
-        &[(".cargo/config.toml", "[build]\nrustc = \"/nonexistent/rustc\"\n")],
+        &[(
+            ".cargo/config.toml",
+            "[build]\nrustc = \"/nonexistent/rustc\"\n",
+        )],
     );
     let r = run(&[
         "fix",
