@@ -378,6 +378,38 @@ fn ok_or_else_is_learned_for_code_with_effects_only() {
 }
 
 #[test]
+fn unfixed_sites_inside_an_item_macro_count_as_the_fixer_finds_them() {
+    // `suture fix` reads a function inside `quick! { .. }` on its own; the count of unfixed sites behind a
+    // pattern's specialisation (and a migration's sites left) must see it too.
+    let repo = fixes(
+        "pub fn a(v: &[u8]) -> bool {\n    v.len() == 0\n}\n\npub fn b(w: &[u8]) -> bool {\n    w.len() == 0\n}\n\nmacro_rules! quick {\n    ($($i:item)*) => { $($i)* };\n}\n\nquick! {\n    fn c(x: &[u8]) -> bool {\n        x.len() == 0\n    }\n}\n",
+        &[
+            ("v.len() == 0", "v.is_empty()"),
+            ("w.len() == 0", "w.is_empty()"),
+        ],
+    );
+    let (_, library) = mine_summary(&repo, &[]);
+    // One unfixed site of three: specialisation 2/3, not 1.0.
+    expect![[r#"
+        $A.len() == 0 => $A.is_empty()
+          origin mined, support 2, score 0.3333, specialisation 0.6667
+          provenance: fix 1, fix 2
+    "#]]
+    .assert_eq(&library);
+    let lib = support::read_dir_sorted(&repo.path().join("lib"));
+    assert!(
+        lib[0].1.contains("1 unfixed matches in the mined code"),
+        "{}",
+        lib[0].1
+    );
+    let diff = fix_with_mined(
+        &repo,
+        "quick! {\n    fn d(y: &[u8]) -> bool {\n        y.len() == 0\n    }\n}\n",
+    );
+    assert!(diff.contains("+        y.is_empty()"), "{diff}");
+}
+
+#[test]
 fn write_str_is_learned_for_brace_free_strings_only() {
     let repo = fixes(
         "use std::fmt::{self, Write};\n\npub fn a(f: &mut fmt::Formatter) -> fmt::Result {\n    write!(f, \"a\")\n}\n\npub fn b(out: &mut String) -> fmt::Result {\n    write!(out, \"none\")\n}\n\npub fn c(w: &mut fmt::Formatter) -> fmt::Result {\n    write!(w, \"[]\")\n}\n",

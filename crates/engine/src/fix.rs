@@ -158,12 +158,33 @@ pub struct FileFixes {
 }
 
 /// A parsed piece of a file: the whole file, or one function of it.
-struct Unit {
+pub struct Unit {
     /// Where the piece starts in the file, in bytes.
-    offset: usize,
+    pub offset: usize,
     /// The 1-based line of the file the piece starts on.
-    first_line: u32,
-    parse: syntax::Parse,
+    pub first_line: u32,
+    pub parse: syntax::Parse,
+}
+
+/// The pieces of `text` that the engine parses to look for the `possible` patterns of `index` (from
+/// [`Index::possible_with_hits`], with its `hits`): the functions around the needle hits, each parsed on its
+/// own, when every possible pattern matches inside a function and every hit lies in one; otherwise the whole
+/// file. A function found by the text scan is parsed on its own even inside an item macro's body (a
+/// `quickcheck! { fn … }`), where the whole file's tree holds only a token tree; so whoever counts matches
+/// (mining's count of the unfixed sites) reads the same pieces, or it would miss what the engine then fixes.
+pub fn units(
+    text: &str,
+    index: &Index<'_>,
+    possible: &[usize],
+    hits: Option<&[(usize, usize)]>,
+) -> Vec<Unit> {
+    let within_functions = possible
+        .iter()
+        .all(|&i| !index.kind_of(i).ends_with("_item"));
+    match hits {
+        Some(hits) if within_functions => parse_units(text, hits, index),
+        _ => vec![whole(text)],
+    }
 }
 
 fn whole(text: &str) -> Unit {
@@ -332,13 +353,10 @@ fn fix_source(
         // Lines of this round's text, looked up by binary search: a general pattern can match thousands of
         // nodes of a long file, and counting newlines for each was quadratic.
         let file_lines = LineIndex::new(&text);
-        // In the first round, only the functions around needle hits are parsed, when every possible pattern
-        // matches inside a function; otherwise (and in later rounds) the whole file.
-        let within_functions = possible
-            .iter()
-            .all(|&i| !index.kind_of(i).ends_with("_item"));
+        // In the first round, only the functions around needle hits are parsed (see `units`); in later rounds
+        // the whole file.
         let units = match hits {
-            Some(hits) if round == 1 && within_functions => parse_units(&text, &hits, index),
+            Some(hits) if round == 1 => units(&text, index, &possible, Some(&hits)),
             _ => vec![whole(&text)],
         };
         let mut candidates = Vec::new();

@@ -16,8 +16,8 @@ pub use confidence::{
     RawScore, Validation,
 };
 pub use fix::{
-    Engine, FileFixes, FileOutcome, Fix, FixConfig, Location, Position, Proximity, Skipped,
-    fix_text, rank,
+    Engine, FileFixes, FileOutcome, Fix, FixConfig, Location, Position, Proximity, Skipped, Unit,
+    fix_text, rank, units,
 };
 pub use lift::{Frame, guards_on_path};
 pub use policy::Probability;

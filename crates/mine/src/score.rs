@@ -160,6 +160,15 @@ impl<'a> MatchCounter<'a> {
         }
     }
 
+    /// How many templates there are.
+    pub fn len(&self) -> usize {
+        self.templates.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.templates.is_empty()
+    }
+
     /// How many nodes of `tree` each template matches, in the order of the templates.
     pub fn count(&self, tree: &Tree) -> Vec<u32> {
         let present = words_of(&tree.text);

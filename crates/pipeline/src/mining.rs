@@ -488,13 +488,13 @@ fn build_library(
     let mut reasons: Vec<(String, usize)> = reasons.into_iter().collect();
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     report.refused = reasons;
-    let templates: Vec<&Template> = selected
+    let candidates: Vec<&Pattern> = selected
         .iter()
-        .map(|&c| &dendrogram.clusters[c].pattern.before)
+        .map(|&c| &dendrogram.clusters[c].pattern)
         .collect();
     report.seconds.cluster = start.elapsed().as_secs_f64();
     let start = std::time::Instant::now();
-    let (unfixed, scanned, names) = count_unfixed(sources, &templates, options, progress)?;
+    let (unfixed, scanned, names) = count_unfixed(sources, &candidates, options, progress)?;
     report.seconds.scan = start.elapsed().as_secs_f64();
     report.scanned_files = scanned;
     let start = std::time::Instant::now();
@@ -916,17 +916,20 @@ fn read_migrations(
 /// `MineOptions::migrations`, also the names the items there define, and which are `#[deprecated]`.
 fn count_unfixed(
     sources: &[Source],
-    templates: &[&Template],
+    candidates: &[&Pattern],
     options: &MineOptions,
     progress: &dyn Progress,
 ) -> Result<(Vec<u32>, usize, Names)> {
-    let mut counts = vec![0u32; templates.len()];
+    let mut counts = vec![0u32; candidates.len()];
     let mut names = Names::default();
-    if templates.is_empty() {
+    if candidates.is_empty() {
         return Ok((counts, 0, names));
     }
-    let needles: Vec<String> = templates.iter().filter_map(|t| longest_token(t)).collect();
-    let counter = MatchCounter::new(templates);
+    let templates: Vec<&Template> = candidates.iter().map(|p| &p.before).collect();
+    // The engine's index and the pieces it would parse: a site counted here is one `suture fix` would find,
+    // and one it would find is counted (a function inside an item macro's body included).
+    let index = pattern::Index::new(candidates.to_vec());
+    let counter = MatchCounter::new(&templates);
     let mut scanned = 0;
     for source in sources {
         let repo = git::open(&source.spec.path)?;
@@ -947,11 +950,17 @@ fn count_unfixed(
                 } else {
                     Default::default()
                 };
-                if !needles.iter().any(|n| text.contains(n.as_str())) {
+                let (possible, hits) = index.possible_with_hits(text);
+                if possible.is_empty() {
                     return Some((None, names));
                 }
-                let tree = syntax::parse(text).tree;
-                Some((Some(counter.count(&tree)), names))
+                let mut counts = vec![0u32; counter.len()];
+                for unit in engine::units(text, &index, &possible, hits.as_deref()) {
+                    for (total, n) in counts.iter_mut().zip(counter.count(&unit.parse.tree)) {
+                        *total += n;
+                    }
+                }
+                Some((Some(counts), names))
             })
             .collect();
         progress.finish();
@@ -967,14 +976,4 @@ fn count_unfixed(
         }
     }
     Ok((counts, scanned, names))
-}
-
-/// The longest literal token of a template: a file without it cannot match.
-fn longest_token(template: &Template) -> Option<String> {
-    let mut tokens = Vec::new();
-    template.root.literal_tokens(&mut tokens);
-    tokens
-        .into_iter()
-        .max_by_key(|t| t.len())
-        .map(str::to_owned)
 }
