@@ -172,11 +172,18 @@ impl<'a> MatchCounter<'a> {
     /// How many nodes of `tree` each template matches, in the order of the templates.
     pub fn count(&self, tree: &Tree) -> Vec<u32> {
         let present = words_of(&tree.text);
+        let which: Vec<usize> = (0..self.templates.len())
+            .filter(|&i| self.words[i].iter().all(|w| present.contains(w)))
+            .collect();
+        self.count_of(tree, &which)
+    }
+
+    /// [`MatchCounter::count`] for the templates `which` only (for example those an index already found
+    /// possible in the file); the others count 0.
+    pub fn count_of(&self, tree: &Tree, which: &[usize]) -> Vec<u32> {
         let mut by_kind: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, t) in self.templates.iter().enumerate() {
-            if self.words[i].iter().all(|w| present.contains(w)) {
-                by_kind.entry(t.kind()).or_default().push(i);
-            }
+        for &i in which {
+            by_kind.entry(self.templates[i].kind()).or_default().push(i);
         }
         let mut counts = vec![0; self.templates.len()];
         for (id, node) in tree.nodes.iter().enumerate() {

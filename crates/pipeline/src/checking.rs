@@ -151,20 +151,14 @@ fn check_report(
             // The check was possible here and asked for: a fix it could not look at is not shown, as when
             // the check runs out of compiler runs.
             let why = why.to_string();
-            for file in &mut report.files {
-                for f in file.fixes.drain(..) {
-                    report.skipped.push(Skipped {
-                        file: f.file.clone(),
-                        line: f.start.line,
-                        pattern: f.pattern.clone(),
-                        reason: SkipReason::CheckDidNotRun(why.clone()),
-                    });
-                }
-                file.patched = file.original.clone();
-                file.alternatives.clear();
+            for f in report.files.drain(..).flat_map(|file| file.fixes) {
+                report.skipped.push(Skipped {
+                    file: f.file,
+                    line: f.start.line,
+                    pattern: f.pattern,
+                    reason: SkipReason::CheckDidNotRun(why.clone()),
+                });
             }
-            report.files.clear();
-            drop(worktree);
             return Ok(CheckReport::unchecked(
                 options.mode,
                 format!("the baseline `cargo check` did not run: {why}; no fix is shown unchecked"),

@@ -956,7 +956,8 @@ fn count_unfixed(
                 }
                 let mut counts = vec![0u32; counter.len()];
                 for unit in engine::units(text, &index, &possible, hits.as_deref()) {
-                    for (total, n) in counts.iter_mut().zip(counter.count(&unit.parse.tree)) {
+                    let found = counter.count_of(&unit.parse.tree, &possible);
+                    for (total, n) in counts.iter_mut().zip(found) {
                         *total += n;
                     }
                 }
