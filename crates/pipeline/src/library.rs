@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use pattern::{LibraryPattern, Origin, SerializablePattern};
+use rayon::prelude::*;
 
 /// A library as read from disk.
 #[derive(Debug, Clone, Default)]
@@ -184,14 +185,18 @@ pub fn write_library(dir: &Path, patterns: &[SerializablePattern]) -> Result<Wri
         rendered.push((dir.join(file_name(&p.id)), to_toml(p)?));
     }
     let mut report = WriteReport::default();
-    for (path, text) in &rendered {
-        if fs::read_to_string(path).is_ok_and(|old| old == *text) {
-            report.unchanged += 1;
-            continue;
-        }
-        write_atomic(path, text.as_bytes())?;
-        report.written += 1;
-    }
+    // In parallel: each atomic write waits for its file to reach the disk, and a library has hundreds of files.
+    let written: Vec<bool> = rendered
+        .par_iter()
+        .map(|(path, text)| {
+            if fs::read_to_string(path).is_ok_and(|old| old == *text) {
+                return Ok(false);
+            }
+            write_atomic(path, text.as_bytes()).map(|()| true)
+        })
+        .collect::<Result<_>>()?;
+    report.written = written.iter().filter(|&&w| w).count();
+    report.unchanged = written.len() - report.written;
     let keep: Vec<&PathBuf> = rendered.iter().map(|(p, _)| p).collect();
     for entry in fs::read_dir(dir).with_context(|| format!("cannot list `{}`", dir.display()))? {
         let path = entry?.path();

@@ -269,16 +269,37 @@ fn mine_history(
                 }
             });
         });
-        for commit in receiver {
-            let commit = commit?;
-            progress.inc(1);
-            report.mined_now += 1;
-            report.edits_now += commit.edits.len();
-            report.skipped_now += commit.skipped.len();
-            for s in &commit.skipped {
-                *reasons.entry(reason_kind(&s.reason)).or_default() += 1;
+        // The commits that arrived while the last batch was written are recorded together, in one transaction.
+        let mut batch = Vec::new();
+        while let Ok(first) = receiver.recv() {
+            batch.push(first?);
+            // A failed commit ends mining, after the commits mined before it are recorded.
+            let mut failed = None;
+            while batch.len() < 64
+                && let Ok(next) = receiver.try_recv()
+            {
+                match next {
+                    Ok(commit) => batch.push(commit),
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
             }
-            store.record_commit(&source.key, &commit)?;
+            for commit in &batch {
+                report.mined_now += 1;
+                report.edits_now += commit.edits.len();
+                report.skipped_now += commit.skipped.len();
+                for s in &commit.skipped {
+                    *reasons.entry(reason_kind(&s.reason)).or_default() += 1;
+                }
+            }
+            store.record_commits(&source.key, &batch)?;
+            progress.inc(batch.len() as u64);
+            batch.clear();
+            if let Some(e) = failed {
+                return Err(e);
+            }
         }
         Ok(())
     })?;

@@ -451,101 +451,35 @@ impl Store {
     /// Records one mined commit with its edits and skipped edits in one transaction: either all
     /// rows land or none do. Recording a commit again replaces its rows.
     pub fn record_commit(&mut self, repo: &str, commit: &MinedCommit) -> Result<(), Error> {
-        let context = || format!("cannot record commit {} of `{repo}`", commit.id);
+        self.record_commits(repo, std::slice::from_ref(commit))
+    }
+
+    /// Records several mined commits in one transaction, as [`Store::record_commit`] records one: either
+    /// all their rows land or none do. A transaction per commit cost mining a write of the journal each.
+    pub fn record_commits(&mut self, repo: &str, commits: &[MinedCommit]) -> Result<(), Error> {
         let name = self.name.clone();
-        let sqlite = |source| Error::Sqlite {
-            context: format!("{} in store `{name}`", context()),
-            source,
+        let sqlite = |commit: &str| {
+            let name = name.clone();
+            let commit = commit.to_owned();
+            let repo = repo.to_owned();
+            move |source| Error::Sqlite {
+                context: format!("cannot record commit {commit} of `{repo}` in store `{name}`"),
+                source,
+            }
+        };
+        let Some(first) = commits.first() else {
+            return Ok(());
         };
         // Immediate: take the write lock up front, so a concurrent writer waits for the busy
         // timeout instead of failing when a read lock would have to be upgraded.
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(sqlite)?;
-        for table in ["edit", "skipped_edit", "mined_commit"] {
-            tx.execute(
-                &format!("DELETE FROM {table} WHERE repo = ?1 AND commit_id = ?2"),
-                params![repo, commit.id],
-            )
-            .map_err(sqlite)?;
+            .map_err(sqlite(&first.id))?;
+        for commit in commits {
+            insert_commit(&tx, repo, commit, sqlite(&commit.id))?;
         }
-        tx.execute(
-            "INSERT INTO mined_commit (repo, commit_id, time) VALUES (?1, ?2, ?3)",
-            params![repo, commit.id, commit.time],
-        )
-        .map_err(sqlite)?;
-
-        // Rows are checked as they are inserted, so a bad row also exercises the rollback of
-        // the rows before it: returning early drops `tx`, which rolls back.
-        let mut insert_edit = tx
-            .prepare_cached(
-                "INSERT INTO edit (repo, commit_id, path, line, before_text, after_text, \
-                 before_kind, after_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )
-            .map_err(sqlite)?;
-        for edit in &commit.edits {
-            if edit.commit != commit.id {
-                return Err(Error::WrongCommit {
-                    what: "edit",
-                    path: edit.path.clone(),
-                    line: edit.line,
-                    found: edit.commit.clone(),
-                    commit: commit.id.clone(),
-                });
-            }
-            if edit.time != commit.time {
-                return Err(Error::WrongTime {
-                    path: edit.path.clone(),
-                    line: edit.line,
-                    found: edit.time,
-                    commit: commit.id.clone(),
-                    time: commit.time,
-                });
-            }
-            insert_edit
-                .execute(params![
-                    repo,
-                    edit.commit,
-                    edit.path,
-                    edit.line,
-                    edit.before,
-                    edit.after,
-                    edit.before_kind,
-                    edit.after_kind
-                ])
-                .map_err(sqlite)?;
-        }
-        drop(insert_edit);
-
-        let mut insert_skipped = tx
-            .prepare_cached(
-                "INSERT INTO skipped_edit (repo, commit_id, path, line, reason) \
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .map_err(sqlite)?;
-        for skipped in &commit.skipped {
-            if skipped.commit != commit.id {
-                return Err(Error::WrongCommit {
-                    what: "skipped edit",
-                    path: skipped.path.clone(),
-                    line: skipped.line,
-                    found: skipped.commit.clone(),
-                    commit: commit.id.clone(),
-                });
-            }
-            insert_skipped
-                .execute(params![
-                    repo,
-                    skipped.commit,
-                    skipped.path,
-                    skipped.line,
-                    skipped.reason
-                ])
-                .map_err(sqlite)?;
-        }
-        drop(insert_skipped);
-        tx.commit().map_err(sqlite)
+        tx.commit().map_err(sqlite(&first.id))
     }
 
     /// All edits of `repo`, ordered by commit time, commit id, path, line, and then the order in
@@ -690,4 +624,97 @@ impl Store {
             source,
         }
     }
+}
+
+/// The rows of one mined commit, inserted in `tx` after any earlier rows of that commit are deleted. Rows are
+/// checked as they are inserted; an error leaves `tx` to be rolled back by the caller.
+fn insert_commit(
+    tx: &rusqlite::Transaction<'_>,
+    repo: &str,
+    commit: &MinedCommit,
+    sqlite: impl Fn(rusqlite::Error) -> Error,
+) -> Result<(), Error> {
+    for table in ["edit", "skipped_edit", "mined_commit"] {
+        tx.prepare_cached(&format!(
+            "DELETE FROM {table} WHERE repo = ?1 AND commit_id = ?2"
+        ))
+        .and_then(|mut delete| delete.execute(params![repo, commit.id]))
+        .map_err(&sqlite)?;
+    }
+    tx.execute(
+        "INSERT INTO mined_commit (repo, commit_id, time) VALUES (?1, ?2, ?3)",
+        params![repo, commit.id, commit.time],
+    )
+    .map_err(&sqlite)?;
+
+    // Rows are checked as they are inserted, so a bad row also exercises the rollback of
+    // the rows before it: returning early drops `tx`, which rolls back.
+    let mut insert_edit = tx
+        .prepare_cached(
+            "INSERT INTO edit (repo, commit_id, path, line, before_text, after_text, \
+                 before_kind, after_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(&sqlite)?;
+    for edit in &commit.edits {
+        if edit.commit != commit.id {
+            return Err(Error::WrongCommit {
+                what: "edit",
+                path: edit.path.clone(),
+                line: edit.line,
+                found: edit.commit.clone(),
+                commit: commit.id.clone(),
+            });
+        }
+        if edit.time != commit.time {
+            return Err(Error::WrongTime {
+                path: edit.path.clone(),
+                line: edit.line,
+                found: edit.time,
+                commit: commit.id.clone(),
+                time: commit.time,
+            });
+        }
+        insert_edit
+            .execute(params![
+                repo,
+                edit.commit,
+                edit.path,
+                edit.line,
+                edit.before,
+                edit.after,
+                edit.before_kind,
+                edit.after_kind
+            ])
+            .map_err(&sqlite)?;
+    }
+    drop(insert_edit);
+
+    let mut insert_skipped = tx
+        .prepare_cached(
+            "INSERT INTO skipped_edit (repo, commit_id, path, line, reason) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+        )
+        .map_err(&sqlite)?;
+    for skipped in &commit.skipped {
+        if skipped.commit != commit.id {
+            return Err(Error::WrongCommit {
+                what: "skipped edit",
+                path: skipped.path.clone(),
+                line: skipped.line,
+                found: skipped.commit.clone(),
+                commit: commit.id.clone(),
+            });
+        }
+        insert_skipped
+            .execute(params![
+                repo,
+                skipped.commit,
+                skipped.path,
+                skipped.line,
+                skipped.reason
+            ])
+            .map_err(&sqlite)?;
+    }
+    drop(insert_skipped);
+    Ok(())
 }

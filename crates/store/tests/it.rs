@@ -136,6 +136,35 @@ fn recording_a_commit_again_replaces_its_rows() {
     assert_eq!(store.mined_commits(REPO).unwrap(), ids(&["aaa", "bbb"]));
 }
 
+/// Mining records the commits that arrive together in one transaction: a bad row in any of them leaves none of
+/// them recorded, so that the next run mines them all again.
+#[test]
+fn a_batch_of_commits_lands_whole_or_not_at_all() {
+    let mut store = store::open_in_memory().unwrap();
+    let good = [
+        commit("aaa", 10, &[("a.rs", 1)]),
+        commit("bbb", 20, &[("b.rs", 2), ("b.rs", 3)]),
+    ];
+    store.record_commits(REPO, &good).unwrap();
+    assert_eq!(
+        places(&store.edits(REPO).unwrap()),
+        ["aaa@a.rs:1", "bbb@b.rs:2", "bbb@b.rs:3"]
+    );
+
+    let mut bad = commit("ddd", 40, &[("d.rs", 1)]);
+    bad.edits[0].commit = "zzz".to_owned();
+    let batch = [commit("ccc", 30, &[("c.rs", 1)]), bad];
+    let err = store.record_commits(REPO, &batch).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "edit at `d.rs:1` names commit zzz, but is recorded under commit ddd"
+    );
+    assert_eq!(store.mined_commits(REPO).unwrap(), ids(&["aaa", "bbb"]));
+    assert_eq!(store.count_edits(REPO).unwrap(), 3);
+    store.record_commits(REPO, &[]).unwrap();
+    assert_eq!(store.mined_commits(REPO).unwrap(), ids(&["aaa", "bbb"]));
+}
+
 #[test]
 fn a_failing_record_leaves_nothing_behind() {
     let mut store = store::open_in_memory().unwrap();

@@ -242,7 +242,7 @@ pub fn line_of(text: &str, offset: u32) -> u32 {
 
 /// Parses a whole file. Never fails: broken code yields a tree with `ERROR` nodes plus errors.
 pub fn parse(text: &str) -> Parse {
-    let ts_tree = ts_parse(text);
+    let ts_tree = ts_parse_reusing(text);
     let mut builder = Builder {
         text,
         nodes: Vec::new(),
@@ -311,6 +311,10 @@ fn kind_name(node: tree_sitter::Node<'_>) -> &'static str {
 }
 
 fn ts_parse(text: &str) -> tree_sitter::Tree {
+    ts_parse_with(text, None)
+}
+
+fn ts_parse_with(text: &str, old: Option<&tree_sitter::Tree>) -> tree_sitter::Tree {
     thread_local! {
         static PARSER: std::cell::RefCell<tree_sitter::Parser> = std::cell::RefCell::new({
             let mut parser = tree_sitter::Parser::new();
@@ -323,9 +327,98 @@ fn ts_parse(text: &str) -> tree_sitter::Tree {
     PARSER.with(|parser| {
         parser
             .borrow_mut()
-            .parse(text, None)
+            .parse(text, old)
             .expect("parsing without a timeout or cancellation always returns a tree")
     })
+}
+
+/// Parses `text`, reusing the thread's previous parse when `text` is an edit of that text.
+///
+/// Mining parses the region around a hunk before a commit and then the same region after it, which differ by
+/// the hunk alone; tree-sitter's incremental parsing then rebuilds only the part around the change, and gives
+/// the tree a parse from scratch gives. Texts that share less than half their bytes with the previous one are
+/// parsed from scratch.
+fn ts_parse_reusing(text: &str) -> tree_sitter::Tree {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<(String, tree_sitter::Tree)>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    let previous = LAST.with(|last| last.borrow_mut().take());
+    let tree = match previous {
+        Some((old, mut tree)) => match shared_ends(&old, text) {
+            Some((prefix, suffix)) => {
+                tree.edit(&tree_sitter::InputEdit {
+                    start_byte: prefix,
+                    old_end_byte: old.len() - suffix,
+                    new_end_byte: text.len() - suffix,
+                    start_position: point_at(&old, prefix),
+                    old_end_position: point_at(&old, old.len() - suffix),
+                    new_end_position: point_at(text, text.len() - suffix),
+                });
+                ts_parse_with(text, Some(&tree))
+            }
+            None => ts_parse_with(text, None),
+        },
+        None => ts_parse_with(text, None),
+    };
+    LAST.with(|last| *last.borrow_mut() = Some((text.to_owned(), tree.clone())));
+    tree
+}
+
+/// Parses `text`, or returns the thread's tree of the same text parsed lately. The arguments of a macro are parsed
+/// on their own for each parse of the code around them, and mining parses the same code before and after a
+/// change: most macros are the same on both sides.
+fn ts_parse_remembered(text: &str) -> tree_sitter::Tree {
+    thread_local! {
+        static RECENT: std::cell::RefCell<std::collections::HashMap<String, tree_sitter::Tree>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(tree) = RECENT.with(|recent| recent.borrow().get(text).cloned()) {
+        return tree;
+    }
+    let tree = ts_parse(text);
+    RECENT.with(|recent| {
+        let mut recent = recent.borrow_mut();
+        if recent.len() >= 256 {
+            recent.clear();
+        }
+        recent.insert(text.to_owned(), tree.clone());
+    });
+    tree
+}
+
+/// The bytes two texts share at their start and at their end (not overlapping, on character boundaries), when
+/// they are at least half of the new text and the old text is not much longer.
+fn shared_ends(old: &str, new: &str) -> Option<(usize, usize)> {
+    if new.is_empty() || old.len() > 2 * new.len() {
+        return None;
+    }
+    let (o, n) = (old.as_bytes(), new.as_bytes());
+    let mut prefix = o.iter().zip(n).take_while(|(a, b)| a == b).count();
+    while !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let limit = o.len().min(n.len()) - prefix;
+    let mut suffix = (o.iter().rev().zip(n.iter().rev()))
+        .take(limit)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !new.is_char_boundary(new.len() - suffix) || !old.is_char_boundary(old.len() - suffix) {
+        suffix -= 1;
+    }
+    (2 * (prefix + suffix) >= new.len()).then_some((prefix, suffix))
+}
+
+/// The tree-sitter position (row, byte column) of a byte offset.
+fn point_at(text: &str, offset: usize) -> tree_sitter::Point {
+    let before = &text.as_bytes()[..offset];
+    match before.iter().rposition(|&b| b == b'\n') {
+        Some(newline) => tree_sitter::Point::new(
+            before.iter().filter(|&&b| b == b'\n').count(),
+            offset - newline - 1,
+        ),
+        None => tree_sitter::Point::new(0, offset),
+    }
 }
 
 struct Builder<'a> {
@@ -466,7 +559,7 @@ impl Builder<'_> {
         let inner = &parsed[open + 1..close - 1];
         const PREFIX: &str = "fn __suture_macro() {[";
         let sub_text = format!("{PREFIX}{inner}];}}");
-        let sub_tree = ts_parse(&sub_text);
+        let sub_tree = ts_parse_remembered(&sub_text);
         if sub_tree.root_node().has_error() {
             return false;
         }

@@ -491,3 +491,52 @@ fn a_text_nested_deeper_than_the_budget_is_one_node_with_the_reason() {
     let parse = syntax::parse(&format!("fn g() {{ {shallow} }}"));
     assert!(parse.too_deep.is_none() && parse.errors.is_empty());
 }
+
+/// The tree and errors of a parse, as text, with every node's hash.
+fn shape(text: &str) -> String {
+    let parse = parse(text);
+    let mut out = debug_tree(&parse.tree, Tree::ROOT);
+    for id in 0..parse.tree.len() as u32 {
+        out.push_str(&format!("{}:{} ", id, parse.tree.node(id).hash));
+    }
+    for e in &parse.errors {
+        out.push_str(&format!("\nerror {}:{} {}", e.line, e.column, e.message));
+    }
+    out
+}
+
+/// `parse` reuses the thread's previous tree when the new text is an edit of the previous one (mining parses the
+/// code around a hunk before and after the commit). The trees and errors must be the ones a parse from scratch
+/// gives, whatever the edit: in the middle, at either end, inside a multi-byte character, one that breaks the
+/// syntax or mends it, inside a macro's arguments, and edits that change how the text around them is lexed
+/// (a block comment opened, a raw string's hashes).
+#[test]
+fn a_parse_after_a_parse_of_a_similar_text_is_a_parse_from_scratch() {
+    let base = "fn f(a: u32) -> u32 {\n    let s = \"héllo\";\n    assert_eq!(a, 1);\n    let b = a - 1;\n    \
+                let r = r#\"raw\"#;\n    b + 2\n}\n";
+    let edits = [
+        ("let b = a - 1;", "let b = a -1;"),
+        ("fn f(", "pub fn f("),
+        ("    b + 2\n}\n", "    b + 3\n}\n// end\n"),
+        ("héllo", "hállo"),
+        ("héllo", "hello"),
+        ("let b = a - 1;", "let b = a - ;"),
+        ("assert_eq!(a, 1)", "assert_eq!(a, 2)"),
+        ("assert_eq!(a, 1)", "assert_eq!(a, vec![1, 2].len())"),
+        ("let b = a - 1;", "/* let b = a - 1;"),
+        ("r#\"raw\"#", "r##\"raw\"#"),
+        ("u32 {", "u32 {{"),
+    ];
+    for (from, to) in edits {
+        assert!(base.contains(from), "{from}");
+        let edited = base.replacen(from, to, 1);
+        for (first, second) in [(base, edited.as_str()), (edited.as_str(), base)] {
+            // An unrelated text in between makes the next parse start from scratch.
+            parse("x");
+            let fresh = shape(second);
+            parse(first);
+            let reused = shape(second);
+            assert_eq!(reused, fresh, "{first:?} then {second:?}");
+        }
+    }
+}
