@@ -1,9 +1,9 @@
 //! `mine_repos`: git histories → concrete edits (cached in the store) → clusters → a ranked pattern library.
 //!
-//! Mining is incremental: each commit's edits are recorded in the store in one transaction, together with the
-//! fact that the commit was mined, and a later run only processes commits the store has not seen. The library
-//! is then rebuilt from the stored edits of the commits in range, so a re-run with nothing new writes the same
-//! library. Several repositories can be mined into one library; that is how the shipped library is made.
+//! Mining is incremental: each commit's edits are recorded in the store in the transaction that records the
+//! fact that the commit was mined (the commits that are ready together share one), and a later run only
+//! processes commits the store has not seen. The library is then rebuilt from the stored edits of the commits
+//! in range, so a re-run with nothing new writes the same library. Several repositories can be mined into one library; that is how the shipped library is made.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -221,8 +221,8 @@ fn default_name(path: &Path) -> String {
     name.strip_suffix(".git").map(str::to_owned).unwrap_or(name)
 }
 
-/// Mines the commits of one repository that the store has not seen, in parallel, recording each commit in
-/// one transaction as soon as its chunk is done.
+/// Mines the commits of one repository that the store has not seen, in parallel, recording the commits mined so
+/// far in one transaction whenever the store is free.
 fn mine_history(
     source: &Source,
     store: &mut Store,
