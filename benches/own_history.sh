@@ -4,6 +4,9 @@
 # with nothing new (the library on disk is current) and a re-run after one new commit (only it is mined).
 # `suture migrations --validate none` is the job: it learns exactly as `suture fix` does, then only counts.
 #
+# BASELINE=BIN also times another suture binary's first run, alternating with this one's in every repetition,
+# and reports its median and the median of the paired ratios (this machine's speed drifts between runs).
+#
 # Usage: benches/own_history.sh REPO [RUNS]
 #   REPO  a git repository with a work tree or bare; it is cloned into a temporary directory, never touched
 #   RUNS  repetitions of each measurement (default 3); medians are reported
@@ -29,7 +32,7 @@ git -C "$work/repo" config user.email bench@example.com
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 timed() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >"$work/out" 2>"$work/err"; cat "$work/t"; }
 
-git_t=(); first_t=(); again_t=(); next_t=(); rss=()
+git_t=(); first_t=(); again_t=(); next_t=(); rss=(); base_t=(); pair=()
 for i in $(seq "$runs"); do
   /usr/bin/time -f "%e" -o "$work/t" git -C "$work/repo" log -p --no-renames -- '*.rs' >/dev/null
   git_t+=("$(cat "$work/t")")
@@ -37,6 +40,13 @@ for i in $(seq "$runs"); do
   read -r secs kb < <(timed "$suture" migrations "$work/repo" --validate none --format json)
   first_t+=("$secs"); rss+=("$kb")
   cp "$work/out" "$work/first.json"
+  if [ -n "${BASELINE:-}" ]; then
+    rm -rf "$work/repo/.suture"
+    read -r base _ < <(timed "$BASELINE" migrations "$work/repo" --validate none --format json)
+    base_t+=("$base"); pair+=("$(awk -v f="$secs" -v b="$base" 'BEGIN {print f / b}')")
+    rm -rf "$work/repo/.suture"
+    "$suture" migrations "$work/repo" --validate none --format json >/dev/null 2>&1
+  fi
   read -r secs _ < <(timed "$suture" migrations "$work/repo" --validate none --format json)
   again_t+=("$secs")
   # One more commit: only it is mined, and the library is rebuilt from the stored edits.
@@ -60,5 +70,9 @@ echo "git log -p --no-renames -- '*.rs':   median ${g}s over $runs runs"
 echo "first run (fresh store):            median ${f}s; migrations recorded / with sites left: $migrations"
 echo "re-run, nothing new:                median ${a}s"
 echo "re-run after one new commit:        median ${n}s"
+if [ -n "${BASELINE:-}" ]; then
+  echo "baseline $BASELINE first run:      median $(printf '%s\n' "${base_t[@]}" | median)s"
+  echo "first run / baseline, paired:       median $(printf '%s\n' "${pair[@]}" | median) over $runs pairs"
+fi
 awk -v f="$f" -v g="$g" -v p="$peak" 'BEGIN {
   printf "ratio first run / git log -p: %.2fx (target <= 3x); peak RSS %.1f MiB\n", f/g, p/1024 }'
