@@ -235,3 +235,66 @@ fn no_history_uses_the_shipped_library_alone() {
         r.stderr
     );
 }
+
+/// A crate with its own `Registry` (and so its own `fn new`) and five functions that each make a `TYPE::new()`,
+/// committed once; then three commits that each move one of them to `TYPE::with_capacity(8)`.
+fn capacity_history(annotation: &str, ty: &str) -> Repo {
+    let manifest = "[package]\nname = \"sized\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
+    let lock = "version = 4\n\n[[package]]\nname = \"sized\"\nversion = \"0.1.0\"\n";
+    let registry = "pub struct Registry(Vec<u32>);\n\nimpl Registry {\n    pub fn new() -> Self {\n        \
+                    Registry(Vec::new())\n    }\n\n    pub fn with_capacity(n: usize) -> Self {\n        \
+                    Registry(Vec::with_capacity(n))\n    }\n\n    pub fn len(&self) -> usize {\n        \
+                    self.0.len()\n    }\n}\n";
+    let lib = "pub mod registry;\npub mod a;\npub mod b;\npub mod c;\npub mod d;\npub mod e;\n";
+    let maker = |m: &str| {
+        format!(
+            "#![allow(unused_imports)]\nuse std::collections::HashMap;\nuse crate::registry::Registry;\n\n\
+             pub fn make_{m}() -> usize {{\n    let made: {annotation} = {ty}::new();\n    made.len()\n}}\n"
+        )
+    };
+    let files: Vec<(String, String)> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|m| (format!("src/{m}.rs"), maker(m)))
+        .collect();
+    let mut all: Vec<(&str, &str)> = vec![
+        ("Cargo.toml", manifest),
+        ("Cargo.lock", lock),
+        (".gitignore", "/target\n"),
+        ("src/lib.rs", lib),
+        ("src/registry.rs", registry),
+    ];
+    all.extend(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
+    let repo = Repo::new();
+    repo.commit("the crate", &all);
+    for m in ["a", "b", "c"] {
+        repo.edit(
+            &format!("make_{m}: with a capacity"),
+            &format!("src/{m}.rs"),
+            &format!("= {ty}::new();"),
+            &format!("= {ty}::with_capacity(8);"),
+        );
+    }
+    repo
+}
+
+/// Moving off `HashMap::new()` is moving off the standard library's item, not the team's, even in a crate that
+/// has a `fn new` of its own: no migration. The same history on the crate's own `Registry` is one.
+#[test]
+fn a_path_through_someone_elses_type_is_not_the_teams_item() {
+    let foreign = capacity_history("HashMap<u32, u32>", "HashMap");
+    let m = run(&["migrations", foreign.path_str(), "--validate", "none"]);
+    assert_eq!(m.code, 0, "{}\n{}", m.stdout, m.stderr);
+    assert!(
+        m.stdout
+            .contains("no migration in this repository's history"),
+        "{}",
+        m.stdout
+    );
+    let r = run(&["fix", foreign.path_str(), "--validate", "none"]);
+    assert!(r.stdout.contains("0 fixes"), "{}\n{}", r.stdout, r.stderr);
+
+    let own = capacity_history("Registry", "Registry");
+    let m = run(&["migrations", own.path_str(), "--validate", "none"]);
+    assert_eq!(m.code, 0, "{}\n{}", m.stdout, m.stderr);
+    assert!(m.stdout.contains("3 of 5 sites migrated"), "{}", m.stdout);
+}

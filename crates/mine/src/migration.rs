@@ -186,6 +186,44 @@ pub fn item_names(pattern: &Pattern) -> Vec<String> {
     names
 }
 
+/// Each use of an identifier on the before side, with the path it is reached through: `HashMap::new()` gives
+/// `("HashMap", None)` and `("new", Some("HashMap"))`. A method the repository defines (its own `fn new`) is
+/// not the one a path through a foreign type names.
+pub fn qualifiers(pattern: &Pattern) -> Vec<(String, Option<String>)> {
+    fn last_segment(node: &PNode) -> Option<&str> {
+        match &node.label {
+            Label::Node {
+                leaf: Some(text), ..
+            } => Some(text),
+            Label::Node { kind, .. } if *kind == "scoped_identifier" => {
+                node.children.last().and_then(last_segment)
+            }
+            _ => None,
+        }
+    }
+    fn walk(node: &PNode, qualifier: Option<&str>, out: &mut Vec<(String, Option<String>)>) {
+        let Label::Node { kind, leaf } = &node.label else {
+            return;
+        };
+        if let Some(text) = leaf {
+            if text.starts_with(|c: char| c.is_alphabetic() || c == '_') {
+                out.push((text.to_string(), qualifier.map(str::to_owned)));
+            }
+            return;
+        }
+        let scoped = *kind == "scoped_identifier" && node.children.len() >= 2;
+        for (i, c) in node.children.iter().enumerate() {
+            let qualifier = (scoped && i + 1 == node.children.len())
+                .then(|| node.children.first().and_then(last_segment))
+                .flatten();
+            walk(c, qualifier, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&pattern.before.root, None, &mut out);
+    out
+}
+
 /// The identifiers the after side has and the before side does not: the names of the new form.
 pub fn new_names(pattern: &Pattern) -> Vec<String> {
     names_only_in(&pattern.after.root, &pattern.before.root)
@@ -385,6 +423,23 @@ mod tests {
             defined_names(text),
             vec!["Cancelable", "legacy_parse", "method", "method", "old"]
         );
+    }
+
+    #[test]
+    fn names_reached_through_a_path_know_the_path() {
+        let uses = qualifiers(&pattern(
+            "HashMap::new()",
+            "HashMap::with_hasher(hash_builder)",
+        ));
+        assert!(uses.contains(&("new".to_owned(), Some("HashMap".to_owned()))));
+        assert!(uses.contains(&("HashMap".to_owned(), None)));
+        let uses = qualifiers(&pattern(
+            "std::collections::HashMap::new()",
+            "HashMap::default()",
+        ));
+        assert!(uses.contains(&("new".to_owned(), Some("HashMap".to_owned()))));
+        let uses = qualifiers(&pattern("legacy_parse($A)", "parse($A)"));
+        assert_eq!(uses, vec![("legacy_parse".to_owned(), None)]);
     }
 
     #[test]

@@ -880,10 +880,18 @@ fn read_migrations(
             let removed = removed_names(p);
             let names_changed = (removed.len(), new_names(p).len());
             let items = mine::migration::item_names(p);
+            // A name every use of which goes through a path the repository does not define (`HashMap::new`
+            // in a crate with `fn new`s of its own) names someone else's item.
+            let uses = mine::migration::qualifiers(p);
+            let own_path = |q: &Option<String>| match q.as_deref() {
+                None | Some("Self" | "self" | "crate" | "super") => true,
+                Some(q) => history.defined.contains_key(q),
+            };
             let own_names: Vec<String> = removed
                 .into_iter()
                 .filter(|n| items.contains(n))
                 .filter(|n| history.defined.contains_key(n))
+                .filter(|n| uses.iter().any(|(name, q)| name == n && own_path(q)))
                 .collect();
             let deprecated: Vec<String> = own_names
                 .iter()
