@@ -13,26 +13,54 @@ fn reader(name: &str, call: &str) -> String {
     )
 }
 
-/// A crate with a private parser module and five callers of `legacy_parse`, committed once.
-fn callers() -> Repo {
-    let manifest = "[package]\nname = \"callers\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
-    let lock = "version = 4\n\n[[package]]\nname = \"callers\"\nversion = \"0.1.0\"\n";
-    let lib = "mod parser;\npub mod a;\npub mod b;\npub mod c;\npub mod d;\npub mod e;\n";
-    let files: Vec<(String, String)> = ["a", "b", "c", "d", "e"]
+const MODULES: [&str; 5] = ["a", "b", "c", "d", "e"];
+
+/// A crate named `name` with `module` (a path and its text, declared by `declare` in `src/lib.rs`) and five
+/// modules `a`…`e`, each `body(module name)`, committed once.
+fn five_module_crate(
+    name: &str,
+    (declare, module): (&str, (&str, &str)),
+    body: impl Fn(&str) -> String,
+) -> Repo {
+    let manifest =
+        format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n");
+    let lock = format!("version = 4\n\n[[package]]\nname = \"{name}\"\nversion = \"0.1.0\"\n");
+    let lib = format!("{declare}\npub mod a;\npub mod b;\npub mod c;\npub mod d;\npub mod e;\n");
+    let files: Vec<(String, String)> = MODULES
         .iter()
-        .map(|m| (format!("src/{m}.rs"), reader(m, "legacy_parse")))
+        .map(|m| (format!("src/{m}.rs"), body(m)))
         .collect();
     let mut all: Vec<(&str, &str)> = vec![
-        ("Cargo.toml", manifest),
-        ("Cargo.lock", lock),
+        ("Cargo.toml", &manifest),
+        ("Cargo.lock", &lock),
         (".gitignore", "/target\n"),
-        ("src/lib.rs", lib),
-        ("src/parser.rs", PARSER),
+        ("src/lib.rs", &lib),
+        module,
     ];
     all.extend(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
     let repo = Repo::new();
     repo.commit("the crate", &all);
     repo
+}
+
+/// A crate with a private parser module and five callers of `legacy_parse`, committed once.
+fn callers() -> Repo {
+    five_module_crate("callers", ("mod parser;", ("src/parser.rs", PARSER)), |m| {
+        reader(m, "legacy_parse")
+    })
+}
+
+/// `suture migrations` finds none in the history of `repo`.
+#[track_caller]
+fn assert_no_migration(repo: &Repo) {
+    let m = run(&["migrations", repo.path_str(), "--validate", "none"]);
+    assert_eq!(m.code, 0, "{}\n{}", m.stdout, m.stderr);
+    assert!(
+        m.stdout
+            .contains("no migration in this repository's history"),
+        "{}",
+        m.stdout
+    );
 }
 
 fn migrate(repo: &Repo, module: &str) {
@@ -186,20 +214,13 @@ fn a_rename_that_was_reverted_is_not_a_migration() {
     ]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(!r.stderr.contains("migration in progress"), "{}", r.stderr);
-    let m = run(&["migrations", repo.path_str(), "--validate", "none"]);
-    assert_eq!(m.code, 0, "{}\n{}", m.stdout, m.stderr);
-    assert!(
-        m.stdout
-            .contains("no migration in this repository's history"),
-        "{}",
-        m.stdout
-    );
+    assert_no_migration(&repo);
 }
 
 #[test]
 fn a_rename_done_in_one_sweeping_commit_proposes_nothing() {
     let repo = callers();
-    let all: Vec<(String, String)> = ["a", "b", "c", "d", "e"]
+    let all: Vec<(String, String)> = MODULES
         .iter()
         .map(|m| (format!("src/{m}.rs"), reader(m, "parse")))
         .collect();
@@ -208,13 +229,7 @@ fn a_rename_done_in_one_sweeping_commit_proposes_nothing() {
     let r = run(&["fix", repo.path_str(), "--validate", "none"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("0 fixes"), "{}", r.stdout);
-    let m = run(&["migrations", repo.path_str(), "--validate", "none"]);
-    assert!(
-        m.stdout
-            .contains("no migration in this repository's history"),
-        "{}",
-        m.stdout
-    );
+    assert_no_migration(&repo);
 }
 
 #[test]
@@ -239,33 +254,20 @@ fn no_history_uses_the_shipped_library_alone() {
 /// A crate with its own `Registry` (and so its own `fn new`) and five functions that each make a `TYPE::new()`,
 /// committed once; then three commits that each move one of them to `TYPE::with_capacity(8)`.
 fn capacity_history(annotation: &str, ty: &str) -> Repo {
-    let manifest = "[package]\nname = \"sized\"\nversion = \"0.1.0\"\nedition = \"2021\"\n";
-    let lock = "version = 4\n\n[[package]]\nname = \"sized\"\nversion = \"0.1.0\"\n";
     let registry = "pub struct Registry(Vec<u32>);\n\nimpl Registry {\n    pub fn new() -> Self {\n        \
                     Registry(Vec::new())\n    }\n\n    pub fn with_capacity(n: usize) -> Self {\n        \
                     Registry(Vec::with_capacity(n))\n    }\n\n    pub fn len(&self) -> usize {\n        \
                     self.0.len()\n    }\n}\n";
-    let lib = "pub mod registry;\npub mod a;\npub mod b;\npub mod c;\npub mod d;\npub mod e;\n";
-    let maker = |m: &str| {
-        format!(
-            "#![allow(unused_imports)]\nuse std::collections::HashMap;\nuse crate::registry::Registry;\n\n\
-             pub fn make_{m}() -> usize {{\n    let made: {annotation} = {ty}::new();\n    made.len()\n}}\n"
-        )
-    };
-    let files: Vec<(String, String)> = ["a", "b", "c", "d", "e"]
-        .iter()
-        .map(|m| (format!("src/{m}.rs"), maker(m)))
-        .collect();
-    let mut all: Vec<(&str, &str)> = vec![
-        ("Cargo.toml", manifest),
-        ("Cargo.lock", lock),
-        (".gitignore", "/target\n"),
-        ("src/lib.rs", lib),
-        ("src/registry.rs", registry),
-    ];
-    all.extend(files.iter().map(|(p, t)| (p.as_str(), t.as_str())));
-    let repo = Repo::new();
-    repo.commit("the crate", &all);
+    let repo = five_module_crate(
+        "sized",
+        ("pub mod registry;", ("src/registry.rs", registry)),
+        |m| {
+            format!(
+                "#![allow(unused_imports)]\nuse std::collections::HashMap;\nuse crate::registry::Registry;\n\n\
+                 pub fn make_{m}() -> usize {{\n    let made: {annotation} = {ty}::new();\n    made.len()\n}}\n"
+            )
+        },
+    );
     for m in ["a", "b", "c"] {
         repo.edit(
             &format!("make_{m}: with a capacity"),
@@ -282,14 +284,7 @@ fn capacity_history(annotation: &str, ty: &str) -> Repo {
 #[test]
 fn a_path_through_someone_elses_type_is_not_the_teams_item() {
     let foreign = capacity_history("HashMap<u32, u32>", "HashMap");
-    let m = run(&["migrations", foreign.path_str(), "--validate", "none"]);
-    assert_eq!(m.code, 0, "{}\n{}", m.stdout, m.stderr);
-    assert!(
-        m.stdout
-            .contains("no migration in this repository's history"),
-        "{}",
-        m.stdout
-    );
+    assert_no_migration(&foreign);
     let r = run(&["fix", foreign.path_str(), "--validate", "none"]);
     assert!(r.stdout.contains("0 fixes"), "{}\n{}", r.stdout, r.stderr);
 

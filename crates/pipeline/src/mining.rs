@@ -3,7 +3,8 @@
 //! Mining is incremental: each commit's edits are recorded in the store in the transaction that records the
 //! fact that the commit was mined (the commits that are ready together share one), and a later run only
 //! processes commits the store has not seen. The library is then rebuilt from the stored edits of the commits
-//! in range, so a re-run with nothing new writes the same library. Several repositories can be mined into one library; that is how the shipped library is made.
+//! in range, so a re-run with nothing new writes the same library. Several repositories can be mined into one
+//! library; that is how the shipped library is made.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
