@@ -221,42 +221,46 @@ fn edits_in(
     config: &ExtractConfig,
 ) -> Found {
     let (b_region, a_region) = regions;
+    // A candidate block with a syntax error only gives way to the next candidate: the tree of a broken block is
+    // not built, and the after side is not parsed once the before side failed.
     let is_block = b_region.is_block() || a_region.is_block();
-    let (b_offset, b_parse) = b_region.parse(before, before_parses);
-    let (a_offset, a_parse) = a_region.parse(after, after_parses);
-    // Lines of the parsed texts count from here (a wrapper's prefix holds no newline).
+    // Lines of the parsed texts count from here (a wrapper's prefix holds no newline). A skip's line is in the
+    // before file: a line of the after version is placed from the start of the before region.
     let line0 = before_lines.line_of(b_region.parsed.start);
-    let a_line0 = after_lines.line_of(a_region.parsed.start);
     let region_line = before_lines.line_of(b_region.range.start);
     let mut out = FileEdits::default();
-    // Over the depth budget a wider region only nests deeper: skipped with the reason at once.
-    let too_deep = [("before", &b_parse, line0), ("after", &a_parse, a_line0)]
-        .into_iter()
-        .find_map(|(side, p, first)| p.too_deep.map(|d| (side, d, first)));
-    if let Some((side, too_deep, first)) = too_deep {
-        out.skipped.push((
-            region_line,
-            format!(
-                "code nested too deep in the {side} version: deeper than {} levels at line {}",
-                too_deep.limit,
-                first + too_deep.line - 1
-            ),
-        ));
+    // Over the depth budget a wider region only nests deeper: skipped with the reason at once. A syntax error
+    // of a whole function is skipped with its place.
+    let mut rejected = |side: &str, parse: &syntax::Parse, first: u32| {
+        if let Some(too_deep) = &parse.too_deep {
+            out.skipped.push((
+                region_line,
+                format!(
+                    "code nested too deep in the {side} version: deeper than {} levels at line {}",
+                    too_deep.limit,
+                    first + too_deep.line - 1
+                ),
+            ));
+        } else if let Some(e) = parse.errors.first() {
+            out.skipped.push((
+                first + e.line - 1,
+                format!("syntax error in the {side} version: {}", e.message),
+            ));
+        } else {
+            return false;
+        }
+        true
+    };
+    let Some((b_offset, b_parse)) = b_region.parse(before, before_parses, is_block) else {
+        return Found::ParseErrors;
+    };
+    if rejected("before", &b_parse, line0) {
         return Found::Edits(out);
     }
-    if let Some(e) = b_parse.errors.first().or(a_parse.errors.first()) {
-        if is_block {
-            return Found::ParseErrors;
-        }
-        let side = if b_parse.errors.is_empty() {
-            "after"
-        } else {
-            "before"
-        };
-        out.skipped.push((
-            line0 + e.line - 1,
-            format!("syntax error in the {side} version: {}", e.message),
-        ));
+    let Some((a_offset, a_parse)) = a_region.parse(after, after_parses, is_block) else {
+        return Found::ParseErrors;
+    };
+    if rejected("after", &a_parse, line0) {
         return Found::Edits(out);
     }
     let (bt, at) = (&b_parse.tree, &a_parse.tree);
@@ -452,26 +456,39 @@ impl Region {
         matches!(self.kind, RegionKind::Statements | RegionKind::Block)
     }
 
-    /// Parses the region; returns where the region's text starts in the parsed text, and the parse. Items take
-    /// the parse that found them from `parses`.
-    fn parse(&self, text: &str, parses: &mut Parses) -> (u32, syntax::Parse) {
+    /// Parses the region; returns where the region's text starts in the parsed text, and the parse, or with
+    /// `clean_only` `None` when the text has a syntax error. Items take the parse that found them from `parses`.
+    fn parse(
+        &self,
+        text: &str,
+        parses: &mut Parses,
+        clean_only: bool,
+    ) -> Option<(u32, syntax::Parse)> {
         let code = &text[self.range.clone()];
+        let parse_text = |text: &str| {
+            if clean_only {
+                syntax::parse_if_clean(text)
+            } else {
+                Some(parse(text))
+            }
+        };
         match self.kind {
-            RegionKind::Item => (
+            RegionKind::Item => Some((
                 (self.range.start - self.parsed.start) as u32,
-                parses
-                    .remove(&self.parsed)
-                    .unwrap_or_else(|| parse(&text[self.parsed.clone()])),
-            ),
-            RegionKind::Function => (0, parse(code)),
-            RegionKind::Block => (
+                match parses.remove(&self.parsed) {
+                    Some(found) => found,
+                    None => parse_text(&text[self.parsed.clone()])?,
+                },
+            )),
+            RegionKind::Function => Some((0, parse_text(code)?)),
+            RegionKind::Block => Some((
                 BLOCK_PREFIX.len() as u32,
-                parse(&format!("{BLOCK_PREFIX}{code}")),
-            ),
-            RegionKind::Statements => (
+                parse_text(&format!("{BLOCK_PREFIX}{code}"))?,
+            )),
+            RegionKind::Statements => Some((
                 BLOCK_PREFIX.len() as u32 + 1,
-                parse(&format!("{BLOCK_PREFIX}{{{code}\n}}")),
-            ),
+                parse_text(&format!("{BLOCK_PREFIX}{{{code}\n}}"))?,
+            )),
         }
     }
 }

@@ -242,10 +242,22 @@ pub fn line_of(text: &str, offset: u32) -> u32 {
 
 /// Parses a whole file. Never fails: broken code yields a tree with `ERROR` nodes plus errors.
 pub fn parse(text: &str) -> Parse {
+    build(text, &ts_parse_reusing(text))
+}
+
+/// Parses `text` when it has no syntax error; `None`, without building a tree, when it has one. For callers that
+/// only try a text and widen it when it does not parse (mining tries the block around a hunk first): building
+/// the tree of a broken text would be thrown away.
+pub fn parse_if_clean(text: &str) -> Option<Parse> {
     let ts_tree = ts_parse_reusing(text);
+    (!ts_tree.root_node().has_error()).then(|| build(text, &ts_tree))
+}
+
+fn build(text: &str, ts_tree: &tree_sitter::Tree) -> Parse {
     let mut builder = Builder {
         text,
-        nodes: Vec::new(),
+        // The count tree-sitter keeps (comments in, grafted macro arguments out): the vector rarely grows.
+        nodes: Vec::with_capacity(ts_tree.root_node().descendant_count()),
         errors: Vec::new(),
         too_deep: None,
     };

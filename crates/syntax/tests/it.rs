@@ -494,7 +494,10 @@ fn a_text_nested_deeper_than_the_budget_is_one_node_with_the_reason() {
 
 /// The tree and errors of a parse, as text, with every node's hash.
 fn shape(text: &str) -> String {
-    let parse = parse(text);
+    shape_of(&parse(text))
+}
+
+fn shape_of(parse: &syntax::Parse) -> String {
     let mut out = debug_tree(&parse.tree, Tree::ROOT);
     for id in 0..parse.tree.len() as u32 {
         out.push_str(&format!("{}:{} ", id, parse.tree.node(id).hash));
@@ -538,5 +541,35 @@ fn a_parse_after_a_parse_of_a_similar_text_is_a_parse_from_scratch() {
             let reused = shape(second);
             assert_eq!(reused, fresh, "{first:?} then {second:?}");
         }
+    }
+}
+
+/// `parse_if_clean` is `parse` for a text without syntax errors and `None` for one with any, wherever the error
+/// is: a missing token, a stray one, one inside a macro's arguments, one deep in a nested block. Mining asks it
+/// of the blocks it tries before the function around a hunk, and widens on `None`.
+#[test]
+fn a_clean_parse_is_the_parse_and_a_broken_text_has_none() {
+    let clean = [
+        "fn f(a: u32) -> u32 {\n    let b = a - 1;\n    b + 2\n}\n",
+        "fn __suture_block() {{ let v = vec![1, 2]; assert_eq!(v.len(), 2);\n}}",
+        "struct S { a: u32 }\nimpl S { fn a(&self) -> u32 { self.a } }\n",
+    ];
+    for text in clean {
+        let full = parse(text);
+        assert!(full.errors.is_empty(), "{text}");
+        let fast = syntax::parse_if_clean(text).expect("a text without errors parses");
+        assert_eq!(shape(text), shape_of(&fast), "{text}");
+        assert!(fast.errors.is_empty());
+    }
+    let broken = [
+        "fn f(a: u32) -> u32 {\n    let b = a - ;\n    b + 2\n}\n",
+        "fn f() { let x = 1 }\n}",
+        "fn f() { if a { if b { if c { let = 3; } } } }",
+        "fn f() { let x = try!(g()); }",
+        "fn __suture_block() { x => 1, y => 2 }",
+    ];
+    for text in broken {
+        assert!(!parse(text).errors.is_empty(), "{text}");
+        assert!(syntax::parse_if_clean(text).is_none(), "{text}");
     }
 }
