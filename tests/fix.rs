@@ -664,6 +664,59 @@ fn a_baseline_check_that_cannot_run_shows_and_applies_nothing() {
 }
 
 #[test]
+fn a_workspace_member_that_does_not_compile_hides_no_fix_elsewhere() {
+    // A member that fails before any fix (a nightly-only bench, a broken example crate) must not stop cargo
+    // before it reaches the crate the fixes are in: then those would be "not compiled" (or, for the baseline,
+    // their errors unseen). One job and a build script make cargo reach the broken member first.
+    let (repo, patterns) = three_crate();
+    repo.commit(
+        "a member that does not compile",
+        &[
+            (
+                "Cargo.toml",
+                "[package]\nname = \"three\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [workspace]\nmembers = [\"broken\"]\n",
+            ),
+            (
+                "Cargo.lock",
+                "version = 4\n\n[[package]]\nname = \"broken\"\nversion = \"0.1.0\"\n\n\
+                 [[package]]\nname = \"three\"\nversion = \"0.1.0\"\n",
+            ),
+            (
+                "broken/Cargo.toml",
+                "[package]\nname = \"broken\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("broken/build.rs", "fn main() {}\n"),
+            (
+                "broken/src/lib.rs",
+                "pub fn answer() -> u32 {\n    \"forty-two\"\n}\n",
+            ),
+            (".cargo/config.toml", "[build]\njobs = 1\n"),
+        ],
+    );
+    let r = run(&[
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--calibration",
+        "none",
+        "--apply",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(),
+        THREE.replace("v.len() == 0", "v.is_empty()")
+    );
+    assert!(
+        r.stdout
+            .contains("backed out src/lib.rs:8 [m-cast]: new with it: error[E0308]"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn only_fixes_that_compile_without_new_warnings_are_applied() {
     let (repo, patterns) = three_crate();
     let r = run(&[

@@ -15,7 +15,11 @@
 //! Why `cargo check --workspace --all-targets --message-format=json`: the repository's own workspace,
 //! features and targets decide what compiles, tests included; JSON gives each diagnostic's primary span,
 //! through macro expansions, which is what blame needs. Output goes to a file, not a pipe: a real crate's
-//! warnings exceed any in-memory cap, and a lost baseline warning would look new.
+//! warnings exceed any in-memory cap, and a lost baseline warning would look new. `--keep-going`: without it
+//! cargo starts nothing new after the first target that fails, so in a workspace where one target fails before
+//! any fix (a nightly-only bench, a broken member) which targets were compiled depends on the order cargo
+//! happened to take. Fixes elsewhere were then skipped as not compiled, or blamed for errors the baseline only
+//! missed.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -503,7 +507,7 @@ impl Runner {
             program: "sh".to_owned(),
             args: vec![
                 "-c".to_owned(),
-                "cargo check --workspace --all-targets --message-format=json >\"$SUTURE_JSON\""
+                "cargo check --workspace --all-targets --keep-going --message-format=json >\"$SUTURE_JSON\""
                     .to_owned(),
             ],
             timeout: self.timeout,
