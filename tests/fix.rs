@@ -663,6 +663,27 @@ fn a_baseline_check_that_cannot_run_shows_and_applies_nothing() {
     assert!(r.stdout.contains("not compile-checked"), "{}", r.stdout);
 }
 
+/// `suture fix --apply` on `three_crate` (or a repository grown from it): exits 1, and only the first fix, the
+/// one that compiles without a new warning, is applied.
+#[track_caller]
+fn apply_three(repo: &Repo, patterns: &tempfile::TempDir) -> support::Output {
+    let r = run(&[
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--calibration",
+        "none",
+        "--apply",
+    ]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(),
+        THREE.replace("v.len() == 0", "v.is_empty()")
+    );
+    r
+}
+
 #[test]
 fn a_workspace_member_that_does_not_compile_hides_no_fix_elsewhere() {
     // A member that fails before any fix (a nightly-only bench, a broken example crate) must not stop cargo
@@ -694,20 +715,7 @@ fn a_workspace_member_that_does_not_compile_hides_no_fix_elsewhere() {
             (".cargo/config.toml", "[build]\njobs = 1\n"),
         ],
     );
-    let r = run(&[
-        "fix",
-        repo.path_str(),
-        "--patterns",
-        patterns.path().to_str().unwrap(),
-        "--calibration",
-        "none",
-        "--apply",
-    ]);
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    assert_eq!(
-        std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(),
-        THREE.replace("v.len() == 0", "v.is_empty()")
-    );
+    let r = apply_three(&repo, &patterns);
     assert!(
         r.stdout
             .contains("backed out src/lib.rs:8 [m-cast]: new with it: error[E0308]"),
@@ -719,21 +727,7 @@ fn a_workspace_member_that_does_not_compile_hides_no_fix_elsewhere() {
 #[test]
 fn only_fixes_that_compile_without_new_warnings_are_applied() {
     let (repo, patterns) = three_crate();
-    let r = run(&[
-        "fix",
-        repo.path_str(),
-        "--patterns",
-        patterns.path().to_str().unwrap(),
-        "--calibration",
-        "none",
-        "--apply",
-    ]);
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    // Only the first fix is applied.
-    assert_eq!(
-        std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(),
-        THREE.replace("v.len() == 0", "v.is_empty()")
-    );
+    let r = apply_three(&repo, &patterns);
     // The output names the compiler's reason for each backed-out fix.
     assert!(
         r.stdout.contains("backed out src/lib.rs:8 [m-cast]: new with it: error[E0308]: mismatched types at src/lib.rs:8"),

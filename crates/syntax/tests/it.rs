@@ -545,8 +545,8 @@ fn a_parse_after_a_parse_of_a_similar_text_is_a_parse_from_scratch() {
 }
 
 /// `parse_if_clean` is `parse` for a text without syntax errors and `None` for one with any, wherever the error
-/// is: a missing token, a stray one, one inside a macro's arguments, one deep in a nested block. Mining asks it
-/// of the blocks it tries before the function around a hunk, and widens on `None`.
+/// is: a missing operand, a stray brace, one deep in nested blocks, 2015's `try!`, match arms where statements
+/// belong. Mining asks it of the blocks it tries before the function around a hunk, and widens on `None`.
 #[test]
 fn a_clean_parse_is_the_parse_and_a_broken_text_has_none() {
     let clean = [
