@@ -319,15 +319,22 @@ fn then_some_is_learned_for_cheap_arguments_only() {
     expect![[r#"
         --- a/target.rs
         +++ b/target.rs
-        @@ -1,4 +1,4 @@
-         fn f(ready: bool) {
+        @@ -1,8 +1,8 @@
+         fn f(ready: bool, v: &[u32], i: usize) {
         -    let a = ready.then(|| 5);
         +    let a = ready.then_some(5);
              let b = ready.then(|| expensive());
+             let c = (i != 0).then(|| v[i - 1]);
+             let d = ready.then(|| i + 1);
+             let e = ready.then(|| v.first().unwrap());
+        -    let f = ready.then(|| -1);
+        +    let f = ready.then_some(-1);
          }
     "#]].assert_eq(&fix_with_mined(
         &repo,
-        "fn f(ready: bool) {\n    let a = ready.then(|| 5);\n    let b = ready.then(|| expensive());\n}\n",
+        // A panic is an effect too: made eager, `v[i - 1]` panics when `i` is 0 and `i + 1` may overflow,
+        // which the closure prevented. A negative literal cannot panic.
+        "fn f(ready: bool, v: &[u32], i: usize) {\n    let a = ready.then(|| 5);\n    let b = ready.then(|| expensive());\n    let c = (i != 0).then(|| v[i - 1]);\n    let d = ready.then(|| i + 1);\n    let e = ready.then(|| v.first().unwrap());\n    let f = ready.then(|| -1);\n}\n",
     ));
 }
 

@@ -68,13 +68,14 @@ pub fn guards_on_path(
         if !on_line(site_tree, &site_lines, m.node, site.line) {
             continue;
         }
-        // The condition repeats the bound code: only code without side effects may be repeated.
+        // The condition repeats the bound code: only code without calls or macros may be repeated (what may
+        // panic in it, an index or arithmetic, ran before the panic at the site too).
         let pure = m
             .bindings
             .iter()
             .flatten()
             .flat_map(|b| b.nodes())
-            .all(|&b| HoleClass::Accessor.contains(pattern::classify_tree(site_tree, b)));
+            .all(|&b| HoleClass::Cheap.contains(pattern::classify_tree(site_tree, b)));
         if !pure {
             continue;
         }

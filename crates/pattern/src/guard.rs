@@ -12,11 +12,12 @@
 //! tree. The lattice is a tree, so the join of two classes is their nearest common ancestor:
 //!
 //! ```text
-//! any ─┬─ accessor ─ pure ─┬─ literal ─┬─ string-no-brace
-//!      │                   │           └─ string-with-brace
-//!      │                   ├─ identifier
-//!      │                   ├─ path        (a `scoped_identifier`: `u32::MAX`, `Ordering::Less`)
-//!      │                   └─ field       (field accesses of identifiers: `self.items.len`)
+//! any ─┬─ cheap ─┬─ accessor ─ pure ─┬─ literal ─┬─ string-no-brace
+//!      │         │                   │           └─ string-with-brace
+//!      │         │                   ├─ identifier
+//!      │         │                   ├─ path        (a `scoped_identifier`: `u32::MAX`, `Ordering::Less`)
+//!      │         │                   └─ field       (field accesses of identifiers: `self.items.len`)
+//!      │         └─ panics   (an index, arithmetic that can overflow or divide by zero, `.unwrap()`)
 //!      └─ effects ─┬─ call     (contains a call or `.await`)
 //!                  └─ macro    (contains a macro invocation and no call)
 //! ```
@@ -30,8 +31,13 @@
 //! function call, no argument computed, no macro. It cannot tell a getter from a method with an effect
 //! (`state.fresh_sha()`); the compiler cannot either, which is why a learned guard is a bound, not a proof.
 //!
-//! `pure` means no call, no macro and no `.await` anywhere inside, so evaluating the code has no side effect
-//! and costs little (operator overloading aside). Classification sees only kinds and leaf texts, so it gives
+//! `pure` means no call, no macro, no `.await` and nothing that can panic anywhere inside, so evaluating the
+//! code has no side effect and costs little (operator overloading aside). A panic is an effect too: in
+//! `(i != 0).then(|| v[i - 1])` the closure is what keeps `i - 1` and the index from running when `i` is 0, so
+//! `then_some(v[i - 1])` panics where the original did not. Code that may panic (an index, `+ - * / % << >>`
+//! or a negation on anything but literals, an `.unwrap()`) and otherwise calls nothing is `panics`; `cheap` is
+//! everything without calls (but an accessor's) and macros, panicking or not: what a guard condition may
+//! repeat. Classification sees only kinds and leaf texts, so it gives
 //! the same answer on a parsed file ([`classify_tree`]) and on a template's concrete nodes ([`classify_node`]).
 
 use schemars::JsonSchema;
@@ -48,7 +54,11 @@ use crate::{Bindings, Label, PNode, Pattern};
 pub enum HoleClass {
     /// Anything: no guard.
     Any,
-    /// No call, no macro, no `.await` anywhere inside.
+    /// An accessor's code or code that may panic: no call but an accessor's, no macro, no `.await`.
+    Cheap,
+    /// Cheap code that may panic: an index, arithmetic that can overflow or divide by zero, `.unwrap()`.
+    Panics,
+    /// No call, no macro, no `.await`, nothing that can panic anywhere inside.
     Pure,
     /// Pure code plus method calls without arguments (`items.len()`).
     Accessor,
@@ -98,7 +108,8 @@ impl HoleClass {
         use HoleClass::*;
         match self {
             Any => None,
-            Accessor | Effects => Some(Any),
+            Cheap | Effects => Some(Any),
+            Accessor | Panics => Some(Cheap),
             Call | Macro => Some(Effects),
             Pure => Some(Accessor),
             Literal | Identifier | Path | Field => Some(Pure),
@@ -119,7 +130,7 @@ impl HoleClass {
     }
 
     /// Every class, smallest first within each branch of the lattice.
-    pub const ALL: [HoleClass; 12] = {
+    pub const ALL: [HoleClass; 14] = {
         use HoleClass::*;
         [
             StringNoBrace,
@@ -130,6 +141,8 @@ impl HoleClass {
             Field,
             Pure,
             Accessor,
+            Panics,
+            Cheap,
             Call,
             Macro,
             Effects,
@@ -147,6 +160,8 @@ impl HoleClass {
         use HoleClass::*;
         match self {
             Any => "any",
+            Cheap => "cheap",
+            Panics => "panics",
             Pure => "pure",
             Accessor => "accessor",
             Literal => "literal",
@@ -162,24 +177,83 @@ impl HoleClass {
     }
 }
 
-/// The most specific class of a subtree, from its kinds in preorder (root first), whether one of its leaves
-/// holds `{`, and whether each of its calls is a method call without arguments.
-fn classify(kinds: &[&str], brace: bool, accessor_calls: bool) -> HoleClass {
+/// What [`classify`] needs to know of a subtree besides its kinds.
+#[derive(Clone, Copy)]
+struct Traits {
+    /// One of its leaves holds `{`.
+    brace: bool,
+    /// Each of its calls is a method call without arguments.
+    accessor_calls: bool,
+    /// One of its nodes may panic ([`may_panic`]).
+    panics: bool,
+}
+
+impl Traits {
+    const NONE: Traits = Traits {
+        brace: false,
+        accessor_calls: true,
+        panics: false,
+    };
+}
+
+/// A node's child as [`may_panic`] and [`is_accessor_call`] see it: its kind, and its own children's kinds and
+/// leaf texts.
+type Child<'a> = (&'a str, Vec<(&'a str, Option<&'a str>)>);
+
+/// The operators that panic on overflow (in debug builds) or on a zero divisor, alone and compound.
+const ARITHMETIC: &[&str] = &[
+    "+", "-", "*", "/", "%", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=",
+];
+
+/// Whether evaluating a node of `kind` with these children may panic by itself: an index, arithmetic on
+/// anything but two literals, a negation of anything but a literal, or `.unwrap()` / `.unwrap_err()`.
+fn may_panic(kind: &str, children: &[Child<'_>]) -> bool {
+    let kind_at = |i: usize| children.get(i).map(|c| c.0);
+    let literal = |i: usize| kind_at(i).is_some_and(|k| LITERALS.contains(&k));
+    match kind {
+        "index_expression" => true,
+        "binary_expression" | "compound_assignment_expr" => {
+            kind_at(1).is_some_and(|op| ARITHMETIC.contains(&op)) && !(literal(0) && literal(2))
+        }
+        "unary_expression" => kind_at(0) == Some("-") && !literal(1),
+        "call_expression" => children.first().is_some_and(|(function, inner)| {
+            *function == "field_expression"
+                && matches!(
+                    inner.last(),
+                    Some(("field_identifier", Some("unwrap" | "unwrap_err")))
+                )
+        }),
+        _ => false,
+    }
+}
+
+/// The most specific class of a subtree, from its kinds in preorder (root first) and its [`Traits`].
+fn classify(kinds: &[&str], traits: Traits) -> HoleClass {
     let Some(&root) = kinds.first() else {
         return HoleClass::Any;
     };
+    let Traits {
+        brace,
+        accessor_calls,
+        panics,
+    } = traits;
     if kinds.contains(&"await_expression") {
         return HoleClass::Call;
     }
     if kinds.contains(&"call_expression") {
-        return if accessor_calls && !kinds.contains(&"macro_invocation") {
-            HoleClass::Accessor
-        } else {
+        return if !accessor_calls || kinds.contains(&"macro_invocation") {
             HoleClass::Call
+        } else if panics {
+            HoleClass::Panics
+        } else {
+            HoleClass::Accessor
         };
     }
     if kinds.contains(&"macro_invocation") {
         return HoleClass::Macro;
+    }
+    if panics {
+        return HoleClass::Panics;
     }
     let only = |allowed: &[&str]| kinds.iter().all(|k| allowed.contains(k));
     if STRINGS.contains(&root) {
@@ -225,32 +299,39 @@ fn classify(kinds: &[&str], brace: bool, accessor_calls: bool) -> HoleClass {
 
 /// The class of the subtree of `id` in a parsed file.
 pub fn classify_tree(tree: &Tree, id: NodeId) -> HoleClass {
-    let ids = tree.descendants(id);
-    let brace = ids
-        .clone()
-        .any(|d| tree.label_text(d).is_some_and(|t| t.contains('{')));
-    let accessor_calls = ids.clone().all(|d| {
+    let mut traits = Traits::NONE;
+    let mut kinds = Vec::new();
+    for d in tree.descendants(id) {
         let node = tree.node(d);
-        node.kind != "call_expression"
-            || is_accessor_call(node.children.iter().map(|&c| {
-                let child = tree.node(c);
-                (
-                    child.kind,
-                    child.children.iter().map(|&g| tree.node(g).kind).collect(),
-                )
-            }))
-    });
-    let kinds: Vec<&str> = ids.map(|d| tree.node(d).kind).collect();
-    classify(&kinds, brace, accessor_calls)
+        kinds.push(node.kind);
+        traits.brace |= tree.label_text(d).is_some_and(|t| t.contains('{'));
+        if node.children.is_empty() {
+            continue;
+        }
+        let children: Vec<Child> = node
+            .children
+            .iter()
+            .map(|&c| {
+                let inner = tree.node(c).children.iter();
+                let inner = inner.map(|&g| (tree.node(g).kind, tree.label_text(g)));
+                (tree.node(c).kind, inner.collect())
+            })
+            .collect();
+        traits.panics |= may_panic(node.kind, &children);
+        if node.kind == "call_expression" {
+            traits.accessor_calls &= is_accessor_call(&children);
+        }
+    }
+    classify(&kinds, traits)
 }
 
-/// Whether a call, given its children (kind and the kinds of their children), is `receiver.method()`: its
-/// function is a field expression and its argument list holds nothing but the parentheses.
-fn is_accessor_call<'a>(mut children: impl Iterator<Item = (&'a str, Vec<&'a str>)>) -> bool {
-    let function = children.next();
-    let arguments = children.find(|(kind, _)| *kind == "arguments");
+/// Whether a call, given its children, is `receiver.method()`: its function is a field expression and its
+/// argument list holds nothing but the parentheses.
+fn is_accessor_call(children: &[Child<'_>]) -> bool {
+    let function = children.first();
+    let arguments = children.iter().find(|(kind, _)| *kind == "arguments");
     matches!(function, Some(("field_expression", _)))
-        && arguments.is_some_and(|(_, inner)| inner.iter().all(|k| matches!(*k, "(" | ")")))
+        && arguments.is_some_and(|(_, inner)| inner.iter().all(|(k, _)| matches!(*k, "(" | ")")))
 }
 
 /// The class of a concrete template node (one without holes; a hole inside counts as [`HoleClass::Any`]).
@@ -258,35 +339,39 @@ pub fn classify_node(node: &PNode) -> HoleClass {
     fn kind_of(node: &PNode) -> &str {
         crate::list::kind_of(node)
     }
-    fn walk<'a>(
-        node: &'a PNode,
-        kinds: &mut Vec<&'a str>,
-        brace: &mut bool,
-        accessor_calls: &mut bool,
-    ) -> bool {
+    fn leaf_of(node: &PNode) -> Option<&str> {
+        match &node.label {
+            Label::Node { leaf, .. } => leaf.as_deref(),
+            _ => None,
+        }
+    }
+    fn walk<'a>(node: &'a PNode, kinds: &mut Vec<&'a str>, traits: &mut Traits) -> bool {
         match &node.label {
             Label::Hole(_) | Label::List(_) => false,
             Label::Node { kind, leaf } => {
                 kinds.push(kind);
-                *brace |= leaf.as_deref().is_some_and(|t| t.contains('{'));
-                if *kind == "call_expression" {
-                    *accessor_calls &= is_accessor_call(
-                        node.children
-                            .iter()
-                            .map(|c| (kind_of(c), c.children.iter().map(kind_of).collect())),
-                    );
-                }
-                node.children
+                traits.brace |= leaf.as_deref().is_some_and(|t| t.contains('{'));
+                let children: Vec<Child> = node
+                    .children
                     .iter()
-                    .all(|c| walk(c, kinds, brace, accessor_calls))
+                    .map(|c| {
+                        let inner = c.children.iter().map(|g| (kind_of(g), leaf_of(g)));
+                        (kind_of(c), inner.collect())
+                    })
+                    .collect();
+                traits.panics |= may_panic(kind, &children);
+                if *kind == "call_expression" {
+                    traits.accessor_calls &= is_accessor_call(&children);
+                }
+                node.children.iter().all(|c| walk(c, kinds, traits))
             }
         }
     }
-    let (mut kinds, mut brace, mut accessor_calls) = (Vec::new(), false, true);
-    if !walk(node, &mut kinds, &mut brace, &mut accessor_calls) {
+    let (mut kinds, mut traits) = (Vec::new(), Traits::NONE);
+    if !walk(node, &mut kinds, &mut traits) {
         return HoleClass::Any;
     }
-    classify(&kinds, brace, accessor_calls)
+    classify(&kinds, traits)
 }
 
 /// Binds the holes of `general` to the subtrees of `instance`, a template it generalises (for example one of

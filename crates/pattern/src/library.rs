@@ -63,8 +63,11 @@ pub struct SerializablePattern {
     /// reports one of these kinds, the matcher prefers this pattern at the failing location.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub panics: Vec<String>,
-    /// What each hole may bind, by hole name without `$` (`A = "pure"`): `any`, `pure` (no call, no macro),
-    /// `literal`, `string-no-brace`, `string-with-brace`, `identifier`, `path`, `field`, `call` or `macro`.
+    /// What each hole may bind, by hole name without `$` (`A = "pure"`): `any`, `cheap` (no call but a method
+    /// call without arguments, no macro), `panics` (cheap code with an index, arithmetic or `.unwrap()`),
+    /// `accessor` (cheap code that cannot panic), `pure` (no call, no macro, nothing that can panic),
+    /// `literal`, `string-no-brace`, `string-with-brace`, `identifier`, `path`, `field`, `effects`, `call` or
+    /// `macro`.
     /// A mined pattern's guards are the smallest classes covering what each hole bound in its fixes. The
     /// pattern only matches where every binding is in its hole's class; a hole without a guard binds anything.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

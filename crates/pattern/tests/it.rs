@@ -608,6 +608,56 @@ fn method_calls_without_arguments_are_accessors_and_other_calls_are_not() {
     assert!(HoleClass::Accessor.contains(HoleClass::Identifier));
 }
 
+#[test]
+fn code_that_may_panic_is_neither_pure_nor_an_accessor() {
+    use pattern::{HoleClass, classify_tree};
+    let class = |code: &str| {
+        let parse = syntax::parse(&format!("fn f() {{ {code}; }}"));
+        let tree = &parse.tree;
+        let id = (0..tree.len() as u32)
+            .find(|&i| tree.text_of(i) == code)
+            .expect("the expression is a node");
+        classify_tree(tree, id)
+    };
+    for code in [
+        "v[i]",
+        "chapters[i - 1].chapter",
+        "i + 1",
+        "n / d",
+        "x % 2",
+        "1 << n",
+        "-x",
+        "x.unwrap()",
+        "r.unwrap_err().len()",
+        "s[1..].len()",
+    ] {
+        assert_eq!(class(code), HoleClass::Panics, "{code}");
+    }
+    for (code, expected) in [
+        ("-1", HoleClass::Pure),
+        ("2 * 3", HoleClass::Pure),
+        ("a == b && !c", HoleClass::Pure),
+        ("x as u64 | y", HoleClass::Pure),
+        ("*count", HoleClass::Pure),
+        ("items.len()", HoleClass::Accessor),
+        ("v[i].clone()", HoleClass::Panics),
+        ("f(v[i])", HoleClass::Call),
+    ] {
+        assert_eq!(class(code), expected, "{code}");
+    }
+    // What a guard condition may repeat: an accessor's code, panicking or not, and no call.
+    assert_eq!(
+        HoleClass::Accessor.join(HoleClass::Panics),
+        HoleClass::Cheap
+    );
+    assert_eq!(
+        HoleClass::Identifier.join(HoleClass::Panics),
+        HoleClass::Cheap
+    );
+    assert!(!HoleClass::Accessor.contains(HoleClass::Panics));
+    assert_eq!(HoleClass::Panics.join(HoleClass::Call), HoleClass::Any);
+}
+
 /// Anti-unifies the pairs, prints the generalisation, and checks that its text reads back as the same pattern
 /// (what mining requires before writing it).
 #[track_caller]

@@ -219,7 +219,8 @@ fn fill_one(name: &str, class: HoleClass, in_string: bool, violate: bool) -> Str
             HoleClass::Field => format!("hole.{}", name.to_ascii_lowercase()),
             HoleClass::Effects | HoleClass::Call => format!("{plain}()"),
             HoleClass::Macro => format!("{plain}!()"),
-            HoleClass::Any | HoleClass::Pure | HoleClass::Accessor | HoleClass::Identifier => plain,
+            HoleClass::Panics => format!("{plain}[0]"),
+            HoleClass::Any | HoleClass::Cheap | HoleClass::Pure | HoleClass::Accessor | HoleClass::Identifier => plain,
         }
     }
 }
