@@ -220,7 +220,11 @@ fn fill_one(name: &str, class: HoleClass, in_string: bool, violate: bool) -> Str
             HoleClass::Effects | HoleClass::Call => format!("{plain}()"),
             HoleClass::Macro => format!("{plain}!()"),
             HoleClass::Panics => format!("{plain}[0]"),
-            HoleClass::Any | HoleClass::Cheap | HoleClass::Pure | HoleClass::Accessor | HoleClass::Identifier => plain,
+            HoleClass::Any
+            | HoleClass::Cheap
+            | HoleClass::Pure
+            | HoleClass::Accessor
+            | HoleClass::Identifier => plain,
         }
     }
 }
