@@ -1077,3 +1077,79 @@ fn an_unreadable_file_is_an_error_naming_it() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_fix_that_needs_a_newer_rust_than_the_crates_msrv_is_skipped_with_the_declaration() {
+    // The check compiles with the toolchain installed here, newer than most crates' MSRV, so it cannot catch
+    // `then_some` (Rust 1.62) in a crate that promises 1.61: the MSRV is read from the manifests instead.
+    let code = "pub fn f(ready: bool) -> Option<u32> {\n    ready.then(|| 5)\n}\n";
+    let member = |name: &str, version: &str| {
+        (
+            format!("{name}/Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{version}"),
+        )
+    };
+    let mut files = vec![
+        (
+            "Cargo.toml".to_owned(),
+            "[workspace]\nmembers = [\"old\", \"new\", \"inherits\", \"clippy\", \"free\"]\n\
+             resolver = \"2\"\n\n[workspace.package]\nrust-version = \"1.61\"\n"
+                .to_owned(),
+        ),
+        member("old", "rust-version = \"1.61.0\"\n"),
+        member("new", "rust-version = \"1.62\"\n"),
+        member("inherits", "rust-version.workspace = true\n"),
+        member("clippy", "rust-version = \"1.70\"\n"),
+        ("clippy/clippy.toml".to_owned(), "msrv = \"1.50\"\n".to_owned()),
+        member("free", ""),
+    ];
+    for name in ["old", "new", "inherits", "clippy", "free"] {
+        files.push((format!("{name}/src/lib.rs"), code.to_owned()));
+    }
+    let repo = Repo::new();
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    repo.commit("a workspace of five MSRVs", &refs);
+    let patterns = tempfile::tempdir().unwrap();
+    std::fs::write(
+        patterns.path().join("m-then.toml"),
+        "id = \"m-then\"\norigin = \"mined\"\nbefore = \"$A.then(|| $B)\"\nafter = \"$A.then_some($B)\"\nscore = 0.9\n",
+    )
+    .unwrap();
+    let args = [
+        "fix",
+        repo.path_str(),
+        "--patterns",
+        patterns.path().to_str().unwrap(),
+        "--validate",
+        "none",
+        "--verbose",
+    ];
+    let r = run(&args);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let needs = "the fix uses `then_some` (stable since Rust 1.62), newer than the crate's MSRV";
+    for (file, msrv) in [
+        ("old", "1.61 (`rust-version` in old/Cargo.toml)"),
+        ("inherits", "1.61 (`rust-version` in Cargo.toml)"),
+        ("clippy", "1.50 (`msrv` in clippy/clippy.toml)"),
+    ] {
+        let line = format!("skipped {file}/src/lib.rs:2 [m-then]: {needs} {msrv}");
+        assert!(r.stdout.contains(&line), "{line}\n{}", r.stdout);
+    }
+    for file in ["new", "free"] {
+        assert!(
+            r.stdout.contains(&format!("{file}/src/lib.rs:2:5: fix #")),
+            "{file}: {}",
+            r.stdout
+        );
+    }
+    assert!(r.stdout.contains("2 fixes in 2 files"), "{}", r.stdout);
+    let json = run(&[&args[..6], &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let codes: Vec<&str> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["needs-newer-rust"; 3], "{}", json.stdout);
+}

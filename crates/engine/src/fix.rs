@@ -8,7 +8,7 @@
 //! [`SkipReason`]:
 //!
 //! 1. **match** (the index) → 2. **instantiate** the after side from the bindings → 3. **guard**: suppression
-//!    comments, syntax-error regions, no-ops, dropped comments → 4. **score**: the [`ConfidenceModel`] turns the
+//!    comments, syntax-error regions, no-ops, dropped comments, a std item newer than the file's MSRV → 4. **score**: the [`ConfidenceModel`] turns the
 //!    pattern's evidence and where the match is into a probability → 5. **choose**: overlapping candidates
 //!    are resolved best first; a match nested in a fix that was just applied is looked for again in the
 //!    patched text, in a next round → 6. **plan the checks**: every fix must leave code that parses strictly
@@ -26,6 +26,7 @@ use syntax::{NodeId, Tree};
 use crate::confidence::{
     Assessment, Basis, ConfidenceModel, Evidence, Outcomes, PathStep, RawScore, Validation,
 };
+use crate::msrv::{Msrv, needs_newer};
 use crate::skip::SkipReason;
 
 /// Where a failure or a person points: a file (relative to the root) and a 1-based line.
@@ -61,6 +62,9 @@ pub struct FixConfig {
     pub model: ConfidenceModel,
     /// Merged / closed fixes of each pattern id so far (the server's record), for the model.
     pub outcomes: HashMap<String, Outcomes>,
+    /// Each file's MSRV where its crate declares one (the caller reads the manifests), by file path as passed
+    /// to [`Engine::fix_text`]: a fix that needs a newer Rust is skipped (see [`crate::msrv`]).
+    pub msrv: HashMap<String, Msrv>,
 }
 
 impl Default for FixConfig {
@@ -75,6 +79,7 @@ impl Default for FixConfig {
             only_on_locations: false,
             model: ConfidenceModel::default(),
             outcomes: HashMap::new(),
+            msrv: HashMap::new(),
         }
     }
 }
@@ -434,6 +439,17 @@ fn fix_source(
                 }
                 if comments_lost(&text[range.clone()], &replacement) {
                     skip(SkipReason::DropsComment);
+                    continue;
+                }
+                if let Some(msrv) = config.msrv.get(file)
+                    && let Some(needs) =
+                        needs_newer(&text[range.clone()], &replacement, msrv.version)
+                {
+                    skip(SkipReason::NeedsNewerRust {
+                        item: needs.item,
+                        since: needs.since,
+                        msrv: msrv.clone(),
+                    });
                     continue;
                 }
                 if let Some(function) =

@@ -9,6 +9,7 @@ pub mod check;
 pub mod confidence;
 mod fix;
 mod lift;
+pub mod msrv;
 mod skip;
 
 pub use confidence::{
@@ -20,6 +21,7 @@ pub use fix::{
     fix_text, rank, units,
 };
 pub use lift::{Frame, guards_on_path};
+pub use msrv::{Msrv, RustVersion};
 pub use policy::Probability;
 pub use skip::SkipReason;
 

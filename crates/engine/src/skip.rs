@@ -36,6 +36,14 @@ pub enum SkipReason {
     /// whose attributes name it (a test of the old API, `#[should_panic(expected = "…old…")]`), or one that
     /// allows `deprecated`.
     OldFormOnPurpose { function: String },
+    /// The replacement brings in a std item (`item`, a key of [`crate::msrv::STABLE_SINCE`]) stabilised in
+    /// `since`, newer than the MSRV of the file's crate: it would compile here and break the project's MSRV
+    /// build.
+    NeedsNewerRust {
+        item: &'static str,
+        since: crate::RustVersion,
+        msrv: crate::Msrv,
+    },
     /// The compiler reported new errors or warnings on the patched code; the fix was backed out.
     DoesNotCompile(Vec<String>),
     /// The check does not compile the file (a feature or `cfg` leaves it out), so it cannot vouch for the
@@ -67,6 +75,9 @@ impl SkipReason {
             SkipReason::OldFormOnPurpose { .. } => {
                 "a migration's site in a function that uses the old form on purpose"
             }
+            SkipReason::NeedsNewerRust { .. } => {
+                "the fix needs a newer Rust than the crate's MSRV"
+            }
             SkipReason::DoesNotCompile(_) => {
                 "backed out: the compiler reports new errors or warnings"
             }
@@ -92,6 +103,7 @@ impl SkipReason {
             SkipReason::TogetherDoNotParse(_) => "together-do-not-parse",
             SkipReason::SelfRecursion { .. } => "self-recursion",
             SkipReason::OldFormOnPurpose { .. } => "old-form-on-purpose",
+            SkipReason::NeedsNewerRust { .. } => "needs-newer-rust",
             SkipReason::DoesNotCompile(_) => "does-not-compile",
             SkipReason::NotCompiled => "not-compiled",
             SkipReason::CheckBudget { .. } => "check-budget",
@@ -133,6 +145,13 @@ impl std::fmt::Display for SkipReason {
             SkipReason::OldFormOnPurpose { function } => write!(
                 f,
                 "`{function}` uses the old form on purpose (it is named after it, its attributes name it, or it allows `deprecated`), so the migration leaves it"
+            ),
+            SkipReason::NeedsNewerRust { item, since, msrv } => write!(
+                f,
+                "the fix uses {} (stable since Rust {since}), newer than the crate's MSRV {} ({})",
+                crate::msrv::describe(item),
+                msrv.version,
+                msrv.source
             ),
             SkipReason::DoesNotCompile(messages) if messages.is_empty() => write!(
                 f,

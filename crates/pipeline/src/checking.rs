@@ -106,7 +106,12 @@ pub fn check_fixes(
     options: &CheckOptions,
     progress: &mut dyn FnMut(&str),
 ) -> Result<()> {
-    let outcome = check_report(root, library, config, report, options, progress)?;
+    // The fixes found again in later passes obey the same MSRVs as the first ones.
+    let mut config = config.clone();
+    for (file, msrv) in &report.msrv {
+        config.msrv.entry(file.clone()).or_insert_with(|| msrv.clone());
+    }
+    let outcome = check_report(root, library, &config, report, options, progress)?;
     report.validation = Some(outcome);
     Ok(())
 }

@@ -35,6 +35,8 @@ pub struct FixReport {
     pub patterns: usize,
     /// Candidates under [`FixConfig::min_confidence`], not listed one by one.
     pub below_threshold: usize,
+    /// The MSRV of each file whose crate declares one (`crate::msrv`), which the engine held the fixes to.
+    pub msrv: HashMap<String, engine::Msrv>,
     /// What the compiler check did (`crate::checking`); `None` before it ran.
     pub validation: Option<crate::checking::CheckReport>,
 }
@@ -55,21 +57,36 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     };
     let patterns: Vec<&LibraryPattern> = library.patterns.iter().collect();
     let engine = Engine::new(&patterns, config);
-    let results: Vec<Result<engine::FileOutcome, SkippedFile>> = files
-        .par_iter()
-        .map(|path| -> Result<Result<engine::FileOutcome, SkippedFile>> {
-            let file = path
-                .strip_prefix(base)
+    let names: Vec<String> = files
+        .iter()
+        .map(|path| {
+            path.strip_prefix(base)
                 .unwrap_or(path)
                 .to_string_lossy()
-                .replace('\\', "/");
-            Ok(read_source(path, &file, config)?.map(|text| engine.fix_text(&file, &text, config)))
+                .replace('\\', "/")
+        })
+        .collect();
+    // A fix must not need a newer Rust than the crate's MSRV: the engine reads each file's from the config.
+    let mut config = config.clone();
+    let msrv = crate::msrv::msrv_of_files(
+        base,
+        files.iter().map(PathBuf::as_path).zip(names.iter().map(String::as_str)),
+    );
+    for (file, msrv) in msrv {
+        config.msrv.entry(file).or_insert(msrv);
+    }
+    let results: Vec<Result<engine::FileOutcome, SkippedFile>> = files
+        .par_iter()
+        .zip(&names)
+        .map(|(path, file)| -> Result<Result<engine::FileOutcome, SkippedFile>> {
+            Ok(read_source(path, file, &config)?.map(|text| engine.fix_text(file, &text, &config)))
         })
         .collect::<Result<_>>()?;
     let mut report = FixReport {
         base: base.to_path_buf(),
         files_scanned: files.len(),
         patterns: engine.len(),
+        msrv: config.msrv,
         ..FixReport::default()
     };
     for outcome in results {

@@ -16,6 +16,7 @@ pub mod library;
 pub mod locate;
 pub mod measuring;
 pub mod mining;
+pub mod msrv;
 pub mod output;
 pub mod own_history;
 pub mod split;
