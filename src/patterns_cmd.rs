@@ -115,6 +115,16 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
                 );
             };
             println!("# {}", library.files[i].display());
+            let source = &library.patterns[i].source;
+            let any = engine::RustVersion { major: 1, minor: 0 };
+            if let Some(needs) = engine::msrv::needs_newer(&source.before, &source.after, any) {
+                // A comment, so that the output stays the file's TOML.
+                println!(
+                    "# needs Rust {} or newer: the after side brings in {}; skipped in crates whose MSRV is older",
+                    needs.since,
+                    engine::msrv::describe(needs.item)
+                );
+            }
             print!(
                 "{}",
                 pipeline::library::to_toml(&library.patterns[i].source)?

@@ -5,7 +5,8 @@
 //! `rust-version = "1.61"`. Clippy has the same rule for its own suggestions (`msrv`). A fix whose replacement
 //! brings in a std item newer than the file's MSRV is skipped with [`crate::SkipReason::NeedsNewerRust`].
 //!
-//! What a piece of code uses is read off its tokens as keys — `.name` for a method call, `name!` for a macro,
+//! What a piece of code uses is read off its tokens as keys — `.name` for a method (or a field: no std item
+//! of the table is one), `name!` for a macro,
 //! `a::b` for a path, and one key for an identifier captured in a format string (`"{x}"`) — and only the keys
 //! the replacement has and the original had not count. [`STABLE_SINCE`] is **hand-written**, not learned: the
 //! versions in which std stabilised the items, from the Rust release notes. A name std shares with other
@@ -236,9 +237,10 @@ fn keys(code: &str) -> Vec<String> {
         let Token::Ident(name) = t else { continue };
         let previous = if i == 0 { &Token::Other } else { at(i - 1) };
         let next = at(i + 1);
-        if *previous == Token::Punct(".")
-            && matches!(next, Token::Punct("(") | Token::Punct("::"))
-        {
+        // A method, called or not (a template can end at the name: `$A.sort` → `$A.sort_unstable`); not the
+        // end of a range (`..name`).
+        let range = i >= 2 && *at(i - 2) == Token::Punct(".");
+        if *previous == Token::Punct(".") && !range {
             out.push(format!(".{name}"));
         }
         if *next == Token::Punct("!")
@@ -409,6 +411,8 @@ mod tests {
         // Names in comments, strings and char literals are not code.
         assert!(keys("// x.then_some(1)\n'a'; \"matches!(a)\"; r#\"x.then_some(1)\"#").is_empty());
         assert_eq!(keys("fn f<'a>(x: &'a str) { '\\n'; x.trim_start() }").len(), 1);
+        // A method named without its call, as a template may end; a range's end is no method.
+        assert_eq!(keys("v.sort_unstable; a..fill"), [".sort_unstable"]);
     }
 
     #[test]
