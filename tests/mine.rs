@@ -551,6 +551,29 @@ fn operator_swaps_are_refused() {
     expect![""].assert_eq(&library);
 }
 
+#[test]
+fn edits_that_only_add_or_remove_imported_names_are_refused() {
+    // Three commits each drop a name from an import, as a commit does when it removes the name's last use:
+    // on other code the edit would only break a build or do cargo fix's `unused_imports` job.
+    let repo = fixes(
+        "pub mod a {\n    use std::fmt::{Debug, Write};\n}\npub mod b {\n    use std::fmt::{Debug, Display};\n}\n\
+         pub mod c {\n    use std::fmt::{Debug, Binary};\n}\n",
+        &[
+            ("use std::fmt::{Debug, Write};", "use std::fmt::Write;"),
+            ("use std::fmt::{Debug, Display};", "use std::fmt::Display;"),
+            ("use std::fmt::{Debug, Binary};", "use std::fmt::Binary;"),
+        ],
+    );
+    for extra in [&[][..], &["--keep-renames"][..]] {
+        let (refused, library) = mine_summary(&repo, extra);
+        expect![[r#"
+            refused      1× imports only (names added to or removed from a `use`)
+        "#]]
+        .assert_eq(&refused);
+        expect![""].assert_eq(&library);
+    }
+}
+
 /// Mines `repo` with `extra` flags and fixes a new file holding `code` with what was learned.
 fn learn_then_fix(repo: &support::Repo, extra: &[&str], code: &str) -> (String, String) {
     let (_, library) = mine_summary(repo, extra);

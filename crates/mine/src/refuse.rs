@@ -37,6 +37,13 @@
 //!   variant or a field is churn that clippy's `unnecessary_lazy_evaluations` asks to undo, and an example
 //!   that does it was made for another reason (a borrow, a type) the tree does not show. A guard of `effects`
 //!   learned from all the examples keeps the pattern, for code with effects only.
+//! - **Imports only**: both sides are imports and one side's names are the other's with some left out
+//!   (`use proc_macro2::{Span, $A};` → `use proc_macro2::$A;`). Imports follow the code that uses them: a
+//!   name was dropped because its last use went in the same commit, or added for a new use, so on another
+//!   site the edit is an `unused_imports` cleanup at best (cargo fix's business) and an unresolved name at
+//!   worst (syn's and mdBook's own histories taught three such patterns, and the compiler backed every
+//!   proposal out). An import whose path changes (`use failure::Error` → `use anyhow::Error`) is not this
+//!   rule's.
 
 use std::collections::HashSet;
 
@@ -71,6 +78,8 @@ pub enum Refusal {
     OperatorSwap,
     /// A hole is moved into a closure, and an example bound code without effects there.
     LazyCheap,
+    /// Only imported names are added or removed.
+    ImportsOnly,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -98,6 +107,9 @@ impl Refusal {
             Refusal::LazyCheap => {
                 "lazy cheap code (moved into a closure, an example had no call)".to_owned()
             }
+            Refusal::ImportsOnly => {
+                "imports only (names added to or removed from a `use`)".to_owned()
+            }
         }
     }
 }
@@ -118,6 +130,9 @@ pub fn refusal(pattern: &Pattern, config: &RefuseConfig) -> Option<Refusal> {
     }
     if differs_only_in(&pattern.before.root, &pattern.after.root, &is_operator) {
         return Some(Refusal::OperatorSwap);
+    }
+    if only_imported_names_change(&pattern.before.root, &pattern.after.root) {
+        return Some(Refusal::ImportsOnly);
     }
     if let Some(dropped) = drops(pattern) {
         return Some(Refusal::Drops(dropped));
@@ -236,6 +251,44 @@ fn differs_only_in(before: &PNode, after: &PNode, changes: &dyn Fn(&PNode) -> bo
     }
     let mut differs = false;
     walk(before, after, changes, &mut differs) && differs
+}
+
+/// Whether both sides are (parts of) `use` declarations and the names of one are the other's with some left
+/// out, holes counted as names.
+fn only_imported_names_change(before: &PNode, after: &PNode) -> bool {
+    const IMPORTS: &[&str] = &[
+        "use_declaration",
+        "use_list",
+        "scoped_use_list",
+        "use_as_clause",
+        "use_wildcard",
+    ];
+    let is_import = |n: &PNode| n.kind().is_some_and(|k| IMPORTS.contains(&k));
+    if !is_import(before) || !is_import(after) {
+        return false;
+    }
+    let names = |root: &PNode| {
+        let mut out = std::collections::BTreeMap::<String, usize>::new();
+        visit(root, &mut |node, _| {
+            let name = match &node.label {
+                Label::Hole(id) | Label::List(id) => Some(format!("${id:?}")),
+                Label::Node { .. } if node.children.is_empty() => node.leaf().map(str::to_owned),
+                Label::Node { .. } => None,
+            };
+            if let Some(name) = name {
+                *out.entry(name).or_default() += 1;
+            }
+        });
+        out
+    };
+    let (b, a) = (names(before), names(after));
+    let within = |small: &std::collections::BTreeMap<String, usize>,
+                  large: &std::collections::BTreeMap<String, usize>| {
+        small
+            .iter()
+            .all(|(name, n)| large.get(name).is_some_and(|m| m >= n))
+    };
+    b != a && (within(&a, &b) || within(&b, &a))
 }
 
 /// What the fix removes, if it removes something the examples cannot vouch for.

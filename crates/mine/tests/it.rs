@@ -264,6 +264,23 @@ fn refusals_of_single_patterns() {
         expect!["rename: after side introduces `New`"],
     );
     check_refusal("$A.iter().count => $A.len", expect!["kept"]);
+    // Imported names follow the code that uses them; a changed path may be a migration.
+    check_refusal(
+        "use proc_macro2::{Span, $A}; => use proc_macro2::$A;",
+        expect!["imports only (names added to or removed from a `use`)"],
+    );
+    check_refusal(
+        "use $A::{$B, BookItem, $C}; => use $A::{$B, $C};",
+        expect!["imports only (names added to or removed from a `use`)"],
+    );
+    check_refusal(
+        "use std::fmt; => use std::fmt::{self, Write};",
+        expect!["imports only (names added to or removed from a `use`)"],
+    );
+    check_refusal(
+        "use failure::Error; => use anyhow::Error;",
+        expect!["rename: after side introduces `anyhow`"],
+    );
     // FIXME: indistinguishable from the method swap above until edits keep their parent.
     check_refusal("self.crate_def_map => self.def_map", expect!["kept"]);
     check_refusal("$A.to_string() => String::from($A)", expect!["kept"]);
