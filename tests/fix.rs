@@ -1086,7 +1086,9 @@ fn a_fix_that_needs_a_newer_rust_than_the_crates_msrv_is_skipped_with_the_declar
     let member = |name: &str, version: &str| {
         (
             format!("{name}/Cargo.toml"),
-            format!("[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{version}"),
+            format!(
+                "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\n{version}"
+            ),
         )
     };
     let mut files = vec![
@@ -1100,14 +1102,20 @@ fn a_fix_that_needs_a_newer_rust_than_the_crates_msrv_is_skipped_with_the_declar
         member("new", "rust-version = \"1.62\"\n"),
         member("inherits", "rust-version.workspace = true\n"),
         member("clippy", "rust-version = \"1.70\"\n"),
-        ("clippy/clippy.toml".to_owned(), "msrv = \"1.50\"\n".to_owned()),
+        (
+            "clippy/clippy.toml".to_owned(),
+            "msrv = \"1.50\"\n".to_owned(),
+        ),
         member("free", ""),
     ];
     for name in ["old", "new", "inherits", "clippy", "free"] {
         files.push((format!("{name}/src/lib.rs"), code.to_owned()));
     }
     let repo = Repo::new();
-    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     repo.commit("a workspace of five MSRVs", &refs);
     let patterns = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -407,10 +407,16 @@ mod tests {
                 ".parse"
             ]
         );
-        assert_eq!(keys(r#"println!("{x:?} {0} {}")"#), [FORMAT_CAPTURE, "println!"]);
+        assert_eq!(
+            keys(r#"println!("{x:?} {0} {}")"#),
+            [FORMAT_CAPTURE, "println!"]
+        );
         // Names in comments, strings and char literals are not code.
         assert!(keys("// x.then_some(1)\n'a'; \"matches!(a)\"; r#\"x.then_some(1)\"#").is_empty());
-        assert_eq!(keys("fn f<'a>(x: &'a str) { '\\n'; x.trim_start() }").len(), 1);
+        assert_eq!(
+            keys("fn f<'a>(x: &'a str) { '\\n'; x.trim_start() }").len(),
+            1
+        );
         // A method named without its call, as a template may end; a range's end is no method.
         assert_eq!(keys("v.sort_unstable; a..fill"), [".sort_unstable"]);
     }
@@ -425,9 +431,19 @@ mod tests {
                 since: v(62)
             })
         );
-        assert_eq!(needs_newer("ready.then(|| 5)", "ready.then_some(5)", v(62)), None);
+        assert_eq!(
+            needs_newer("ready.then(|| 5)", "ready.then_some(5)", v(62)),
+            None
+        );
         // Already used before the fix: the fix adds no requirement.
-        assert_eq!(needs_newer("x.then_some(a).then(|| b)", "x.then_some(a).then_some(b)", v(50)), None);
+        assert_eq!(
+            needs_newer(
+                "x.then_some(a).then(|| b)",
+                "x.then_some(a).then_some(b)",
+                v(50)
+            ),
+            None
+        );
         // The newest of several.
         let both = needs_newer(
             "match x { A::B => true, _ => false }",
@@ -435,10 +451,22 @@ mod tests {
             v(40),
         );
         assert_eq!(both.map(|n| n.item), Some(".is_some_and"));
-        assert_eq!(needs_newer("u32::max_value()", "u32::MAX", v(42)).map(|n| n.since), Some(v(43)));
-        assert_eq!(needs_newer("format!(\"{}\", x)", "format!(\"{x}\")", v(57)).map(|n| n.since), Some(v(58)));
-        assert_eq!(needs_newer("mem::replace(&mut v, vec![])", "mem::take(&mut v)", v(39)).map(|n| n.item), Some("mem::take"));
+        assert_eq!(
+            needs_newer("u32::max_value()", "u32::MAX", v(42)).map(|n| n.since),
+            Some(v(43))
+        );
+        assert_eq!(
+            needs_newer("format!(\"{}\", x)", "format!(\"{x}\")", v(57)).map(|n| n.since),
+            Some(v(58))
+        );
+        assert_eq!(
+            needs_newer("mem::replace(&mut v, vec![])", "mem::take(&mut v)", v(39)).map(|n| n.item),
+            Some("mem::take")
+        );
         // A method std has had since 1.0 needs nothing.
-        assert_eq!(needs_newer("x.unwrap_or(y())", "x.unwrap_or_else(|| y())", v(0)), None);
+        assert_eq!(
+            needs_newer("x.unwrap_or(y())", "x.unwrap_or_else(|| y())", v(0)),
+            None
+        );
     }
 }

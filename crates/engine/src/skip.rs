@@ -75,9 +75,7 @@ impl SkipReason {
             SkipReason::OldFormOnPurpose { .. } => {
                 "a migration's site in a function that uses the old form on purpose"
             }
-            SkipReason::NeedsNewerRust { .. } => {
-                "the fix needs a newer Rust than the crate's MSRV"
-            }
+            SkipReason::NeedsNewerRust { .. } => "the fix needs a newer Rust than the crate's MSRV",
             SkipReason::DoesNotCompile(_) => {
                 "backed out: the compiler reports new errors or warnings"
             }

@@ -109,7 +109,10 @@ pub fn check_fixes(
     // The fixes found again in later passes obey the same MSRVs as the first ones.
     let mut config = config.clone();
     for (file, msrv) in &report.msrv {
-        config.msrv.entry(file.clone()).or_insert_with(|| msrv.clone());
+        config
+            .msrv
+            .entry(file.clone())
+            .or_insert_with(|| msrv.clone());
     }
     let outcome = check_report(root, library, &config, report, options, progress)?;
     report.validation = Some(outcome);

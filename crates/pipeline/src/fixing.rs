@@ -70,7 +70,10 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     let mut config = config.clone();
     let msrv = crate::msrv::msrv_of_files(
         base,
-        files.iter().map(PathBuf::as_path).zip(names.iter().map(String::as_str)),
+        files
+            .iter()
+            .map(PathBuf::as_path)
+            .zip(names.iter().map(String::as_str)),
     );
     for (file, msrv) in msrv {
         config.msrv.entry(file).or_insert(msrv);
@@ -78,9 +81,12 @@ pub fn propose_fixes(root: &Path, library: &Library, config: &FixConfig) -> Resu
     let results: Vec<Result<engine::FileOutcome, SkippedFile>> = files
         .par_iter()
         .zip(&names)
-        .map(|(path, file)| -> Result<Result<engine::FileOutcome, SkippedFile>> {
-            Ok(read_source(path, file, &config)?.map(|text| engine.fix_text(file, &text, &config)))
-        })
+        .map(
+            |(path, file)| -> Result<Result<engine::FileOutcome, SkippedFile>> {
+                Ok(read_source(path, file, &config)?
+                    .map(|text| engine.fix_text(file, &text, &config)))
+            },
+        )
         .collect::<Result<_>>()?;
     let mut report = FixReport {
         base: base.to_path_buf(),

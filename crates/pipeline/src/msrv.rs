@@ -56,15 +56,21 @@ impl Reader {
     }
 
     fn find(&mut self, dir: &Path) -> Option<Msrv> {
-        let package_dir = self
-            .up_from(dir)
-            .into_iter()
-            .find(|d| self.table(&d.join("Cargo.toml")).is_some_and(|t| t.contains_key("package")))?;
+        let package_dir = self.up_from(dir).into_iter().find(|d| {
+            self.table(&d.join("Cargo.toml"))
+                .is_some_and(|t| t.contains_key("package"))
+        })?;
         let manifest = package_dir.join("Cargo.toml");
-        let rust_version = self.table(&manifest)?.get("package")?.get("rust-version").cloned();
+        let rust_version = self
+            .table(&manifest)?
+            .get("package")?
+            .get("rust-version")
+            .cloned();
         let declared = match rust_version {
             Some(toml::Value::String(v)) => RustVersion::parse(&v).map(|v| (v, manifest.clone())),
-            Some(toml::Value::Table(t)) if t.get("workspace") == Some(&toml::Value::Boolean(true)) => {
+            Some(toml::Value::Table(t))
+                if t.get("workspace") == Some(&toml::Value::Boolean(true)) =>
+            {
                 self.workspace_version(&package_dir)
             }
             _ => None,
@@ -97,7 +103,9 @@ impl Reader {
         for d in self.up_from(dir) {
             for name in ["clippy.toml", ".clippy.toml"] {
                 let path = d.join(name);
-                let Some(table) = self.table(&path) else { continue };
+                let Some(table) = self.table(&path) else {
+                    continue;
+                };
                 let version = match table.get("msrv") {
                     Some(toml::Value::String(v)) => RustVersion::parse(v),
                     _ => None,
