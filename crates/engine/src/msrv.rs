@@ -61,6 +61,9 @@ pub struct Needs {
 /// The key of an identifier captured in a format string.
 const FORMAT_CAPTURE: &str = "\"{ident}\"";
 
+/// The key of a `let … else` statement.
+const LET_ELSE: &str = "let … else";
+
 /// When std stabilised what learned and hand-written fixes bring in, as `(key, minor)` of Rust `1.minor`.
 /// Hand-written from the Rust release notes; see the module doc for the keys.
 pub const STABLE_SINCE: &[(&str, u32)] = &[
@@ -189,12 +192,16 @@ pub const STABLE_SINCE: &[(&str, u32)] = &[
     ("f64::INFINITY", 43),
     // `format!("{x}")`
     (FORMAT_CAPTURE, 58),
+    // `let Some(x) = y else { return };`
+    (LET_ELSE, 65),
 ];
 
 /// How an item of [`STABLE_SINCE`] reads in a message: `` `then_some` ``, `` `matches!` ``, `` `mem::take` ``.
 pub fn describe(item: &str) -> String {
     if item == FORMAT_CAPTURE {
         "an identifier captured in a format string (`\"{x}\"`)".to_owned()
+    } else if item == LET_ELSE {
+        "`let … else`".to_owned()
     } else {
         format!("`{}`", item.trim_start_matches('.'))
     }
@@ -256,8 +263,30 @@ fn keys(code: &str) -> Vec<String> {
         {
             out.push(format!("{name}::{second}"));
         }
+        if *name == "let" && is_let_else(&tokens[i + 1..]) {
+            out.push(LET_ELSE.to_owned());
+        }
     }
     out
+}
+
+/// Whether the statement after a `let` has an `else` of its own: at the statement's depth, before its `;`, and
+/// not after a `}` (that `else` is an `if`'s; let-else forbids an initializer ending in `}`).
+fn is_let_else(rest: &[Token<'_>]) -> bool {
+    let mut depth = 0usize;
+    let mut previous = &Token::Other;
+    for t in rest {
+        match t {
+            Token::Punct("(" | "[" | "{") => depth += 1,
+            Token::Punct(")" | "]" | "}") if depth == 0 => return false,
+            Token::Punct(")" | "]" | "}") => depth -= 1,
+            Token::Punct(";") if depth == 0 => return false,
+            Token::Ident("else") if depth == 0 => return *previous != Token::Punct("}"),
+            _ => {}
+        }
+        previous = t;
+    }
+    false
 }
 
 /// The tokens of `code`, comments and literals skipped, and whether a string literal captures an identifier
@@ -463,6 +492,15 @@ mod tests {
             needs_newer("mem::replace(&mut v, vec![])", "mem::take(&mut v)", v(39)).map(|n| n.item),
             Some("mem::take")
         );
+        let let_else = needs_newer(
+            "let x = match y { Some(x) => x, None => return };",
+            "let Some(x) = y else { return };",
+            v(64),
+        );
+        assert_eq!(let_else.map(|n| n.item), Some(LET_ELSE));
+        assert_eq!(describe(LET_ELSE), "`let … else`");
+        // An `if`'s `else` in a `let` is no let-else.
+        assert!(!keys("let x = if a { b } else { c };").contains(&LET_ELSE.to_owned()));
         // A method std has had since 1.0 needs nothing.
         assert_eq!(
             needs_newer("x.unwrap_or(y())", "x.unwrap_or_else(|| y())", v(0)),
