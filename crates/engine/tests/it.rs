@@ -43,6 +43,7 @@ fn pattern(
         panics,
         guards: Default::default(),
         accessors: Default::default(),
+        within: None,
         provenance: Vec::new(),
         measured: None,
         held_out: None,
@@ -1027,6 +1028,7 @@ fn index_guard() -> LibraryPattern {
         panics: vec!["index-out-of-bounds".to_owned()],
         guards: Default::default(),
         accessors: Default::default(),
+        within: None,
         provenance: Vec::new(),
         measured: None,
         held_out: None,
@@ -1324,4 +1326,25 @@ fn every_consumer_fits_the_depth_budget() {
             .join();
         assert!(result.is_ok(), "{name} at depth {n}");
     }
+}
+
+#[test]
+fn a_pattern_within_a_kind_of_node_matches_only_there() {
+    // `within` is data: a name learned inside macro invocations is not renamed where it names a function.
+    let mut p = pattern(
+        "m-log",
+        Origin::Mined,
+        0.9,
+        "old_log => new_log",
+        Vec::new(),
+    );
+    let text = "fn f() {\n    old_log!(\"x\");\n    old_log(1);\n}\n";
+    let everywhere = engine::fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    assert_eq!(everywhere.fixes.fixes.len(), 2);
+    p.pattern.within = Some("macro_invocation".into());
+    let placed = engine::fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    assert_eq!(
+        placed.fixes.patched,
+        "fn f() {\n    new_log!(\"x\");\n    old_log(1);\n}\n"
+    );
 }

@@ -279,6 +279,51 @@ pub fn learn_guards(dendrogram: &mut Dendrogram, selected: &[usize], edits: &[Pa
     }
 }
 
+/// The kinds of before side whose meaning depends on where they sit: a name alone (`map_either` may be a macro,
+/// a method or a function) or a field access (a field read, or the callee of a method call).
+const PLACED_KINDS: &[&str] = &[
+    "identifier",
+    "field_identifier",
+    "type_identifier",
+    "scoped_identifier",
+    "scoped_type_identifier",
+    "field_expression",
+];
+
+/// The places a pattern's `within` can name, each with how a synthesized example puts a before side there
+/// (`{}` is the side): a pattern must fix its own example, so a place no example can show is not learned.
+pub const WITHIN: &[(&str, &str)] = &[
+    ("call_expression", "{}()"),
+    ("macro_invocation", "{}!()"),
+    ("scoped_identifier", "path::{}"),
+    ("scoped_type_identifier", "path::{}"),
+    ("field_expression", "hole.{}"),
+];
+
+/// Sets each selected cluster's `within` (see [`Pattern::within`]): for a before side that is a name or a
+/// field access, the kind of node all its edits sat in (`parents`, indexed like the edits), when they agree,
+/// every one is known, and it is one of [`WITHIN`]. Getafix's unchanged context, one level up, where the
+/// examples share it.
+pub fn learn_within(dendrogram: &mut Dendrogram, selected: &[usize], parents: &[Option<&str>]) {
+    for &c in selected {
+        let cluster = &mut dendrogram.clusters[c];
+        if !PLACED_KINDS.contains(&cluster.pattern.before.kind()) {
+            continue;
+        }
+        let mut kinds = cluster
+            .edits
+            .iter()
+            .map(|&e| parents.get(e).copied().flatten());
+        let first = kinds.next().flatten();
+        if let Some(kind) = first
+            && WITHIN.iter().any(|(k, _)| *k == kind)
+            && kinds.all(|k| k == Some(kind))
+        {
+            cluster.pattern.within = Some(kind.into());
+        }
+    }
+}
+
 /// Splits `selected` into the clusters kept and those refused with their reasons (see [`refusal`] and
 /// [`toggles`]); guards must be learned first.
 pub fn refuse(

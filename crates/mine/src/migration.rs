@@ -126,6 +126,7 @@ pub fn undoes(pattern: &Pattern, edit: &Pattern) -> bool {
         after: pattern.before.clone(),
         guards: Vec::new(),
         accessors: Vec::new(),
+        within: None,
     };
     generalises(&inverse, edit)
 }

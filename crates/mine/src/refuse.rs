@@ -13,10 +13,11 @@
 //!   last segment of a called path, a called function or an invoked macro: the fix uses another API) or are
 //!   names of Rust's prelude (`Some`, `Ok`, `Default`, …). Any other introduced name (a variable, a field, a
 //!   type, a module) comes from the training code: `$A::$B(key)` → `key` or `a: OldName` → `a: NewName` is
-//!   a migration, right only in the repository that is migrating. FIXME: a mined edit is shrunk to the
-//!   smallest differing subtree, so a method swap (`$A.iter().count` → `$A.len`) and a field rename
-//!   (`self.crate_def_map` → `self.def_map`) look alike, and the field of a root field access counts as
-//!   called; field renames get through until edits keep their parent. It is refused unless [`RefuseConfig::renames`] is off
+//!   a migration, right only in the repository that is migrating. A mined edit is shrunk to the smallest
+//!   differing subtree, so a method swap (`$A.iter().count` → `$A.len`) and a field rename
+//!   (`self.crate_def_map` → `self.def_map`) look alike: the pattern's learned `within` tells them apart (the
+//!   callee of a `call_expression`, or a field read elsewhere); without one (edits whose places differ) the
+//!   field of a root field access counts as called. It is refused unless [`RefuseConfig::renames`] is off
 //!   (a team's own library).
 //! - **Drops**: the fix removes a `?` (errors silently ignored), a call of varying callee (`self.$A($B)?` →
 //!   `$B`), or an operand of `||`/`&&` or a whole argument bound by a hole (the examples dropped different
@@ -464,8 +465,13 @@ fn introduced_name(pattern: &Pattern) -> Option<String> {
     // A mined edit is shrunk to the smallest differing subtree, so `$A.iter().count()` → `$A.len()` is
     // learned as `$A.iter().count` → `$A.len`: the field of a root field access may be a callee whose call
     // the template does not show, and counts as called.
+    // Where the edits' context says what the field access sat in, only a call's callee counts.
     let root = &pattern.after.root;
     if root.kind() == Some("field_expression")
+        && pattern
+            .within
+            .as_deref()
+            .is_none_or(|k| k == "call_expression")
         && let Some(field) = root.children.last()
     {
         called.insert(field as *const PNode);

@@ -148,6 +148,8 @@ pub struct MatchCounter<'a> {
     templates: &'a [&'a Template],
     holes: Vec<usize>,
     words: Vec<Vec<&'a str>>,
+    /// Per template, the kind of node a match must sit in (a pattern's `within`); `None` anywhere.
+    within: Vec<Option<&'a str>>,
 }
 
 impl<'a> MatchCounter<'a> {
@@ -157,7 +159,19 @@ impl<'a> MatchCounter<'a> {
             holes: templates.iter().map(|t| t.root.hole_slots()).collect(),
             templates,
             words,
+            within: vec![None; templates.len()],
         }
+    }
+
+    /// Counts only matches whose parent node has the kind given per template (the patterns' `within`).
+    pub fn within(mut self, within: Vec<Option<&'a str>>) -> MatchCounter<'a> {
+        assert_eq!(
+            within.len(),
+            self.templates.len(),
+            "one `within` per template"
+        );
+        self.within = within;
+        self
     }
 
     /// How many templates there are.
@@ -189,7 +203,11 @@ impl<'a> MatchCounter<'a> {
         for (id, node) in tree.nodes.iter().enumerate() {
             if let Some(candidates) = by_kind.get(node.kind) {
                 for &i in candidates {
-                    if match_at(self.templates[i], tree, id as u32, self.holes[i]).is_some() {
+                    let placed = self.within[i]
+                        .is_none_or(|k| node.parent.map(|p| tree.node(p).kind) == Some(k));
+                    if placed
+                        && match_at(self.templates[i], tree, id as u32, self.holes[i]).is_some()
+                    {
                         counts[i] += 1;
                     }
                 }

@@ -630,6 +630,13 @@ pub fn learn_accessors<'a>(
 impl Pattern {
     /// Whether every binding is in its hole's guard (and, for an `accessor` guard with learned methods, calls
     /// only those).
+    /// Whether a match at `node` is in the place the pattern's `within` asks for (anywhere without one).
+    pub fn sits_in(&self, tree: &Tree, node: NodeId) -> bool {
+        self.within
+            .as_deref()
+            .is_none_or(|kind| tree.node(node).parent.map(|p| tree.node(p).kind) == Some(kind))
+    }
+
     pub fn admits(&self, tree: &Tree, bindings: &Bindings) -> bool {
         self.guards.iter().enumerate().all(|(h, &guard)| {
             guard == HoleClass::Any

@@ -186,6 +186,9 @@ impl<'a> Index<'a> {
             for &i in candidates {
                 let pattern = self.patterns[i];
                 // Guards are part of what a pattern means: a binding outside its hole's class is no match.
+                if !pattern.sits_in(tree, id as NodeId) {
+                    continue;
+                }
                 if let Some(bindings) = match_at(&pattern.before, tree, id as NodeId, self.holes[i])
                     .filter(|b| pattern.admits(tree, b))
                 {

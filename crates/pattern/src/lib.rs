@@ -84,6 +84,10 @@ pub struct Pattern {
     /// For a hole guarded `accessor`, the methods its examples called (`["len"]`); the hole then binds only
     /// calls of those. Indexed by hole id; empty means no restriction.
     pub accessors: Vec<Vec<String>>,
+    /// The syntax kind of the node a match must sit in (`macro_invocation` for a renamed macro, `call_expression`
+    /// for a renamed method), when the pattern's before side is a name whose meaning depends on where it
+    /// is and all its examples shared that place. Like guards, not part of [`Pattern::hash`].
+    pub within: Option<Box<str>>,
 }
 
 /// What each hole is bound to in a target tree, indexed by hole id.
@@ -436,6 +440,7 @@ impl Pattern {
             after: Template::from_tree(after, after_id),
             guards: Vec::new(),
             accessors: Vec::new(),
+            within: None,
         }
     }
 
@@ -485,6 +490,7 @@ impl Pattern {
                 after,
                 guards: Vec::new(),
                 accessors: Vec::new(),
+                within: None,
             },
             names,
         ))
@@ -593,6 +599,7 @@ pub fn anti_unify(a: &Pattern, b: &Pattern) -> Pattern {
         },
         guards: Vec::new(),
         accessors: Vec::new(),
+        within: None,
     }
 }
 

@@ -76,6 +76,12 @@ pub struct SerializablePattern {
     /// Absent: any method without arguments.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub accessors: BTreeMap<String, Vec<String>>,
+    /// The syntax kind of the node a match must sit in (`macro_invocation`, `call_expression`, …): learned for
+    /// a pattern whose before side is a name (an identifier, a path, a field access) when all its fixes had
+    /// it in the same place, so that a renamed macro is not applied to a method of the same name. Absent:
+    /// anywhere.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
     /// The fixes this pattern was learned from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provenance: Vec<SerializableProvenance>,
@@ -379,6 +385,7 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
                 pattern.accessors[slot] = methods.clone();
             }
         }
+        pattern.within = file.within.as_deref().map(Box::from);
         let panics_when = match &file.panics_when {
             None => None,
             Some(condition) => {

@@ -70,7 +70,8 @@ fn check(p: &LibraryPattern, example: &SerializableExample) -> Option<String> {
 /// must be left alone (a fix that matches its own output would fire forever). Each guarded hole adds one more
 /// example: the before side with that hole filled outside its class (`hole_a()` for a `pure` hole, `{hole_a}`
 /// in a `string-no-brace` one), which must be left alone, so that `patterns test` checks the guards as data.
-/// Each side is placed where its root kind stands (a function body, a file, a type alias). A list hole
+/// Each side is placed where its root kind stands (a function body, a file, a type alias), inside the node the
+/// pattern's `within` names. A list hole
 /// (`$$$A`) becomes two items where two parse (`hole_a_1, hole_a_2`), else one. Returns nothing when the
 /// templates cannot stand in a file on their own.
 pub fn synthesize_examples(
@@ -78,9 +79,16 @@ pub fn synthesize_examples(
     after: &str,
     kinds: (Option<&str>, Option<&str>),
     guards: &BTreeMap<String, HoleClass>,
+    within: Option<&str>,
 ) -> Vec<SerializableExample> {
+    // A pattern learned `within` a kind of node is shown there (`legacy_parse` as `path::legacy_parse`).
+    let place = within.and_then(|w| mine::WITHIN.iter().find(|(k, _)| *k == w));
     let wrap_items = |template: &str, kind: Option<&str>, violate: Option<&str>, items: usize| {
         let filled = fill_holes(template, guards, violate, items);
+        let filled = match place {
+            Some((_, around)) => around.replace("{}", &filled),
+            None => filled,
+        };
         let code = match syntax::fragment_context(&filled, kind)? {
             FragmentContext::FunctionBody => format!(
                 "fn example() {{\n    {}\n}}\n",

@@ -49,6 +49,9 @@ pub struct ExtractedEdit {
     pub after: String,
     pub before_kind: String,
     pub after_kind: String,
+    /// The kind of the node the before side sits in, when that node is part of the parsed region (not the
+    /// wrapper a block was parsed in): the edit's unchanged context, learned as a pattern's `within`.
+    pub parent_kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -306,7 +309,13 @@ fn edits_in(
                     }
                     return Found::Escaped;
                 }
+                let parent_kind = bt
+                    .node(edit.before)
+                    .parent
+                    .filter(|&p| inside(&bt.node(p).span, b_offset, b_region))
+                    .map(|p| bt.node(p).kind.to_owned());
                 out.edits.push(ExtractedEdit {
+                    parent_kind,
                     line: line0 + bt.line_of(b_span.start) - 1,
                     before: bt.text_of(edit.before).to_owned(),
                     after: at.text_of(edit.after).to_owned(),

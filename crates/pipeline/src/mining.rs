@@ -386,6 +386,7 @@ fn mine_commit(
                 after: e.after,
                 before_kind: e.before_kind,
                 after_kind: e.after_kind,
+                parent_kind: e.parent_kind,
             }));
         mined
             .skipped
@@ -412,6 +413,7 @@ fn build_library(
     let mut provenance = Vec::new();
     let (mut commit_of, mut file_of, mut repo_of) = (Vec::new(), Vec::new(), Vec::new());
     let mut time_of = Vec::new();
+    let mut parent_of: Vec<Option<String>> = Vec::new();
     let mut commit_ids: HashMap<String, usize> = HashMap::new();
     let mut file_ids: HashMap<(usize, String), usize> = HashMap::new();
     for (r, source) in sources.iter().enumerate() {
@@ -448,6 +450,7 @@ fn build_library(
             file_of.push(*file_ids.entry((r, edit.path.clone())).or_insert(next));
             repo_of.push(r);
             time_of.push(edit.time);
+            parent_of.push(edit.parent_kind);
             patterns.push(pattern);
             provenance.push(SerializableProvenance {
                 repo: source.name.clone(),
@@ -482,6 +485,8 @@ fn build_library(
     let selected = select(&dendrogram, origins, &options.score);
     // Guards come from the edits under each candidate; the drop rule reads them, so they come first.
     mine::learn_guards(&mut dendrogram, &selected, &patterns);
+    let parents: Vec<Option<&str>> = parent_of.iter().map(Option::as_deref).collect();
+    mine::learn_within(&mut dendrogram, &selected, &parents);
     // In a team's own history a rename is worth keeping while the team is migrating, and only then: the
     // rename rule is applied after the migrations are read (below), to the patterns that are not one.
     let defer_renames = options.migrations.is_some() && options.refuse.renames;
@@ -711,9 +716,11 @@ fn build_library(
                     &p.after.render(),
                     (Some(p.before.kind()), Some(p.after.kind())),
                     &guards,
+                    p.within.as_deref(),
                 ),
                 guards,
                 accessors,
+                within: p.within.as_deref().map(str::to_owned),
                 provenance: prov,
                 measured: None,
                 migration: migrations[k].clone(),
@@ -959,7 +966,8 @@ fn count_unfixed(
     // The engine's index and the pieces it would parse: a site counted here is one `suture fix` would find,
     // and one it would find is counted (a function inside an item macro's body included).
     let index = pattern::Index::new(candidates.to_vec());
-    let counter = MatchCounter::new(&templates);
+    let counter = MatchCounter::new(&templates)
+        .within(candidates.iter().map(|p| p.within.as_deref()).collect());
     let mut scanned = 0;
     for source in sources {
         let repo = git::open(&source.spec.path)?;

@@ -16,7 +16,7 @@ use crate::mining::{MineOptions, MineReport, Progress, RepoSpec, mine_repos};
 
 /// Bumped whenever what is learned from the same history changes (mining, refusal or migration rules), so that
 /// a library learned by an earlier build is learned again from the stored edits.
-const LEARNING: u32 = 5;
+const LEARNING: u32 = 6;
 
 /// Where the team's library of a repository comes from.
 #[derive(Debug, Clone)]

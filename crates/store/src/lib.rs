@@ -213,6 +213,14 @@ const MIGRATIONS: &[&str] = &[
         offset INTEGER NOT NULL CHECK (offset >= 0)
     ) STRICT;
     ",
+    // 5: each edit's unchanged context, the kind of the node its before side sat in. The mining cache is
+    // emptied, so that every commit is mined again with it (the store is a cache of what git holds).
+    "
+    ALTER TABLE edit ADD COLUMN parent_kind TEXT;
+    DELETE FROM skipped_edit;
+    DELETE FROM edit;
+    DELETE FROM mined_commit;
+    ",
 ];
 
 /// One action to record in the audit trail.
@@ -282,6 +290,8 @@ pub struct StoredEdit {
     pub before_kind: String,
     /// The syntax kind of `after`.
     pub after_kind: String,
+    /// The syntax kind of the node `before` sat in, when known (`None` also for edits of other places).
+    pub parent_kind: Option<String>,
 }
 
 /// An edit that mining dropped, and why.
@@ -490,7 +500,7 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT e.commit_id, c.time, e.path, e.line, e.before_text, e.after_text, \
-                 e.before_kind, e.after_kind \
+                 e.before_kind, e.after_kind, e.parent_kind \
                  FROM edit e JOIN mined_commit c ON c.repo = e.repo AND c.commit_id = e.commit_id \
                  WHERE e.repo = ?1 \
                  ORDER BY c.time, e.commit_id, e.path, e.line, e.rowid",
@@ -506,6 +516,7 @@ impl Store {
                 after: row.get(5)?,
                 before_kind: row.get(6)?,
                 after_kind: row.get(7)?,
+                parent_kind: row.get(8)?,
             })
         })
         .and_then(|rows| rows.collect())
@@ -652,7 +663,7 @@ fn insert_commit(
     let mut insert_edit = tx
         .prepare_cached(
             "INSERT INTO edit (repo, commit_id, path, line, before_text, after_text, \
-                 before_kind, after_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 before_kind, after_kind, parent_kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )
         .map_err(&sqlite)?;
     for edit in &commit.edits {
@@ -683,7 +694,8 @@ fn insert_commit(
                 edit.before,
                 edit.after,
                 edit.before_kind,
-                edit.after_kind
+                edit.after_kind,
+                edit.parent_kind
             ])
             .map_err(&sqlite)?;
     }

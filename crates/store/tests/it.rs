@@ -19,6 +19,8 @@ fn edit(commit: &str, time: i64, path: &str, line: u32, before: &str, after: &st
         after: after.to_owned(),
         before_kind: "call_expression".to_owned(),
         after_kind: "try_expression".to_owned(),
+        // Both a known and an unknown context go through the store.
+        parent_kind: (line % 2 == 0).then(|| "block".to_owned()),
     }
 }
 
@@ -236,6 +238,44 @@ fn a_file_store_persists_and_migrates_once() {
     drop(store);
     let store = store::open(&path).unwrap();
     assert_eq!(store.count_edits(REPO).unwrap(), 1);
+}
+
+#[test]
+fn a_store_mined_before_edits_had_context_is_mined_again() {
+    // A version-4 store: edits without `parent_kind`. Opening it with this build empties the mining cache,
+    // so that the next mine records every commit with its edits' context; what else it holds stays.
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("suture.db");
+    {
+        let mut store = store::open(&path).unwrap();
+        store
+            .record_commit(REPO, &commit("aaa", 10, &[("a.rs", 1)]))
+            .unwrap();
+        let entry = store::NewAudit {
+            run: "run-1".to_owned(),
+            at: 1_700_000_000,
+            step: "trace".to_owned(),
+            actor: "suture".to_owned(),
+            subject: "src/lib.rs:3".to_owned(),
+            reason: "panic site".to_owned(),
+            commit: None,
+            data: "{}".to_owned(),
+        };
+        store.record_audit(&entry).unwrap();
+    }
+    let raw = rusqlite::Connection::open(&path).unwrap();
+    raw.execute_batch("ALTER TABLE edit DROP COLUMN parent_kind; PRAGMA user_version = 4;")
+        .unwrap();
+    drop(raw);
+    let mut store = store::open(&path).unwrap();
+    assert!(store.mined_commits(REPO).unwrap().is_empty());
+    assert_eq!(store.count_edits(REPO).unwrap(), 0);
+    assert_eq!(store.audit(Some("run-1"), 10).unwrap().len(), 1);
+    store
+        .record_commit(REPO, &commit("aaa", 10, &[("a.rs", 2)]))
+        .unwrap();
+    let edits = store.edits(REPO).unwrap();
+    assert_eq!(edits[0].parent_kind.as_deref(), Some("block"));
 }
 
 /// The mining store creates only its own tables (mining, audit, `suture watch`); the server's tables are
