@@ -878,6 +878,66 @@ fn validate_test_backs_out_a_fix_that_compiles_but_fails_a_test() {
 }
 
 #[test]
+fn validate_test_blames_a_fix_only_for_tests_that_passed_without_it() {
+    // One test fails before any fix: it is no reason to back a fix out, and the report says it fails anyway.
+    let lib = "pub fn empty(v: &[u8]) -> bool {\n    v.len() == 0\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn empty_is_empty() {\n        assert!(super::empty(&[]));\n    }\n\n    #[test]\n    fn already_broken() {\n        assert_eq!(1 + 1, 3);\n    }\n}\n";
+    let repo = Repo::with_crate("halfbroken", lib);
+    let patterns = tempfile::tempdir().unwrap();
+    std::fs::write(patterns.path().join("m-len.toml"), THREE_PATTERNS[0].1).unwrap();
+    let fix = |repo: &Repo| {
+        run(&[
+            "fix",
+            repo.path_str(),
+            "--patterns",
+            patterns.path().to_str().unwrap(),
+            "--calibration",
+            "none",
+            "--validate",
+            "test",
+        ])
+    };
+    let r = fix(&repo);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("[m-len] confidence 0.96 (uncalibrated raw score, compiles, tests pass"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "1 tests fail without the fixes too (not counted against them): tests::already_broken"
+        ),
+        "{}",
+        r.stdout
+    );
+    // A suite that does not build without the fixes (syn's asks for --all-features) cannot vouch for them:
+    // the fix is shown as compiling, with the reason, instead of being blamed for the suite.
+    repo.commit(
+        "a test target that needs a feature",
+        &[(
+            "tests/needs_feature.rs",
+            "compile_error!(\"run with --all-features\");\n",
+        )],
+    );
+    let r = fix(&repo);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("[m-len] confidence 0.96 (uncalibrated raw score, compiles, score"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains(
+            "`cargo test` does not run without the fixes (error: run with --all-features"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn code_nested_too_deep_is_a_reported_skip_and_the_rest_is_fixed() {
     let dir = tempfile::tempdir().unwrap();
     for (path, text) in support::deep_files() {

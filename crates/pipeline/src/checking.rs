@@ -21,7 +21,7 @@
 //! happened to take. Fixes elsewhere were then skipped as not compiled, or blamed for errors the baseline only
 //! missed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -196,6 +196,39 @@ fn check_report(
     let patterns: Vec<&LibraryPattern> = library.patterns.iter().collect();
     let engine = Engine::new(&patterns, config);
     let mut tests_failed_note = None;
+    // With `--validate test`, the tests that fail without any fix: only a test that passed may not fail. A
+    // suite that does not run at all without the fixes (it needs features, a network) cannot vouch for them:
+    // the fixes are then checked by the compiler only, and the report says so.
+    let mut test_notes = Vec::new();
+    let baseline_failures: Option<BTreeSet<String>> = if options.mode == ValidateMode::Test {
+        progress("running `cargo test` on the tree without fixes");
+        runs += 1;
+        match runner.test() {
+            TestRun::Ran { failed } => {
+                if !failed.is_empty() {
+                    test_notes.push(format!(
+                        "{} tests fail without the fixes too (not counted against them): {}",
+                        failed.len(),
+                        failed
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                Some(failed)
+            }
+            TestRun::DidNotRun(why) => {
+                test_notes.push(format!(
+                    "`cargo test` does not run without the fixes ({why}); the fixes are checked with `cargo check` only"
+                ));
+                None
+            }
+        }
+    } else {
+        None
+    };
     // Finishing a migration leaves its old item unused: that `dead_code` warning is the migration's goal,
     // not a regression, and is said in a note instead.
     let retired: Vec<String> = library
@@ -319,11 +352,28 @@ fn check_report(
                     if !new.is_empty() {
                         return Verdict::Broken(new);
                     }
-                    if options.mode == ValidateMode::Test {
+                    if let Some(before) = &baseline_failures {
                         runs += 1;
-                        if let Err(why) = runner.test() {
-                            tests_failed_note = Some(why);
-                            return Verdict::Broken(Vec::new());
+                        match runner.test() {
+                            TestRun::Ran { failed } => {
+                                let broken: Vec<&String> = failed.difference(before).collect();
+                                if !broken.is_empty() {
+                                    tests_failed_note = Some(format!(
+                                        "tests that passed without the fixes fail: {}",
+                                        broken
+                                            .iter()
+                                            .take(5)
+                                            .map(|s| s.as_str())
+                                            .collect::<Vec<_>>()
+                                            .join(", ")
+                                    ));
+                                    return Verdict::Broken(Vec::new());
+                                }
+                            }
+                            TestRun::DidNotRun(why) => {
+                                tests_failed_note = Some(why);
+                                return Verdict::Broken(Vec::new());
+                            }
                         }
                     }
                     Verdict::Clean
@@ -371,7 +421,7 @@ fn check_report(
         }
         let kept: Vec<usize> = settled.kept.clone();
         let (patched, _) = engine::check::patch_set(&current, &edits, &kept);
-        let validation = if options.mode == ValidateMode::Test {
+        let validation = if baseline_failures.is_some() {
             Validation::Tested
         } else {
             Validation::Compiled
@@ -435,6 +485,7 @@ fn check_report(
             }
         }
     }
+    notes.extend(test_notes);
     if let Some(why) = tests_failed_note {
         notes.push(format!("a `cargo test` run failed during bisection: {why}"));
     }
@@ -571,21 +622,50 @@ impl Runner {
         Ok(diagnostics)
     }
 
-    /// `cargo test --workspace`: Ok when everything passes.
-    fn test(&self) -> Result<(), String> {
+    /// `cargo test --workspace --no-fail-fast` (every test binary runs, whatever failed before it): the tests
+    /// that failed, by libtest name, or why the tests did not run.
+    fn test(&self) -> TestRun {
         let step = validate::Step {
             name: "cargo test".to_owned(),
             program: "cargo".to_owned(),
-            args: vec!["test".to_owned(), "--workspace".to_owned()],
+            args: vec![
+                "test".to_owned(),
+                "--workspace".to_owned(),
+                "--no-fail-fast".to_owned(),
+            ],
             timeout: self.timeout,
             env: self.env(),
             must_pass: Vec::new(),
         };
         let result = validate::run_step(&self.dir, &step);
-        match result.outcome {
-            validate::Outcome::Passed => Ok(()),
-            other => Err(format!("{other:?}")),
-        }
+        test_run(&result)
+    }
+}
+
+/// What one `cargo test` run said.
+#[derive(Debug, PartialEq, Eq)]
+enum TestRun {
+    /// The tests ran; these failed (none when everything passed).
+    Ran { failed: BTreeSet<String> },
+    /// Nothing can be said of the tests: they did not build, the run timed out, cargo did not start.
+    DidNotRun(String),
+}
+
+/// Reads a `cargo test` run: the failing tests from libtest's `test NAME ... FAILED` lines. A failed run with
+/// no failing test named did not get to the tests (a build error), and says cargo's first error.
+fn test_run(result: &validate::StepResult) -> TestRun {
+    let failed: BTreeSet<String> = result.failed_tests.iter().cloned().collect();
+    let stderr = &result.stderr;
+    match &result.outcome {
+        validate::Outcome::Passed => TestRun::Ran { failed },
+        validate::Outcome::Failed { .. } if !failed.is_empty() => TestRun::Ran { failed },
+        validate::Outcome::Failed { code } => TestRun::DidNotRun(
+            stderr
+                .lines()
+                .find(|l| l.starts_with("error"))
+                .map_or_else(|| format!("cargo test exited with {code:?}"), str::to_owned),
+        ),
+        other => TestRun::DidNotRun(format!("{other:?}")),
     }
 }
 

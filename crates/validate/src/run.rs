@@ -92,6 +92,10 @@ pub struct StepResult {
     pub seconds: f64,
     pub stdout: String,
     pub stderr: String,
+    /// The libtest names reported `test NAME ... FAILED` on stdout, sorted, read as the output streamed (so
+    /// none is lost to the cap on `stdout`).
+    #[serde(default)]
+    pub failed_tests: Vec<String>,
 }
 
 /// Runs steps in order in `dir`, stopping at the first that does not pass.
@@ -119,12 +123,13 @@ pub fn run_step(dir: &Path, step: &Step) -> StepResult {
     use std::os::unix::process::CommandExt;
 
     let start = Instant::now();
-    let finish = |outcome, stdout, stderr| StepResult {
+    let finish = |outcome, stdout, stderr, failed_tests| StepResult {
         name: step.name.clone(),
         outcome,
         seconds: start.elapsed().as_secs_f64(),
         stdout,
         stderr,
+        failed_tests,
     };
     let mut command = Command::new(&step.program);
     command
@@ -143,7 +148,12 @@ pub fn run_step(dir: &Path, step: &Step) -> StepResult {
                 step.program,
                 dir.display()
             );
-            return finish(Outcome::NotStarted { error }, String::new(), String::new());
+            return finish(
+                Outcome::NotStarted { error },
+                String::new(),
+                String::new(),
+                Vec::new(),
+            );
         }
     };
     // With `process_group(0)` the child leads a new group whose id is its pid.
@@ -164,7 +174,12 @@ pub fn run_step(dir: &Path, step: &Step) -> StepResult {
         unregister(pgid);
         let _ = child.wait();
         let error = "could not start a thread to read its output".to_string();
-        return finish(Outcome::NotStarted { error }, String::new(), String::new());
+        return finish(
+            Outcome::NotStarted { error },
+            String::new(),
+            String::new(),
+            Vec::new(),
+        );
     };
 
     // A timeout too large to add is no timeout.
@@ -180,8 +195,8 @@ pub fn run_step(dir: &Path, step: &Step) -> StepResult {
             break;
         }
     }
-    let (stdout, passed) = take(&stdout);
-    let (stderr, _) = take(&stderr);
+    let (stdout, passed, failed) = take(&stdout);
+    let (stderr, _, _) = take(&stderr);
 
     let outcome = match status {
         _ if timed_out => Outcome::TimedOut,
@@ -205,7 +220,7 @@ pub fn run_step(dir: &Path, step: &Step) -> StepResult {
             error: format!("could not wait for `{}`: {error}", step.program),
         },
     };
-    finish(outcome, stdout, stderr)
+    finish(outcome, stdout, stderr, failed)
 }
 
 /// Sends SIGKILL to the process group of every step running right now, in any thread. For a
@@ -284,6 +299,8 @@ struct Capture {
     dropped: u64,
     /// Names from `must_pass` seen as `test NAME ... ok`.
     passed: HashSet<String>,
+    /// Names seen as `test NAME ... FAILED`.
+    failed: std::collections::BTreeSet<String>,
 }
 
 impl Capture {
@@ -317,8 +334,7 @@ fn spawn_reader(
         .name("validate-output".to_string())
         .spawn(move || {
             let mut buf = [0u8; 8192];
-            // The current line, only when someone is looking for test results; cut at 4 KiB,
-            // far longer than any `test NAME ... ok` line.
+            // The current line, cut at 4 KiB, far longer than any `test NAME ... ok` line.
             let mut line = Vec::new();
             loop {
                 let n = match pipe.read(&mut buf) {
@@ -327,27 +343,29 @@ fn spawn_reader(
                     Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
                     Err(_) => break,
                 };
-                let mut found = Vec::new();
-                if !must_pass.is_empty() {
-                    for &byte in &buf[..n] {
-                        if byte == b'\n' {
-                            if let Some(name) = passed_test(&line, &must_pass) {
-                                found.push(name.to_string());
-                            }
-                            line.clear();
-                        } else if line.len() < 4096 {
-                            line.push(byte);
+                let (mut found, mut failed) = (Vec::new(), Vec::new());
+                for &byte in &buf[..n] {
+                    if byte == b'\n' {
+                        if let Some(name) = passed_test(&line, &must_pass) {
+                            found.push(name.to_string());
                         }
+                        failed.extend(failed_test(&line));
+                        line.clear();
+                    } else if line.len() < 4096 {
+                        line.push(byte);
                     }
                 }
                 let mut capture = shared.lock().unwrap_or_else(PoisonError::into_inner);
                 capture.push(&buf[..n]);
                 capture.passed.extend(found);
+                capture.failed.extend(failed);
             }
+            let mut capture = shared.lock().unwrap_or_else(PoisonError::into_inner);
             if let Some(name) = passed_test(&line, &must_pass) {
-                let mut capture = shared.lock().unwrap_or_else(PoisonError::into_inner);
                 capture.passed.insert(name.to_string());
             }
+            capture.failed.extend(failed_test(&line));
+            drop(capture);
             let _ = done.send(());
         })?;
     Ok(capture)
@@ -364,9 +382,17 @@ fn passed_test<'a>(line: &[u8], must_pass: &'a [String]) -> Option<&'a str> {
     })
 }
 
-/// The text of a capture (what a reader thread still holding it has so far), and the test names
-/// it saw pass.
-fn take(capture: &Mutex<Capture>) -> (String, HashSet<String>) {
+/// The test name a libtest line reports as failed (`test NAME ... FAILED`, `test NAME - should panic ...
+/// FAILED`), if it is one.
+fn failed_test(line: &[u8]) -> Option<String> {
+    let line = std::str::from_utf8(line).ok()?.trim_end_matches('\r');
+    let name = line.strip_prefix("test ")?.strip_suffix(" ... FAILED")?;
+    Some(name.trim_end_matches(" - should panic").to_owned())
+}
+
+/// The text of a capture (what a reader thread still holding it has so far), the test names it saw
+/// pass, and those it saw fail.
+fn take(capture: &Mutex<Capture>) -> (String, HashSet<String>, Vec<String>) {
     let mut capture = capture.lock().unwrap_or_else(PoisonError::into_inner);
     capture.trim();
     let mut bytes = capture.tail.as_slice();
@@ -382,5 +408,6 @@ fn take(capture: &Mutex<Capture>) -> (String, HashSet<String>) {
         text.push_str(&format!("[… {dropped} earlier bytes dropped …]\n"));
     }
     text.push_str(&String::from_utf8_lossy(bytes));
-    (text, std::mem::take(&mut capture.passed))
+    let failed = std::mem::take(&mut capture.failed).into_iter().collect();
+    (text, std::mem::take(&mut capture.passed), failed)
 }

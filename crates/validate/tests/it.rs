@@ -688,3 +688,17 @@ fn a_persistent_worktree_follows_the_user_and_keeps_unchanged_files_untouched() 
         "modified by the user\n"
     );
 }
+
+#[test]
+fn failed_tests_are_named_even_past_the_output_cap() {
+    let _steps = steps_may_run();
+    // The first failure scrolls out of the kept tail of stdout; its name is read as the output streams.
+    let result = run_sh(
+        "echo 'test a::first ... FAILED'; head -c 200000 /dev/zero | tr '\\0' 'x'; echo; \
+         echo 'test b::second - should panic ... FAILED'; echo 'test c::third ... ok'; \
+         printf 'test d::last ... FAILED'; exit 101",
+    );
+    assert_eq!(result.outcome, Outcome::Failed { code: Some(101) });
+    assert!(!result.stdout.contains("a::first"));
+    assert_eq!(result.failed_tests, ["a::first", "b::second", "d::last"]);
+}
