@@ -957,7 +957,8 @@ const SCHEMA_BEFORE_THE_SPLIT: &str = "
 ";
 
 /// A store file written before the split, with rows in every table, opens with both stores, in
-/// either order, and twice; nothing is lost, and both stores write to it afterwards.
+/// either order, and twice; nothing is lost but the mining cache (schema 5 empties it, so that git's
+/// history is mined again with each edit's context), and both stores write to it afterwards.
 #[test]
 fn a_file_from_before_the_split_opens_with_both_stores() {
     for server_first in [true, false] {
@@ -992,16 +993,11 @@ fn a_file_from_before_the_split_opens_with_both_stores() {
             (mining, server::connect(url).unwrap())
         };
 
-        // Every old row reads back through the stores' own API.
-        assert_eq!(
-            places_of(&mining),
-            ["c1@a.rs:3 v.len() == 0 -> v.is_empty()"]
-        );
-        let skipped = mining.skipped("repo").unwrap();
-        assert_eq!(
-            (skipped.len(), skipped[0].reason.as_str()),
-            (1, "outside a function")
-        );
+        // Every old row reads back through the stores' own API, but the mining cache, which the next
+        // mine fills again from git.
+        assert!(places_of(&mining).is_empty());
+        assert!(mining.skipped("repo").unwrap().is_empty());
+        assert!(mining.mined_commits("repo").unwrap().is_empty());
         assert_eq!(mining.last_run().unwrap().as_deref(), Some("r1"));
         assert_eq!(queue.queue_stats().unwrap(), stats(1, 0, 0, 0));
         assert_eq!(queue.pattern_stats().unwrap(), [pattern("p1", 1, 1, 0)]);
@@ -1033,13 +1029,13 @@ fn a_file_from_before_the_split_opens_with_both_stores() {
             .unwrap();
         drop((mining, queue));
 
-        // Reopening migrates nothing more: the mining store stays at version 3, and the server
+        // Reopening migrates nothing more: the mining store stays at its version, and the server
         // track recorded its one migration once.
         let mining = store::open(&path).unwrap();
         let mut queue = server::connect(url).unwrap();
         assert_eq!(
             mining.mined_commits("repo").unwrap(),
-            HashSet::from(["c1".to_owned(), "c2".to_owned()])
+            HashSet::from(["c2".to_owned()])
         );
         assert_eq!(queue.queue_stats().unwrap(), stats(1, 1, 0, 0));
         let raw = rusqlite::Connection::open(&path).unwrap();
