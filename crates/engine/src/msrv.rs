@@ -304,8 +304,8 @@ fn tokens(code: &str) -> (Vec<Token<'_>>, bool) {
             i += 1;
         } else if rest.starts_with("//") {
             i += rest.find('\n').unwrap_or(rest.len());
-        } else if rest.starts_with("/*") {
-            i += rest[2..].find("*/").map_or(rest.len(), |e| e + 4);
+        } else if let Some(body) = rest.strip_prefix("/*") {
+            i += body.find("*/").map_or(rest.len(), |e| e + 4);
         } else if let Some(len) = string_literal(rest) {
             captures |= captures_identifier(&rest[..len]);
             out.push(Token::Other);

@@ -20,7 +20,7 @@ fn edit(commit: &str, time: i64, path: &str, line: u32, before: &str, after: &st
         before_kind: "call_expression".to_owned(),
         after_kind: "try_expression".to_owned(),
         // Both a known and an unknown context go through the store.
-        parent_kind: (line % 2 == 0).then(|| "block".to_owned()),
+        parent_kind: line.is_multiple_of(2).then(|| "block".to_owned()),
     }
 }
 
