@@ -465,6 +465,15 @@ fn fix_source(
                     skip(SkipReason::OldFormOnPurpose { function });
                     continue;
                 }
+                if p.migration.is_some()
+                    && let Some(evidence) = names_a_std_item(&text, tree, m.node, &p.pattern)
+                {
+                    skip(SkipReason::StdItem {
+                        name: tree.text_of(m.node).to_owned(),
+                        evidence,
+                    });
+                    continue;
+                }
                 if let Some(want) = p.returns
                     && function_returns(tree, m.node) != Some(want)
                 {
@@ -831,6 +840,89 @@ fn old_form_on_purpose(
         .any(|n| name.contains(n.as_str()) || attributes.contains(n.as_str()));
     let allowed = attributes.replace(' ', "").contains("allow(deprecated");
     (named || allowed).then_some(name)
+}
+
+/// The crates of Rust's standard library: an item reached through them is never the repository's own.
+const STD_CRATES: &[&str] = &["std", "core", "alloc"];
+
+/// For a migration whose before side is a name: why the name at `node` is the standard library's item and not
+/// the repository's (chrono's `Duration` → `TimeDelta` must leave `core::time::Duration` alone): it is the last
+/// segment of a path rooted in `std`, `core` or `alloc` (the path is the evidence), or it stands alone in a
+/// file that imports that name from one of them (the `use` is). `text` is the whole file.
+fn names_a_std_item(
+    text: &str,
+    tree: &Tree,
+    node: NodeId,
+    pattern: &pattern::Pattern,
+) -> Option<String> {
+    let n = tree.node(node);
+    if n.children.len() > 0 {
+        return None;
+    }
+    let name = tree.text_of(node);
+    // The path the name ends: `a::b::name`, or `a::b::{name, ..}`.
+    let path = n.parent.and_then(|p| {
+        let parent = tree.node(p);
+        match parent.kind {
+            "scoped_identifier" | "scoped_type_identifier"
+                if parent.children.last() == Some(&node) && parent.children.len() > 1 =>
+            {
+                Some(p)
+            }
+            "use_list" => parent
+                .parent
+                .filter(|&g| tree.node(g).kind == "scoped_use_list"),
+            _ => None,
+        }
+    });
+    if let Some(path) = path {
+        let mut root = tree.node(path).children.first().copied()?;
+        while let Some(&first) = tree.node(root).children.first() {
+            root = first;
+        }
+        return STD_CRATES
+            .contains(&tree.text_of(root))
+            .then(|| tree.text_of(path).to_owned());
+    }
+    let old = mine::migration::removed_names(pattern);
+    if !old.iter().any(|o| o == name) {
+        return None;
+    }
+    std_import_of(text, name)
+}
+
+/// The `use` of the file that imports `name` from the standard library under its own name, if there is one.
+fn std_import_of(text: &str, name: &str) -> Option<String> {
+    let mut at = 0;
+    while let Some(found) = text[at..].find("use ") {
+        let start = at + found;
+        at = start + 4;
+        let rest = &text[at..];
+        let Some(end) = rest.find(';') else { break };
+        let body: String = rest[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        let at_word_start = start == 0
+            || !text[..start]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let root = body
+            .trim_start_matches("::")
+            .split("::")
+            .next()
+            .unwrap_or("");
+        if !at_word_start || !STD_CRATES.contains(&root) {
+            continue;
+        }
+        let imports = body
+            .split(|c| matches!(c, ':' | '{' | '}' | ','))
+            .filter(|s| !s.is_empty());
+        if imports.clone().any(|s| s == name)
+            && !imports.clone().any(|s| s.starts_with(&format!("{name}as")))
+        {
+            return Some(format!("use {};", rest[..end].trim()));
+        }
+    }
+    None
 }
 
 /// `// suture-ignore` or `// suture-ignore: <id>` on the match's line or the line above it.

@@ -44,6 +44,9 @@ pub enum SkipReason {
         since: crate::RustVersion,
         msrv: crate::Msrv,
     },
+    /// A migration's site where the old name is the standard library's item (`core::time::Duration`, or a
+    /// file that imports it from `std`/`core`/`alloc`), not the repository's.
+    StdItem { name: String, evidence: String },
     /// The compiler reported new errors or warnings on the patched code; the fix was backed out.
     DoesNotCompile(Vec<String>),
     /// The check does not compile the file (a feature or `cfg` leaves it out), so it cannot vouch for the
@@ -76,6 +79,9 @@ impl SkipReason {
                 "a migration's site in a function that uses the old form on purpose"
             }
             SkipReason::NeedsNewerRust { .. } => "the fix needs a newer Rust than the crate's MSRV",
+            SkipReason::StdItem { .. } => {
+                "a migration's site that names the standard library's item of the same name"
+            }
             SkipReason::DoesNotCompile(_) => {
                 "backed out: the compiler reports new errors or warnings"
             }
@@ -102,6 +108,7 @@ impl SkipReason {
             SkipReason::SelfRecursion { .. } => "self-recursion",
             SkipReason::OldFormOnPurpose { .. } => "old-form-on-purpose",
             SkipReason::NeedsNewerRust { .. } => "needs-newer-rust",
+            SkipReason::StdItem { .. } => "std-item",
             SkipReason::DoesNotCompile(_) => "does-not-compile",
             SkipReason::NotCompiled => "not-compiled",
             SkipReason::CheckBudget { .. } => "check-budget",
@@ -150,6 +157,10 @@ impl std::fmt::Display for SkipReason {
                 crate::msrv::describe(item),
                 msrv.version,
                 msrv.source
+            ),
+            SkipReason::StdItem { name, evidence } => write!(
+                f,
+                "`{name}` here is the standard library's (`{evidence}`), not the item the migration moves off"
             ),
             SkipReason::DoesNotCompile(messages) if messages.is_empty() => write!(
                 f,

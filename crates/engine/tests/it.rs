@@ -1348,3 +1348,64 @@ fn a_pattern_within_a_kind_of_node_matches_only_there() {
         "fn f() {\n    new_log!(\"x\");\n    old_log(1);\n}\n"
     );
 }
+
+#[test]
+fn a_migration_leaves_the_standard_librarys_item_of_the_same_name() {
+    // The team renames its own `Duration` to `TimeDelta`; `core::time::Duration` and a `Duration` the file
+    // imports from `std` are other items, whatever the name.
+    let file: SerializablePattern = toml::from_str(
+        r#"
+id = "m-delta"
+origin = "mined"
+before = "Duration"
+after = "TimeDelta"
+before_kind = "type_identifier"
+after_kind = "type_identifier"
+support = 3
+score = 0.6
+prevalence = 0.6
+specialisation = 0.5
+
+[migration]
+status = "in-progress"
+migrated = 5
+remaining = 3
+commits = 4
+authors = ["Ada"]
+first = 1700000000
+last = 1700100000
+"#,
+    )
+    .unwrap();
+    let p = LibraryPattern::try_from(file).unwrap();
+    let fix = |text: &str| engine::fix_text("lib.rs", text, &[&p], &FixConfig::default());
+    let own = fix("fn f(d: Duration) -> Duration {\n    d\n}\n");
+    assert_eq!(own.fixes.fixes.len(), 2, "{:?}", own.skipped);
+    let by_path = fix("fn f(d: core::time::Duration) -> u64 {\n    d.as_secs()\n}\n");
+    assert!(by_path.fixes.fixes.is_empty());
+    assert_eq!(
+        by_path.skipped[0].reason.to_string(),
+        "`Duration` here is the standard library's (`core::time::Duration`), not the item the migration moves off"
+    );
+    let imported = fix(
+        "use std::time::{Duration, Instant};\n\nfn f(d: Duration) -> u64 {\n    d.as_secs()\n}\n",
+    );
+    assert!(
+        imported.fixes.fixes.is_empty(),
+        "{:?}",
+        imported.fixes.fixes
+    );
+    // The parameter's type (the `use` names it as a path segment, not as a type).
+    assert_eq!(imported.skipped.len(), 1);
+    assert!(
+        imported
+            .skipped
+            .iter()
+            .all(|s| s.reason.code() == "std-item")
+    );
+    // Imported under another name, the bare name is the team's again.
+    let renamed = fix(
+        "use std::time::Duration as StdDuration;\n\nfn f(d: Duration) -> Duration {\n    d\n}\n",
+    );
+    assert_eq!(renamed.fixes.fixes.len(), 2, "{:?}", renamed.skipped);
+}
