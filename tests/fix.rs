@@ -389,6 +389,21 @@ fn bad_input_gives_clear_errors_and_writes_nothing() {
         "{}",
         r.stderr
     );
+    // A `within` no node has would silently never match: an error at its line.
+    std::fs::write(
+        broken.join("p.toml"),
+        "id = \"x\"\norigin = \"hand-written\"\nbefore = \"old\"\nafter = \"new\"\nwithin = \"call_expresion\"\n",
+    )
+    .unwrap();
+    let r = run(&["fix", d, "--patterns", broken.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains(
+            "p.toml:5: `within` is `call_expresion`, which is no kind of Rust syntax node"
+        ),
+        "{}",
+        r.stderr
+    );
 
     // Non-UTF-8 files are skipped with a reason; a syntax error only hides its own region.
     std::fs::write(dir.join("latin1.rs"), b"fn f() { let s = \"caf\xe9\"; }\n").unwrap();

@@ -298,6 +298,10 @@ pub enum LibraryError {
     AfterOnlyHoles { holes: String },
     #[error("`guards` names ${hole}, which `before` does not have")]
     GuardUnknownHole { hole: String },
+    #[error(
+        "`within` is `{kind}`, which is no kind of Rust syntax node (such as `call_expression`)"
+    )]
+    UnknownWithin { kind: String },
     #[error("`panics_when` uses ${holes} that `before` does not bind")]
     ConditionOnlyHoles { holes: String },
 }
@@ -313,6 +317,7 @@ impl LibraryError {
             LibraryError::MeasuredRightOverProposed { .. } => "measured",
             LibraryError::GuardUnknownHole { .. } => "guards",
             LibraryError::ConditionOnlyHoles { .. } => "panics_when",
+            LibraryError::UnknownWithin { .. } => "within",
         }
     }
 }
@@ -384,6 +389,11 @@ impl TryFrom<SerializablePattern> for LibraryPattern {
                 }
                 pattern.accessors[slot] = methods.clone();
             }
+        }
+        if let Some(kind) = &file.within
+            && !syntax::is_kind(kind)
+        {
+            return Err(LibraryError::UnknownWithin { kind: kind.clone() });
         }
         pattern.within = file.within.as_deref().map(Box::from);
         let panics_when = match &file.panics_when {

@@ -314,6 +314,11 @@ static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock:
         .collect()
 });
 
+/// Whether `kind` names a kind of node in suture's trees (a tree-sitter-rust kind or [`MACRO_ARGUMENTS`]).
+pub fn is_kind(kind: &str) -> bool {
+    kind == MACRO_ARGUMENTS || KIND_NAMES.contains(&kind)
+}
+
 /// The kind name of a tree-sitter node, with a `'static` lifetime.
 fn kind_name(node: tree_sitter::Node<'_>) -> &'static str {
     KIND_NAMES
