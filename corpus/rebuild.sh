@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Rebuilds patterns/mined/ from the repositories pinned in corpus/manifest.toml, in three steps:
 #   1. mine the candidates from every history (support: 3 commits from at least 2 repositories);
-#   2. measure each candidate on the corpus repositories that did *not* support it: apply it wherever it
-#      matches (at most 5 sites per repository), compile-check every application there (`cargo check`, and
+#   2. measure each candidate on the corpus repositories that did *not* support it, at their pins and at the
+#      older revisions listed as [[measure]] (where the idioms were still common), and on the measure-only
+#      repositories listed there: apply it wherever it
+#      matches (at most 5 sites per checkout), compile-check every application there (`cargo check`, and
 #      `cargo test` with SUTURE_MEASURE_VALIDATE=test), smallest repository first, dropping a candidate once
 #      its failures rule it out;
 #   3. ship the candidates with at least 10 applications and a Wilson 95% lower bound of 0.9, each with its
-#      `measured` record (the confidence model's base rate); remove from patterns/mined/ what the measurement
-#      rules out (its Wilson upper bound is under 0.9) or the miner no longer learns; keep the rest as it was;
-#      and write the table to corpus/precision.md.
+#      `measured` record (the confidence model's base rate); remove from patterns/mined/ every other mined
+#      pattern (ruled out, measured too little, or no longer learned); and write the table to
+#      corpus/precision.md.
 #
 # Usage: corpus/rebuild.sh CLONES_DIR [WORK_DIR]
 #   CLONES_DIR holds one clone (bare or not) per manifest entry, at CLONES_DIR/<owner>+<name> or
@@ -36,6 +38,20 @@ import sys, tomllib
 for r in tomllib.load(open(sys.argv[1], "rb"))["repo"]:
     print(r["name"], r["commit"])' "$here/corpus/manifest.toml")
 
+# Checkouts measured on and never mined: older revisions (of corpus repositories or others) where the idioms
+# were still common. They share the clones directory; a corpus repository's clone serves its older revision.
+m_repos=(); m_names=(); m_pins=()
+while read -r name commit; do
+  dir="$clones/${name/\//+}"
+  [ -d "$dir/repo" ] && dir="$dir/repo"
+  [ -d "$dir" ] || { echo "error: no clone of $name at $dir" >&2; exit 2; }
+  git -C "$dir" cat-file -e "$commit^{commit}" 2>/dev/null || { echo "error: $name clone lacks commit $commit" >&2; exit 2; }
+  m_repos+=("$dir"); m_names+=("$name"); m_pins+=("$commit")
+done < <(python3 -c '
+import sys, tomllib
+for r in tomllib.load(open(sys.argv[1], "rb")).get("measure", []):
+    print(r["name"], r["commit"])' "$here/corpus/manifest.toml")
+
 # `--range` applies to every repository, so each is mined up to HEAD; check that HEAD is the pin.
 mine_args=()
 for i in "${!repos[@]}"; do
@@ -49,20 +65,32 @@ rm -rf "$candidates"
 "$suture" mine "${mine_args[@]}" \
   --min-support 3 --min-commits 3 --min-repos 2 --min-holes 1 --db "$work/corpus.db" --out "$candidates"
 
+# Candidates that compiling cannot judge are refused by name, with the reason, before anything is measured
+# ([[refused]] in the manifest): a template whose two sides compile alike and still behave differently.
+while read -r id; do
+  rm -f "$candidates/$id.toml"
+done < <(python3 -c '
+import sys, tomllib
+for r in tomllib.load(open(sys.argv[1], "rb")).get("refused", []):
+    print(r["id"])' "$here/corpus/manifest.toml")
+
 # A checkout of each pin (the measurement compiles it), smallest first: a candidate that fails on the small
 # ones is not applied on the large ones.
 measure_args=()
 while read -r _ name dir; do
   measure_args+=("$dir" --name "$name")
-done < <(for i in "${!repos[@]}"; do
-  dir="$work/checkouts/${names[$i]/\//+}"
-  if [ ! -d "$dir/.git" ]; then
-    git clone --quiet --no-checkout "${repos[$i]}" "$dir"
-  fi
-  git -C "$dir" checkout --quiet --force "${pins[$i]}"
-  size=$(git -C "$dir" ls-files -z '*.rs' | (cd "$dir" && xargs -0 cat) | wc -c)
-  echo "$size ${names[$i]} $dir"
-done | sort -n)
+done < <(
+  all_repos=("${repos[@]}" "${m_repos[@]}"); all_names=("${names[@]}" "${m_names[@]}")
+  all_pins=("${pins[@]}" "${m_pins[@]}")
+  for i in "${!all_repos[@]}"; do
+    dir="$work/checkouts/${all_names[$i]/\//+}@${all_pins[$i]:0:10}"
+    if [ ! -d "$dir/.git" ]; then
+      git clone --quiet --no-checkout "${all_repos[$i]}" "$dir"
+    fi
+    git -C "$dir" checkout --quiet --force "${all_pins[$i]}"
+    size=$(git -C "$dir" ls-files -z '*.rs' | (cd "$dir" && xargs -0 cat) | wc -c)
+    echo "$size ${all_names[$i]} $dir"
+  done | sort -n)
 
 # The counts are kept after each repository in a state file named by the candidates' content: an interrupted
 # run, started again with the same WORK_DIR, resumes where it stopped; other candidates start afresh.
@@ -72,10 +100,10 @@ state="$work/state-$(cat "$candidates"/*.toml | sha256sum | cut -c1-16)-$validat
 {
   echo "# Measured precision of the mined candidates"
   echo
-  echo "Written by corpus/rebuild.sh ($validate, $(date -u +%Y-%m-%d)). A candidate is measured on the corpus"
-  echo "repositories that did not support it; it ships with at least 10 applications and a Wilson 95% lower"
-  echo "bound of at least 0.9, and a shipped one is removed when its Wilson upper bound is under 0.9. \"stopped\":"
-  echo "its failures ruled it out, so it was not applied on larger repositories."
+  echo "Written by corpus/rebuild.sh ($validate, $(date -u +%Y-%m-%d)). A candidate is measured on the checkouts"
+  echo "of corpus/manifest.toml whose repository did not support it; it ships with at least 10 applications and a"
+  echo "Wilson 95% lower bound of at least 0.9, and nothing else ships. \"stopped\": its failures ruled it out, so"
+  echo "it was not applied on larger checkouts."
   echo
   cat "$work/precision.md"
 } > "$here/corpus/precision.md"

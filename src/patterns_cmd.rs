@@ -194,10 +194,9 @@ pub(crate) struct MeasureArgs {
     /// Write each pattern's `measured` record into its file (atomically).
     #[arg(long)]
     write: bool,
-    /// Write the patterns that clear the bar, with their records, into this library directory; a mined file
-    /// already there is removed when the measurement rules it out (its Wilson upper bound is under the bar)
-    /// or the library measured no longer has it, and otherwise kept as it was. Hand-written files are never
-    /// touched.
+    /// Make this library directory's mined part exactly the patterns that clear the bar, each with its record:
+    /// a mined file already there that does not clear it (ruled out, measured too little, or no longer mined)
+    /// is removed. Hand-written files are never touched.
     #[arg(long, value_name = "DIR")]
     ship_to: Option<PathBuf>,
     /// The bar: applications at least.
@@ -307,17 +306,10 @@ fn measure(args: MeasureArgs) -> Result<ExitCode> {
         rows.push((pattern, counts, bound, ships));
     }
     if let Some(dir) = &args.ship_to {
-        // Evidence promotes and demotes: what clears the bar is written (with its record); a mined file already
-        // there stays as it was unless the measurement rules it out (even the Wilson upper bound is under the
-        // bar) or the miner no longer learns it; hand-written files are never touched.
-        let ruled_out = |id: &str| {
-            report.patterns.get(id).is_some_and(|c| {
-                c.proposed > 0
-                    && pipeline::measuring::wilson_upper_bound(c.right, c.proposed, 1.96)
-                        < args.min_lower_bound
-            })
-        };
-        let (mut removed, mut kept) = (0, 0);
+        // Only evidence ships: what clears the bar is written (with its record), and every other mined file
+        // there is removed, whether the measurement ruled it out, measured it too little to tell, or the miner
+        // no longer learns it; hand-written files are never touched.
+        let mut removed = 0;
         if dir.is_dir() {
             let there = pipeline::read_library(dir)?;
             for (pattern, file) in there.patterns.iter().zip(&there.files) {
@@ -326,13 +318,9 @@ fn measure(args: MeasureArgs) -> Result<ExitCode> {
                 {
                     continue;
                 }
-                if ruled_out(&pattern.id) || library.pattern(&pattern.id).is_none() {
-                    std::fs::remove_file(file)
-                        .with_context(|| format!("cannot remove `{}`", file.display()))?;
-                    removed += 1;
-                } else {
-                    kept += 1;
-                }
+                std::fs::remove_file(file)
+                    .with_context(|| format!("cannot remove `{}`", file.display()))?;
+                removed += 1;
             }
         } else {
             std::fs::create_dir_all(dir)
@@ -345,8 +333,8 @@ fn measure(args: MeasureArgs) -> Result<ExitCode> {
             )?;
         }
         eprintln!(
-            "suture: {} patterns shipped to {} with their records; {removed} removed (ruled out, or no longer \
-             mined); {kept} kept as they were (not measured enough either way)",
+            "suture: {} patterns shipped to {} with their records; {removed} removed (below the bar, measured \
+             too little, or no longer mined)",
             shipped.len(),
             dir.display(),
         );

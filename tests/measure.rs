@@ -139,12 +139,13 @@ fn measure_counts_compiling_applications_where_a_pattern_was_not_learned_and_shi
         .into_iter()
         .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    // m-len cleared the bar; m-cast was ruled out and m-gone is no longer learned, so both are gone; m-idle
-    // had no site to be judged on, and stays as it was (no record).
-    assert_eq!(names, ["m-idle.toml", "m-len.toml"]);
-    assert_eq!(
-        std::fs::read_to_string(shipped.path().join("m-idle.toml")).unwrap(),
-        idle
+    // m-len cleared the bar and is all that ships: m-cast was ruled out, m-gone is no longer learned, and m-idle
+    // had no site to be judged on, so nothing shows it is right.
+    assert_eq!(names, ["m-len.toml"]);
+    assert!(
+        r.stderr.contains("1 patterns shipped") && r.stderr.contains("3 removed"),
+        "{}",
+        r.stderr
     );
     // The shipped file is a valid pattern whose record the confidence model reads: `suture fix` says so.
     let fresh = Repo::with_crate("gamma", CODE);
