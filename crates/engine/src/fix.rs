@@ -856,7 +856,7 @@ fn names_a_std_item(
     pattern: &pattern::Pattern,
 ) -> Option<String> {
     let n = tree.node(node);
-    if n.children.len() > 0 {
+    if !n.children.is_empty() {
         return None;
     }
     let name = tree.text_of(node);
@@ -913,9 +913,7 @@ fn std_import_of(text: &str, name: &str) -> Option<String> {
         if !at_word_start || !STD_CRATES.contains(&root) {
             continue;
         }
-        let imports = body
-            .split(|c| matches!(c, ':' | '{' | '}' | ','))
-            .filter(|s| !s.is_empty());
+        let imports = body.split([':', '{', '}', ',']).filter(|s| !s.is_empty());
         if imports.clone().any(|s| s == name)
             && !imports.clone().any(|s| s.starts_with(&format!("{name}as")))
         {
