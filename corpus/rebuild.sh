@@ -26,31 +26,36 @@ validate="${SUTURE_MEASURE_VALIDATE:-check}"
 cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin suture
 suture="${CARGO_TARGET_DIR:-$here/target}/release/suture"
 
-repos=(); names=(); pins=()
-while read -r name commit; do
-  dir="$clones/${name/\//+}"
-  [ -d "$dir/repo" ] && dir="$dir/repo"
-  [ -d "$dir" ] || { echo "error: no clone of $name at $dir" >&2; exit 2; }
-  git -C "$dir" cat-file -e "$commit^{commit}" 2>/dev/null || { echo "error: $name clone lacks pinned commit $commit" >&2; exit 2; }
-  repos+=("$dir"); names+=("$name"); pins+=("$commit")
-done < <(python3 -c '
+# The entries of one section of the manifest, `name commit` a line, each checked against its clone: the clone's
+# directory on a line of its own after each entry.
+entries() {
+  local name commit dir
+  while read -r name commit; do
+    dir="$clones/${name/\//+}"
+    [ -d "$dir/repo" ] && dir="$dir/repo"
+    [ -d "$dir" ] || { echo "error: no clone of $name at $dir" >&2; exit 2; }
+    git -C "$dir" cat-file -e "$commit^{commit}" 2>/dev/null || { echo "error: $name clone lacks commit $commit" >&2; exit 2; }
+    printf '%s %s\n%s\n' "$name" "$commit" "$dir"
+  done < <(python3 -c '
 import sys, tomllib
-for r in tomllib.load(open(sys.argv[1], "rb"))["repo"]:
-    print(r["name"], r["commit"])' "$here/corpus/manifest.toml")
+for r in tomllib.load(open(sys.argv[1], "rb")).get(sys.argv[2], []):
+    print(r["name"], r["commit"])' "$here/corpus/manifest.toml" "$1")
+}
+
+mkdir -p "$work"
+entries repo >"$work/repos.txt"
+entries measure >"$work/measure.txt"
+repos=(); names=(); pins=()
+while read -r name commit && read -r dir; do
+  repos+=("$dir"); names+=("$name"); pins+=("$commit")
+done <"$work/repos.txt"
 
 # Checkouts measured on and never mined: older revisions (of corpus repositories or others) where the idioms
 # were still common. They share the clones directory; a corpus repository's clone serves its older revision.
 m_repos=(); m_names=(); m_pins=()
-while read -r name commit; do
-  dir="$clones/${name/\//+}"
-  [ -d "$dir/repo" ] && dir="$dir/repo"
-  [ -d "$dir" ] || { echo "error: no clone of $name at $dir" >&2; exit 2; }
-  git -C "$dir" cat-file -e "$commit^{commit}" 2>/dev/null || { echo "error: $name clone lacks commit $commit" >&2; exit 2; }
+while read -r name commit && read -r dir; do
   m_repos+=("$dir"); m_names+=("$name"); m_pins+=("$commit")
-done < <(python3 -c '
-import sys, tomllib
-for r in tomllib.load(open(sys.argv[1], "rb")).get("measure", []):
-    print(r["name"], r["commit"])' "$here/corpus/manifest.toml")
+done <"$work/measure.txt"
 
 # `--range` applies to every repository, so each is mined up to HEAD; check that HEAD is the pin.
 mine_args=()
