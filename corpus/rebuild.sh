@@ -26,8 +26,15 @@ validate="${SUTURE_MEASURE_VALIDATE:-check}"
 cargo build --release --quiet --manifest-path "$here/Cargo.toml" --bin suture
 suture="${CARGO_TARGET_DIR:-$here/target}/release/suture"
 
-# The entries of one section of the manifest, `name commit` a line, each checked against its clone: the clone's
-# directory on a line of its own after each entry.
+# The values of KEY... of every entry of one section of the manifest, one entry a line.
+manifest() {
+  python3 -c '
+import sys, tomllib
+for r in tomllib.load(open(sys.argv[1], "rb")).get(sys.argv[2], []):
+    print(*(r[k] for k in sys.argv[3:]))' "$here/corpus/manifest.toml" "$@"
+}
+
+# The `name commit` entries of one section, each checked against its clone, with the clone's directory.
 entries() {
   local name commit dir
   while read -r name commit; do
@@ -35,27 +42,19 @@ entries() {
     [ -d "$dir/repo" ] && dir="$dir/repo"
     [ -d "$dir" ] || { echo "error: no clone of $name at $dir" >&2; exit 2; }
     git -C "$dir" cat-file -e "$commit^{commit}" 2>/dev/null || { echo "error: $name clone lacks commit $commit" >&2; exit 2; }
-    printf '%s %s\n%s\n' "$name" "$commit" "$dir"
-  done < <(python3 -c '
-import sys, tomllib
-for r in tomllib.load(open(sys.argv[1], "rb")).get(sys.argv[2], []):
-    print(r["name"], r["commit"])' "$here/corpus/manifest.toml" "$1")
+    echo "$name $commit $dir"
+  done < <(manifest "$1" name commit)
 }
 
+# The pins are mined and measured on; the [[measure]] checkouts (older revisions of corpus repositories or of
+# others, where the idioms were still common) are only measured on. They share the clones directory.
 mkdir -p "$work"
 entries repo >"$work/repos.txt"
 entries measure >"$work/measure.txt"
 repos=(); names=(); pins=()
-while read -r name commit && read -r dir; do
+while read -r name commit dir; do
   repos+=("$dir"); names+=("$name"); pins+=("$commit")
 done <"$work/repos.txt"
-
-# Checkouts measured on and never mined: older revisions (of corpus repositories or others) where the idioms
-# were still common. They share the clones directory; a corpus repository's clone serves its older revision.
-m_repos=(); m_names=(); m_pins=()
-while read -r name commit && read -r dir; do
-  m_repos+=("$dir"); m_names+=("$name"); m_pins+=("$commit")
-done <"$work/measure.txt"
 
 # `--range` applies to every repository, so each is mined up to HEAD; check that HEAD is the pin.
 mine_args=()
@@ -74,28 +73,26 @@ rm -rf "$candidates"
 # ([[refused]] in the manifest): a template whose two sides compile alike and still behave differently.
 while read -r id; do
   rm -f "$candidates/$id.toml"
-done < <(python3 -c '
-import sys, tomllib
-for r in tomllib.load(open(sys.argv[1], "rb")).get("refused", []):
-    print(r["id"])' "$here/corpus/manifest.toml")
+done < <(manifest refused id)
 
 # A checkout of each pin (the measurement compiles it), smallest first: a candidate that fails on the small
 # ones is not applied on the large ones.
+# A checkout that cannot be made (an object the clone lacks) is said and left out.
 measure_args=()
 while read -r _ name dir; do
   measure_args+=("$dir" --name "$name")
-done < <(
-  all_repos=("${repos[@]}" "${m_repos[@]}"); all_names=("${names[@]}" "${m_names[@]}")
-  all_pins=("${pins[@]}" "${m_pins[@]}")
-  for i in "${!all_repos[@]}"; do
-    dir="$work/checkouts/${all_names[$i]/\//+}@${all_pins[$i]:0:10}"
-    if [ ! -d "$dir/.git" ]; then
-      git clone --quiet --no-checkout "${all_repos[$i]}" "$dir"
-    fi
-    git -C "$dir" checkout --quiet --force "${all_pins[$i]}"
-    size=$(git -C "$dir" ls-files -z '*.rs' | (cd "$dir" && xargs -0 cat) | wc -c)
-    echo "$size ${all_names[$i]} $dir"
-  done | sort -n)
+done < <(cat "$work/repos.txt" "$work/measure.txt" | while read -r name commit clone; do
+  dir="$work/checkouts/${name/\//+}@${commit:0:10}"
+  if [ ! -d "$dir/.git" ]; then
+    git clone --quiet --no-checkout "$clone" "$dir"
+  fi
+  git -C "$dir" checkout --quiet --force "$commit" || {
+    echo "warning: cannot check out $name at $commit; not measured there" >&2
+    continue
+  }
+  size=$(git -C "$dir" ls-files -z '*.rs' | (cd "$dir" && xargs -0 cat) | wc -c)
+  echo "$size $name $dir"
+done | sort -n)
 
 # The counts are kept after each repository in a state file named by the candidates' content: an interrupted
 # run, started again with the same WORK_DIR, resumes where it stopped; other candidates start afresh.

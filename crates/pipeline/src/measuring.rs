@@ -247,14 +247,6 @@ pub fn measure_library(
 
 pub use mine::wilson_lower_bound;
 
-/// The upper end of the Wilson score interval for `right` of `n` at normal quantile `z`.
-pub fn wilson_upper_bound(right: u32, n: u32, z: f64) -> f64 {
-    if n == 0 {
-        return 1.0;
-    }
-    1.0 - wilson_lower_bound(n - right, n, z)
-}
-
 /// The most failures a pattern may have among `applications` and still have a Wilson lower bound of at least
 /// `bar`; `None` when even a clean record of that many cannot reach it.
 pub fn failures_allowed(applications: u32, bar: f64, z: f64) -> Option<u32> {
@@ -309,10 +301,6 @@ mod tests {
         assert!(wilson_lower_bound(34, 34, 1.96) < 0.9);
         assert!((wilson_lower_bound(45, 50, 1.96) - 0.7864).abs() < 1e-3);
         assert_eq!(wilson_lower_bound(0, 0, 1.96), 0.0);
-        // 0 of 2 cannot be a 90% pattern; 17 of 18 still can.
-        assert!(wilson_upper_bound(0, 2, 1.96) < 0.9);
-        assert!(wilson_upper_bound(17, 18, 1.96) > 0.9);
-        assert_eq!(wilson_upper_bound(0, 0, 1.96), 1.0);
     }
 
     #[test]
