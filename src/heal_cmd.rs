@@ -113,6 +113,15 @@ fn print_report(report: &HealReport) {
             println!("  no frame in this workspace");
         }
     }
+    if let Some(t) = &report.regression_test {
+        println!(
+            "regression test written for the panic (the command is not a test): {} in {}, calling `{}` (found among {} probe calls); with --apply it is written beside the fix:",
+            t.name, t.file, t.call, t.probes
+        );
+        for line in t.text.trim_start_matches('\n').lines() {
+            println!("     + {line}");
+        }
+    }
     if !report.attempts.is_empty() {
         println!("candidates validated by re-running the command in a scratch worktree:");
     }

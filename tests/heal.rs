@@ -505,3 +505,95 @@ fn a_check_that_fails_before_any_fix_is_not_run_and_says_so() {
     );
     assert!(log_steps(&repo).iter().any(|s| s == "baseline"));
 }
+
+/// `cargo run` of this crate panics on the position the user typed (7 by default).
+const CHOOSER_LIB: &str = r#"pub fn pick(v: &[u32], i: usize) -> u32 {
+    v[i]
+}
+
+/// The element at the position the user typed.
+pub fn choose(input: &str) -> Result<u32, String> {
+    let at: usize = input.trim().parse().map_err(|e| format!("not a number: {e}"))?;
+    let values = vec![10, 20, 30];
+    Ok(pick(&values, at))
+}
+"#;
+
+const CHOOSER_MAIN: &str = r#"fn main() {
+    let input = std::env::args().nth(1).unwrap_or_else(|| "7".to_owned());
+    println!("{:?}", shop::choose(&input));
+}
+"#;
+
+#[test]
+fn a_command_that_is_not_a_test_gets_a_regression_test_written_for_its_panic() {
+    let repo = crate_repo(CHOOSER_LIB, &[("src/main.rs", CHOOSER_MAIN)]);
+    let r = heal(
+        &repo,
+        &[
+            "--apply",
+            "--format",
+            "json",
+            "--max-candidates",
+            "1",
+            "--",
+            "cargo",
+            "run",
+            "--quiet",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let report = &json["report"];
+    // The test calls the outermost function of the failing path that a plain call reproduces the panic from
+    // (`choose`, not `main`), so the guard in `choose` makes it pass.
+    let test = &report["regression_test"];
+    let name = test["name"].as_str().unwrap();
+    assert!(
+        name.starts_with("suture_regression_") && name.ends_with("::choose_does_not_panic"),
+        "{report:#}"
+    );
+    assert_eq!(test["file"], "src/lib.rs");
+    let call = test["call"].as_str().unwrap();
+    assert!(call.starts_with("choose(\""), "{report:#}");
+    let attempt = &report["attempts"][0];
+    assert_eq!(attempt["fix"]["pattern"], "h-guard-index", "{report:#}");
+    assert_eq!(attempt["passed"], true);
+    assert_eq!(
+        attempt["checks"]["regression_tests"],
+        serde_json::json!([name]),
+        "{report:#}"
+    );
+    assert_eq!(attempt["checks"]["suite"], true);
+    let summary = attempt["checks"]["summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with(&format!(
+            "ran the command `cargo run --quiet`, the regression test {name} written for the panic, the whole suite"
+        )),
+        "{summary}"
+    );
+    assert!(!summary.contains("no regression test"), "{summary}");
+    assert_eq!(report["outcome"], "applied", "{report:#}");
+    // The fix and the test land together, and the crate's own tests now include it and pass.
+    let healed = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
+    assert!(
+        healed.contains("    if at >= values.len() {\n        return Err(\"invalid input: at >= values.len()\".into());\n    }\n    Ok(pick(&values, at))\n}\n\n#[cfg(test)]\nmod suture_regression_"),
+        "{healed}"
+    );
+    assert!(
+        healed.contains(&format!("let _ = super::{call};")),
+        "{healed}"
+    );
+    let tests = std::process::Command::new("cargo")
+        .args(["test", "--quiet", "--offline"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&tests.stdout);
+    assert!(
+        tests.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&tests.stderr)
+    );
+    assert!(out.contains("1 passed"), "{out}");
+}

@@ -18,6 +18,7 @@ use store::{NewAudit, Store};
 
 use crate::fixing::{Fix, FixConfig, Location, Proximity, propose_fixes, workspace_files};
 use crate::library::{Library, write_atomic};
+use crate::watching::regression::{self, Probes, RegressionTest, Target};
 
 #[derive(Debug, Clone)]
 pub struct HealOptions {
@@ -124,6 +125,9 @@ pub struct HealReport {
     /// `--max-candidates`.
     pub not_tried: Vec<Fix>,
     pub decision: Option<Decision>,
+    /// The regression test written for a command that is not a test (a call that reproduced the panic),
+    /// run in every validation and written with an applied fix.
+    pub regression_test: Option<RegressionTest>,
     pub outcome: HealOutcome,
     /// Why the outcome is what it is, in words.
     pub explanation: String,
@@ -175,6 +179,7 @@ pub fn heal(
         attempts: Vec::new(),
         not_tried: Vec::new(),
         decision: None,
+        regression_test: None,
         outcome: HealOutcome::NothingToHeal,
         explanation: String::new(),
     };
@@ -303,6 +308,7 @@ pub fn heal(
     let cargo_test = program == "cargo" && args.first().is_some_and(|a| a == "test");
     let mut worktree = validate::create_worktree(&root_abs)?;
     let mut not_run = Vec::new();
+    let mut regression: Option<(RegressionTest, Target)> = None;
     let steps = if cargo_test {
         if failing.is_empty() {
             not_run.push(
@@ -341,9 +347,33 @@ pub fn heal(
             options.target_dir.display().to_string(),
         ));
         let mut steps = vec![rerun];
-        not_run.push(
-            "no regression test: the command is not a test and none was written for it".to_owned(),
-        );
+        // The command is not a test: the new behaviour is pinned by a test written for the panic, as
+        // `suture watch` writes one (a call of the failing function that reproduces it).
+        match write_regression_test(&root_abs, &mut worktree, &report.failures, options)? {
+            Ok((test, target)) => {
+                audit.record(
+                    "regression-test",
+                    &format!("{}:{}", test.file, test.name),
+                    &format!("wrote `{}` after `fn {}`", test.call, target.name),
+                    &test,
+                )?;
+                let mut step = validate::cargo_steps(
+                    std::slice::from_ref(&test.name),
+                    &options.target_dir,
+                    &timeouts,
+                )
+                .swap_remove(1);
+                step.name = format!("written regression test {}", test.name);
+                steps.push(step);
+                regression = Some((test, target));
+            }
+            Err(why) => {
+                audit.record("unreproducible", "regression test", &why, &())?;
+                not_run.push(format!(
+                    "no regression test: the command is not a test, and none could be written: {why}"
+                ));
+            }
+        }
         // The other tests must still pass: the suite, when it passes before any fix (a suite that already
         // fails cannot tell a fix that breaks something).
         if root_abs.join("Cargo.toml").exists() {
@@ -384,7 +414,7 @@ pub fn heal(
             replacement: candidate.after.clone(),
         };
         let patched = patch::apply(&original, std::slice::from_ref(&edit));
-        worktree.write_files(&[(candidate.file.clone(), patched)])?;
+        worktree.write_files(&with_test(&regression, &candidate.file, patched, &edit))?;
         let results = validate::run_steps(&worktree.path, &steps);
         worktree.reset()?;
         let passed = validate::all_passed(&steps, &results);
@@ -439,6 +469,7 @@ pub fn heal(
         }
     }
     drop(worktree);
+    report.regression_test = regression.as_ref().map(|(test, _)| test.clone());
     let Some(best) = validated else {
         report.outcome = HealOutcome::AllCandidatesFailed;
         report.explanation = format!(
@@ -500,13 +531,32 @@ pub fn heal(
                     attempt.fix.file
                 );
             }
-            write_atomic(
-                &path,
-                patch::apply(&now, std::slice::from_ref(&edit)).as_bytes(),
-            )?;
+            if let Some((test, target)) = &regression
+                && test.file != attempt.fix.file
+                && std::fs::read_to_string(root_abs.join(&test.file))
+                    .ok()
+                    .as_ref()
+                    != Some(&target.text)
+            {
+                bail!(
+                    "`{}` changed while suture was running; nothing was written",
+                    test.file
+                );
+            }
+            let patched = patch::apply(&now, std::slice::from_ref(&edit));
+            let files = with_test(&regression, &attempt.fix.file, patched, &edit);
+            for (file, text) in &files {
+                write_atomic(&root_abs.join(file), text.as_bytes())?;
+            }
+            let written = match &regression {
+                Some((test, _)) => {
+                    format!(" and the regression test {} in `{}`", test.name, test.file)
+                }
+                None => String::new(),
+            };
             (
                 HealOutcome::Applied,
-                format!("applied the validated fix: {why}"),
+                format!("applied the validated fix{written}: {why}"),
             )
         }
         Decision::Apply => (
@@ -535,6 +585,115 @@ pub fn heal(
         &report.outcome,
     )?;
     Ok(report)
+}
+
+/// A regression test for the first panic with a site in the workspace, written in `worktree` (left reset):
+/// the probe search of `suture watch`, on the outermost frame of the failing path that a plain call can
+/// reproduce the panic from (not `main`), so that a fix anywhere between that frame and the site makes it pass,
+/// the caller guards included. `Err` says why there is none.
+fn write_regression_test(
+    root: &Path,
+    worktree: &mut validate::Worktree,
+    failures: &[FailureSummary],
+    options: &HealOptions,
+) -> Result<Result<(RegressionTest, Target), String>> {
+    let Some((failure, site)) = failures
+        .iter()
+        .find_map(|f| f.path.first().map(|site| (f, site)))
+    else {
+        return Ok(Err("no panic site in the workspace".to_owned()));
+    };
+    let site_text = std::fs::read_to_string(root.join(&site.file))
+        .with_context(|| format!("cannot read `{}`", site.file))?;
+    let Some(site_function) = regression::function_at(&site_text, site.line) else {
+        return Ok(Err(format!(
+            "{}:{} is outside every function (no function to call)",
+            site.file, site.line
+        )));
+    };
+    let mut hash = syntax::Fx::new();
+    hash.write(format!("{}:{}", site.file, site.line).as_bytes());
+    let tag = format!("{:08x}", hash.finish() as u32);
+    let probes = Probes {
+        kind: &failure.kind,
+        message: &failure.message,
+        site: (&site.file, &site_function),
+        tag: &tag,
+        max: MAX_PROBES,
+        timeout: options.timeout,
+        target_dir: &options.target_dir,
+        by: "suture heal",
+    };
+    let mut why_not = Vec::new();
+    let mut tried = 0;
+    for frame in failure.path.iter().rev() {
+        let target = match regression::find_target(root, &frame.file, frame.line, None) {
+            Ok(target) if target.name == "main" => continue,
+            Ok(target) => target,
+            Err(why) => {
+                why_not.push(why);
+                continue;
+            }
+        };
+        if tried == MAX_FRAMES_PROBED {
+            break;
+        }
+        tried += 1;
+        let (calls, found) = regression::probe(worktree, &target, &probes)?;
+        let found = match found {
+            Ok(found) => found,
+            Err(why) => {
+                why_not.push(why);
+                continue;
+            }
+        };
+        let doc = format!(
+            "Regression test written by `suture heal` for `{}` ({}) at {}:{}, which `{}` reported. The call \
+             below reproduced it; it must not panic.",
+            failure.message,
+            failure.kind,
+            site.file,
+            site.line,
+            options.command.join(" "),
+        );
+        let test = regression::regression_test(&target, &found, &tag, &doc, calls.len());
+        return Ok(Ok((test, target)));
+    }
+    why_not.dedup();
+    Ok(Err(if why_not.is_empty() {
+        "no function on the failing path but `main`".to_owned()
+    } else {
+        why_not.join("; ")
+    }))
+}
+
+/// Frames of the failing path whose probes are run (a `cargo test` each), outermost first.
+const MAX_FRAMES_PROBED: usize = 3;
+
+/// Argument combinations tried to reproduce a panic with a test (`suture watch`'s default).
+const MAX_PROBES: usize = 128;
+
+/// The files a candidate writes: its own, patched by `edit`, with the regression test inserted when the test
+/// goes to the same file; else the test's file as well.
+fn with_test(
+    regression: &Option<(RegressionTest, Target)>,
+    file: &str,
+    patched: String,
+    edit: &patch::TextEdit,
+) -> Vec<(String, String)> {
+    match regression {
+        None => vec![(file.to_owned(), patched)],
+        Some((test, target)) if test.file == file => {
+            vec![(
+                file.to_owned(),
+                test.inserted_after(&patched, target, Some(edit)),
+            )]
+        }
+        Some((test, target)) => vec![
+            (file.to_owned(), patched),
+            (test.file.clone(), test.inserted(&target.text, target)),
+        ],
+    }
 }
 
 /// Reads failures and diagnostics from command output: failing paths, the locations to focus on, and the
@@ -655,10 +814,17 @@ fn checks_of(
             checks
                 .regression_tests
                 .extend(step.must_pass.iter().cloned());
-            parts.push(format!(
-                "the failing test {} (regression test)",
-                step.must_pass.join(", ")
-            ));
+            parts.push(if step.name.starts_with("written regression test") {
+                format!(
+                    "the regression test {} written for the panic",
+                    step.must_pass.join(", ")
+                )
+            } else {
+                format!(
+                    "the failing test {} (regression test)",
+                    step.must_pass.join(", ")
+                )
+            });
         } else if step.args.first().is_some_and(|a| a == "test") && step.args.len() == 2 {
             checks.suite = true;
             parts.push("the whole suite (cargo test --workspace)".to_owned());

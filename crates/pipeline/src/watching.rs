@@ -7,7 +7,7 @@
 //! revision (`--rev`, read from git, not from the working tree), keeps hourly counts in the store, and
 //! records every step in the audit trail. Healing is in [`regression`].
 
-mod regression;
+pub(crate) mod regression;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};

@@ -60,8 +60,11 @@ pub struct HealGroup {
 pub struct RegressionTest {
     /// The file the test module is added to.
     pub file: String,
-    /// `module::test`, as `cargo test` filters it.
+    /// The test's full name as libtest reports it (`module::test` under the file's module path), which
+    /// `cargo test -- --exact` selects.
     pub name: String,
+    /// The generated module, which `cargo test` also filters on.
+    pub module: String,
     /// The reproducing call, e.g. `ratio(0, 0)`.
     pub call: String,
     /// The module's text as inserted.
@@ -134,95 +137,68 @@ fn heal_group(
     options: &WatchHeal,
     record: &mut Record<'_>,
 ) -> Result<HealGroup> {
-    let target = match find_target(root, group) {
+    let site = group.frames.first();
+    let target = match site
+        .ok_or_else(|| {
+            "no frame of the panic is in this workspace, so there is no function to call".to_owned()
+        })
+        .and_then(|f| find_target(root, &f.file, f.line, f.function.as_deref()))
+    {
         Ok(target) => target,
         Err(why) => {
             record(store, "unreproducible", &group.fingerprint, &why, &())?;
             return Ok(unreproducible(group, why));
         }
     };
-    let calls = probe_calls(&target, &group.message, options.max_probes);
     let tag = &group.fingerprint[..8];
-    let probe_module = format!("suture_probe_{tag}");
-    let probe_text = module_text(
-        &target.indent,
-        &probe_module,
-        "Probes written by `suture watch` to reproduce a production panic; never kept.",
-        &calls
-            .iter()
-            .enumerate()
-            .map(|(i, call)| (format!("probe_{i}"), call.clone()))
-            .collect::<Vec<_>>(),
-    );
-    let original = target.text.clone();
-    let with_probes = insert(&original, target.end, &probe_text);
     let mut worktree = validate::create_worktree(root)?;
-    worktree.write_files(&[(target.file.clone(), with_probes.clone())])?;
     let target_dir = options.options.target_dir.display().to_string();
-    let step = validate::Step {
-        name: "probe".to_owned(),
-        program: "cargo".to_owned(),
-        args: vec![
-            "test".to_owned(),
-            "--target-dir".to_owned(),
-            target_dir.clone(),
-            probe_module.clone(),
-        ],
+    let probes = Probes {
+        kind: &group.kind,
+        message: &group.message,
+        site: (&target.file, &target.name),
+        tag,
+        max: options.max_probes,
         timeout: options.options.timeout,
-        env: vec![("RUST_BACKTRACE".to_owned(), "0".to_owned())],
-        must_pass: Vec::new(),
+        target_dir: &options.options.target_dir,
+        by: "suture watch",
     };
-    let result = validate::run_step(&worktree.path, &step);
-    let output = format!("{}\n{}", result.stdout, result.stderr);
-    let found = reproduction(&output, &worktree.path, &with_probes, &target, group);
+    let (calls, found) = probe(&mut worktree, &target, &probes)?;
     record(
         store,
         "reproduced",
         &group.fingerprint,
         &match &found {
-            Ok(i) => format!("probe {i} of {} reproduces it: {}", calls.len(), calls[*i]),
+            Ok(r) => format!(
+                "probe {} of {} reproduces it: {}",
+                r.index,
+                calls.len(),
+                r.call
+            ),
             Err(why) => why.clone(),
         },
-        &serde_json::json!({ "probes": calls, "found": found.as_ref().ok() }),
+        &serde_json::json!({ "probes": calls, "found": found.as_ref().ok().map(|r| r.index) }),
     )?;
-    let index = match found {
-        Ok(i) => i,
+    let found = match found {
+        Ok(found) => found,
         Err(why) => return Ok(unreproducible(group, why)),
     };
-    worktree.reset()?;
-
-    let module = format!("suture_regression_{tag}");
-    let test_name = format!("{}_does_not_panic", target.name);
-    let doc = wrap(
-        &format!(
-            "Regression test written by `suture watch` for panic group {}: `{}` ({}) at {}:{}, {} \
-             event(s) from {} to {}. The call below reproduced it; it must not panic.",
-            group.fingerprint,
-            group.message,
-            group.kind,
-            target.file,
-            group.frames.first().map_or(0, |f| f.line),
-            group.count,
-            group.first_seen,
-            group.last_seen,
-        ),
-        96usize.saturating_sub(target.indent.len()).max(40),
+    let doc = format!(
+        "Regression test written by `suture watch` for panic group {}: `{}` ({}) at {}:{}, {} event(s) from {} \
+         to {}. The call below reproduced it; it must not panic.",
+        group.fingerprint,
+        group.message,
+        group.kind,
+        target.file,
+        site.map_or(0, |f| f.line),
+        group.count,
+        group.first_seen,
+        group.last_seen,
     );
-    let test_text = module_text(
-        &target.indent,
-        &module,
-        &doc,
-        &[(test_name.clone(), calls[index].clone())],
-    );
-    let with_test = insert(&original, target.end, &test_text);
-    worktree.write_files(&[(target.file.clone(), with_test.clone())])?;
-    let test = RegressionTest {
-        file: target.file.clone(),
-        name: format!("{module}::{test_name}"),
-        call: calls[index].clone(),
-        text: test_text,
-        probes: calls.len(),
-    };
+    let test = regression_test(&target, &found, tag, &doc, calls.len());
+    let module = test.module.clone();
+    let original = target.text.clone();
+    worktree.write_files(&[(target.file.clone(), test.inserted(&original, &target))])?;
     record(
         store,
         "regression-test",
@@ -308,31 +284,168 @@ fn heal_group(
 }
 
 /// The failing function in the current source.
-struct Target {
-    file: String,
-    text: String,
-    name: String,
+pub(crate) struct Target {
+    pub(crate) file: String,
+    pub(crate) text: String,
+    pub(crate) name: String,
     /// Byte just past the function's closing brace.
-    end: usize,
+    pub(crate) end: usize,
     indent: String,
     params: Vec<syn::Type>,
 }
 
-fn find_target(root: &Path, group: &GroupReport) -> Result<Target, String> {
-    let frame = group.frames.first().ok_or_else(|| {
-        "no frame of the panic is in this workspace, so there is no function to call".to_owned()
-    })?;
-    let name = frame.function.clone().ok_or_else(|| {
-        format!(
-            "{}:{} is outside every function (no function to call)",
-            frame.file, frame.line
-        )
-    })?;
-    let name = name.rsplit("::").next().unwrap_or(&name).to_owned();
-    let path: PathBuf = root.join(&frame.file);
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{}`: {e}", frame.file))?;
-    target_in(text, &frame.file, name, frame.line)
+/// The function around `file:line` in the current source under `root`, when a plain call can reproduce a
+/// panic there; else why not. `function` is the frame's function name when the trace gave one.
+pub(crate) fn find_target(
+    root: &Path,
+    file: &str,
+    line: u32,
+    function: Option<&str>,
+) -> Result<Target, String> {
+    let path: PathBuf = root.join(file);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{file}`: {e}"))?;
+    let name = match function {
+        Some(name) => name.rsplit("::").next().unwrap_or(name).to_owned(),
+        None => function_at(&text, line).ok_or_else(|| {
+            format!("{file}:{line} is outside every function (no function to call)")
+        })?,
+    };
+    target_in(text, file, name, line)
+}
+
+/// The name of the function around the 1-based `line` of `text`.
+pub(crate) fn function_at(text: &str, line: u32) -> Option<String> {
+    enclosing_function(text, &LineIndex::new(text), line..line + 1).and_then(|r| fn_name(&text[r]))
+}
+
+/// How to search for a reproducing call.
+pub(crate) struct Probes<'a> {
+    /// The panic's kind, as `trace::PanicKind::name` gives it: a probe must panic with it, in the target.
+    pub(crate) kind: &'a str,
+    /// The panic's message: numbers in it are candidate values.
+    pub(crate) message: &'a str,
+    /// Where the panic is, as (file, function): a probe must panic there, whichever function it calls.
+    pub(crate) site: (&'a str, &'a str),
+    /// Names the generated modules (`suture_probe_TAG`, `suture_regression_TAG`).
+    pub(crate) tag: &'a str,
+    pub(crate) max: usize,
+    pub(crate) timeout: std::time::Duration,
+    pub(crate) target_dir: &'a Path,
+    /// Who writes the tests, for their doc comments.
+    pub(crate) by: &'a str,
+}
+
+/// The call that reproduced the panic.
+pub(crate) struct Found {
+    pub(crate) index: usize,
+    pub(crate) call: String,
+    /// The probe's name as libtest reported it (with the module path of the target's file).
+    probe_test: String,
+}
+
+/// Runs every probe call of `target` in one `cargo test` in `worktree` (reset afterwards): the calls tried,
+/// and the first that panics with the wanted kind in the target function, or why none does.
+pub(crate) fn probe(
+    worktree: &mut validate::Worktree,
+    target: &Target,
+    probes: &Probes<'_>,
+) -> Result<(Vec<String>, Result<Found, String>)> {
+    let calls = probe_calls(target, probes.message, probes.max);
+    let probe_module = format!("suture_probe_{}", probes.tag);
+    let probe_text = module_text(
+        &target.indent,
+        &probe_module,
+        &format!(
+            "Probes written by `{}` to reproduce a panic; never kept.",
+            probes.by
+        ),
+        &calls
+            .iter()
+            .enumerate()
+            .map(|(i, call)| (format!("probe_{i}"), call.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let with_probes = insert(&target.text, target.end, &probe_text);
+    worktree.write_files(&[(target.file.clone(), with_probes.clone())])?;
+    let step = validate::Step {
+        name: "probe".to_owned(),
+        program: "cargo".to_owned(),
+        args: vec![
+            "test".to_owned(),
+            "--target-dir".to_owned(),
+            probes.target_dir.display().to_string(),
+            probe_module.clone(),
+        ],
+        timeout: probes.timeout,
+        env: vec![("RUST_BACKTRACE".to_owned(), "0".to_owned())],
+        must_pass: Vec::new(),
+    };
+    let result = validate::run_step(&worktree.path, &step);
+    worktree.reset()?;
+    let output = format!("{}\n{}", result.stdout, result.stderr);
+    let found = reproduction(&output, &worktree.path, &with_probes, target, probes).map(
+        |(index, probe_test)| Found {
+            index,
+            call: calls[index].clone(),
+            probe_test,
+        },
+    );
+    Ok((calls, found))
+}
+
+/// The regression test for a reproduction: the reproducing call in a `#[cfg(test)]` module after the target,
+/// which must not panic.
+pub(crate) fn regression_test(
+    target: &Target,
+    found: &Found,
+    tag: &str,
+    doc: &str,
+    probes: usize,
+) -> RegressionTest {
+    let module = format!("suture_regression_{tag}");
+    let test_name = format!("{}_does_not_panic", target.name);
+    let doc = wrap(doc, 96usize.saturating_sub(target.indent.len()).max(40));
+    let text = module_text(
+        &target.indent,
+        &module,
+        &doc,
+        &[(test_name.clone(), found.call.clone())],
+    );
+    // libtest names the test through the module path of the file, as it named the probe.
+    let probe = format!("suture_probe_{tag}::probe_{}", found.index);
+    let prefix = found.probe_test.strip_suffix(&probe).unwrap_or("");
+    RegressionTest {
+        file: target.file.clone(),
+        name: format!("{prefix}{module}::{test_name}"),
+        module,
+        call: found.call.clone(),
+        text,
+        probes,
+    }
+}
+
+impl RegressionTest {
+    /// `text` (the target's file, or that file after a fix) with the test module inserted after the target
+    /// function; `edit`, a fix already applied to `text`, moves the insertion point when it lies before it.
+    pub(crate) fn inserted_after(
+        &self,
+        text: &str,
+        target: &Target,
+        edit: Option<&patch::TextEdit>,
+    ) -> String {
+        let at = match edit {
+            Some(e) if e.range.end <= target.end => {
+                (target.end + e.replacement.len()).saturating_sub(e.range.len())
+            }
+            _ => target.end,
+        };
+        insert(text, at, &self.text)
+    }
+
+    /// The target's file with the test module inserted after the target function.
+    pub(crate) fn inserted(&self, text: &str, target: &Target) -> String {
+        self.inserted_after(text, target, None)
+    }
 }
 
 /// The function `name` nearest to line `wanted` in `text` (the current source of `file`).
@@ -560,6 +673,8 @@ fn strings(numbers: &[u64]) -> Vec<String> {
     for &n in numbers.iter().filter(|&&n| (2..=64).contains(&n)) {
         v.push(format!("\"{}\"", "a".repeat(n as usize)));
     }
+    // Text that is parsed into a number: the numbers of the message as typed.
+    v.extend(numbers.iter().map(|n| format!("\"{n}\"")));
     v
 }
 
@@ -654,21 +769,20 @@ fn insert(text: &str, at: usize, what: &str) -> String {
     out
 }
 
-/// Which probe (the lowest index) panicked with the group's kind in the target function, from the probe
-/// run's output.
+/// Which probe (the lowest index) panicked with the wanted kind at the panic's site, from the probe run's
+/// output, with its name as libtest reported it.
 fn reproduction(
     output: &str,
     tree: &Path,
     probed_text: &str,
     target: &Target,
-    group: &GroupReport,
-) -> Result<usize, String> {
+    probes: &Probes<'_>,
+) -> Result<(usize, String), String> {
+    let (kind, (site_file, site_function)) = (probes.kind, probes.site);
     let parsed = trace::parse(output);
     let files: HashSet<String> = crate::fixing::workspace_files(tree)
         .map_err(|e| format!("cannot list the scratch worktree: {e:#}"))?;
-    let index = LineIndex::new(probed_text);
-    let want = group.example.as_ref().map(|e| e.failure.kind);
-    let mut best: Option<usize> = None;
+    let mut best: Option<(usize, String)> = None;
     let mut seen = Vec::new();
     for failure in &parsed.failures {
         let Some(test) = &failure.test else { continue };
@@ -682,14 +796,22 @@ fn reproduction(
         };
         let path = trace::failing_path(failure, &tree.display().to_string(), &files);
         let site = path.first();
-        let in_target = site.is_some_and(|l| {
-            l.file == target.file
-                && enclosing_function(probed_text, &index, l.line..l.line + 1)
-                    .and_then(|r| fn_name(&probed_text[r]))
-                    .is_some_and(|n| n == target.name)
+        // The site's file is read as probed when it is the target's (the probes shift its lines).
+        let at_site = site.is_some_and(|l| {
+            l.file == site_file
+                && if l.file == target.file {
+                    function_at(probed_text, l.line)
+                } else {
+                    std::fs::read_to_string(tree.join(&l.file))
+                        .ok()
+                        .and_then(|text| function_at(&text, l.line))
+                }
+                .is_some_and(|n| n == site_function)
         });
-        if in_target && Some(failure.kind) == want {
-            best = Some(best.map_or(i, |b| b.min(i)));
+        if at_site && failure.kind.name() == kind {
+            if best.as_ref().is_none_or(|(b, _)| i < *b) {
+                best = Some((i, test.clone()));
+            }
         } else {
             seen.push(format!(
                 "{} at {}",
@@ -698,8 +820,8 @@ fn reproduction(
             ));
         }
     }
-    if let Some(i) = best {
-        return Ok(i);
+    if let Some(found) = best {
+        return Ok(found);
     }
     if parsed.failures.is_empty() && !parsed.diagnostics.is_empty() {
         let first = parsed
@@ -714,9 +836,8 @@ fn reproduction(
     seen.sort();
     seen.dedup();
     Err(format!(
-        "no probe call of `{}` panicked with {} there{}",
+        "no probe call of `{}` panicked with {kind} in `{site_function}`{}",
         target.name,
-        want.map_or("the group's kind", |k| k.name()),
         if seen.is_empty() {
             String::new()
         } else {
