@@ -928,4 +928,69 @@ mod tests {
                         fn ratio_does_not_panic() {\n            let _ = super::ratio(0, 0);\n        }\n    }";
         assert_eq!(text, expected);
     }
+
+    #[test]
+    fn the_test_is_named_as_libtest_named_its_probe_and_lands_after_the_function_a_fix_moved() {
+        let source = "fn first(x: u32) -> u32 {\n    x - 1\n}\n\nfn last() {}\n";
+        let target = target_in(source.to_owned(), "src/a/b.rs", "first".to_owned(), 1).unwrap();
+        let found = |probe_test: &str| Found {
+            index: 2,
+            call: "first(0)".to_owned(),
+            probe_test: probe_test.to_owned(),
+        };
+        let test = regression_test(
+            &target,
+            &found("a::b::suture_probe_00c0ffee::probe_2"),
+            "00c0ffee",
+            "d",
+            5,
+        );
+        assert_eq!(
+            test.name,
+            "a::b::suture_regression_00c0ffee::first_does_not_panic"
+        );
+        assert_eq!(test.module, "suture_regression_00c0ffee");
+        let at_root = regression_test(
+            &target,
+            &found("suture_probe_00c0ffee::probe_2"),
+            "00c0ffee",
+            "d",
+            5,
+        );
+        assert_eq!(
+            at_root.name,
+            "suture_regression_00c0ffee::first_does_not_panic"
+        );
+
+        let module_after = |text: &str, function_end: &str| {
+            let at = text.find(function_end).unwrap() + function_end.len();
+            assert!(text[at..].starts_with(&test.text), "{text}");
+            assert_eq!(
+                text.replacen(&test.text, "", 1).len(),
+                text.len() - test.text.len()
+            );
+        };
+        // No fix in the file, a fix inside the function (the insertion point moves with it), a fix after it.
+        module_after(&test.inserted(source, &target), "x - 1\n}");
+        let at = |what: &str| source.find(what).unwrap()..source.find(what).unwrap() + what.len();
+        let inside = patch::TextEdit {
+            range: at("x - 1"),
+            replacement: "x.saturating_sub(1)".to_owned(),
+        };
+        assert_eq!(&source[inside.range.clone()], "x - 1");
+        let fixed = patch::apply(source, std::slice::from_ref(&inside));
+        module_after(
+            &test.inserted_after(&fixed, &target, Some(&inside)),
+            "x.saturating_sub(1)\n}",
+        );
+        let after = patch::TextEdit {
+            range: at("fn last() {}"),
+            replacement: "fn last() { let _ = 1; }".to_owned(),
+        };
+        assert_eq!(&source[after.range.clone()], "fn last() {}");
+        let fixed = patch::apply(source, std::slice::from_ref(&after));
+        let text = test.inserted_after(&fixed, &target, Some(&after));
+        module_after(&text, "x - 1\n}");
+        assert!(text.ends_with("fn last() { let _ = 1; }\n"), "{text}");
+    }
 }
