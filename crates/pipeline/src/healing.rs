@@ -597,6 +597,9 @@ fn write_regression_test(
     failures: &[FailureSummary],
     options: &HealOptions,
 ) -> Result<Result<(RegressionTest, Target), String>> {
+    if !root.join("Cargo.toml").exists() {
+        return Ok(Err("not a cargo workspace, so no test can run".to_owned()));
+    }
     let Some((failure, site)) = failures
         .iter()
         .find_map(|f| f.path.first().map(|site| (f, site)))
@@ -709,7 +712,7 @@ pub fn locate(
     let mut locations = Vec::new();
     let mut kinds = Vec::new();
     for failure in &parsed.failures {
-        let kind = panic_kind_name(&failure.kind);
+        let kind = failure.kind.name().to_owned();
         let path: Vec<Location> = trace::failing_path(failure, &root_str, files)
             .into_iter()
             .map(|l| Location {
@@ -755,37 +758,6 @@ pub fn locate(
         }
     }
     (failures, locations, kinds)
-}
-
-/// The name pattern files use for a panic kind (`panics = [...]`).
-pub fn panic_kind_name(kind: &trace::PanicKind) -> String {
-    use trace::{ArithOp, PanicKind};
-    match kind {
-        PanicKind::Overflow(op) => format!(
-            "overflow-{}",
-            match op {
-                ArithOp::Add => "add",
-                ArithOp::Sub => "sub",
-                ArithOp::Mul => "mul",
-                ArithOp::Neg => "neg",
-                ArithOp::Shl => "shl",
-                ArithOp::Shr => "shr",
-            }
-        ),
-        PanicKind::DivideByZero => "divide-by-zero".to_owned(),
-        PanicKind::RemainderByZero => "remainder-by-zero".to_owned(),
-        PanicKind::IndexOutOfBounds => "index-out-of-bounds".to_owned(),
-        PanicKind::SliceRange => "slice-range".to_owned(),
-        PanicKind::CharBoundary => "char-boundary".to_owned(),
-        PanicKind::UnwrapNone => "unwrap-none".to_owned(),
-        PanicKind::UnwrapErr => "unwrap-err".to_owned(),
-        PanicKind::Expect => "expect".to_owned(),
-        PanicKind::ExplicitPanic => "explicit-panic".to_owned(),
-        PanicKind::Unreachable => "unreachable".to_owned(),
-        PanicKind::Todo => "todo".to_owned(),
-        PanicKind::AssertionFailed => "assertion-failed".to_owned(),
-        PanicKind::Other => "other".to_owned(),
-    }
 }
 
 /// Which checks a candidate's validation ran, from the steps and how far they got.
