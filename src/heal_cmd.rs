@@ -16,6 +16,8 @@ pub(crate) const EXAMPLES: &str = "Examples:
   suture heal -- cargo test                      run the tests, fix what panics, validate, report
   suture heal --env staging --apply -- cargo test   apply a validated fix the staging policy allows
   suture heal --format json -- cargo nextest run
+  suture heal -- cargo run -- input.txt          a program that panics: a regression test is written
+                                                 for the panic (a call that reproduces it) and run too
 
 The command runs once in your tree (with RUST_BACKTRACE=1); each candidate fix is validated by
 re-running it in a scratch git worktree, never in your tree. The policy comes from suture.toml

@@ -597,3 +597,35 @@ fn a_command_that_is_not_a_test_gets_a_regression_test_written_for_its_panic() {
     );
     assert!(out.contains("1 passed"), "{out}");
 }
+
+#[test]
+fn a_test_runner_that_is_not_cargo_test_reruns_the_tests_it_named_and_gets_no_written_test() {
+    // `sh -c "cargo test"` stands for any runner (nextest, a script) whose output names the failing tests.
+    let repo = crate_repo(PICK, &[]);
+    let r = heal(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "--max-candidates",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            "cargo test --quiet",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let report = &json["report"];
+    assert!(report["regression_test"].is_null(), "{report:#}");
+    let attempt = &report["attempts"][0];
+    assert_eq!(attempt["passed"], true, "{report:#}");
+    let not_run = attempt["checks"]["not_run"].as_array().unwrap();
+    assert!(
+        not_run.iter().any(|n| n
+            == "no regression test written: re-running the command runs the failing tests it named (tests::a_position_past_the_end_is_an_error)"),
+        "{report:#}"
+    );
+    assert_tree_untouched(&repo, PICK);
+}

@@ -347,9 +347,18 @@ pub fn heal(
             options.target_dir.display().to_string(),
         ));
         let mut steps = vec![rerun];
-        // The command is not a test: the new behaviour is pinned by a test written for the panic, as
-        // `suture watch` writes one (a call of the failing function that reproduces it).
-        match write_regression_test(&root_abs, &mut worktree, &report.failures, options)? {
+        // The command is not `cargo test`: the new behaviour is pinned by a test written for the panic, as
+        // `suture watch` writes one (a call of the failing function that reproduces it), unless the command is
+        // a test runner that named its failing tests (`cargo nextest run`): re-running it runs them.
+        let written = if failing.is_empty() {
+            write_regression_test(&root_abs, &mut worktree, &report.failures, options)?
+        } else {
+            Err(format!(
+                "re-running the command runs the failing tests it named ({})",
+                failing.join(", ")
+            ))
+        };
+        match written {
             Ok((test, target)) => {
                 audit.record(
                     "regression-test",
@@ -369,9 +378,7 @@ pub fn heal(
             }
             Err(why) => {
                 audit.record("unreproducible", "regression test", &why, &())?;
-                not_run.push(format!(
-                    "no regression test: the command is not a test, and none could be written: {why}"
-                ));
+                not_run.push(format!("no regression test written: {why}"));
             }
         }
         // The other tests must still pass: the suite, when it passes before any fix (a suite that already
@@ -598,13 +605,17 @@ fn write_regression_test(
     options: &HealOptions,
 ) -> Result<Result<(RegressionTest, Target), String>> {
     if !root.join("Cargo.toml").exists() {
-        return Ok(Err("not a cargo workspace, so no test can run".to_owned()));
+        return Ok(Err(
+            "the command is not a test, and this is not a cargo workspace".to_owned(),
+        ));
     }
     let Some((failure, site)) = failures
         .iter()
         .find_map(|f| f.path.first().map(|site| (f, site)))
     else {
-        return Ok(Err("no panic site in the workspace".to_owned()));
+        return Ok(Err(
+            "the command is not a test, and no panic has a site in the workspace".to_owned(),
+        ));
     };
     let site_text = std::fs::read_to_string(root.join(&site.file))
         .with_context(|| format!("cannot read `{}`", site.file))?;
