@@ -628,10 +628,17 @@ fn write_regression_test(
     let mut hash = syntax::Fx::new();
     hash.write(format!("{}:{}", site.file, site.line).as_bytes());
     let tag = format!("{:08x}", hash.finish() as u32);
+    let frames: Vec<(&str, u32)> = failure
+        .path
+        .iter()
+        .map(|l| (l.file.as_str(), l.line))
+        .collect();
+    let literals = regression::literals_on_path(root, &frames);
     let probes = Probes {
         kind: &failure.kind,
         message: &failure.message,
         site: (&site.file, &site_function),
+        strings: &literals,
         tag: &tag,
         max: MAX_PROBES,
         timeout: options.timeout,

@@ -151,12 +151,19 @@ fn heal_group(
         }
     };
     let tag = &group.fingerprint[..8];
+    let frames: Vec<(&str, u32)> = group
+        .frames
+        .iter()
+        .map(|f| (f.file.as_str(), f.line))
+        .collect();
+    let literals = literals_on_path(root, &frames);
     let mut worktree = validate::create_worktree(root)?;
     let target_dir = options.options.target_dir.display().to_string();
     let probes = Probes {
         kind: &group.kind,
         message: &group.message,
         site: (&target.file, &target.name),
+        strings: &literals,
         tag,
         max: options.max_probes,
         timeout: options.options.timeout,
@@ -318,6 +325,38 @@ pub(crate) fn function_at(text: &str, line: u32) -> Option<String> {
     enclosing_function(text, &LineIndex::new(text), line..line + 1).and_then(|r| fn_name(&text[r]))
 }
 
+/// The string literals (as written, quotes and escapes included) in the functions around `(file, line)`
+/// frames under `root`, in frame order, each once; at most [`MAX_LITERALS`], none longer than 256 bytes.
+pub(crate) fn literals_on_path(root: &Path, frames: &[(&str, u32)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for &(file, line) in frames {
+        let Ok(text) = std::fs::read_to_string(root.join(file)) else {
+            continue;
+        };
+        let Some(range) = enclosing_function(&text, &LineIndex::new(&text), line..line + 1) else {
+            continue;
+        };
+        let tree = syntax::parse(&text[range]).tree;
+        for id in 0..tree.len() as syntax::NodeId {
+            let kind = tree.node(id).kind;
+            let literal = tree.text_of(id);
+            if matches!(kind, "string_literal" | "raw_string_literal")
+                && literal.len() <= 256
+                && !out.iter().any(|l| l == literal)
+            {
+                out.push(literal.to_owned());
+            }
+            if out.len() == MAX_LITERALS {
+                return out;
+            }
+        }
+    }
+    out
+}
+
+/// String literals of the failing path tried as arguments.
+const MAX_LITERALS: usize = 16;
+
 /// How to search for a reproducing call.
 pub(crate) struct Probes<'a> {
     /// The panic's kind, as `trace::PanicKind::name` gives it: a probe must panic with it, in the target.
@@ -326,6 +365,8 @@ pub(crate) struct Probes<'a> {
     pub(crate) message: &'a str,
     /// Where the panic is, as (file, function): a probe must panic there, whichever function it calls.
     pub(crate) site: (&'a str, &'a str),
+    /// String literals of the code on the failing path ([`literals_on_path`]), tried as string arguments.
+    pub(crate) strings: &'a [String],
     /// Names the generated modules (`suture_probe_TAG`, `suture_regression_TAG`).
     pub(crate) tag: &'a str,
     pub(crate) max: usize,
@@ -350,7 +391,7 @@ pub(crate) fn probe(
     target: &Target,
     probes: &Probes<'_>,
 ) -> Result<(Vec<String>, Result<Found, String>)> {
-    let calls = probe_calls(target, probes.message, probes.max);
+    let calls = probe_calls(target, probes.message, probes.strings, probes.max);
     let probe_module = format!("suture_probe_{}", probes.tag);
     let probe_text = module_text(
         &target.indent,
@@ -498,7 +539,7 @@ fn target_in(text: String, file: &str, name: String, wanted: u32) -> Result<Targ
         }
     }
     for ty in &params {
-        if values(ty, &[]).is_empty() {
+        if values(ty, &Seeds::default()).is_empty() {
             return Err(format!(
                 "`{name}` takes a `{}`: suture has no candidate values for that type",
                 quote_type(ty)
@@ -581,16 +622,25 @@ fn message_numbers(message: &str) -> Vec<u64> {
     out
 }
 
+/// What candidate values are drawn from beyond the types: the numbers of the panic message, and the string
+/// literals of the code on the failing path (an input that panics is often written there: a test, an example,
+/// a default), as written in the source.
+#[derive(Debug, Default)]
+struct Seeds<'a> {
+    numbers: Vec<u64>,
+    strings: &'a [String],
+}
+
 const INTS: &[&str] = &[
     "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
 ];
 
 /// Candidate argument expressions for a type, simplest first; empty when there are none.
-fn values(ty: &syn::Type, numbers: &[u64]) -> Vec<String> {
+fn values(ty: &syn::Type, seeds: &Seeds<'_>) -> Vec<String> {
     match ty {
-        syn::Type::Paren(p) => values(&p.elem, numbers),
-        syn::Type::Group(g) => values(&g.elem, numbers),
-        syn::Type::Reference(r) => reference(&r.elem, r.mutability.is_some(), numbers),
+        syn::Type::Paren(p) => values(&p.elem, seeds),
+        syn::Type::Group(g) => values(&g.elem, seeds),
+        syn::Type::Reference(r) => reference(&r.elem, r.mutability.is_some(), seeds),
         syn::Type::Path(p) if p.qself.is_none() => {
             let Some(last) = p.path.segments.last() else {
                 return Vec::new();
@@ -610,7 +660,7 @@ fn values(ty: &syn::Type, numbers: &[u64]) -> Vec<String> {
                         v.push("-1".to_owned());
                         v.push(format!("{int}::MIN"));
                     }
-                    for n in numbers {
+                    for n in &seeds.numbers {
                         let s = format!("({n}u128 as {int})");
                         if !v.contains(&n.to_string()) {
                             v.push(s);
@@ -627,18 +677,18 @@ fn values(ty: &syn::Type, numbers: &[u64]) -> Vec<String> {
                 ],
                 ("bool", None) => vec!["false".to_owned(), "true".to_owned()],
                 ("char", None) => vec!["'a'".to_owned(), "'\\0'".to_owned(), "'é'".to_owned()],
-                ("String", None) => strings(numbers)
+                ("String", None) => strings(seeds)
                     .into_iter()
                     .map(|s| format!("String::from({s})"))
                     .collect(),
-                ("Vec", Some(element)) => sequences(element, numbers)
+                ("Vec", Some(element)) => sequences(element, seeds)
                     .into_iter()
                     .map(|s| format!("vec!{s}"))
                     .collect(),
                 ("Option", Some(inner)) => {
                     let mut v = vec!["None".to_owned()];
                     v.extend(
-                        values(inner, numbers)
+                        values(inner, seeds)
                             .into_iter()
                             .take(4)
                             .map(|x| format!("Some({x})")),
@@ -652,49 +702,57 @@ fn values(ty: &syn::Type, numbers: &[u64]) -> Vec<String> {
     }
 }
 
-fn reference(inner: &syn::Type, mutable: bool, numbers: &[u64]) -> Vec<String> {
+fn reference(inner: &syn::Type, mutable: bool, seeds: &Seeds<'_>) -> Vec<String> {
     let amp = if mutable { "&mut " } else { "&" };
     match inner {
-        syn::Type::Path(p) if p.path.is_ident("str") && !mutable => strings(numbers),
+        syn::Type::Path(p) if p.path.is_ident("str") && !mutable => strings(seeds),
         // An array reference coerces to the slice, whatever the element type.
-        syn::Type::Slice(s) => sequences(&s.elem, numbers)
+        syn::Type::Slice(s) => sequences(&s.elem, seeds)
             .into_iter()
             .map(|s| format!("{amp}{s}"))
             .collect(),
-        other => values(other, numbers)
+        other => values(other, seeds)
             .into_iter()
             .map(|v| format!("{amp}{v}"))
             .collect(),
     }
 }
 
-fn strings(numbers: &[u64]) -> Vec<String> {
+fn strings(seeds: &Seeds<'_>) -> Vec<String> {
     let mut v = vec!["\"\"".to_owned(), "\"a\"".to_owned(), "\"é\"".to_owned()];
-    for &n in numbers.iter().filter(|&&n| (2..=64).contains(&n)) {
+    for &n in seeds.numbers.iter().filter(|&&n| (2..=64).contains(&n)) {
         v.push(format!("\"{}\"", "a".repeat(n as usize)));
     }
     // Text that is parsed into a number: the numbers of the message as typed.
-    v.extend(numbers.iter().map(|n| format!("\"{n}\"")));
+    v.extend(seeds.numbers.iter().map(|n| format!("\"{n}\"")));
+    for literal in seeds.strings {
+        if !v.contains(literal) {
+            v.push(literal.clone());
+        }
+    }
     v
 }
 
 /// `[]`, `[x]` and `[x, x, …]` of each length in the message (up to 64), the element the element type's
 /// simplest value; written out rather than `[x; n]`, which needs `Copy`.
-fn sequences(element: &syn::Type, numbers: &[u64]) -> Vec<String> {
-    let Some(x) = values(element, &[]).into_iter().next() else {
+fn sequences(element: &syn::Type, seeds: &Seeds<'_>) -> Vec<String> {
+    let Some(x) = values(element, &Seeds::default()).into_iter().next() else {
         return Vec::new();
     };
     let mut v = vec!["[]".to_owned(), format!("[{x}]")];
-    for &n in numbers.iter().filter(|&&n| (2..=64).contains(&n)) {
+    for &n in seeds.numbers.iter().filter(|&&n| (2..=64).contains(&n)) {
         v.push(format!("[{}]", vec![x.as_str(); n as usize].join(", ")));
     }
     v
 }
 
 /// Calls to try, simplest combinations first (by the sum of the candidates' ranks), at most `max`.
-fn probe_calls(target: &Target, message: &str, max: usize) -> Vec<String> {
-    let numbers = message_numbers(message);
-    let lists: Vec<Vec<String>> = target.params.iter().map(|t| values(t, &numbers)).collect();
+fn probe_calls(target: &Target, message: &str, strings: &[String], max: usize) -> Vec<String> {
+    let seeds = Seeds {
+        numbers: message_numbers(message),
+        strings,
+    };
+    let lists: Vec<Vec<String>> = target.params.iter().map(|t| values(t, &seeds)).collect();
     let mut combos: Vec<Vec<usize>> = vec![Vec::new()];
     for list in &lists {
         let mut next = Vec::new();
@@ -861,7 +919,7 @@ mod tests {
 
     fn calls(source: &str, name: &str, message: &str, max: usize) -> Result<Vec<String>, String> {
         let target = target_in(source.to_owned(), "src/lib.rs", name.to_owned(), 1)?;
-        Ok(probe_calls(&target, message, max))
+        Ok(probe_calls(&target, message, &[], max))
     }
 
     #[test]
@@ -927,6 +985,34 @@ mod tests {
                         /// three four\n        /// five six\n        #[test]\n        \
                         fn ratio_does_not_panic() {\n            let _ = super::ratio(0, 0);\n        }\n    }";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn the_string_literals_of_the_failing_path_are_tried_as_string_arguments() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        let main = "fn other() {\n    let _ = \"not on the path\";\n}\n\nfn main() {\n    let input = \
+                    std::env::args().nth(1).unwrap_or_else(|| \"foo\\n##\\r\".to_owned());\n    \
+                    println!(\"{}\", shop::unfill(&input, r#\"raw \"q\"\"#));\n}\n";
+        std::fs::write(dir.path().join("src/main.rs"), main).unwrap();
+        let lib = "pub fn unfill(text: &str, _: &str) -> String {\n    text[2..].to_owned()\n}\n";
+        std::fs::write(dir.path().join("src/lib.rs"), lib).unwrap();
+        let literals = literals_on_path(dir.path(), &[("src/lib.rs", 2), ("src/main.rs", 7)]);
+        assert_eq!(
+            literals,
+            ["\"foo\\n##\\r\"", "\"{}\"", "r#\"raw \"q\"\"#"],
+            "the literals of `main` as written, none of `other`"
+        );
+        let target = target_in(lib.to_owned(), "src/lib.rs", "unfill".to_owned(), 1).unwrap();
+        let calls = probe_calls(&target, "byte index 2 is out of range", &literals, 200);
+        assert!(
+            calls.contains(&"unfill(\"foo\\n##\\r\", \"\")".to_owned()),
+            "{calls:?}"
+        );
+        assert!(
+            calls.contains(&"unfill(\"2\", \"\")".to_owned()),
+            "{calls:?}"
+        );
     }
 
     #[test]
