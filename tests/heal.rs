@@ -48,6 +48,21 @@ fn heal(repo: &Repo, args: &[&str]) -> support::Output {
     run(&all)
 }
 
+/// `suture heal --format json --max-candidates 1 ARGS…`: the exit code, the JSON report, and the output for
+/// messages.
+fn heal_report(repo: &Repo, args: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut all = vec!["--format", "json", "--max-candidates", "1"];
+    all.extend_from_slice(args);
+    let r = heal(repo, &all);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", r.stdout, r.stderr));
+    (
+        r.code,
+        json["report"].clone(),
+        format!("{}\n{}", r.stdout, r.stderr),
+    )
+}
+
 fn log_steps(repo: &Repo) -> Vec<String> {
     let r = run(&["log", "--repo", repo.path_str(), "--format", "json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -356,22 +371,8 @@ mod tests {
 #[test]
 fn a_bad_index_from_a_caller_is_guarded_at_the_caller_not_defaulted_at_the_index() {
     let repo = crate_repo(PICK, &[]);
-    let r = heal(
-        &repo,
-        &[
-            "--format",
-            "json",
-            "--max-candidates",
-            "1",
-            "--",
-            "cargo",
-            "test",
-            "--quiet",
-        ],
-    );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let report = &json["report"];
+    let (code, report, out) = heal_report(&repo, &["--", "cargo", "test", "--quiet"]);
+    assert_eq!(code, 1, "{out}");
     assert_eq!(report["attempts"].as_array().unwrap().len(), 1);
     // The default at the index was found too, and the report says it was ranked below the guard, not tried.
     let not_tried = report["not_tried"].as_array().unwrap();
@@ -528,23 +529,8 @@ const CHOOSER_MAIN: &str = r#"fn main() {
 #[test]
 fn a_command_that_is_not_a_test_gets_a_regression_test_written_for_its_panic() {
     let repo = crate_repo(CHOOSER_LIB, &[("src/main.rs", CHOOSER_MAIN)]);
-    let r = heal(
-        &repo,
-        &[
-            "--apply",
-            "--format",
-            "json",
-            "--max-candidates",
-            "1",
-            "--",
-            "cargo",
-            "run",
-            "--quiet",
-        ],
-    );
-    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
-    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let report = &json["report"];
+    let (code, report, out) = heal_report(&repo, &["--apply", "--", "cargo", "run", "--quiet"]);
+    assert_eq!(code, 0, "{out}");
     // The test calls the outermost function of the failing path that a plain call reproduces the panic from
     // (`choose`, not `main`), so the guard in `choose` makes it pass.
     let test = &report["regression_test"];
@@ -602,22 +588,8 @@ fn a_command_that_is_not_a_test_gets_a_regression_test_written_for_its_panic() {
 fn a_test_runner_that_is_not_cargo_test_reruns_the_tests_it_named_and_gets_no_written_test() {
     // `sh -c "cargo test"` stands for any runner (nextest, a script) whose output names the failing tests.
     let repo = crate_repo(PICK, &[]);
-    let r = heal(
-        &repo,
-        &[
-            "--format",
-            "json",
-            "--max-candidates",
-            "1",
-            "--",
-            "sh",
-            "-c",
-            "cargo test --quiet",
-        ],
-    );
-    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
-    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let report = &json["report"];
+    let (code, report, out) = heal_report(&repo, &["--", "sh", "-c", "cargo test --quiet"]);
+    assert_eq!(code, 1, "{out}");
     assert!(report["regression_test"].is_null(), "{report:#}");
     let attempt = &report["attempts"][0];
     assert_eq!(attempt["passed"], true, "{report:#}");
