@@ -528,60 +528,88 @@ const CHOOSER_MAIN: &str = r#"fn main() {
 
 #[test]
 fn a_command_that_is_not_a_test_gets_a_regression_test_written_for_its_panic() {
-    let repo = crate_repo(CHOOSER_LIB, &[("src/main.rs", CHOOSER_MAIN)]);
-    let (code, report, out) = heal_report(&repo, &["--apply", "--", "cargo", "run", "--quiet"]);
-    assert_eq!(code, 0, "{out}");
-    // The test calls the outermost function of the failing path that a plain call reproduces the panic from
-    // (`choose`, not `main`), so the guard in `choose` makes it pass.
-    let test = &report["regression_test"];
-    let name = test["name"].as_str().unwrap();
-    assert!(
-        name.starts_with("suture_regression_") && name.ends_with("::choose_does_not_panic"),
-        "{report:#}"
-    );
-    assert_eq!(test["file"], "src/lib.rs");
-    let call = test["call"].as_str().unwrap();
-    assert!(call.starts_with("choose(\""), "{report:#}");
-    let attempt = &report["attempts"][0];
-    assert_eq!(attempt["fix"]["pattern"], "h-guard-index", "{report:#}");
-    assert_eq!(attempt["passed"], true);
-    assert_eq!(
-        attempt["checks"]["regression_tests"],
-        serde_json::json!([name]),
-        "{report:#}"
-    );
-    assert_eq!(attempt["checks"]["suite"], true);
-    let summary = attempt["checks"]["summary"].as_str().unwrap();
-    assert!(
-        summary.starts_with(&format!(
-            "ran the command `cargo run --quiet`, the regression test {name} written for the panic, the whole suite"
-        )),
-        "{summary}"
-    );
-    assert!(!summary.contains("no regression test"), "{summary}");
-    assert_eq!(report["outcome"], "applied", "{report:#}");
-    // The fix and the test land together, and the crate's own tests now include it and pass.
-    let healed = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
-    assert!(
-        healed.contains("    if at >= values.len() {\n        return Err(\"invalid input: at >= values.len()\".into());\n    }\n    Ok(pick(&values, at))\n}\n\n#[cfg(test)]\nmod suture_regression_"),
-        "{healed}"
-    );
-    assert!(
-        healed.contains(&format!("let _ = super::{call};")),
-        "{healed}"
-    );
-    let tests = std::process::Command::new("cargo")
-        .args(["test", "--quiet", "--offline"])
-        .current_dir(repo.path())
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&tests.stdout);
-    assert!(
-        tests.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&tests.stderr)
-    );
-    assert!(out.contains("1 passed"), "{out}");
+    // `choose` as a free function, then as an associated function of the crate's own type (called through the
+    // type, its test after the `impl` block).
+    let in_impl = CHOOSER_LIB
+        .replace(
+            "/// The element",
+            "pub struct Menu;\n\nimpl Menu {\n/// The element",
+        )
+        .replace(
+            "    Ok(pick(&values, at))\n}\n",
+            "    Ok(pick(&values, at))\n}\n}\n",
+        );
+    let forms = [
+        (
+            CHOOSER_LIB.to_owned(),
+            CHOOSER_MAIN.to_owned(),
+            "choose(\"",
+            "}\n\n#[cfg(test)]\nmod suture_regression_",
+        ),
+        (
+            in_impl,
+            CHOOSER_MAIN.replace("shop::choose", "shop::Menu::choose"),
+            "Menu::choose(\"",
+            "}\n}\n\n#[cfg(test)]\nmod suture_regression_",
+        ),
+    ];
+    for (lib, main, callee, after_the_fix) in forms {
+        let repo = crate_repo(&lib, &[("src/main.rs", &main)]);
+        let (code, report, out) = heal_report(&repo, &["--apply", "--", "cargo", "run", "--quiet"]);
+        assert_eq!(code, 0, "{out}");
+        // The test calls the outermost function of the failing path that a plain call reproduces the panic
+        // from (`choose`, not `main`), so the guard in `choose` makes it pass.
+        let test = &report["regression_test"];
+        let name = test["name"].as_str().unwrap();
+        assert!(
+            name.starts_with("suture_regression_") && name.ends_with("::choose_does_not_panic"),
+            "{report:#}"
+        );
+        assert_eq!(test["file"], "src/lib.rs");
+        let call = test["call"].as_str().unwrap();
+        assert!(call.starts_with(callee), "{report:#}");
+        let attempt = &report["attempts"][0];
+        assert_eq!(attempt["fix"]["pattern"], "h-guard-index", "{report:#}");
+        assert_eq!(attempt["passed"], true);
+        assert_eq!(
+            attempt["checks"]["regression_tests"],
+            serde_json::json!([name]),
+            "{report:#}"
+        );
+        assert_eq!(attempt["checks"]["suite"], true);
+        let summary = attempt["checks"]["summary"].as_str().unwrap();
+        assert!(
+            summary.starts_with(&format!(
+                "ran the command `cargo run --quiet`, the regression test {name} written for the panic, the whole suite"
+            )),
+            "{summary}"
+        );
+        assert!(!summary.contains("no regression test"), "{summary}");
+        assert_eq!(report["outcome"], "applied", "{report:#}");
+        // The fix and the test land together, and the crate's own tests now include it and pass.
+        let healed = std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap();
+        assert!(healed.contains("if at >= values.len() {"), "{healed}");
+        assert!(
+            healed.contains(&format!("    Ok(pick(&values, at))\n{after_the_fix}")),
+            "{healed}"
+        );
+        assert!(
+            healed.contains(&format!("let _ = super::{call};")),
+            "{healed}"
+        );
+        let tests = std::process::Command::new("cargo")
+            .args(["test", "--quiet", "--offline"])
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&tests.stdout);
+        assert!(
+            tests.status.success(),
+            "{out}{}",
+            String::from_utf8_lossy(&tests.stderr)
+        );
+        assert!(out.contains("1 passed"), "{out}");
+    }
 }
 
 #[test]

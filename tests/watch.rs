@@ -371,7 +371,7 @@ fn unreproducible_groups_and_bad_input() {
     );
     assert!(
         r.stdout
-            .contains(": Unreproducible: `first` is an associated function or method"),
+            .contains(": Unreproducible: `first` is a method (it takes self)"),
         "{}",
         r.stdout
     );

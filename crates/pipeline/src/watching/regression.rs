@@ -295,7 +295,10 @@ pub(crate) struct Target {
     pub(crate) file: String,
     pub(crate) text: String,
     pub(crate) name: String,
-    /// Byte just past the function's closing brace.
+    /// How a sibling module calls it: `name`, or `Type::name` for an associated function.
+    callee: String,
+    /// Byte just past the function's closing brace, or the `impl` block's for an associated function: where
+    /// the test module goes.
     pub(crate) end: usize,
     indent: String,
     params: Vec<syn::Type>,
@@ -494,19 +497,19 @@ fn target_in(text: String, file: &str, name: String, wanted: u32) -> Result<Targ
     let parsed = syn::parse_file(&text)
         .map_err(|e| format!("`{file}` does not parse ({e}): no function to call"))?;
     let mut found = Vec::new();
-    collect_fns(&parsed.items, &name, false, &mut found);
+    collect_fns(&parsed.items, &name, &mut found);
     let index = LineIndex::new(&text);
     let best = found
         .into_iter()
-        .min_by_key(|(sig, _, _)| {
+        .min_by_key(|(sig, _)| {
             let line = sig.fn_token.span.start().line as i64;
             (line - i64::from(wanted)).abs()
         })
         .ok_or_else(|| format!("`fn {name}` is no longer in `{file}`"))?;
-    let (sig, in_impl, _) = best;
-    if in_impl {
+    let (sig, owner) = best;
+    if matches!(owner, Owner::Other) {
         return Err(format!(
-            "`{name}` is an associated function or method: suture does not construct its receiver or type"
+            "`{name}` belongs to a trait, a trait `impl` or a generic `impl`: suture does not choose the type"
         ));
     }
     if sig.asyncness.is_some()
@@ -532,7 +535,7 @@ fn target_in(text: String, file: &str, name: String, wanted: u32) -> Result<Targ
         match input {
             syn::FnArg::Receiver(_) => {
                 return Err(format!(
-                    "`{name}` takes self: suture does not construct receivers"
+                    "`{name}` is a method (it takes self): suture does not construct receivers"
                 ));
             }
             syn::FnArg::Typed(t) => params.push((*t.ty).clone()),
@@ -546,46 +549,93 @@ fn target_in(text: String, file: &str, name: String, wanted: u32) -> Result<Targ
             ));
         }
     }
-    // The body's end, from the scan's brace matching around the header's line.
+    // The body's end, from the scan's brace matching around the header's line; for an associated function the
+    // `impl` block's end (a module cannot sit inside an `impl`).
     let header_line = sig.fn_token.span.start().line as u32;
     let range = enclosing_function(&text, &index, header_line..header_line + 1)
         .ok_or_else(|| format!("cannot find the body of `fn {name}` in `{file}`"))?;
-    let line_start = index.start_of(header_line);
-    let indent: String = text[line_start..]
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
+    let indent_of = |line: u32| -> String {
+        text[index.start_of(line)..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .collect()
+    };
+    let (callee, end, indent) = match owner {
+        Owner::Impl {
+            ty,
+            close: (line, column),
+        } => {
+            let start = index.start_of(line as u32);
+            let close = start
+                + text[start..]
+                    .char_indices()
+                    .nth(column)
+                    .map_or(0, |(at, _)| at);
+            if text.as_bytes().get(close) != Some(&b'}') {
+                return Err(format!(
+                    "cannot find the end of the `impl` of `fn {name}` in `{file}`"
+                ));
+            }
+            (format!("{ty}::{name}"), close + 1, indent_of(line as u32))
+        }
+        _ => (name.clone(), range.end, indent_of(header_line)),
+    };
     Ok(Target {
         file: file.to_owned(),
         text,
         name,
-        end: range.end,
+        callee,
+        end,
         indent,
         params,
     })
 }
 
 /// Free functions named `name`, with whether they are inside an `impl` or trait.
-fn collect_fns(
-    items: &[syn::Item],
-    name: &str,
-    in_impl: bool,
-    out: &mut Vec<(syn::Signature, bool, ())>,
-) {
+/// Where a function named `name` is defined.
+enum Owner {
+    /// A free function (at the top or in an inline module).
+    Free,
+    /// An associated function of an inherent `impl` whose generics are only lifetimes: the type's name, and
+    /// the `impl` block's closing brace (line, 0-based char column).
+    Impl { ty: String, close: (usize, usize) },
+    /// A trait's function, or one of a trait `impl` or of a generic `impl`.
+    Other,
+}
+
+fn collect_fns(items: &[syn::Item], name: &str, out: &mut Vec<(syn::Signature, Owner)>) {
     for item in items {
         match item {
-            syn::Item::Fn(f) if f.sig.ident == name => out.push((f.sig.clone(), in_impl, ())),
+            syn::Item::Fn(f) if f.sig.ident == name => out.push((f.sig.clone(), Owner::Free)),
             syn::Item::Mod(m) => {
                 if let Some((_, items)) = &m.content {
-                    collect_fns(items, name, in_impl, out);
+                    collect_fns(items, name, out);
                 }
             }
             syn::Item::Impl(i) => {
+                let lifetimes_only =
+                    (i.generics.params.iter()).all(|p| matches!(p, syn::GenericParam::Lifetime(_)));
+                let ty = match &*i.self_ty {
+                    syn::Type::Path(p)
+                        if p.qself.is_none() && i.trait_.is_none() && lifetimes_only =>
+                    {
+                        p.path.segments.last().map(|s| s.ident.to_string())
+                    }
+                    _ => None,
+                };
+                let close = i.brace_token.span.close().start();
                 for item in &i.items {
                     if let syn::ImplItem::Fn(f) = item
                         && f.sig.ident == name
                     {
-                        out.push((f.sig.clone(), true, ()));
+                        let owner = match &ty {
+                            Some(ty) => Owner::Impl {
+                                ty: ty.clone(),
+                                close: (close.line, close.column),
+                            },
+                            None => Owner::Other,
+                        };
+                        out.push((f.sig.clone(), owner));
                     }
                 }
             }
@@ -594,7 +644,7 @@ fn collect_fns(
                     if let syn::TraitItem::Fn(f) = item
                         && f.sig.ident == name
                     {
-                        out.push((f.sig.clone(), true, ()));
+                        out.push((f.sig.clone(), Owner::Other));
                     }
                 }
             }
@@ -777,7 +827,7 @@ fn probe_calls(target: &Target, message: &str, strings: &[String], max: usize) -
                 .zip(&lists)
                 .map(|(&i, list)| list[i].as_str())
                 .collect();
-            format!("{}({})", target.name, args.join(", "))
+            format!("{}({})", target.callee, args.join(", "))
         })
         .collect()
 }
@@ -957,8 +1007,14 @@ mod tests {
         let method = "struct S;\nimpl S {\n    fn f(&self) -> u8 { 0 }\n}\n";
         let generic = "fn g<T: Default>(x: T) -> T { x }\n";
         let opaque = "struct Config;\nfn h(c: &Config) {}\n";
+        let in_trait_impl = "struct S;\nimpl From<u8> for S {\n    fn from(x: u8) -> S { S }\n}\n";
         let cases = [
-            (method, "f", "`f` is an associated function or method"),
+            (method, "f", "`f` is a method (it takes self)"),
+            (
+                in_trait_impl,
+                "from",
+                "`from` belongs to a trait, a trait `impl` or a generic `impl`",
+            ),
             (generic, "g", "`g` is generic"),
             (
                 opaque,
@@ -985,6 +1041,26 @@ mod tests {
                         /// three four\n        /// five six\n        #[test]\n        \
                         fn ratio_does_not_panic() {\n            let _ = super::ratio(0, 0);\n        }\n    }";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn an_associated_function_is_called_through_its_type_and_tested_after_the_impl() {
+        let source = "pub struct Url;\n\nimpl Url {\n    pub fn parse(input: &str) -> Result<Url, ()> {\n        \
+                      let _ = &input[1..];\n        Ok(Url)\n    }\n}\n\npub struct P<'a>(&'a str);\n\n\
+                      impl<'a> P<'a> {\n    pub fn new(s: &'a str, at: usize) -> P<'a> {\n        P(&s[at..])\n    }\n}\n";
+        let url = target_in(source.to_owned(), "src/lib.rs", "parse".to_owned(), 5).unwrap();
+        assert_eq!(
+            probe_calls(&url, "", &[], 2),
+            ["Url::parse(\"\")", "Url::parse(\"a\")"]
+        );
+        assert_eq!(
+            &source[..url.end],
+            &source[..source.find("}\n\npub struct P").unwrap() + 1]
+        );
+        assert_eq!(url.indent, "");
+        let p = target_in(source.to_owned(), "src/lib.rs", "new".to_owned(), 13).unwrap();
+        assert_eq!(probe_calls(&p, "", &[], 1), ["P::new(\"\", 0)"]);
+        assert_eq!(p.end, source.len() - 1);
     }
 
     #[test]
