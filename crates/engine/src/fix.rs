@@ -740,8 +740,9 @@ fn to_fix(
 }
 
 /// What the function around `node` returns, when it is a `Result` or an `Option` (by the last path segment of
-/// the written return type, so `io::Result<T>` and aliases named `…Result` count). A closure in between
-/// answers `None`: a `return` or `?` there leaves the closure, not the function.
+/// the written return type, so `io::Result<T>` and aliases named `…Result` count; one written with `()` as its
+/// last type argument is a [`Returns::UnitResult`]). A closure in between answers `None`: a `return` or `?`
+/// there leaves the closure, not the function.
 pub(crate) fn function_returns(tree: &Tree, node: NodeId) -> Option<Returns> {
     let function = tree
         .ancestors(node)
@@ -754,7 +755,10 @@ pub(crate) fn function_returns(tree: &Tree, node: NodeId) -> Option<Returns> {
     let ty = tree.text_of(*children.get(arrow + 1)?);
     let head = ty.split('<').next().unwrap_or(ty).trim();
     let last = head.rsplit("::").next().unwrap_or(head);
-    if last.ends_with("Result") {
+    let squeezed: String = ty.chars().filter(|c| !c.is_whitespace()).collect();
+    if last.ends_with("Result") && squeezed.ends_with(",()>") {
+        Some(Returns::UnitResult)
+    } else if last.ends_with("Result") {
         Some(Returns::Result)
     } else if last == "Option" {
         Some(Returns::Option)

@@ -182,6 +182,7 @@ fn guard_fix(
     let indent = patch::indentation_at(frame.text, range.start);
     let fail = match returns {
         Returns::Result => format!("Err({:?}.into())", format!("invalid input: {condition}")),
+        Returns::UnitResult => "Err(())".to_owned(),
         Returns::Option => "None".to_owned(),
     };
     let replacement = format!(

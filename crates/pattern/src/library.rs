@@ -179,7 +179,11 @@ impl Effect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Returns {
+    /// A `Result` whose error a message converts into (`?` on `ok_or("…")`, `Err("…".into())`): any `Result`
+    /// but one written `Result<T, ()>`.
     Result,
+    /// A `Result` written `Result<T, ()>`: the error is `()`, which no message converts into.
+    UnitResult,
     Option,
 }
 

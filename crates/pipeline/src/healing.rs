@@ -231,7 +231,14 @@ pub fn heal(
                 .filter(|x| x.round == 1)
                 .chain(&f.alternatives)
         })
-        .filter(|f| matches!(f.proximity, Proximity::OnLine | Proximity::SameFunction))
+        // A panic happens at one operation, on the line the path names in each frame (the panic site, or the
+        // call that led to it): a remedy elsewhere in that function changes another operation and cannot
+        // remove this panic. Only a diagnostic's function (no path step) keeps its other lines.
+        .filter(|f| match f.proximity {
+            Proximity::OnLine => true,
+            Proximity::SameFunction => f.step.is_none(),
+            _ => false,
+        })
         .cloned()
         .collect();
     // Guard remedies on every workspace frame of each failing path: the panic's condition carried up to where
