@@ -159,7 +159,7 @@ pub(crate) fn run(args: FixArgs) -> Result<ExitCode> {
             root_abs
         };
         let files = pipeline::workspace_files(&base)?;
-        let (failures, locations, kinds) = pipeline::locate(&text, &base, &files);
+        let (failures, locations, kinds) = pipeline::locate(&text, &base, &files, true);
         if locations.is_empty() {
             bail!(
                 "{}: no location in this workspace ({} failures read, none with a frame under `{}`)",

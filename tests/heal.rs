@@ -629,3 +629,42 @@ fn a_test_runner_that_is_not_cargo_test_reruns_the_tests_it_named_and_gets_no_wr
     );
     assert_tree_untouched(&repo, PICK);
 }
+
+#[test]
+fn only_the_lines_of_the_failing_path_are_healed_not_a_warning_or_another_line() {
+    // The test build warns in `late` (an unused variable) and `remaining` has a second subtraction on another
+    // line: neither is where the panic is, so neither gives a candidate; the panic's own line does.
+    let lib = OVERSOLD
+        .replace(
+            "pub fn remaining(stock: u32, sold: u32) -> u32 {\n    stock - sold\n}\n",
+            "pub fn remaining(stock: u32, sold: u32) -> u32 {\n    let _spare = stock.max(1) - 1;\n    stock - sold\n}\n\npub fn late(a: u32, b: u32) -> u32 {\n    let unused = 1;\n    a - b\n}\n",
+        )
+        .replace("remaining(3, 5)", "remaining(3, 5) + 0 * late(2, 1)");
+    let repo = crate_repo(&lib, &[]);
+    let r = heal(
+        &repo,
+        &[
+            "--format",
+            "json",
+            "--max-candidates",
+            "0",
+            "--",
+            "cargo",
+            "test",
+            "--quiet",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    let report = serde_json::from_str::<serde_json::Value>(&r.stdout).unwrap()["report"].clone();
+    let lines: Vec<u64> = report["not_tried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert!(!lines.is_empty(), "{report:#}");
+    assert!(
+        lines.iter().all(|&l| l == 3),
+        "only the panic's line 3: {lines:?}\n{report:#}"
+    );
+}

@@ -190,7 +190,7 @@ pub fn heal(
     }
     let output = format!("{}\n{}", first.stdout, first.stderr);
     let files = workspace_files(&root_abs)?;
-    let (failures, locations, kinds) = locate(&output, &root_abs, &files);
+    let (failures, locations, kinds) = locate(&output, &root_abs, &files, false);
     for failure in &failures {
         for l in &failure.path {
             audit.record("located", &format!("{}:{}", l.file, l.line), &l.source, l)?;
@@ -726,10 +726,13 @@ fn with_test(
 
 /// Reads failures and diagnostics from command output: failing paths, the locations to focus on, and the
 /// panic kinds that were reported (as the names pattern files use).
+/// With `warnings` false only error diagnostics are locations: a test run's compiler warnings say nothing of
+/// why it failed, while `suture fix --trace` on `cargo clippy` output is about the warnings.
 pub fn locate(
     output: &str,
     root: &Path,
     files: &HashSet<String>,
+    warnings: bool,
 ) -> (Vec<FailureSummary>, Vec<Location>, Vec<String>) {
     let parsed = trace::parse(output);
     let root_str = root.display().to_string();
@@ -768,7 +771,7 @@ pub fn locate(
     }
     for d in &parsed.diagnostics {
         let file = d.file.trim_start_matches("./").to_owned();
-        if files.contains(&file) {
+        if files.contains(&file) && (warnings || d.level == "error") {
             let code = d
                 .code
                 .as_deref()
