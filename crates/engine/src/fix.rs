@@ -475,7 +475,7 @@ fn fix_source(
                     continue;
                 }
                 if let Some(want) = p.returns
-                    && function_returns(tree, m.node) != Some(want)
+                    && !want.admits(function_returns(tree, m.node))
                 {
                     continue;
                 }

@@ -181,7 +181,10 @@ fn guard_fix(
     let range = span.start as usize..span.end as usize;
     let indent = patch::indentation_at(frame.text, range.start);
     let fail = match returns {
-        Returns::Result => format!("Err({:?}.into())", format!("invalid input: {condition}")),
+        // A signature is never read as `Fallible` (that is only what a pattern may ask for).
+        Returns::Result | Returns::Fallible => {
+            format!("Err({:?}.into())", format!("invalid input: {condition}"))
+        }
         Returns::UnitResult => "Err(())".to_owned(),
         Returns::Option => "None".to_owned(),
     };

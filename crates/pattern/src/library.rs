@@ -185,6 +185,19 @@ pub enum Returns {
     /// A `Result` written `Result<T, ()>`: the error is `()`, which no message converts into.
     UnitResult,
     Option,
+    /// Any of the three: where `?` can return at all (never in a function returning `()` or a plain value).
+    Fallible,
+}
+
+impl Returns {
+    /// Whether a function that returns `got` (as [`Returns`] reads it off the signature) is one a pattern
+    /// needing `self` may fix.
+    pub fn admits(self, got: Option<Returns>) -> bool {
+        match self {
+            Returns::Fallible => got.is_some(),
+            want => got == Some(want),
+        }
+    }
 }
 
 /// One fix a pattern was learned from.
