@@ -325,7 +325,12 @@ pub(crate) fn find_target(
 
 /// The name of the function around the 1-based `line` of `text`.
 pub(crate) fn function_at(text: &str, line: u32) -> Option<String> {
-    enclosing_function(text, &LineIndex::new(text), line..line + 1).and_then(|r| fn_name(&text[r]))
+    function_range(text, line).and_then(|r| fn_name(&text[r]))
+}
+
+/// The bytes of the function around the 1-based `line` of `text`, from the scan's brace matching.
+fn function_range(text: &str, line: u32) -> Option<std::ops::Range<usize>> {
+    enclosing_function(text, &LineIndex::new(text), line..line + 1)
 }
 
 /// The string literals (as written, quotes and escapes included) in the functions around `(file, line)`
@@ -336,7 +341,7 @@ pub(crate) fn literals_on_path(root: &Path, frames: &[(&str, u32)]) -> Vec<Strin
         let Ok(text) = std::fs::read_to_string(root.join(file)) else {
             continue;
         };
-        let Some(range) = enclosing_function(&text, &LineIndex::new(&text), line..line + 1) else {
+        let Some(range) = function_range(&text, line) else {
             continue;
         };
         let tree = syntax::parse(&text[range]).tree;
@@ -890,6 +895,13 @@ fn reproduction(
     let parsed = trace::parse(output);
     let files: HashSet<String> = crate::fixing::workspace_files(tree)
         .map_err(|e| format!("cannot list the scratch worktree: {e:#}"))?;
+    // The site's file as the probes ran: the probed text when it is the target's (the probes shift its
+    // lines), else the file itself, read once for all the failures.
+    let site_text = if site_file == target.file {
+        Some(probed_text.to_owned())
+    } else {
+        std::fs::read_to_string(tree.join(site_file)).ok()
+    };
     let mut best: Option<(usize, String)> = None;
     let mut seen = Vec::new();
     for failure in &parsed.failures {
@@ -904,17 +916,11 @@ fn reproduction(
         };
         let path = trace::failing_path(failure, &tree.display().to_string(), &files);
         let site = path.first();
-        // The site's file is read as probed when it is the target's (the probes shift its lines).
         let at_site = site.is_some_and(|l| {
             l.file == site_file
-                && if l.file == target.file {
-                    function_at(probed_text, l.line)
-                } else {
-                    std::fs::read_to_string(tree.join(&l.file))
-                        .ok()
-                        .and_then(|text| function_at(&text, l.line))
-                }
-                .is_some_and(|n| n == site_function)
+                && (site_text.as_deref())
+                    .and_then(|text| function_at(text, l.line))
+                    .is_some_and(|n| n == site_function)
         });
         if at_site && failure.kind.name() == kind {
             if best.as_ref().is_none_or(|(b, _)| i < *b) {
