@@ -24,6 +24,7 @@ Nothing fetched is written into the repository: only repository names, commit id
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -797,16 +798,44 @@ def remedy_history(work, exclude):
 
 def remedies(work, suture, out, exclude):
     """Mines panic remedies from the harvested human fixes (remedy_history), into OUT, with the miner's
-    defaults for several sources: two fixing commits at least."""
+    defaults for several sources: two fixing commits at least. Then measures every remedy, hand-written and
+    mined, on the same fixes (`suture patterns measure-remedies`: in how many of the commits whose edits it
+    matches it writes the human's edit; a mined one not on the commits it was learned from), and writes the
+    records into OUT. With SHIP=1 in the environment the records also go into patterns/hand-written, and the
+    mined remedies that reproduced a fix they were not learned from are shipped to patterns/remedies;
+    otherwise the hand-written remedies are measured on a copy under the work directory."""
     hist, cases = remedy_history(work, exclude)
     repos = sorted({c[0] for c in cases})
     print(f"remedies: {len(cases)} human fixes ({sum(c[2] for c in cases)} confirmed cases) from {len(repos)} "
           f"repositories in {hist}", file=sys.stderr)
-    r = sh([suture, "mine", hist, "--out", out, "--min-commits", "2", "--min-holes", "1",
-            "--db", f"{work}/remedy-history.db"], check=False)
+    db = f"{work}/remedy-history.db"
+    # A store of an earlier history would add its edits (under other commit ids) to this one's.
+    for stale in (db, db + "-wal", db + "-shm"):
+        if os.path.exists(stale):
+            os.remove(stale)
+    r = sh([suture, "mine", hist, "--out", out, "--min-commits", "2", "--min-holes", "1", "--db", db],
+           check=False)
     sys.stderr.write(r.stdout[-4000:] + r.stderr[-4000:])
     if r.returncode != 0:
         sys.exit(f"remedies: suture mine failed ({r.returncode})")
+    ship = os.environ.get("SHIP") == "1"
+    hand_dir = "patterns/hand-written"
+    if not ship:
+        hand_dir = f"{work}/hand-written"
+        sh(["rm", "-rf", hand_dir])
+        shutil.copytree("patterns/hand-written", hand_dir)
+    on = (f"{len(cases)} commits that fix a panic ({sum(c[2] for c in cases)} of them confirmed by their test) "
+          f"in {len(repos)} public repositories, not the 12 held out from the heal bench "
+          f"(benches/heal_harvest.sh remedies)")
+    measure = [suture, "patterns", "measure-remedies", "--fixes", db, "--patterns", hand_dir, "--patterns", out,
+               "--write", "--on", on]
+    if ship:
+        measure += ["--ship-to", "patterns/remedies"]
+    r = sh(measure, check=False)
+    sys.stderr.write(r.stderr[-4000:])
+    if r.returncode != 0:
+        sys.exit(f"remedies: suture patterns measure-remedies failed ({r.returncode})")
+    print(r.stdout)
     # Provenance names the public fix (repository, commit, path), not the history built here.
     source = {}
     for line in sh(["git", "log", "--format=%H %s"], cwd=hist).stdout.splitlines():
@@ -820,18 +849,22 @@ def remedies(work, suture, out, exclude):
         t = tomllib.load(open(f"patterns/hand-written/{name}", "rb"))
         hand[(t["before"], t["after"])] = t["id"]
     rows = []
-    for name in sorted(os.listdir(out)):
-        path = f"{out}/{name}"
-        text = block.sub(lambda m: f'repo = "{source[m[1]][0]}"\ncommit = "{source[m[1]][1]}"\npath = "{m[2]}"',
-                         open(path).read())
-        tmp = path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-        t = tomllib.loads(text)
-        repos_of = sorted({p["repo"] for p in t.get("provenance", [])})
-        rows.append((t["support"], t["id"], t["before"], t["after"], ",".join(t.get("panics", [])) or "-",
-                     t.get("effect", "-"), len(repos_of), hand.get((t["before"], t["after"]), "-")))
+    dirs = [out] + (["patterns/remedies"] if ship and os.path.isdir("patterns/remedies") else [])
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            path = f"{d}/{name}"
+            text = block.sub(lambda m: f'repo = "{source[m[1]][0]}"\ncommit = "{source[m[1]][1]}"\npath = "{m[2]}"',
+                             open(path).read())
+            tmp = path + ".tmp"
+            with open(tmp, "w") as f:
+                f.write(text)
+            os.replace(tmp, path)
+            if d != out:
+                continue
+            t = tomllib.loads(text)
+            repos_of = sorted({p["repo"] for p in t.get("provenance", [])})
+            rows.append((t["support"], t["id"], t["before"], t["after"], ",".join(t.get("panics", [])) or "-",
+                         t.get("effect", "-"), len(repos_of), hand.get((t["before"], t["after"]), "-")))
     print("| pattern | before => after | panics (only for reported) | effect | commits | repositories | "
           "same template as |")
     print("|---|---|---|---|---|---|---|")

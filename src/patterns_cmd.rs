@@ -1,4 +1,4 @@
-//! `suture patterns list|show|test|measure|schema`: inspecting, testing and measuring pattern libraries.
+//! `suture patterns list|show|test|measure|measure-remedies|schema`: inspecting, testing and measuring pattern libraries.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,6 +60,45 @@ pub(crate) enum PatternsCommand {
   # Ship only what clears the bar (Wilson lower bound >= 0.9 over >= 10 applications):
   suture patterns measure --patterns /tmp/mined --ship-to patterns/mined /tmp/src/serde --name serde-rs/serde")]
     Measure(MeasureArgs),
+    /// Measure each panic remedy (a pattern with `panics`) on human panic fixes: the edits `suture mine --db`
+    /// recorded from a history made of panic fixes. At every edit whose before side a remedy matches, it is
+    /// right when it writes what the human wrote (whitespace aside), so another fix the maintainers chose
+    /// there counts against it. A mined remedy is not measured on the commits it was learned from; a guard
+    /// remedy (a statement inserted before the site) is not measured here. The counts are the remedy's base
+    /// rate in the confidence model, `(right + 1) / (matched + 2)`, in place of an unmeasured ½.
+    #[command(after_help = "Examples:
+  # A history of panic fixes (benches/heal_harvest.sh remedies builds one), mined into a store:
+  suture mine /tmp/panic-fixes --db /tmp/fixes.db --out /tmp/remedies --min-commits 2 --min-holes 1
+  # Measure the hand-written remedies and the mined ones on it, without writing anything:
+  suture patterns measure-remedies --fixes /tmp/fixes.db --patterns patterns/hand-written --patterns /tmp/remedies
+  # Write the records, and ship the mined remedies that reproduced a fix they were not learned from:
+  suture patterns measure-remedies --fixes /tmp/fixes.db --patterns patterns/hand-written \\
+      --patterns /tmp/remedies --write --ship-to patterns/remedies --on \"411 panic fixes of 24 repositories\"")]
+    MeasureRemedies(MeasureRemediesArgs),
+}
+
+#[derive(clap::Args)]
+pub(crate) struct MeasureRemediesArgs {
+    /// The libraries whose remedies to measure (directories of pattern files).
+    #[arg(long = "patterns", value_name = "DIR", required = true)]
+    patterns: Vec<PathBuf>,
+    /// The store `suture mine --db FILE` wrote while mining a history of panic fixes.
+    #[arg(long, value_name = "FILE")]
+    fixes: PathBuf,
+    /// Where the fixes come from, for the records (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    on: Vec<String>,
+    /// Write each remedy's `measured` record into its file (atomically; nothing else in the file changes).
+    /// A remedy that matched no fix loses an old record.
+    #[arg(long)]
+    write: bool,
+    /// Make this directory exactly the mined remedies that wrote at least one fix as the human did among the
+    /// fixes they were not learned from, each with its record (and not already a hand-written remedy of the
+    /// libraries measured); other mined files there are removed, hand-written ones never touched.
+    #[arg(long, value_name = "DIR")]
+    ship_to: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -160,6 +199,7 @@ pub(crate) fn run(command: PatternsCommand) -> Result<ExitCode> {
             })
         }
         PatternsCommand::Measure(args) => measure(args),
+        PatternsCommand::MeasureRemedies(args) => measure_remedies(args),
         PatternsCommand::Schema => {
             print!("{}", pipeline::json_schema());
             Ok(ExitCode::SUCCESS)
@@ -403,6 +443,142 @@ fn measure(args: MeasureArgs) -> Result<ExitCode> {
             args.min_applications,
             args.min_lower_bound
         );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn measure_remedies(args: MeasureRemediesArgs) -> Result<ExitCode> {
+    if !args.fixes.is_file() {
+        bail!(
+            "no store at `{}`: give the file `suture mine --db FILE` wrote",
+            args.fixes.display()
+        );
+    }
+    let library = crate::fix_cmd::load_library(Path::new("."), &args.patterns)?;
+    let store = store::open(&args.fixes)
+        .with_context(|| format!("cannot open the store `{}`", args.fixes.display()))?;
+    let fixes = pipeline::measuring::recorded_fixes(&store)?;
+    if fixes.is_empty() {
+        bail!(
+            "the store `{}` holds no edits: mine a history of panic fixes into it first",
+            args.fixes.display()
+        );
+    }
+    let commits = fixes
+        .iter()
+        .map(|(c, _)| c.as_str())
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let measures = pipeline::measuring::measure_remedies(&library, &fixes);
+    let mut on = args.on.clone();
+    on.push(format!(
+        "suture patterns measure-remedies: {} human edits of {commits} panic-fixing commits, counted by commit; \
+         right = wrote the human's edit at every matched site (whitespace and a made-up message aside)",
+        fixes.len()
+    ));
+    let by_id = |id: &str| library.patterns.iter().position(|p| p.id == id);
+    let hand_written = |p: &LibraryPattern| {
+        library.patterns.iter().any(|h| {
+            h.origin == pattern::Origin::HandWritten
+                && h.source.before == p.source.before
+                && h.source.after == p.source.after
+        })
+    };
+    let mut shipped = Vec::new();
+    for m in &measures {
+        let Some(i) = by_id(&m.id) else { continue };
+        let (p, file) = (&library.patterns[i], &library.files[i]);
+        let record = (m.commits > 0).then(|| pattern::Measured {
+            right: m.right,
+            proposed: m.commits,
+            on: on.clone(),
+            by: None,
+        });
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read `{}`", file.display()))?;
+        let written = pipeline::library::with_measured(&text, record.as_ref())?;
+        if args.write && written != text {
+            pipeline::write_atomic(file, written.as_bytes())?;
+        }
+        if p.origin == pattern::Origin::Mined && m.right > 0 && !hand_written(p) {
+            shipped.push((p.id.clone(), written));
+        }
+    }
+    if let Some(dir) = &args.ship_to {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create `{}`", dir.display()))?;
+        let there = pipeline::read_library(dir)?;
+        let mut removed = 0;
+        for (p, file) in there.patterns.iter().zip(&there.files) {
+            if p.origin == pattern::Origin::Mined && !shipped.iter().any(|(id, _)| id == &p.id) {
+                std::fs::remove_file(file)
+                    .with_context(|| format!("cannot remove `{}`", file.display()))?;
+                removed += 1;
+            }
+        }
+        for (id, text) in &shipped {
+            pipeline::write_atomic(&dir.join(pipeline::library::file_name(id)), text.as_bytes())?;
+        }
+        eprintln!(
+            "suture: {} mined remedies shipped to {} with their records; {removed} removed",
+            shipped.len(),
+            dir.display()
+        );
+    }
+    let rate =
+        |m: &pipeline::measuring::RemedyMeasure| f64::from(m.right + 1) / f64::from(m.commits + 2);
+    if args.format == Format::Json {
+        let list: Vec<_> = measures
+            .iter()
+            .filter_map(|m| by_id(&m.id).map(|i| (m, &library.patterns[i])))
+            .map(|(m, p)| {
+                serde_json::json!({
+                    "pattern": m.id,
+                    "origin": p.origin,
+                    "before": p.source.before,
+                    "after": p.source.after,
+                    "commits": m.commits,
+                    "right": m.right,
+                    "sites": m.sites,
+                    "right_sites": m.right_sites,
+                    "left_out": m.left_out,
+                    "base_rate": (rate(m) * 1e4).round() / 1e4,
+                    "ships": shipped.iter().any(|(id, _)| id == &m.id),
+                })
+            })
+            .collect();
+        let out = serde_json::json!({ "version": 1, "edits": fixes.len(), "commits": commits, "remedies": list });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!(
+            "{} human edits of {commits} panic-fixing commits in {}",
+            fixes.len(),
+            args.fixes.display()
+        );
+        println!(
+            "| remedy | origin | before → after | right / commits | sites | base rate | own commits left out |"
+        );
+        println!("|---|---|---|---|---|---|---|");
+        for m in &measures {
+            let Some(i) = by_id(&m.id) else { continue };
+            let p = &library.patterns[i];
+            println!(
+                "| {} | {} | `{}` → `{}` | {} / {} | {} / {} | {:.2} | {} |",
+                m.id,
+                match p.origin {
+                    pattern::Origin::Mined => "mined",
+                    pattern::Origin::HandWritten => "hand-written",
+                },
+                crate::one_line(&p.source.before, 40).replace('|', "\\|"),
+                crate::one_line(&p.source.after, 40).replace('|', "\\|"),
+                m.right,
+                m.commits,
+                m.right_sites,
+                m.sites,
+                rate(m),
+                m.left_out
+            );
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -120,9 +120,10 @@ fn heals_a_subtract_overflow_and_records_every_step() {
         out.contains("  at src/lib.rs:2 (panic site of tests::oversold (overflow-sub))"),
         "{out}"
     );
-    // Unmeasured: the uniform prior ½; at the panic site (the mined frame prior's × 0.87) and substituting a
-    // default (the mined × 0.073): 0.06. The failing test and the suite pass: odds × 2.9, 0.16.
-    assert!(out.contains("1. src/lib.rs:2 at the panic site [h-saturating-sub] confidence 0.06: passed; confidence 0.16 after validation (unmeasured)"), "{out}");
+    // Measured on human panic fixes: maintainers wrote this saturating_sub in 6 of the 12 commits that changed
+    // a subtraction, so (6 + 1) / (12 + 2) = ½; at the panic site (the mined frame prior's × 0.87) and
+    // substituting a default (the mined × 0.073): 0.06. The failing test and the suite pass: odds × 2.9, 0.16.
+    assert!(out.contains("1. src/lib.rs:2 at the panic site [h-saturating-sub] confidence 0.06: passed; confidence 0.16 after validation (measured: 6 of 12 right)"), "{out}");
     assert!(
         out.contains("effect: substitutes a default value (hides the failure; never auto-applied in production)"),
         "{out}"

@@ -203,3 +203,214 @@ fn measure_refuses_mismatched_names_and_non_checkouts() {
         r.stderr
     );
 }
+
+/// A history of panic fixes, as `benches/heal_harvest.sh remedies` builds one: each fix a commit.
+const PANICKY: &str = "pub fn last(len: usize) -> usize {\n    len - 1\n}\n\npub fn span(start: usize, end: usize) -> usize {\n    end - start\n}\n\npub fn left(a: u32, b: u32) -> Result<u32, Error> {\n    Ok(a - b)\n}\n\npub fn sum(v: &[u32]) -> Result<u32, Error> {\n    let mut total = 0u32;\n    for n in v {\n        total += n;\n    }\n    Ok(total)\n}\n";
+
+fn remedy_file(id: &str, origin: &str, before: &str, after: &str, extra: &str) -> String {
+    format!(
+        "# {origin}: a remedy of this test.\nid = \"{id}\"\norigin = \"{origin}\"\nbefore = \"{before}\"\nafter = '{after}'\nscore = 0.5\npanics = [\"overflow-sub\", \"overflow-add\"]\neffect = \"surfaces\"\n{extra}"
+    )
+}
+
+#[test]
+fn measure_remedies_counts_the_commits_where_maintainers_wrote_each_remedy() {
+    let history = Repo::new();
+    history.commit("the code", &[("src/lib.rs", PANICKY)]);
+    // Two sites made saturating in one commit: one decision.
+    let saturating = PANICKY
+        .replace("    len - 1\n", "    len.saturating_sub(1)\n")
+        .replace("    end - start\n", "    end.saturating_sub(start)\n");
+    let c1 = history.commit("fix underflow panics", &[("src/lib.rs", &saturating)]);
+    let surfaced = saturating.replace("Ok(a - b)", "Ok(a.checked_sub(b).ok_or(Error::Underflow)?)");
+    history.commit(
+        "fix: left panics on underflow",
+        &[("src/lib.rs", &surfaced)],
+    );
+    let added = surfaced.replace(
+        "        total += n;\n",
+        "        total = total.checked_add(*n).ok_or(Error::Overflow)?;\n",
+    );
+    let c3 = history.commit("fix overflow panic in sum", &[("src/lib.rs", &added)]);
+    let work = tempfile::tempdir().unwrap();
+    let db = work.path().join("fixes.db");
+    let mined = work.path().join("mined");
+    let r = run(&[
+        "mine",
+        history.path_str(),
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        mined.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+
+    let library = tempfile::tempdir().unwrap();
+    let provenance = |commit: &str| {
+        format!(
+            "\n[[provenance]]\nrepo = \"fixes\"\ncommit = \"{commit}\"\npath = \"src/lib.rs\"\nline = 2\n"
+        )
+    };
+    let files = [
+        (
+            "h-sat.toml",
+            remedy_file(
+                "h-sat",
+                "hand-written",
+                "$A - $B",
+                "$A.saturating_sub($B)",
+                "",
+            ),
+        ),
+        (
+            "h-err.toml",
+            remedy_file(
+                "h-err",
+                "hand-written",
+                "$A - $B",
+                r#"$A.checked_sub($B).ok_or("subtraction overflowed")?"#,
+                "",
+            ),
+        ),
+        // Learned from c3: measured on the other commits only, where it matches nothing.
+        (
+            "m-add.toml",
+            remedy_file(
+                "m-add",
+                "mined",
+                "$A += $B",
+                "$A = $A.checked_add(*$B).ok_or(Error::Overflow)?",
+                &provenance(&c3.to_string()),
+            ),
+        ),
+        // Learned from c1 and another history: wrong on the commit it was not learned from.
+        (
+            "m-sat.toml",
+            remedy_file(
+                "m-sat",
+                "mined",
+                "$A - $B",
+                "$A.saturating_sub($B)",
+                &provenance(&c1.to_string()),
+            ),
+        ),
+        // Learned elsewhere: right on one of the two commits that changed a subtraction.
+        (
+            "m-err.toml",
+            remedy_file(
+                "m-err",
+                "mined",
+                "$A - $B",
+                r#"$A.checked_sub($B).ok_or("underflow")?"#,
+                &provenance("0000000000000000000000000000000000000000"),
+            ),
+        ),
+    ];
+    for (name, text) in &files {
+        std::fs::write(library.path().join(name), text).unwrap();
+    }
+    let ship = tempfile::tempdir().unwrap();
+    std::fs::write(ship.path().join("m-sat.toml"), &files[3].1).unwrap();
+    std::fs::write(
+        ship.path().join("h-keep.toml"),
+        files[0].1.replace("h-sat", "h-keep"),
+    )
+    .unwrap();
+    let measure = |more: &[&str]| {
+        let mut args = vec![
+            "patterns",
+            "measure-remedies",
+            "--fixes",
+            db.to_str().unwrap(),
+            "--patterns",
+            library.path().to_str().unwrap(),
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(more);
+        run(&args)
+    };
+
+    // Without --write, nothing is written.
+    let r = measure(&[]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    for (name, text) in &files {
+        assert_eq!(
+            &std::fs::read_to_string(library.path().join(name)).unwrap(),
+            text
+        );
+    }
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let counts = |id: &str| {
+        let p = report["remedies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["pattern"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {report}"));
+        (
+            p["right"].as_u64().unwrap(),
+            p["commits"].as_u64().unwrap(),
+            p["sites"].as_u64().unwrap(),
+            p["left_out"].as_u64().unwrap(),
+        )
+    };
+    // c1 (two saturating sites) is right for it, the surfaced subtraction of the next commit is not.
+    assert_eq!(counts("h-sat"), (1, 2, 3, 0), "{report}");
+    // The made-up message stands for the human's `Error::Underflow`.
+    assert_eq!(counts("h-err"), (1, 2, 3, 0), "{report}");
+    assert_eq!(counts("m-add"), (0, 0, 0, 1), "{report}");
+    assert_eq!(counts("m-sat"), (0, 1, 1, 1), "{report}");
+    assert_eq!(counts("m-err"), (1, 2, 3, 0), "{report}");
+
+    let r = measure(&[
+        "--write",
+        "--ship-to",
+        ship.path().to_str().unwrap(),
+        "--on",
+        "this test's history",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    // The record goes into the file and nothing else in it changes: the comment stays.
+    let sat = std::fs::read_to_string(library.path().join("h-sat.toml")).unwrap();
+    assert!(
+        sat.starts_with("# hand-written: a remedy of this test.\nid = \"h-sat\""),
+        "{sat}"
+    );
+    let table: toml::Table = toml::from_str(&sat).unwrap();
+    assert_eq!(table["measured"]["right"].as_integer(), Some(1));
+    assert_eq!(table["measured"]["proposed"].as_integer(), Some(2));
+    assert_eq!(
+        table["measured"]["on"][0].as_str(),
+        Some("this test's history")
+    );
+    assert!(table["measured"].get("by").is_none(), "{sat}");
+    // Matched nothing it was not learned from: no record.
+    let add = std::fs::read_to_string(library.path().join("m-add.toml")).unwrap();
+    assert_eq!(add, files[2].1);
+    // Written twice, the record is replaced, not added.
+    let r = measure(&["--write"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let again = std::fs::read_to_string(library.path().join("h-sat.toml")).unwrap();
+    assert_eq!(again.matches("[measured]").count(), 1, "{again}");
+    // Only the mined remedy that wrote a fix it was not learned from ships; the stale mined file goes, the
+    // hand-written one stays.
+    let names: Vec<String> = support::read_dir_sorted(ship.path())
+        .into_iter()
+        .map(|(p, _)| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["h-keep.toml", "m-err.toml"]);
+
+    // A store that is not there is an error that says so, and writes nothing.
+    let r = run(&[
+        "patterns",
+        "measure-remedies",
+        "--fixes",
+        work.path().join("nope.db").to_str().unwrap(),
+        "--patterns",
+        library.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("no store at"), "{}", r.stderr);
+    assert!(!work.path().join("nope.db").exists());
+}

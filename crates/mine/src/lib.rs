@@ -24,7 +24,7 @@ use pattern::{Pattern, anti_unify, generalisation_cost};
 
 pub use loo::{Loo, LooConfig, leave_one_commit_out, prefer_precise_levels, wilson_lower_bound};
 pub use refuse::{Dropped, Refusal, RefuseConfig, refusal, toggles};
-pub use remedy::{Remedy, remedy_of};
+pub use remedy::{OnFixes, Remedy, on_fixes, remedy_of};
 pub use score::{
     MatchCounter, Origins, ScoreConfig, Scored, has_meaningful_token, score, select, site_support,
 };

@@ -153,7 +153,7 @@ fn learn_without(
 }
 
 /// What `pattern` writes for the site at the root of `tree`, if it matches there.
-fn fix(pattern: &Pattern, tree: &Tree) -> Option<String> {
+pub(crate) fn fix(pattern: &Pattern, tree: &Tree) -> Option<String> {
     if !pattern.is_applicable() {
         return None;
     }

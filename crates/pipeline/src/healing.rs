@@ -279,7 +279,15 @@ pub fn heal(
             .then(a.file.cmp(&b.file))
             .then(a.start.byte.cmp(&b.start.byte))
     });
+    // Two remedies that write the same text at the same place are one fix (a mined remedy and the
+    // hand-written one it generalises): the more confident one is tried, the other is listed as not tried.
+    let mut seen = std::collections::HashSet::new();
+    let (unique, same): (Vec<Fix>, Vec<Fix>) = candidates
+        .into_iter()
+        .partition(|c| seen.insert((c.file.clone(), c.start.byte, c.end.byte, c.after.clone())));
+    candidates = unique;
     report.not_tried = candidates.split_off(options.max_candidates.min(candidates.len()));
+    report.not_tried.extend(same);
     for c in &candidates {
         audit.record(
             "candidate",

@@ -163,6 +163,48 @@ pub fn file_name(id: &str) -> String {
 }
 
 /// Renders a pattern as TOML, with multi-line templates as literal strings.
+/// A pattern file's text with its `[measured]` table replaced by `measured` (or removed, for `None`), and
+/// nothing else changed: comments, key order and string styles of a hand-written file stay as written. The
+/// table goes before the file's first table header, where a top-level table may start.
+pub fn with_measured(text: &str, measured: Option<&pattern::Measured>) -> Result<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let header = |l: &str| l.trim_start().starts_with('[');
+    let mut kept: Vec<&str> = Vec::with_capacity(lines.len());
+    let mut in_measured = false;
+    for line in lines {
+        if header(line) {
+            in_measured = line.trim() == "[measured]";
+        }
+        if !in_measured {
+            kept.push(line);
+        }
+    }
+    let mut out = String::with_capacity(text.len() + 256);
+    let first_table = kept.iter().position(|l| header(l));
+    let table = match measured {
+        Some(m) => format!(
+            "[measured]\n{}\n",
+            toml::to_string(m).context("cannot serialise a measured record")?
+        ),
+        None => String::new(),
+    };
+    for (i, line) in kept.iter().enumerate() {
+        if Some(i) == first_table {
+            out.push_str(&table);
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    if first_table.is_none() && !table.is_empty() {
+        if !out.is_empty() && !out.ends_with("\n\n") {
+            out.push('\n');
+        }
+        out.push_str(table.trim_end());
+        out.push('\n');
+    }
+    Ok(out)
+}
+
 pub fn to_toml(pattern: &SerializablePattern) -> Result<String> {
     toml::to_string_pretty(pattern).context("cannot serialise pattern")
 }
@@ -283,4 +325,39 @@ pub fn remove_stale_temp_files(dir: &Path) -> usize {
 pub fn json_schema() -> String {
     let schema = schemars::schema_for!(SerializablePattern);
     serde_json::to_string_pretty(&schema).expect("a schema always serialises") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(right: u32) -> pattern::Measured {
+        pattern::Measured {
+            right,
+            proposed: 4,
+            on: vec!["here".to_owned()],
+            by: None,
+        }
+    }
+
+    #[test]
+    fn a_measured_record_is_put_before_the_first_table_replaced_and_removed_leaving_the_rest() {
+        let file = "# a comment\nid = \"h\"\nbefore = '$A'\n\n[guards]\nA = \"pure\"\n";
+        let with = with_measured(file, Some(&record(1))).unwrap();
+        assert_eq!(
+            with,
+            "# a comment\nid = \"h\"\nbefore = '$A'\n\n[measured]\nright = 1\nproposed = 4\non = [\"here\"]\n\n[guards]\nA = \"pure\"\n"
+        );
+        let replaced = with_measured(&with, Some(&record(3))).unwrap();
+        assert_eq!(replaced, with.replace("right = 1", "right = 3"));
+        assert_eq!(with_measured(&with, None).unwrap(), file);
+        // A file with no table gets the record at its end.
+        let bare = "id = \"h\"\n";
+        let appended = with_measured(bare, Some(&record(0))).unwrap();
+        assert_eq!(
+            appended,
+            "id = \"h\"\n\n[measured]\nright = 0\nproposed = 4\non = [\"here\"]\n"
+        );
+        assert_eq!(with_measured(&appended, None).unwrap(), "id = \"h\"\n\n");
+    }
 }

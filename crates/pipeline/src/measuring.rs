@@ -245,6 +245,69 @@ pub fn measure_library(
     Ok(report)
 }
 
+/// A panic remedy measured on human panic fixes (`suture patterns measure-remedies`), in commits: a commit is
+/// one decision of its maintainers, however many sites it changed ([`mine::OnFixes`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RemedyMeasure {
+    /// The pattern's id.
+    pub id: String,
+    /// Commits with a human edit it matches (the commits it was learned from left out).
+    pub commits: u32,
+    /// … in which it writes the human's edit at every matched site.
+    pub right: u32,
+    /// Matched edits, and those written as the human did.
+    pub sites: u32,
+    pub right_sites: u32,
+    /// Commits left out because the remedy was learned from them (and that it matches).
+    pub left_out: u32,
+}
+
+/// The human edits recorded in a store by `suture mine --db` on a history of panic fixes: every edit of every
+/// repository in it, with its commit id; the ones whose two sides no longer parse are dropped.
+pub fn recorded_fixes(store: &store::Store) -> Result<Vec<(String, pattern::Pattern)>> {
+    let mut fixes = Vec::new();
+    for repo in store.repos()? {
+        for e in store.edits(&repo)? {
+            let kinds = (Some(e.before_kind.as_str()), Some(e.after_kind.as_str()));
+            if let Ok(p) = pattern::Pattern::parse(&e.before, &e.after, kinds) {
+                fixes.push((e.commit, p));
+            }
+        }
+    }
+    Ok(fixes)
+}
+
+/// Measures every panic remedy of `library` (a pattern with `panics`) on `fixes` ([`recorded_fixes`]): the
+/// edits it matches, and the ones it writes as the human did. A remedy is not measured on the commits its
+/// provenance names (what it was learned from). Other patterns are left out; so is a guard remedy, which
+/// inserts a statement that no single edit shows (it matches nothing, see [`mine::on_fixes`]).
+pub fn measure_remedies(
+    library: &Library,
+    fixes: &[(String, pattern::Pattern)],
+) -> Vec<RemedyMeasure> {
+    library
+        .patterns
+        .iter()
+        .filter(|p| !p.panics.is_empty() && p.panics_when.is_none())
+        .map(|p| {
+            let learned_from = |commit: &str| p.provenance.iter().any(|s| s.commit == commit);
+            let (left_out, measured): (Vec<_>, Vec<_>) = fixes
+                .iter()
+                .map(|(c, e)| (c.as_str(), e))
+                .partition(|(commit, _)| learned_from(commit));
+            let on = mine::on_fixes(&p.pattern, measured);
+            RemedyMeasure {
+                id: p.id.clone(),
+                commits: on.commits,
+                right: on.right,
+                sites: on.sites,
+                right_sites: on.right_sites,
+                left_out: mine::on_fixes(&p.pattern, left_out).commits,
+            }
+        })
+        .collect()
+}
+
 pub use mine::wilson_lower_bound;
 
 /// The most failures a pattern may have among `applications` and still have a Wilson lower bound of at least

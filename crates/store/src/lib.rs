@@ -444,6 +444,20 @@ pub fn open_in_memory() -> Result<Store, Error> {
 }
 
 impl Store {
+    /// Every repository with a mined commit recorded, by key, sorted.
+    pub fn repos(&self) -> Result<Vec<String>, Error> {
+        let sqlite = || self.sqlite("cannot read the mined repositories".to_owned());
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT repo FROM mined_commit ORDER BY repo")
+            .map_err(sqlite())?;
+        let repos = stmt
+            .query_map([], |row| row.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(sqlite())?;
+        Ok(repos)
+    }
+
     /// The ids of every commit of `repo` recorded so far.
     pub fn mined_commits(&self, repo: &str) -> Result<HashSet<String>, Error> {
         let sqlite = || self.sqlite(format!("cannot read the mined commits of `{repo}`"));
