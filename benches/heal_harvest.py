@@ -800,8 +800,8 @@ def remedies(work, suture, out, exclude):
     """Mines panic remedies from the harvested human fixes (remedy_history), into OUT, with the miner's
     defaults for several sources: two fixing commits at least. Then measures every remedy, hand-written and
     mined, on the same fixes (`suture patterns measure-remedies`: in how many of the commits whose edits it
-    matches it writes the human's edit; a mined one not on the commits it was learned from), and writes the
-    records into OUT. With SHIP=1 in the environment the records also go into patterns/hand-written, and the
+    matches it writes the human's edit; a mined one not on the commits it was learned from; one that asks for a
+    return type only where the function returned it), and writes the records into OUT. With SHIP=1 in the environment the records also go into patterns/hand-written, and the
     mined remedies that reproduced a fix they were not learned from are shipped to patterns/remedies;
     otherwise the hand-written remedies are measured on a copy under the work directory."""
     hist, cases = remedy_history(work, exclude)
@@ -827,8 +827,8 @@ def remedies(work, suture, out, exclude):
     on = (f"{len(cases)} commits that fix a panic ({sum(c[2] for c in cases)} of them confirmed by their test) "
           f"in {len(repos)} public repositories, not the 12 held out from the heal bench "
           f"(benches/heal_harvest.sh remedies)")
-    measure = [suture, "patterns", "measure-remedies", "--fixes", db, "--patterns", hand_dir, "--patterns", out,
-               "--write", "--on", on]
+    measure = [suture, "patterns", "measure-remedies", "--fixes", db, "--history", hist, "--patterns", hand_dir,
+               "--patterns", out, "--write", "--on", on]
     if ship:
         measure += ["--ship-to", "patterns/remedies"]
     r = sh(measure, check=False)

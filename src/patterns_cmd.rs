@@ -70,10 +70,11 @@ pub(crate) enum PatternsCommand {
   # A history of panic fixes (benches/heal_harvest.sh remedies builds one), mined into a store:
   suture mine /tmp/panic-fixes --db /tmp/fixes.db --out /tmp/remedies --min-commits 2 --min-holes 1
   # Measure the hand-written remedies and the mined ones on it, without writing anything:
-  suture patterns measure-remedies --fixes /tmp/fixes.db --patterns patterns/hand-written --patterns /tmp/remedies
+  suture patterns measure-remedies --fixes /tmp/fixes.db --history /tmp/panic-fixes \\
+      --patterns patterns/hand-written --patterns /tmp/remedies
   # Write the records, and ship the mined remedies that reproduced a fix they were not learned from:
-  suture patterns measure-remedies --fixes /tmp/fixes.db --patterns patterns/hand-written \\
-      --patterns /tmp/remedies --write --ship-to patterns/remedies --on \"411 panic fixes of 24 repositories\"")]
+  suture patterns measure-remedies --fixes /tmp/fixes.db --history /tmp/panic-fixes \\
+      --patterns patterns/hand-written --patterns /tmp/remedies --write --ship-to patterns/remedies --on \"411 panic fixes of 24 repositories\"")]
     MeasureRemedies(MeasureRemediesArgs),
 }
 
@@ -85,6 +86,11 @@ pub(crate) struct MeasureRemediesArgs {
     /// The store `suture mine --db FILE` wrote while mining a history of panic fixes.
     #[arg(long, value_name = "FILE")]
     fixes: PathBuf,
+    /// The git repository the store was mined from. With it, a remedy that asks for a return type
+    /// (`returns = "result"`, …) is measured only on the edits whose function returned that before the fix,
+    /// since it never applies elsewhere; without it, on every edit of its shape (and the records say so).
+    #[arg(long, value_name = "REPO")]
+    history: Option<PathBuf>,
     /// Where the fixes come from, for the records (repeatable).
     #[arg(long, value_name = "TEXT")]
     on: Vec<String>,
@@ -457,7 +463,14 @@ fn measure_remedies(args: MeasureRemediesArgs) -> Result<ExitCode> {
     let library = crate::fix_cmd::load_library(Path::new("."), &args.patterns)?;
     let store = store::open(&args.fixes)
         .with_context(|| format!("cannot open the store `{}`", args.fixes.display()))?;
-    let fixes = pipeline::measuring::recorded_fixes(&store)?;
+    let history = match &args.history {
+        Some(path) => Some(
+            git::open(path)
+                .with_context(|| format!("`{}` is not a git repository", path.display()))?,
+        ),
+        None => None,
+    };
+    let fixes = pipeline::measuring::recorded_fixes(&store, history.as_ref())?;
     if fixes.is_empty() {
         bail!(
             "the store `{}` holds no edits: mine a history of panic fixes into it first",
@@ -466,15 +479,20 @@ fn measure_remedies(args: MeasureRemediesArgs) -> Result<ExitCode> {
     }
     let commits = fixes
         .iter()
-        .map(|(c, _)| c.as_str())
+        .map(|f| f.commit.as_str())
         .collect::<std::collections::BTreeSet<_>>()
         .len();
-    let measures = pipeline::measuring::measure_remedies(&library, &fixes);
+    let measures = pipeline::measuring::measure_remedies(&library, &fixes, history.is_some());
     let mut on = args.on.clone();
     on.push(format!(
         "suture patterns measure-remedies: {} human edits of {commits} panic-fixing commits, counted by commit; \
-         right = wrote the human's edit at every matched site (whitespace and a made-up message aside)",
-        fixes.len()
+         right = wrote the human's edit at every matched site (whitespace and a made-up message aside); {}",
+        fixes.len(),
+        if history.is_some() {
+            "a remedy asking for a return type only where the function returned it before the fix"
+        } else {
+            "return types not read (no --history)"
+        }
     ));
     let by_id = |id: &str| library.patterns.iter().position(|p| p.id == id);
     let hand_written = |p: &LibraryPattern| {

@@ -269,7 +269,18 @@ fn measure_remedies_counts_the_commits_where_maintainers_wrote_each_remedy() {
                 "hand-written",
                 "$A - $B",
                 r#"$A.checked_sub($B).ok_or("subtraction overflowed")?"#,
-                "",
+                "returns = \"result\"\n",
+            ),
+        ),
+        // Where `?` returns an Option: no function of this history does.
+        (
+            "h-none.toml",
+            remedy_file(
+                "h-none",
+                "hand-written",
+                "$A - $B",
+                "$A.checked_sub($B)?",
+                "returns = \"option\"\n",
             ),
         ),
         // Learned from c3: measured on the other commits only, where it matches nothing.
@@ -310,7 +321,7 @@ fn measure_remedies_counts_the_commits_where_maintainers_wrote_each_remedy() {
         std::fs::write(library.path().join(name), text).unwrap();
     }
     let ship = tempfile::tempdir().unwrap();
-    std::fs::write(ship.path().join("m-sat.toml"), &files[3].1).unwrap();
+    std::fs::write(ship.path().join("m-sat.toml"), &files[4].1).unwrap();
     std::fs::write(
         ship.path().join("h-keep.toml"),
         files[0].1.replace("h-sat", "h-keep"),
@@ -357,11 +368,31 @@ fn measure_remedies_counts_the_commits_where_maintainers_wrote_each_remedy() {
     };
     // c1 (two saturating sites) is right for it, the surfaced subtraction of the next commit is not.
     assert_eq!(counts("h-sat"), (1, 2, 3, 0), "{report}");
-    // The made-up message stands for the human's `Error::Underflow`.
+    // The made-up message stands for the human's `Error::Underflow`. Without the history, a remedy's return
+    // type is not read: measured on every subtraction.
     assert_eq!(counts("h-err"), (1, 2, 3, 0), "{report}");
+    assert_eq!(counts("h-none"), (0, 2, 3, 0), "{report}");
     assert_eq!(counts("m-add"), (0, 0, 0, 1), "{report}");
     assert_eq!(counts("m-sat"), (0, 1, 1, 1), "{report}");
     assert_eq!(counts("m-err"), (1, 2, 3, 0), "{report}");
+
+    // With it, only where the function returned what the remedy needs before the fix: `left` returns a
+    // `Result`, the saturated `last` and `span` plain values, and no function an `Option`.
+    let r = measure(&["--history", history.path_str()]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let remedy = |id: &str| {
+        report["remedies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["pattern"] == id)
+            .map(|p| (p["right"].as_u64().unwrap(), p["commits"].as_u64().unwrap()))
+            .unwrap_or_else(|| panic!("no {id} in {report}"))
+    };
+    assert_eq!(remedy("h-err"), (1, 1), "{report}");
+    assert_eq!(remedy("h-none"), (0, 0), "{report}");
+    assert_eq!(remedy("h-sat"), (1, 2), "{report}");
 
     let r = measure(&[
         "--write",
@@ -387,7 +418,7 @@ fn measure_remedies_counts_the_commits_where_maintainers_wrote_each_remedy() {
     assert!(table["measured"].get("by").is_none(), "{sat}");
     // Matched nothing it was not learned from: no record.
     let add = std::fs::read_to_string(library.path().join("m-add.toml")).unwrap();
-    assert_eq!(add, files[2].1);
+    assert_eq!(add, files[3].1);
     // Written twice, the record is replaced, not added.
     let r = measure(&["--write"]);
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -743,7 +743,7 @@ fn to_fix(
 /// the written return type, so `io::Result<T>` and aliases named `…Result` count; one written with `()` as its
 /// last type argument is a [`Returns::UnitResult`]). A closure in between answers `None`: a `return` or `?`
 /// there leaves the closure, not the function.
-pub(crate) fn function_returns(tree: &Tree, node: NodeId) -> Option<Returns> {
+pub fn function_returns(tree: &Tree, node: NodeId) -> Option<Returns> {
     let function = tree
         .ancestors(node)
         .find(|&a| matches!(tree.node(a).kind, "function_item" | "closure_expression"))?;
@@ -765,6 +765,27 @@ pub(crate) fn function_returns(tree: &Tree, node: NodeId) -> Option<Returns> {
     } else {
         None
     }
+}
+
+/// What the function around a human edit returned, read off the file as it was before the edit: the edit's
+/// before side is found as the node with the same text (whitespace aside) nearest after the start of its
+/// 1-based `line` (within 8 lines: a hunk starts at or before its node), and its function's return type read
+/// as [`function_returns`] reads it. `None` when no such node is found; `Some(None)` when the function returns
+/// neither a `Result` nor an `Option` (or a closure is in between).
+pub fn returns_at_edit(text: &str, line: u32, before: &str) -> Option<Option<Returns>> {
+    let parsed = syntax::parse(text);
+    let tree = &parsed.tree;
+    let lines = LineIndex::new(text);
+    let want = pattern::squeeze(before);
+    let (first, last) = (lines.start_of(line), lines.start_of(line.saturating_add(8)));
+    let node = (0..tree.len() as NodeId)
+        .filter(|&id| {
+            let start = tree.node(id).span.start as usize;
+            (first..last).contains(&start)
+        })
+        .filter(|&id| pattern::squeeze(tree.text_of(id)) == want)
+        .min_by_key(|&id| (tree.node(id).span.start, tree.node(id).span.end))?;
+    Some(function_returns(tree, node))
 }
 
 /// Why a patched text is not acceptable, if it is not: it must parse strictly when the original did, and must

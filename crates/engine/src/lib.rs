@@ -18,7 +18,7 @@ pub use confidence::{
 };
 pub use fix::{
     Engine, FileFixes, FileOutcome, Fix, FixConfig, Location, Position, Proximity, Skipped, Unit,
-    fix_text, rank, units,
+    fix_text, function_returns, rank, returns_at_edit, units,
 };
 pub use lift::{Frame, guards_on_path};
 pub use msrv::{Msrv, RustVersion};

@@ -1409,3 +1409,23 @@ last = 1700100000
     );
     assert_eq!(renamed.fixes.fixes.len(), 2, "{:?}", renamed.skipped);
 }
+
+#[test]
+fn returns_at_edit_reads_the_function_around_the_human_edit_before_the_fix() {
+    let text = "fn left(a: u32, b: u32) -> Result<u32, Error> {\n    Ok(a - b)\n}\n\nfn unit(a: u32) -> Result<u32, ()> {\n    let n = a\n        - 1;\n    Ok(n)\n}\n\nfn plain(a: u32) -> u32 {\n    a - 1\n}\n\nfn closure(v: &[u32]) -> Option<u32> {\n    v.iter().map(|x| x - 1).next()\n}\n";
+    use pattern::Returns;
+    assert_eq!(
+        engine::returns_at_edit(text, 2, "a - b"),
+        Some(Some(Returns::Result))
+    );
+    // The hunk starts on the line of the node; whitespace aside.
+    assert_eq!(
+        engine::returns_at_edit(text, 6, "a - 1"),
+        Some(Some(Returns::UnitResult))
+    );
+    assert_eq!(engine::returns_at_edit(text, 12, "a - 1"), Some(None));
+    // A `?` in a closure leaves the closure.
+    assert_eq!(engine::returns_at_edit(text, 16, "x - 1"), Some(None));
+    // Not there: unknown.
+    assert_eq!(engine::returns_at_edit(text, 2, "a * b"), None);
+}

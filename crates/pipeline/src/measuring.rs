@@ -262,28 +262,76 @@ pub struct RemedyMeasure {
     pub left_out: u32,
 }
 
+/// One human edit of a history of panic fixes, as `suture mine --db` recorded it.
+#[derive(Debug, Clone)]
+pub struct RecordedFix {
+    /// The commit that made it.
+    pub commit: String,
+    /// Its two sides, as a concrete pattern.
+    pub edit: pattern::Pattern,
+    /// What the function around it returned before the fix ([`engine::returns_at_edit`]); `None` when not
+    /// read (no history given, or the edit not found in its file).
+    pub returns: Option<Option<pattern::Returns>>,
+}
+
 /// The human edits recorded in a store by `suture mine --db` on a history of panic fixes: every edit of every
-/// repository in it, with its commit id; the ones whose two sides no longer parse are dropped.
-pub fn recorded_fixes(store: &store::Store) -> Result<Vec<(String, pattern::Pattern)>> {
+/// repository in it; the ones whose two sides no longer parse are dropped. With `history`, the repository
+/// the store was mined from, each edit also says what its function returned before the fix.
+pub fn recorded_fixes(
+    store: &store::Store,
+    history: Option<&git::Repo>,
+) -> Result<Vec<RecordedFix>> {
     let mut fixes = Vec::new();
+    let mut files: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for repo in store.repos()? {
         for e in store.edits(&repo)? {
             let kinds = (Some(e.before_kind.as_str()), Some(e.after_kind.as_str()));
-            if let Ok(p) = pattern::Pattern::parse(&e.before, &e.after, kinds) {
-                fixes.push((e.commit, p));
-            }
+            let Ok(edit) = pattern::Pattern::parse(&e.before, &e.after, kinds) else {
+                continue;
+            };
+            let returns = match history {
+                None => None,
+                Some(git) => {
+                    if !files.contains_key(&e.commit) {
+                        let changed = git
+                            .changed_rust_files(&e.commit, &git::Limits::default())
+                            .with_context(|| {
+                                format!("cannot read commit {} of the history", e.commit)
+                            })?;
+                        let before = changed
+                            .into_iter()
+                            .filter_map(|c| match c.before {
+                                git::BlobText::Text(t) => Some((c.path, t)),
+                                _ => None,
+                            })
+                            .collect();
+                        files.insert(e.commit.clone(), before);
+                    }
+                    files[&e.commit]
+                        .get(&e.path)
+                        .and_then(|text| engine::returns_at_edit(text, e.line, &e.before))
+                }
+            };
+            fixes.push(RecordedFix {
+                commit: e.commit,
+                edit,
+                returns,
+            });
         }
     }
     Ok(fixes)
 }
 
 /// Measures every panic remedy of `library` (a pattern with `panics`) on `fixes` ([`recorded_fixes`]): the
-/// edits it matches, and the ones it writes as the human did. A remedy is not measured on the commits its
-/// provenance names (what it was learned from). Other patterns are left out; so is a guard remedy, which
-/// inserts a statement that no single edit shows (it matches nothing, see [`mine::on_fixes`]).
+/// commits with an edit it matches, and those where it writes what the human wrote. A remedy is not measured
+/// on the commits its provenance names (what it was learned from). A remedy that asks for a return type
+/// (`returns`) is measured, when `by_returns`, only on the edits whose function returned it before the fix:
+/// elsewhere it never applies. Other patterns are left out; so is a guard remedy, which inserts a statement
+/// that no single edit shows (it matches nothing, see [`mine::on_fixes`]).
 pub fn measure_remedies(
     library: &Library,
-    fixes: &[(String, pattern::Pattern)],
+    fixes: &[RecordedFix],
+    by_returns: bool,
 ) -> Vec<RemedyMeasure> {
     library
         .patterns
@@ -291,9 +339,15 @@ pub fn measure_remedies(
         .filter(|p| !p.panics.is_empty() && p.panics_when.is_none())
         .map(|p| {
             let learned_from = |commit: &str| p.provenance.iter().any(|s| s.commit == commit);
+            let applies = |f: &RecordedFix| match (p.returns, f.returns) {
+                (Some(want), Some(got)) if by_returns => want.admits(got),
+                (Some(_), None) if by_returns => false,
+                _ => true,
+            };
             let (left_out, measured): (Vec<_>, Vec<_>) = fixes
                 .iter()
-                .map(|(c, e)| (c.as_str(), e))
+                .filter(|f| applies(f))
+                .map(|f| (f.commit.as_str(), &f.edit))
                 .partition(|(commit, _)| learned_from(commit));
             let on = mine::on_fixes(&p.pattern, measured);
             RemedyMeasure {
