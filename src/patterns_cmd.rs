@@ -15,7 +15,9 @@ pub(crate) const EXAMPLES: &str = "Examples:
   suture patterns list --patterns lib | head    the best of a library of your own
   suture patterns show m-ed4235fb1c             one pattern: templates, scores, provenance, examples
   suture patterns test --patterns patterns      check every pattern's examples (exit 1 on a failure)
-  suture patterns schema > pattern.schema.json  the JSON schema of a pattern file, for editors";
+  suture patterns schema > pattern.schema.json  the JSON schema of a pattern file, for editors
+  suture patterns measure-remedies --fixes fixes.db --history panic-fixes --patterns patterns/hand-written
+                                                how often maintainers wrote each panic remedy where it applies";
 
 #[derive(Subcommand)]
 pub(crate) enum PatternsCommand {
@@ -63,7 +65,8 @@ pub(crate) enum PatternsCommand {
     /// Measure each panic remedy (a pattern with `panics`) on human panic fixes: the edits `suture mine --db`
     /// recorded from a history made of panic fixes. At every edit whose before side a remedy matches, it is
     /// right when it writes what the human wrote (whitespace aside), so another fix the maintainers chose
-    /// there counts against it. A mined remedy is not measured on the commits it was learned from; a guard
+    /// there counts against it. A mined remedy is not measured on the commits it was learned from (its
+    /// provenance must name them as `suture mine` wrote them from this store, not renamed); a guard
     /// remedy (a statement inserted before the site) is not measured here. The counts are the remedy's base
     /// rate in the confidence model, `(right + 1) / (matched + 2)`, in place of an unmeasured ½.
     #[command(after_help = "Examples:
