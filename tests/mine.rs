@@ -812,3 +812,26 @@ fn a_learned_saturating_subtraction_is_a_labelled_remedy_not_a_general_fix() {
         ""
     );
 }
+
+/// A learned edit that surfaces a panic with `?` compiles only in a function that can return it: its file
+/// says which kind, learned from the functions its examples were in before the fix.
+#[test]
+fn a_learned_surfacing_remedy_learns_what_its_function_must_return() {
+    let repo = fixes(
+        "pub fn a(p: u32, q: u32) -> Option<u32> {\n    let n = p + q;\n    Some(n)\n}\n\npub fn b(r: u64, s: u64) -> Option<u64> {\n    let n = r + s;\n    Some(n)\n}\n\npub fn c(t: usize, u: usize) -> Option<usize> {\n    let n = t + u;\n    Some(n)\n}\n",
+        &[
+            ("p + q", "p.checked_add(q)?"),
+            ("r + s", "r.checked_add(s)?"),
+            ("t + u", "t.checked_add(u)?"),
+        ],
+    );
+    let (_, library) = mine_summary(&repo, &[]);
+    assert!(
+        library.contains("$A + $B => $A.checked_add($B)?"),
+        "{library}"
+    );
+    let lib = support::read_dir_sorted(&repo.path().join("lib"));
+    let file: toml::Table = toml::from_str(&lib[0].1).unwrap();
+    assert_eq!(file["effect"].as_str(), Some("surfaces"));
+    assert_eq!(file["returns"].as_str(), Some("option"), "{}", lib[0].1);
+}

@@ -71,7 +71,7 @@ fn check(p: &LibraryPattern, example: &SerializableExample) -> Option<String> {
 /// example: the before side with that hole filled outside its class (`hole_a()` for a `pure` hole, `{hole_a}`
 /// in a `string-no-brace` one), which must be left alone, so that `patterns test` checks the guards as data.
 /// Each side is placed where its root kind stands (a function body, a file, a type alias), inside the node the
-/// pattern's `within` names. A list hole
+/// pattern's `within` names, in a function returning what its `returns` asks for. A list hole
 /// (`$$$A`) becomes two items where two parse (`hole_a_1, hole_a_2`), else one. Returns nothing when the
 /// templates cannot stand in a file on their own.
 pub fn synthesize_examples(
@@ -80,7 +80,15 @@ pub fn synthesize_examples(
     kinds: (Option<&str>, Option<&str>),
     guards: &BTreeMap<String, HoleClass>,
     within: Option<&str>,
+    returns: Option<pattern::Returns>,
 ) -> Vec<SerializableExample> {
+    // A pattern that needs its function to return a `Result` or an `Option` is shown in one that does.
+    let signature = match returns {
+        None => "",
+        Some(pattern::Returns::Option) => " -> Option<()>",
+        Some(pattern::Returns::UnitResult) => " -> Result<(), ()>",
+        Some(pattern::Returns::Result | pattern::Returns::Fallible) => " -> Result<(), Error>",
+    };
     // A pattern learned `within` a kind of node is shown there (`legacy_parse` as `path::legacy_parse`).
     let place = within.and_then(|w| mine::WITHIN.iter().find(|(k, _)| *k == w));
     let wrap_items = |template: &str, kind: Option<&str>, violate: Option<&str>, items: usize| {
@@ -91,7 +99,7 @@ pub fn synthesize_examples(
         };
         let code = match syntax::fragment_context(&filled, kind)? {
             FragmentContext::FunctionBody => format!(
-                "fn example() {{\n    {}\n}}\n",
+                "fn example(){signature} {{\n    {}\n}}\n",
                 indent_continuation(&filled)
             ),
             FragmentContext::File => format!("{filled}\n"),

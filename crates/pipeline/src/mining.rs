@@ -622,6 +622,7 @@ fn build_library(
         .iter()
         .map(|s| pattern_id(&dendrogram.clusters[s.cluster].pattern))
         .collect();
+    let returns_at = ReturnsAt::new(sources);
     let mut library: Vec<SerializablePattern> = scored
         .iter()
         .enumerate()
@@ -670,6 +671,9 @@ fn build_library(
                 .map(|(h, &g)| (pattern::hole_display_name(h as pattern::HoleId), g))
                 .collect();
             let remedy = mine::remedy_of(p);
+            let returns = (remedy.effect == Some(pattern::Effect::Surfaces))
+                .then(|| learn_returns(&cluster.edits, &provenance, &patterns, &returns_at))
+                .flatten();
             let accessors: std::collections::BTreeMap<String, Vec<String>> = p
                 .accessors
                 .iter()
@@ -709,7 +713,7 @@ fn build_library(
                     Vec::new()
                 },
                 effect: remedy.effect,
-                returns: None,
+                returns,
                 panics_when: None,
                 examples: crate::examples::synthesize_examples(
                     &p.before.render(),
@@ -717,6 +721,7 @@ fn build_library(
                     (Some(p.before.kind()), Some(p.after.kind())),
                     &guards,
                     p.within.as_deref(),
+                    returns,
                 ),
                 guards,
                 accessors,
@@ -764,6 +769,80 @@ fn round_trips(file: &SerializablePattern, mined: &Option<&Pattern>) -> bool {
     )
     .is_ok_and(|p| p.hash() == mined.hash())
 }
+
+/// What the function around each mined edit returned before its commit, read off the parent's file through the
+/// source's git repository; each commit's changed files are read once.
+struct ReturnsAt<'a> {
+    sources: &'a [Source],
+    repos: std::cell::RefCell<HashMap<usize, Option<git::Repo>>>,
+    files: std::cell::RefCell<HashMap<String, HashMap<String, String>>>,
+}
+
+impl<'a> ReturnsAt<'a> {
+    fn new(sources: &'a [Source]) -> ReturnsAt<'a> {
+        ReturnsAt {
+            sources,
+            repos: Default::default(),
+            files: Default::default(),
+        }
+    }
+
+    /// `None` when the file or the edit in it cannot be read.
+    fn at(&self, site: &SerializableProvenance, before: &str) -> Option<Option<pattern::Returns>> {
+        let r = self.sources.iter().position(|s| s.name == site.repo)?;
+        if !self.files.borrow().contains_key(&site.commit) {
+            let mut repos = self.repos.borrow_mut();
+            let repo = repos
+                .entry(r)
+                .or_insert_with(|| git::open(&self.sources[r].spec.path).ok())
+                .as_ref()?;
+            let changed = repo
+                .changed_rust_files(&site.commit, &git::Limits::default())
+                .unwrap_or_default();
+            let texts = changed
+                .into_iter()
+                .filter_map(|c| match c.before {
+                    git::BlobText::Text(t) => Some((c.path, t)),
+                    _ => None,
+                })
+                .collect();
+            self.files.borrow_mut().insert(site.commit.clone(), texts);
+        }
+        let files = self.files.borrow();
+        let text = files.get(&site.commit)?.get(&site.path)?;
+        engine::returns_at_edit(text, site.line, before)
+    }
+}
+
+/// What a surfacing edit (one that adds a `?`, an `Err` or a `None`) needs around it, learned from its
+/// examples: it must return from the function, so at least `fallible`; when the functions around the examples
+/// whose function could be read all returned the same kind before the fix (`option`, `result`,
+/// `unit-result`), that kind. An example whose function returned neither (its commit changed the signature
+/// too) says nothing about where the edit alone compiles, and is not counted. At most the first
+/// [`MAX_RETURNS_EXAMPLES`] examples are read.
+fn learn_returns(
+    edits: &[usize],
+    provenance: &[SerializableProvenance],
+    patterns: &[Pattern],
+    returns_at: &ReturnsAt<'_>,
+) -> Option<pattern::Returns> {
+    let kinds: Vec<pattern::Returns> = edits
+        .iter()
+        .take(MAX_RETURNS_EXAMPLES)
+        .filter_map(|&e| {
+            returns_at
+                .at(&provenance[e], &patterns[e].before.text)
+                .flatten()
+        })
+        .collect();
+    Some(match kinds.first() {
+        Some(&first) if kinds.iter().all(|&k| k == first) => first,
+        _ => pattern::Returns::Fallible,
+    })
+}
+
+/// How many examples of a cluster [`learn_returns`] reads at most: each costs reading its commit's files.
+const MAX_RETURNS_EXAMPLES: usize = 32;
 
 /// At most `max` provenance entries, chosen so that a truncated list still shows every repository and as
 /// many commits as fit: first one site per commit, taking commits round-robin across repositories, then the
