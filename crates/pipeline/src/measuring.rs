@@ -282,7 +282,7 @@ pub fn recorded_fixes(
     history: Option<&git::Repo>,
 ) -> Result<Vec<RecordedFix>> {
     let mut fixes = Vec::new();
-    let mut files: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut files = crate::mining::ParentFiles::default();
     for repo in store.repos()? {
         for e in store.edits(&repo)? {
             let kinds = (Some(e.before_kind.as_str()), Some(e.after_kind.as_str()));
@@ -291,26 +291,7 @@ pub fn recorded_fixes(
             };
             let returns = match history {
                 None => None,
-                Some(git) => {
-                    if !files.contains_key(&e.commit) {
-                        let changed = git
-                            .changed_rust_files(&e.commit, &git::Limits::default())
-                            .with_context(|| {
-                                format!("cannot read commit {} of the history", e.commit)
-                            })?;
-                        let before = changed
-                            .into_iter()
-                            .filter_map(|c| match c.before {
-                                git::BlobText::Text(t) => Some((c.path, t)),
-                                _ => None,
-                            })
-                            .collect();
-                        files.insert(e.commit.clone(), before);
-                    }
-                    files[&e.commit]
-                        .get(&e.path)
-                        .and_then(|text| engine::returns_at_edit(text, e.line, &e.before))
-                }
+                Some(git) => files.returns_at(git, &e.commit, &e.path, e.line, &e.before)?,
             };
             fixes.push(RecordedFix {
                 commit: e.commit,

@@ -770,12 +770,47 @@ fn round_trips(file: &SerializablePattern, mined: &Option<&Pattern>) -> bool {
     .is_ok_and(|p| p.hash() == mined.hash())
 }
 
-/// What the function around each mined edit returned before its commit, read off the parent's file through the
-/// source's git repository; each commit's changed files are read once.
+/// The files a commit changed, as they were at its parent, read once per commit: where the function around a
+/// human edit is read from before the fix ([`engine::returns_at_edit`]).
+#[derive(Default)]
+pub(crate) struct ParentFiles {
+    by_commit: HashMap<String, HashMap<String, String>>,
+}
+
+impl ParentFiles {
+    /// What the function around the edit `before` at `path`:`line` of `commit` returned before it; `None`
+    /// when the file or the edit in it cannot be found.
+    pub(crate) fn returns_at(
+        &mut self,
+        repo: &git::Repo,
+        commit: &str,
+        path: &str,
+        line: u32,
+        before: &str,
+    ) -> Result<Option<Option<pattern::Returns>>> {
+        if !self.by_commit.contains_key(commit) {
+            let texts = repo
+                .changed_rust_files(commit, &git::Limits::default())
+                .with_context(|| format!("cannot read the files of commit {commit}"))?
+                .into_iter()
+                .filter_map(|c| match c.before {
+                    git::BlobText::Text(t) => Some((c.path, t)),
+                    _ => None,
+                })
+                .collect();
+            self.by_commit.insert(commit.to_owned(), texts);
+        }
+        Ok(self.by_commit[commit]
+            .get(path)
+            .and_then(|text| engine::returns_at_edit(text, line, before)))
+    }
+}
+
+/// [`ParentFiles`] over the sources being mined, for the provenance of their edits.
 struct ReturnsAt<'a> {
     sources: &'a [Source],
     repos: std::cell::RefCell<HashMap<usize, Option<git::Repo>>>,
-    files: std::cell::RefCell<HashMap<String, HashMap<String, String>>>,
+    files: std::cell::RefCell<ParentFiles>,
 }
 
 impl<'a> ReturnsAt<'a> {
@@ -787,30 +822,19 @@ impl<'a> ReturnsAt<'a> {
         }
     }
 
-    /// `None` when the file or the edit in it cannot be read.
+    /// `None` when the repository, the file or the edit in it cannot be read.
     fn at(&self, site: &SerializableProvenance, before: &str) -> Option<Option<pattern::Returns>> {
         let r = self.sources.iter().position(|s| s.name == site.repo)?;
-        if !self.files.borrow().contains_key(&site.commit) {
-            let mut repos = self.repos.borrow_mut();
-            let repo = repos
-                .entry(r)
-                .or_insert_with(|| git::open(&self.sources[r].spec.path).ok())
-                .as_ref()?;
-            let changed = repo
-                .changed_rust_files(&site.commit, &git::Limits::default())
-                .unwrap_or_default();
-            let texts = changed
-                .into_iter()
-                .filter_map(|c| match c.before {
-                    git::BlobText::Text(t) => Some((c.path, t)),
-                    _ => None,
-                })
-                .collect();
-            self.files.borrow_mut().insert(site.commit.clone(), texts);
-        }
-        let files = self.files.borrow();
-        let text = files.get(&site.commit)?.get(&site.path)?;
-        engine::returns_at_edit(text, site.line, before)
+        let mut repos = self.repos.borrow_mut();
+        let repo = repos
+            .entry(r)
+            .or_insert_with(|| git::open(&self.sources[r].spec.path).ok())
+            .as_ref()?;
+        self.files
+            .borrow_mut()
+            .returns_at(repo, &site.commit, &site.path, site.line, before)
+            .ok()
+            .flatten()
     }
 }
 
