@@ -9,7 +9,10 @@
 #   benches/heal_harvest.sh heal SUTURE LABEL [TIMEOUT] [MAX_CANDIDATES] [REPO…]
 #   benches/heal_harvest.sh report                      located / plausible / human-equivalent per LABEL
 #   benches/heal_harvest.sh remedies SUTURE OUT [EXCLUDED_REPO…]  panic remedies mined from the human fixes
-#                                                       alone (a history of them, under the work directory)
+#                                                       alone (a history of them, under the work directory),
+#                                                       and every remedy measured on them; SHIP=1 writes the
+#                                                       records into patterns/hand-written and ships the
+#                                                       mined remedies that clear it to patterns/remedies
 #   benches/heal_harvest.sh prior OUT LABEL [LABEL…]      the frame prior learned from LABELs' saved reports:
 #                                                       where the human fixes lie on the failing path
 #
