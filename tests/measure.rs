@@ -106,12 +106,7 @@ fn measure_counts_compiling_applications_where_a_pattern_was_not_learned_and_shi
     assert_eq!(again.stdout, r.stdout);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let counts = |id: &str| {
-        let p = report["patterns"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["pattern"] == id)
-            .unwrap_or_else(|| panic!("no {id} in {report}"));
+        let p = entry(&report, "patterns", id);
         (
             p["right"].as_u64().unwrap(),
             p["proposed"].as_u64().unwrap(),
@@ -202,6 +197,16 @@ fn measure_refuses_mismatched_names_and_non_checkouts() {
         "{}",
         r.stderr
     );
+}
+
+/// The entry for pattern `id` in the `list` of a JSON report.
+fn entry<'a>(report: &'a serde_json::Value, list: &str, id: &str) -> &'a serde_json::Value {
+    report[list]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["pattern"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {report}"))
 }
 
 /// A history of panic fixes, as `benches/heal_harvest.sh remedies` builds one: each fix a commit.
@@ -353,12 +358,7 @@ fn measure_remedies_counts_the_commits_where_maintainers_wrote_each_remedy() {
     }
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let counts = |id: &str| {
-        let p = report["remedies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["pattern"] == id)
-            .unwrap_or_else(|| panic!("no {id} in {report}"));
+        let p = entry(&report, "remedies", id);
         (
             p["right"].as_u64().unwrap(),
             p["commits"].as_u64().unwrap(),
@@ -382,13 +382,8 @@ fn measure_remedies_counts_the_commits_where_maintainers_wrote_each_remedy() {
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let report: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let remedy = |id: &str| {
-        report["remedies"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["pattern"] == id)
-            .map(|p| (p["right"].as_u64().unwrap(), p["commits"].as_u64().unwrap()))
-            .unwrap_or_else(|| panic!("no {id} in {report}"))
+        let p = entry(&report, "remedies", id);
+        (p["right"].as_u64().unwrap(), p["commits"].as_u64().unwrap())
     };
     assert_eq!(remedy("h-err"), (1, 1), "{report}");
     assert_eq!(remedy("h-none"), (0, 0), "{report}");

@@ -247,7 +247,7 @@ pub fn measure_library(
 
 /// A panic remedy measured on human panic fixes (`suture patterns measure-remedies`), in commits: a commit is
 /// one decision of its maintainers, however many sites it changed ([`mine::OnFixes`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RemedyMeasure {
     /// The pattern's id.
     pub id: String,
